@@ -1,0 +1,100 @@
+//! Password hashing with argon2id (the crate's defaults: m=19 MiB, t=2, p=1).
+
+use std::sync::Arc;
+
+use argon2::password_hash::rand_core::OsRng;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use qhub_lib::ApiError;
+
+pub const MIN_PASSWORD_LEN: usize = 10;
+pub const MAX_PASSWORD_LEN: usize = 256;
+
+#[derive(Clone)]
+pub struct Passwords {
+    /// A real hash of a random password. Logins for unknown emails verify
+    /// against it so they take as long as logins for known ones.
+    dummy_hash: Arc<str>,
+}
+
+impl Passwords {
+    pub async fn new() -> anyhow::Result<Passwords> {
+        let random = uuid::Uuid::new_v4().to_string();
+        let dummy = tokio::task::spawn_blocking(move || hash_blocking(&random)).await??;
+        Ok(Passwords {
+            dummy_hash: dummy.into(),
+        })
+    }
+
+    /// Hashes off the async runtime: argon2 is CPU-bound by design.
+    pub async fn hash(&self, password: &str) -> Result<String, ApiError> {
+        let password = password.to_owned();
+        tokio::task::spawn_blocking(move || hash_blocking(&password))
+            .await
+            .map_err(ApiError::internal)?
+            .map_err(ApiError::internal)
+    }
+
+    /// Verifies against `hash`, or against the dummy hash when there is no
+    /// user, so both paths cost the same. Returns false for the dummy.
+    pub async fn verify(&self, password: &str, hash: Option<&str>) -> Result<bool, ApiError> {
+        let is_real = hash.is_some();
+        let hash = hash.map(str::to_owned).unwrap_or_else(|| self.dummy_hash.to_string());
+        let password = password.to_owned();
+        let ok = tokio::task::spawn_blocking(move || verify_blocking(&password, &hash))
+            .await
+            .map_err(ApiError::internal)?;
+        Ok(ok && is_real)
+    }
+}
+
+fn hash_blocking(password: &str) -> anyhow::Result<String> {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| anyhow::anyhow!("argon2: {e}"))
+}
+
+fn verify_blocking(password: &str, hash: &str) -> bool {
+    match PasswordHash::new(hash) {
+        Ok(parsed) => Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok(),
+        Err(_) => false,
+    }
+}
+
+/// Password policy, shared by signup, user creation and (later) resets.
+pub fn check_password(password: &str) -> Option<&'static str> {
+    let n = password.chars().count();
+    if n < MIN_PASSWORD_LEN {
+        Some("must be at least 10 characters")
+    } else if n > MAX_PASSWORD_LEN {
+        Some("must be at most 256 characters")
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn hash_verifies_and_dummy_never_matches() {
+        let p = Passwords::new().await.unwrap();
+        let h = p.hash("correct horse battery").await.unwrap();
+        assert!(h.starts_with("$argon2id$"));
+        assert!(p.verify("correct horse battery", Some(&h)).await.unwrap());
+        assert!(!p.verify("wrong horse battery", Some(&h)).await.unwrap());
+        assert!(!p.verify("anything at all", None).await.unwrap());
+    }
+
+    #[test]
+    fn policy() {
+        assert!(check_password("short").is_some());
+        assert!(check_password("exactly10!").is_none());
+        assert!(check_password(&"x".repeat(257)).is_some());
+    }
+}

@@ -1,0 +1,282 @@
+//! Sessions live in Redis so that any replica can check and revoke them.
+//!
+//! Keys (all expire with the refresh-token lifetime, renewed on refresh):
+//! - `qhub:sess:{sid}`: hash {tid, uid, rh (SHA-256 of the current refresh
+//!   secret), created_at, last_seen, ip, ua}
+//! - `qhub:sess:{sid}:used`: set of rotated refresh hashes (reuse detection)
+//! - `qhub:usess:{uid}`: set of the user's session ids
+
+use std::time::Duration;
+
+use deadpool_redis::redis::{self, AsyncCommands, Script};
+use qhub_lib::ApiError;
+use uuid::Uuid;
+
+use super::tokens::{format_refresh, new_refresh_secret, sha256_hex};
+
+fn sess_key(sid: Uuid) -> String {
+    format!("qhub:sess:{sid}")
+}
+fn used_key(sid: Uuid) -> String {
+    format!("qhub:sess:{sid}:used")
+}
+fn user_key(uid: Uuid) -> String {
+    format!("qhub:usess:{uid}")
+}
+
+/// Checks that the session exists and records that it was seen, in one
+/// round trip. HSET alone would resurrect a deleted session, hence Lua.
+const TOUCH: &str = r#"
+if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+redis.call('HSET', KEYS[1], 'last_seen', ARGV[1])
+return redis.call('HMGET', KEYS[1], 'tid', 'uid')
+"#;
+
+/// Atomic refresh rotation with reuse detection:
+/// `{"1", tid, uid}` rotated; `{"2", uid}` a rotated token was replayed and
+/// the session is now revoked; `{"0"}` unknown token or session.
+const ROTATE: &str = r#"
+local cur = redis.call('HGET', KEYS[1], 'rh')
+if not cur then return {'0'} end
+if cur == ARGV[1] then
+  redis.call('HSET', KEYS[1], 'rh', ARGV[2], 'last_seen', ARGV[4])
+  redis.call('SADD', KEYS[2], ARGV[1])
+  redis.call('EXPIRE', KEYS[1], ARGV[3])
+  redis.call('EXPIRE', KEYS[2], ARGV[3])
+  local v = redis.call('HMGET', KEYS[1], 'tid', 'uid')
+  return {'1', v[1], v[2]}
+end
+if redis.call('SISMEMBER', KEYS[2], ARGV[1]) == 1 then
+  local uid = redis.call('HGET', KEYS[1], 'uid')
+  redis.call('DEL', KEYS[1], KEYS[2])
+  return {'2', uid}
+end
+return {'0'}
+"#;
+
+#[derive(Clone)]
+pub struct SessionStore {
+    pool: deadpool_redis::Pool,
+    ttl: Duration,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    pub id: Uuid,
+    pub refresh_token: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct SessionInfo {
+    pub id: Uuid,
+    pub created_at: i64,
+    pub last_seen_at: i64,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+#[derive(Debug)]
+pub enum Rotation {
+    Rotated {
+        tenant: Uuid,
+        user: Uuid,
+        refresh_token: String,
+    },
+    /// An already-rotated token was presented: the session has been revoked.
+    ReuseDetected,
+    Invalid,
+}
+
+pub fn redis_err(e: impl std::fmt::Display) -> ApiError {
+    ApiError::Unavailable(format!("redis: {e}"))
+}
+
+fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+impl SessionStore {
+    pub fn new(pool: deadpool_redis::Pool, ttl: Duration) -> SessionStore {
+        SessionStore { pool, ttl }
+    }
+
+    async fn conn(&self) -> Result<deadpool_redis::Connection, ApiError> {
+        self.pool.get().await.map_err(redis_err)
+    }
+
+    fn ttl_secs(&self) -> i64 {
+        i64::try_from(self.ttl.as_secs()).unwrap_or(i64::MAX)
+    }
+
+    pub async fn create(
+        &self,
+        tenant: Uuid,
+        user: Uuid,
+        ip: Option<&str>,
+        user_agent: Option<&str>,
+    ) -> Result<NewSession, ApiError> {
+        let sid = Uuid::now_v7();
+        let secret = new_refresh_secret();
+        let ts = now();
+        let mut conn = self.conn().await?;
+        let ttl = self.ttl_secs();
+        redis::pipe()
+            .atomic()
+            .hset_multiple(
+                sess_key(sid),
+                &[
+                    ("tid", tenant.to_string()),
+                    ("uid", user.to_string()),
+                    ("rh", sha256_hex(&secret)),
+                    ("created_at", ts.to_string()),
+                    ("last_seen", ts.to_string()),
+                    ("ip", ip.unwrap_or("").to_owned()),
+                    ("ua", truncate(user_agent.unwrap_or(""), 512)),
+                ],
+            )
+            .expire(sess_key(sid), ttl)
+            .sadd(user_key(user), sid.to_string())
+            .expire(user_key(user), ttl)
+            .query_async::<()>(&mut conn)
+            .await
+            .map_err(redis_err)?;
+        Ok(NewSession {
+            id: sid,
+            refresh_token: format_refresh(sid, &secret),
+        })
+    }
+
+    /// The (tenant, user) of a live session, marking it seen; None if it has
+    /// ended (logged out, revoked, expired).
+    pub async fn touch(&self, sid: Uuid) -> Result<Option<(Uuid, Uuid)>, ApiError> {
+        let mut conn = self.conn().await?;
+        let v: Option<Vec<Option<String>>> = Script::new(TOUCH)
+            .key(sess_key(sid))
+            .arg(now())
+            .invoke_async(&mut conn)
+            .await
+            .map_err(redis_err)?;
+        Ok(v.and_then(|v| match v.as_slice() {
+            [Some(t), Some(u)] => Some((Uuid::try_parse(t).ok()?, Uuid::try_parse(u).ok()?)),
+            _ => None,
+        }))
+    }
+
+    pub async fn rotate(&self, sid: Uuid, secret: &str) -> Result<Rotation, ApiError> {
+        let new_secret = new_refresh_secret();
+        let mut conn = self.conn().await?;
+        let v: Vec<String> = Script::new(ROTATE)
+            .key(sess_key(sid))
+            .key(used_key(sid))
+            .arg(sha256_hex(secret))
+            .arg(sha256_hex(&new_secret))
+            .arg(self.ttl_secs())
+            .arg(now())
+            .invoke_async(&mut conn)
+            .await
+            .map_err(redis_err)?;
+        match v.as_slice() {
+            [code, t, u] if code == "1" => match (Uuid::try_parse(t), Uuid::try_parse(u)) {
+                (Ok(tenant), Ok(user)) => Ok(Rotation::Rotated {
+                    tenant,
+                    user,
+                    refresh_token: format_refresh(sid, &new_secret),
+                }),
+                _ => Ok(Rotation::Invalid),
+            },
+            [code, u] if code == "2" => {
+                if let Ok(uid) = Uuid::try_parse(u) {
+                    let _: () = conn
+                        .srem(user_key(uid), sid.to_string())
+                        .await
+                        .map_err(redis_err)?;
+                }
+                Ok(Rotation::ReuseDetected)
+            }
+            _ => Ok(Rotation::Invalid),
+        }
+    }
+
+    /// Owner of a session, if it is alive.
+    pub async fn owner(&self, sid: Uuid) -> Result<Option<Uuid>, ApiError> {
+        let mut conn = self.conn().await?;
+        let uid: Option<String> = conn.hget(sess_key(sid), "uid").await.map_err(redis_err)?;
+        Ok(uid.and_then(|u| Uuid::try_parse(&u).ok()))
+    }
+
+    pub async fn revoke(&self, sid: Uuid, user: Uuid) -> Result<(), ApiError> {
+        let mut conn = self.conn().await?;
+        redis::pipe()
+            .atomic()
+            .del(&[sess_key(sid), used_key(sid)])
+            .srem(user_key(user), sid.to_string())
+            .query_async::<()>(&mut conn)
+            .await
+            .map_err(redis_err)
+    }
+
+    /// Ends every session of a user (deactivation, removal, password reset).
+    pub async fn revoke_all(&self, user: Uuid) -> Result<usize, ApiError> {
+        let mut conn = self.conn().await?;
+        let sids: Vec<String> = conn.smembers(user_key(user)).await.map_err(redis_err)?;
+        let mut pipe = redis::pipe();
+        pipe.atomic();
+        for sid in &sids {
+            if let Ok(sid) = Uuid::try_parse(sid) {
+                pipe.del(&[sess_key(sid), used_key(sid)]);
+            }
+        }
+        pipe.del(user_key(user));
+        pipe.query_async::<()>(&mut conn).await.map_err(redis_err)?;
+        Ok(sids.len())
+    }
+
+    /// The user's live sessions, oldest first. Ids of sessions that expired
+    /// on their own are pruned from the index as they are found.
+    pub async fn list(&self, user: Uuid) -> Result<Vec<SessionInfo>, ApiError> {
+        let mut conn = self.conn().await?;
+        let sids: Vec<String> = conn.smembers(user_key(user)).await.map_err(redis_err)?;
+        let sids: Vec<Uuid> = sids.iter().filter_map(|s| Uuid::try_parse(s).ok()).collect();
+        let mut pipe = redis::pipe();
+        for sid in &sids {
+            pipe.hgetall(sess_key(*sid));
+        }
+        let rows: Vec<std::collections::HashMap<String, String>> =
+            pipe.query_async(&mut conn).await.map_err(redis_err)?;
+        let mut out = Vec::new();
+        let mut stale = Vec::new();
+        for (sid, row) in sids.into_iter().zip(rows) {
+            if row.get("uid").map(String::as_str) != Some(user.to_string().as_str()) {
+                stale.push(sid.to_string());
+                continue;
+            }
+            let num = |k: &str| row.get(k).and_then(|v| v.parse().ok()).unwrap_or(0);
+            let text = |k: &str| row.get(k).filter(|v| !v.is_empty()).cloned();
+            out.push(SessionInfo {
+                id: sid,
+                created_at: num("created_at"),
+                last_seen_at: num("last_seen"),
+                ip: text("ip"),
+                user_agent: text("ua"),
+            });
+        }
+        if !stale.is_empty() {
+            let _: () = conn.srem(user_key(user), stale).await.map_err(redis_err)?;
+        }
+        out.sort_by_key(|s| s.id);
+        Ok(out)
+    }
+
+    pub async fn ping(&self) -> Result<(), ApiError> {
+        let mut conn = self.conn().await?;
+        redis::cmd("PING")
+            .query_async::<String>(&mut conn)
+            .await
+            .map(|_| ())
+            .map_err(redis_err)
+    }
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    s.chars().take(max).collect()
+}

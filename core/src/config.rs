@@ -1,0 +1,136 @@
+//! Configuration from environment variables. Every variable has a default
+//! that works with `make dev` unchanged, except `JWT_SECRET` in production.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+use rand::RngCore;
+
+#[derive(Clone)]
+pub struct Config {
+    /// `QHUB_ENV=production` makes missing secrets fatal instead of generated.
+    pub production: bool,
+    pub bind_addr: SocketAddr,
+    /// Owner role: used by `qhub migrate` only.
+    pub database_url: String,
+    /// The server's restricted role (no superuser, no BYPASSRLS, owns nothing).
+    pub app_database_url: String,
+    pub db_max_connections: u32,
+    pub redis_url: String,
+    pub jwt_secret: Vec<u8>,
+    pub access_token_ttl: Duration,
+    pub refresh_token_ttl: Duration,
+    pub body_limit_bytes: usize,
+    pub request_timeout: Duration,
+    pub log_json: bool,
+}
+
+pub const DEFAULT_DATABASE_URL: &str = "postgres://qhub_owner:qhub_owner@127.0.0.1:5432/qhub";
+pub const DEFAULT_APP_DATABASE_URL: &str = "postgres://qhub_app:qhub_app@127.0.0.1:5432/qhub";
+pub const DEFAULT_REDIS_URL: &str = "redis://127.0.0.1:6379/0";
+
+fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+fn parse_var<T: std::str::FromStr>(name: &str, default: T) -> anyhow::Result<T>
+where
+    T::Err: std::fmt::Display,
+{
+    match var(name) {
+        None => Ok(default),
+        Some(v) => v
+            .parse()
+            .map_err(|e| anyhow::anyhow!("{name}={v:?} is invalid: {e}")),
+    }
+}
+
+impl Config {
+    pub fn from_env() -> anyhow::Result<Config> {
+        let production = var("QHUB_ENV").as_deref() == Some("production");
+        let jwt_secret = match var("JWT_SECRET") {
+            Some(s) if s.len() >= 32 => s.into_bytes(),
+            Some(_) => bail!("JWT_SECRET must be at least 32 characters"),
+            None if production => bail!("JWT_SECRET is required when QHUB_ENV=production"),
+            None => {
+                // Dev only: tokens die with the process, which is fine locally.
+                let mut key = vec![0u8; 48];
+                rand::thread_rng().fill_bytes(&mut key);
+                tracing::warn!("JWT_SECRET not set: generated a random one for this process");
+                key
+            }
+        };
+        Ok(Config {
+            production,
+            bind_addr: parse_var("BIND_ADDR", SocketAddr::from(([127, 0, 0, 1], 8080)))?,
+            database_url: var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.into()),
+            app_database_url: var("APP_DATABASE_URL")
+                .unwrap_or_else(|| DEFAULT_APP_DATABASE_URL.into()),
+            db_max_connections: parse_var("DB_MAX_CONNECTIONS", 32)?,
+            redis_url: var("REDIS_URL").unwrap_or_else(|| DEFAULT_REDIS_URL.into()),
+            jwt_secret,
+            access_token_ttl: Duration::from_secs(parse_var("ACCESS_TOKEN_TTL_SECS", 900)?),
+            refresh_token_ttl: Duration::from_secs(parse_var(
+                "REFRESH_TOKEN_TTL_SECS",
+                30 * 24 * 3600,
+            )?),
+            body_limit_bytes: parse_var("BODY_LIMIT_BYTES", 1024 * 1024)?,
+            request_timeout: Duration::from_secs(parse_var("REQUEST_TIMEOUT_SECS", 30)?),
+            log_json: var("LOG_FORMAT").as_deref() == Some("json"),
+        })
+        .and_then(|c: Config| {
+            if c.access_token_ttl.is_zero() || c.refresh_token_ttl < c.access_token_ttl {
+                bail!("REFRESH_TOKEN_TTL_SECS must be at least ACCESS_TOKEN_TTL_SECS (> 0)");
+            }
+            Ok(c)
+        })
+        .context("configuration")
+    }
+}
+
+/// Hides the password of a connection URL, for logs.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let creds = &url[scheme + 3..at];
+            let user = creds.split(':').next().unwrap_or("");
+            format!("{}{}:***{}", &url[..scheme + 3], user, &url[at..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+// Secrets never reach a log line, even through `{:?}`.
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("production", &self.production)
+            .field("bind_addr", &self.bind_addr)
+            .field("database_url", &redact_url(&self.database_url))
+            .field("app_database_url", &redact_url(&self.app_database_url))
+            .field("db_max_connections", &self.db_max_connections)
+            .field("redis_url", &redact_url(&self.redis_url))
+            .field("jwt_secret", &"***")
+            .field("access_token_ttl", &self.access_token_ttl)
+            .field("refresh_token_ttl", &self.refresh_token_ttl)
+            .field("body_limit_bytes", &self.body_limit_bytes)
+            .field("request_timeout", &self.request_timeout)
+            .field("log_json", &self.log_json)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacts_passwords() {
+        assert_eq!(
+            redact_url("postgres://qhub_app:s3cret@db:5432/qhub"),
+            "postgres://qhub_app:***@db:5432/qhub"
+        );
+        assert_eq!(redact_url("redis://127.0.0.1:6379/0"), "redis://127.0.0.1:6379/0");
+    }
+}

@@ -1,0 +1,60 @@
+//! `qhub`: serve, migrate, openapi.
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use sqlx::postgres::PgPoolOptions;
+
+use qhub_core::config::{redact_url, Config};
+use qhub_core::state::AppState;
+use qhub_core::{app, db, openapi, telemetry};
+
+#[derive(Parser)]
+#[command(name = "qhub", about = "QHub: multi-tenant quantum application platform")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the HTTP server (BIND_ADDR, default 127.0.0.1:8080).
+    Serve,
+    /// Apply database migrations as the owner role (DATABASE_URL).
+    Migrate,
+    /// Print the OpenAPI document as YAML.
+    Openapi,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Openapi => {
+            print!("{}", openapi::to_yaml()?);
+            Ok(())
+        }
+        Command::Migrate => {
+            let config = Config::from_env()?;
+            telemetry::init(config.log_json);
+            let pool = PgPoolOptions::new()
+                .max_connections(2)
+                .connect(&config.database_url)
+                .await
+                .with_context(|| format!("connect to {}", redact_url(&config.database_url)))?;
+            db::MIGRATOR.run(&pool).await.context("postgres migrations")?;
+            tracing::info!("postgres migrations applied");
+            Ok(())
+        }
+        Command::Serve => {
+            let config = Config::from_env()?;
+            telemetry::init(config.log_json);
+            tracing::info!(config = ?config, "starting qhub");
+            let listener = tokio::net::TcpListener::bind(config.bind_addr)
+                .await
+                .with_context(|| format!("bind {}", config.bind_addr))?;
+            let state = AppState::connect(config).await?;
+            tracing::info!(addr = %listener.local_addr()?, "listening");
+            app::serve(listener, state).await
+        }
+    }
+}

@@ -1,0 +1,91 @@
+//! Cross-cutting HTTP middleware: request ids and access logs, and the
+//! guarantee that every error response is problem+json.
+
+use std::time::Instant;
+
+use axum::extract::Request;
+use axum::http::header::CONTENT_TYPE;
+use axum::http::{HeaderName, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use qhub_lib::{ApiError, Problem};
+use tracing::Instrument;
+use uuid::Uuid;
+
+pub static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The request's id, available to handlers as an extension.
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
+/// A client-supplied id is kept only if it is short and plain, so it cannot
+/// inject anything into logs or headers.
+fn sane(id: &str) -> bool {
+    (1..=128).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'))
+}
+
+/// Sets or keeps `x-request-id`, runs the request inside a span carrying it
+/// (so every log line of the request has it), logs completion, and echoes
+/// the id on the response.
+pub async fn request_id(mut req: Request, next: Next) -> Response {
+    let id = req
+        .headers()
+        .get(&X_REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .filter(|s| sane(s))
+        .map(str::to_owned)
+        .unwrap_or_else(|| Uuid::now_v7().to_string());
+    let header = HeaderValue::from_str(&id).unwrap_or(HeaderValue::from_static("invalid"));
+    req.headers_mut().insert(X_REQUEST_ID.clone(), header.clone());
+    req.extensions_mut().insert(RequestId(id.clone()));
+
+    let span = tracing::info_span!(
+        "request",
+        request_id = %id,
+        method = %req.method(),
+        path = %req.uri().path(),
+    );
+    let started = Instant::now();
+    let mut res = next.run(req).instrument(span.clone()).await;
+    span.in_scope(|| {
+        tracing::info!(
+            status = res.status().as_u16(),
+            latency_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
+            "request completed"
+        )
+    });
+    res.headers_mut().insert(X_REQUEST_ID.clone(), header);
+    res
+}
+
+/// Rewrites bare error responses produced outside our handlers (unknown
+/// route, wrong method, timeout, body limit) into problem+json.
+pub async fn problem_fallback(req: Request, next: Next) -> Response {
+    let res = next.run(req).await;
+    let status = res.status();
+    if !(status.is_client_error() || status.is_server_error())
+        || res.headers().contains_key(CONTENT_TYPE)
+    {
+        return res;
+    }
+    let (code, detail) = match status {
+        StatusCode::NOT_FOUND => ("not_found", "No such resource."),
+        StatusCode::METHOD_NOT_ALLOWED => ("method_not_allowed", "This method is not allowed here."),
+        StatusCode::REQUEST_TIMEOUT => ("request_timeout", "The request took too long."),
+        StatusCode::PAYLOAD_TOO_LARGE => ("payload_too_large", "The request body is too large."),
+        _ => ("error", "The request failed."),
+    };
+    let (parts, _) = res.into_parts();
+    let mut out = Problem::new(status, code, detail.to_owned(), Vec::new()).response();
+    for (name, value) in parts.headers.iter() {
+        out.headers_mut().entry(name).or_insert_with(|| value.clone());
+    }
+    out
+}
+
+pub async fn not_found() -> Response {
+    ApiError::NotFound("no such route".into()).into_response()
+}

@@ -1,0 +1,302 @@
+//! Login, token refresh with rotation and reuse detection, logout, the
+//! caller's identity and their sessions.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use chrono::{DateTime, TimeZone, Utc};
+use qhub_lib::{ApiError, Role};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use uuid::Uuid;
+
+use super::tenants::{TenantView, TENANT_COLUMNS};
+use super::users::{UserView, USER_COLUMNS};
+use crate::auth::extract::{ClientInfo, Session, TenantCtx};
+use crate::auth::sessions::Rotation;
+use crate::auth::tokens::parse_refresh;
+use crate::db::{begin_tenant_tx, tenant_id_by_slug};
+use crate::extract::{Json, Path};
+use crate::state::AppState;
+use crate::validate::{self, Checks};
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(login))
+        .routes(routes!(refresh))
+        .routes(routes!(logout))
+        .routes(routes!(me))
+        .routes(routes!(list_sessions))
+        .routes(routes!(revoke_session))
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct TokenPair {
+    /// Short-lived JWT for `Authorization: Bearer`.
+    pub access_token: String,
+    /// Opaque, single-use; exchange at `/v1/auth/refresh` for a new pair.
+    pub refresh_token: String,
+    #[schema(example = "Bearer")]
+    pub token_type: String,
+    /// Seconds until the access token expires.
+    pub expires_in: u64,
+}
+
+/// Opens a session in Redis and issues its token pair.
+pub async fn issue_tokens(
+    state: &AppState,
+    tenant: Uuid,
+    user: Uuid,
+    client: &ClientInfo,
+) -> Result<TokenPair, ApiError> {
+    let session = state
+        .sessions
+        .create(tenant, user, client.ip.as_deref(), client.user_agent.as_deref())
+        .await?;
+    let access_token = state
+        .tokens
+        .issue_access(user, tenant, session.id)
+        .map_err(ApiError::internal)?;
+    Ok(TokenPair {
+        access_token,
+        refresh_token: session.refresh_token,
+        token_type: "Bearer".into(),
+        expires_in: state.tokens.access_ttl.as_secs(),
+    })
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    /// The tenant's slug.
+    #[schema(example = "acme")]
+    pub tenant: String,
+    #[schema(example = "ada@acme.test")]
+    pub email: String,
+    pub password: String,
+}
+
+fn bad_credentials() -> ApiError {
+    ApiError::Unauthenticated("invalid tenant, email or password".into())
+}
+
+/// Log in with tenant slug, email and password.
+///
+/// Wrong tenant, unknown email, wrong password and deactivated user all get
+/// the same 401 body, after the same password-hashing work.
+#[utoipa::path(
+    post, path = "/v1/auth/login", tag = "auth", operation_id = "login",
+    request_body = LoginRequest,
+    responses((status = 200, description = "Logged in", body = TokenPair)),
+    security(())
+)]
+async fn login(
+    State(state): State<AppState>,
+    client: ClientInfo,
+    Json(req): Json<LoginRequest>,
+) -> Result<axum::Json<TokenPair>, ApiError> {
+    let nonempty = |s: &str| s.trim().is_empty().then_some("must not be empty");
+    Checks::default()
+        .check("tenant", nonempty(&req.tenant))
+        .check("email", nonempty(&req.email))
+        .check("password", nonempty(&req.password))
+        .finish()?;
+
+    let email = validate::normalize_email(&req.email);
+    let tenant_id = tenant_id_by_slug(&state.db, req.tenant.trim()).await?;
+    let user: Option<(Uuid, String, bool)> = match tenant_id {
+        Some(tid) => {
+            let mut tx = begin_tenant_tx(&state.db, tid, None).await?;
+            sqlx::query_as("SELECT id, password_hash, is_active FROM users WHERE email = $1")
+                .bind(&email)
+                .fetch_optional(&mut *tx)
+                .await?
+        }
+        None => None,
+    };
+    let verified = state
+        .passwords
+        .verify(&req.password, user.as_ref().map(|u| u.1.as_str()))
+        .await?;
+    let (Some(tid), Some((user_id, _, true)), true) = (tenant_id, user, verified) else {
+        return Err(bad_credentials());
+    };
+
+    let mut tx = begin_tenant_tx(&state.db, tid, Some(user_id)).await?;
+    sqlx::query("UPDATE users SET last_login_at = now() WHERE id = $1")
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+    let tokens = issue_tokens(&state, tid, user_id, &client).await?;
+    tx.commit().await?;
+    Ok(axum::Json(tokens))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RefreshRequest {
+    pub refresh_token: String,
+}
+
+/// Exchange a refresh token for a new token pair.
+///
+/// The presented token stops working (rotation). Presenting a token that was
+/// already rotated revokes the whole session (reuse detection).
+#[utoipa::path(
+    post, path = "/v1/auth/refresh", tag = "auth", operation_id = "refreshTokens",
+    request_body = RefreshRequest,
+    responses((status = 200, description = "A new token pair", body = TokenPair)),
+    security(())
+)]
+async fn refresh(
+    State(state): State<AppState>,
+    Json(req): Json<RefreshRequest>,
+) -> Result<axum::Json<TokenPair>, ApiError> {
+    let invalid = || ApiError::Unauthenticated("invalid refresh token".into());
+    let (sid, secret) = parse_refresh(req.refresh_token.trim()).ok_or_else(invalid)?;
+    let (tenant, user, refresh_token) = match state.sessions.rotate(sid, secret).await? {
+        Rotation::Rotated {
+            tenant,
+            user,
+            refresh_token,
+        } => (tenant, user, refresh_token),
+        Rotation::ReuseDetected => {
+            tracing::warn!(session_id = %sid, "refresh token reuse: session revoked");
+            return Err(ApiError::Unauthenticated(
+                "refresh token was already used; the session has been revoked".into(),
+            ));
+        }
+        Rotation::Invalid => return Err(invalid()),
+    };
+
+    // A user deactivated since login gets no new tokens.
+    let mut tx = begin_tenant_tx(&state.db, tenant, Some(user)).await?;
+    let active: Option<bool> = sqlx::query_scalar("SELECT is_active FROM users WHERE id = $1")
+        .bind(user)
+        .fetch_optional(&mut *tx)
+        .await?;
+    if active != Some(true) {
+        state.sessions.revoke(sid, user).await?;
+        return Err(invalid());
+    }
+    let access_token = state
+        .tokens
+        .issue_access(user, tenant, sid)
+        .map_err(ApiError::internal)?;
+    Ok(axum::Json(TokenPair {
+        access_token,
+        refresh_token,
+        token_type: "Bearer".into(),
+        expires_in: state.tokens.access_ttl.as_secs(),
+    }))
+}
+
+/// End the current session. Its access and refresh tokens stop working at once.
+#[utoipa::path(
+    post, path = "/v1/auth/logout", tag = "auth", operation_id = "logout",
+    responses((status = 204, description = "Logged out")),
+    security(("bearerAuth" = []))
+)]
+async fn logout(State(state): State<AppState>, session: Session) -> Result<StatusCode, ApiError> {
+    state
+        .sessions
+        .revoke(session.session_id, session.user_id)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct MeResponse {
+    pub user: UserView,
+    pub tenant: TenantView,
+    pub role: Role,
+}
+
+/// The calling user, their tenant and role.
+#[utoipa::path(
+    get, path = "/v1/auth/me", tag = "auth", operation_id = "getMe",
+    responses((status = 200, description = "The caller", body = MeResponse)),
+    security(("bearerAuth" = []))
+)]
+async fn me(mut ctx: TenantCtx) -> Result<axum::Json<MeResponse>, ApiError> {
+    let user: UserView = sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"))
+        .bind(ctx.principal.user_id)
+        .fetch_one(&mut *ctx.tx)
+        .await?;
+    let tenant: TenantView = sqlx::query_as(&format!("SELECT {TENANT_COLUMNS} FROM tenants"))
+        .fetch_one(&mut *ctx.tx)
+        .await?;
+    Ok(axum::Json(MeResponse {
+        role: user.role,
+        user,
+        tenant,
+    }))
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct SessionView {
+    pub id: Uuid,
+    pub created_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    /// True for the session making this request.
+    pub current: bool,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct SessionList {
+    pub items: Vec<SessionView>,
+}
+
+fn ts(secs: i64) -> DateTime<Utc> {
+    Utc.timestamp_opt(secs, 0).single().unwrap_or_default()
+}
+
+/// The caller's own live sessions.
+#[utoipa::path(
+    get, path = "/v1/auth/sessions", tag = "auth", operation_id = "listSessions",
+    responses((status = 200, description = "The caller's sessions, oldest first", body = SessionList)),
+    security(("bearerAuth" = []))
+)]
+async fn list_sessions(
+    State(state): State<AppState>,
+    session: Session,
+) -> Result<axum::Json<SessionList>, ApiError> {
+    let items = state
+        .sessions
+        .list(session.user_id)
+        .await?
+        .into_iter()
+        .map(|s| SessionView {
+            current: s.id == session.session_id,
+            id: s.id,
+            created_at: ts(s.created_at),
+            last_seen_at: ts(s.last_seen_at),
+            ip: s.ip,
+            user_agent: s.user_agent,
+        })
+        .collect();
+    Ok(axum::Json(SessionList { items }))
+}
+
+/// Revoke one of the caller's own sessions.
+#[utoipa::path(
+    delete, path = "/v1/auth/sessions/{id}", tag = "auth", operation_id = "revokeSession",
+    params(("id" = Uuid, Path, description = "Session id")),
+    responses((status = 204, description = "Session revoked")),
+    security(("bearerAuth" = []))
+)]
+async fn revoke_session(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<Uuid>,
+) -> Result<StatusCode, ApiError> {
+    // Someone else's session is indistinguishable from a missing one.
+    if state.sessions.owner(id).await? != Some(session.user_id) {
+        return Err(ApiError::NotFound("no such session".into()));
+    }
+    state.sessions.revoke(id, session.user_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

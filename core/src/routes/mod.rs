@@ -1,0 +1,20 @@
+//! HTTP handlers, one module per resource. Each module's `routes()` collects
+//! its handlers with `utoipa_axum::routes!`, so a route cannot exist without
+//! its OpenAPI description.
+
+pub mod auth;
+pub mod health;
+pub mod tenants;
+pub mod users;
+
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::state::AppState;
+
+pub fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .merge(health::routes())
+        .merge(tenants::routes())
+        .merge(auth::routes())
+        .merge(users::routes())
+}

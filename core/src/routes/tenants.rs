@@ -1,0 +1,207 @@
+//! Organization signup and the caller's own tenant.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use chrono::{DateTime, Utc};
+use qhub_lib::error::is_unique_violation;
+use qhub_lib::{ApiError, Role};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use uuid::Uuid;
+
+use super::auth::{issue_tokens, TokenPair};
+use super::users::{UserView, USER_COLUMNS};
+use crate::auth::extract::{ClientInfo, TenantCtx};
+use crate::auth::password::check_password;
+use crate::db::begin_tenant_tx;
+use crate::extract::Json;
+use crate::state::AppState;
+use crate::validate::{self, Checks};
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(signup))
+        .routes(routes!(get_tenant, update_tenant))
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema, sqlx::FromRow)]
+pub struct TenantView {
+    pub id: Uuid,
+    pub name: String,
+    pub slug: String,
+    /// Free-form tenant settings (a JSON object).
+    #[schema(value_type = Object)]
+    pub settings: serde_json::Value,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+pub const TENANT_COLUMNS: &str = "id, name, slug, settings, created_at, updated_at";
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SignupRequest {
+    /// Organization name, 1–200 characters.
+    #[schema(example = "Acme Quantum")]
+    pub name: String,
+    /// 3–40 characters of `a-z`, `0-9`, `-`; starts and ends with a letter or digit. Unique.
+    #[schema(example = "acme")]
+    pub slug: String,
+    #[schema(example = "ada@acme.test")]
+    pub owner_email: String,
+    /// At least 10 characters.
+    #[schema(example = "correct horse battery")]
+    pub owner_password: String,
+    #[schema(example = "Ada Lovelace")]
+    pub owner_name: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct SignupResponse {
+    pub tenant: TenantView,
+    pub user: UserView,
+    #[serde(flatten)]
+    pub tokens: TokenPair,
+}
+
+/// Sign up an organization: creates the tenant and its owner, and logs the owner in.
+#[utoipa::path(
+    post, path = "/v1/tenants", tag = "tenants", operation_id = "signup",
+    request_body = SignupRequest,
+    responses(
+        (status = 201, description = "Tenant and owner created", body = SignupResponse),
+        (status = 409, description = "The slug is taken", body = qhub_lib::Problem, content_type = "application/problem+json"),
+    ),
+    security(())
+)]
+async fn signup(
+    State(state): State<AppState>,
+    client: ClientInfo,
+    Json(req): Json<SignupRequest>,
+) -> Result<(StatusCode, axum::Json<SignupResponse>), ApiError> {
+    let email = validate::normalize_email(&req.owner_email);
+    Checks::default()
+        .check("name", validate::name(&req.name))
+        .check("slug", validate::slug(&req.slug))
+        .check("owner_email", validate::email(&email))
+        .check("owner_password", check_password(&req.owner_password))
+        .check("owner_name", validate::name(&req.owner_name))
+        .finish()?;
+
+    let hash = state.passwords.hash(&req.owner_password).await?;
+    let tenant_id = Uuid::now_v7();
+    let user_id = Uuid::now_v7();
+
+    // The new tenant's own id is the context: RLS's WITH CHECK admits
+    // exactly this tenant's rows, no policy exception needed.
+    let mut tx = begin_tenant_tx(&state.db, tenant_id, Some(user_id)).await?;
+    let tenant: TenantView = sqlx::query_as(&format!(
+        "INSERT INTO tenants (id, name, slug) VALUES ($1, $2, $3) RETURNING {TENANT_COLUMNS}"
+    ))
+    .bind(tenant_id)
+    .bind(req.name.trim())
+    .bind(&req.slug)
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(|e| {
+        if is_unique_violation(&e) {
+            ApiError::Conflict(format!("the slug {:?} is already taken", req.slug))
+        } else {
+            e.into()
+        }
+    })?;
+    let user: UserView = sqlx::query_as(&format!(
+        "INSERT INTO users (id, tenant_id, email, password_hash, name, role) \
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING {USER_COLUMNS}"
+    ))
+    .bind(user_id)
+    .bind(tenant_id)
+    .bind(&email)
+    .bind(&hash)
+    .bind(req.owner_name.trim())
+    .bind(Role::Owner)
+    .fetch_one(&mut *tx)
+    .await?;
+
+    // Session first, commit second: if Redis is down nothing is created.
+    let tokens = issue_tokens(&state, tenant_id, user_id, &client).await?;
+    if let Err(e) = tx.commit().await {
+        let _ = state.sessions.revoke_all(user_id).await;
+        return Err(e.into());
+    }
+    tracing::info!(tenant_id = %tenant_id, "tenant signed up");
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(SignupResponse {
+            tenant,
+            user,
+            tokens,
+        }),
+    ))
+}
+
+/// The caller's tenant.
+#[utoipa::path(
+    get, path = "/v1/tenant", tag = "tenants", operation_id = "getTenant",
+    responses((status = 200, description = "The caller's tenant", body = TenantView)),
+    security(("bearerAuth" = []))
+)]
+async fn get_tenant(mut ctx: TenantCtx) -> Result<axum::Json<TenantView>, ApiError> {
+    let tenant: TenantView = sqlx::query_as(&format!("SELECT {TENANT_COLUMNS} FROM tenants"))
+        .fetch_one(&mut *ctx.tx)
+        .await?;
+    Ok(axum::Json(tenant))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateTenantRequest {
+    pub name: Option<String>,
+    /// Replaces the settings object (at most 16 KiB of JSON).
+    #[schema(value_type = Option<Object>)]
+    pub settings: Option<serde_json::Value>,
+}
+
+const MAX_SETTINGS_BYTES: usize = 16 * 1024;
+
+/// Update the caller's tenant (owner or admin).
+#[utoipa::path(
+    patch, path = "/v1/tenant", tag = "tenants", operation_id = "updateTenant",
+    request_body = UpdateTenantRequest,
+    responses((status = 200, description = "The updated tenant", body = TenantView)),
+    security(("bearerAuth" = []))
+)]
+async fn update_tenant(
+    mut ctx: TenantCtx,
+    Json(req): Json<UpdateTenantRequest>,
+) -> Result<axum::Json<TenantView>, ApiError> {
+    ctx.principal.require(Role::can_manage_users)?;
+    let mut checks = Checks::default();
+    if req.name.is_none() && req.settings.is_none() {
+        checks.check("body", Some("give at least one of name, settings"));
+    }
+    if let Some(name) = &req.name {
+        checks.check("name", validate::name(name));
+    }
+    if let Some(settings) = &req.settings {
+        if !settings.is_object() {
+            checks.check("settings", Some("must be a JSON object"));
+        } else if settings.to_string().len() > MAX_SETTINGS_BYTES {
+            checks.check("settings", Some("must be at most 16 KiB of JSON"));
+        }
+    }
+    checks.finish()?;
+
+    let tenant: TenantView = sqlx::query_as(&format!(
+        "UPDATE tenants SET name = COALESCE($1, name), settings = COALESCE($2, settings), \
+         updated_at = now() RETURNING {TENANT_COLUMNS}"
+    ))
+    .bind(req.name.as_deref().map(str::trim))
+    .bind(&req.settings)
+    .fetch_one(&mut *ctx.tx)
+    .await?;
+    ctx.commit().await?;
+    Ok(axum::Json(tenant))
+}

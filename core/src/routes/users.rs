@@ -1,0 +1,290 @@
+//! User management by owners and admins.
+//!
+//! Rules: developers and viewers get 403; an admin cannot create, change or
+//! remove an owner (nor make anyone an owner); the last active owner cannot
+//! be demoted, deactivated or removed; deactivation and removal end the
+//! user's sessions at once.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use chrono::{DateTime, Utc};
+use qhub_lib::error::is_unique_violation;
+use qhub_lib::page::{Page, PageQuery};
+use qhub_lib::{ApiError, Role};
+use serde::{Deserialize, Serialize};
+use sqlx::PgConnection;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use uuid::Uuid;
+
+use crate::auth::extract::{Principal, TenantCtx};
+use crate::auth::password::check_password;
+use crate::extract::{Json, Path, Query};
+use crate::state::AppState;
+use crate::validate::{self, Checks};
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_users, create_user))
+        .routes(routes!(get_user, update_user, delete_user))
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, sqlx::FromRow)]
+pub struct UserView {
+    pub id: Uuid,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub is_active: bool,
+    pub email_verified_at: Option<DateTime<Utc>>,
+    pub last_login_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+pub const USER_COLUMNS: &str = "id, email, name, role, is_active, email_verified_at, \
+     last_login_at, created_at, updated_at";
+
+fn not_found() -> ApiError {
+    ApiError::NotFound("no such user".into())
+}
+
+/// List the tenant's users (owner or admin), oldest first.
+#[utoipa::path(
+    get, path = "/v1/users", tag = "users", operation_id = "listUsers",
+    params(PageQuery),
+    responses((status = 200, description = "A page of users", body = Page<UserView>)),
+    security(("bearerAuth" = []))
+)]
+async fn list_users(
+    mut ctx: TenantCtx,
+    Query(q): Query<PageQuery>,
+) -> Result<axum::Json<Page<UserView>>, ApiError> {
+    ctx.principal.require(Role::can_manage_users)?;
+    let page = q.validate()?;
+    let rows: Vec<UserView> = sqlx::query_as(&format!(
+        "SELECT {USER_COLUMNS} FROM users WHERE ($1::uuid IS NULL OR id > $1) ORDER BY id LIMIT $2"
+    ))
+    .bind(page.after)
+    .bind(page.limit + 1)
+    .fetch_all(&mut *ctx.tx)
+    .await?;
+    Ok(axum::Json(Page::from_rows(rows, page, |u| u.id)))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateUserRequest {
+    #[schema(example = "grace@acme.test")]
+    pub email: String,
+    #[schema(example = "Grace Hopper")]
+    pub name: String,
+    /// Initial password, at least 10 characters.
+    pub password: String,
+    pub role: Role,
+}
+
+/// Create a user with an initial password (owner or admin; only an owner may create an owner).
+#[utoipa::path(
+    post, path = "/v1/users", tag = "users", operation_id = "createUser",
+    request_body = CreateUserRequest,
+    responses(
+        (status = 201, description = "User created", body = UserView),
+        (status = 409, description = "Email already used in this tenant", body = qhub_lib::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearerAuth" = []))
+)]
+async fn create_user(
+    State(state): State<AppState>,
+    mut ctx: TenantCtx,
+    Json(req): Json<CreateUserRequest>,
+) -> Result<(StatusCode, axum::Json<UserView>), ApiError> {
+    let p = ctx.principal;
+    p.require(Role::can_manage_users)?;
+    may_grant(&p, req.role)?;
+    let email = validate::normalize_email(&req.email);
+    Checks::default()
+        .check("email", validate::email(&email))
+        .check("name", validate::name(&req.name))
+        .check("password", check_password(&req.password))
+        .finish()?;
+
+    let hash = state.passwords.hash(&req.password).await?;
+    let user: UserView = sqlx::query_as(&format!(
+        "INSERT INTO users (id, tenant_id, email, password_hash, name, role) \
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING {USER_COLUMNS}"
+    ))
+    .bind(Uuid::now_v7())
+    .bind(p.tenant_id)
+    .bind(&email)
+    .bind(&hash)
+    .bind(req.name.trim())
+    .bind(req.role)
+    .fetch_one(&mut *ctx.tx)
+    .await
+    .map_err(|e| {
+        if is_unique_violation(&e) {
+            ApiError::Conflict("a user with this email already exists".into())
+        } else {
+            e.into()
+        }
+    })?;
+    ctx.commit().await?;
+    Ok((StatusCode::CREATED, axum::Json(user)))
+}
+
+/// Read one user (owner or admin).
+#[utoipa::path(
+    get, path = "/v1/users/{id}", tag = "users", operation_id = "getUser",
+    params(("id" = Uuid, Path, description = "User id")),
+    responses((status = 200, description = "The user", body = UserView)),
+    security(("bearerAuth" = []))
+)]
+async fn get_user(
+    mut ctx: TenantCtx,
+    Path(id): Path<Uuid>,
+) -> Result<axum::Json<UserView>, ApiError> {
+    ctx.principal.require(Role::can_manage_users)?;
+    let user = fetch_user(&mut ctx.tx, id, false).await?;
+    Ok(axum::Json(user))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateUserRequest {
+    pub name: Option<String>,
+    pub role: Option<Role>,
+    /// False deactivates the user and ends all their sessions.
+    pub is_active: Option<bool>,
+}
+
+/// Change a user's name, role or active flag (owner or admin).
+#[utoipa::path(
+    patch, path = "/v1/users/{id}", tag = "users", operation_id = "updateUser",
+    params(("id" = Uuid, Path, description = "User id")),
+    request_body = UpdateUserRequest,
+    responses(
+        (status = 200, description = "The updated user", body = UserView),
+        (status = 409, description = "Would leave the tenant without an active owner", body = qhub_lib::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearerAuth" = []))
+)]
+async fn update_user(
+    State(state): State<AppState>,
+    mut ctx: TenantCtx,
+    Path(id): Path<Uuid>,
+    Json(req): Json<UpdateUserRequest>,
+) -> Result<axum::Json<UserView>, ApiError> {
+    let p = ctx.principal;
+    p.require(Role::can_manage_users)?;
+    let mut checks = Checks::default();
+    if req.name.is_none() && req.role.is_none() && req.is_active.is_none() {
+        checks.check("body", Some("give at least one of name, role, is_active"));
+    }
+    if let Some(name) = &req.name {
+        checks.check("name", validate::name(name));
+    }
+    checks.finish()?;
+
+    let target = fetch_user(&mut ctx.tx, id, true).await?;
+    may_manage(&p, &target)?;
+    if let Some(role) = req.role {
+        may_grant(&p, role)?;
+    }
+    let stays_owner = req.role.unwrap_or(target.role) == Role::Owner;
+    let stays_active = req.is_active.unwrap_or(target.is_active);
+    if target.role == Role::Owner && target.is_active && !(stays_owner && stays_active) {
+        ensure_other_owner(&mut ctx.tx, target.id).await?;
+    }
+
+    let user: UserView = sqlx::query_as(&format!(
+        "UPDATE users SET name = COALESCE($2, name), role = COALESCE($3, role), \
+         is_active = COALESCE($4, is_active), updated_at = now() \
+         WHERE id = $1 RETURNING {USER_COLUMNS}"
+    ))
+    .bind(id)
+    .bind(req.name.as_deref().map(str::trim))
+    .bind(req.role)
+    .bind(req.is_active)
+    .fetch_one(&mut *ctx.tx)
+    .await?;
+    ctx.commit().await?;
+    if !user.is_active {
+        state.sessions.revoke_all(user.id).await?;
+    }
+    Ok(axum::Json(user))
+}
+
+/// Remove a user (owner or admin). Their sessions end at once.
+#[utoipa::path(
+    delete, path = "/v1/users/{id}", tag = "users", operation_id = "deleteUser",
+    params(("id" = Uuid, Path, description = "User id")),
+    responses(
+        (status = 204, description = "User removed"),
+        (status = 409, description = "Would leave the tenant without an active owner", body = qhub_lib::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearerAuth" = []))
+)]
+async fn delete_user(
+    State(state): State<AppState>,
+    mut ctx: TenantCtx,
+    Path(id): Path<Uuid>,
+) -> Result<StatusCode, ApiError> {
+    let p = ctx.principal;
+    p.require(Role::can_manage_users)?;
+    let target = fetch_user(&mut ctx.tx, id, true).await?;
+    may_manage(&p, &target)?;
+    if target.role == Role::Owner && target.is_active {
+        ensure_other_owner(&mut ctx.tx, target.id).await?;
+    }
+    sqlx::query("DELETE FROM users WHERE id = $1")
+        .bind(id)
+        .execute(&mut *ctx.tx)
+        .await?;
+    ctx.commit().await?;
+    state.sessions.revoke_all(id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Loads a user visible under RLS; another tenant's id is simply not found.
+async fn fetch_user(conn: &mut PgConnection, id: Uuid, lock: bool) -> Result<UserView, ApiError> {
+    let lock = if lock { " FOR UPDATE" } else { "" };
+    sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1{lock}"))
+        .bind(id)
+        .fetch_optional(conn)
+        .await?
+        .ok_or_else(not_found)
+}
+
+/// Only an owner may change or remove an owner.
+fn may_manage(p: &Principal, target: &UserView) -> Result<(), ApiError> {
+    if target.role == Role::Owner && p.role != Role::Owner {
+        return Err(ApiError::Forbidden("only an owner may change or remove an owner".into()));
+    }
+    Ok(())
+}
+
+/// Only an owner may make someone an owner.
+fn may_grant(p: &Principal, role: Role) -> Result<(), ApiError> {
+    if role == Role::Owner && p.role != Role::Owner {
+        return Err(ApiError::Forbidden("only an owner may grant the owner role".into()));
+    }
+    Ok(())
+}
+
+/// Fails unless an active owner other than `except` remains. Locks the owner
+/// rows so two concurrent demotions cannot both pass.
+async fn ensure_other_owner(conn: &mut PgConnection, except: Uuid) -> Result<(), ApiError> {
+    let owners: Vec<Uuid> =
+        sqlx::query_scalar("SELECT id FROM users WHERE role = 'owner' AND is_active FOR UPDATE")
+            .fetch_all(conn)
+            .await?;
+    if owners.iter().any(|o| *o != except) {
+        Ok(())
+    } else {
+        Err(ApiError::Conflict(
+            "the tenant's last active owner cannot be demoted, deactivated or removed".into(),
+        ))
+    }
+}

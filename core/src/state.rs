@@ -1,0 +1,62 @@
+//! Shared application state handed to every handler.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use sqlx::postgres::PgPoolOptions;
+use sqlx::PgPool;
+
+use crate::auth::password::Passwords;
+use crate::auth::sessions::SessionStore;
+use crate::auth::tokens::Tokens;
+use crate::config::Config;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    /// Pool of the server's restricted role: every tenant query goes through
+    /// a transaction from `db::begin_tenant_tx`.
+    pub db: PgPool,
+    pub redis: deadpool_redis::Pool,
+    pub sessions: SessionStore,
+    pub tokens: Tokens,
+    pub passwords: Passwords,
+}
+
+impl AppState {
+    pub async fn connect(config: Config) -> anyhow::Result<AppState> {
+        let db = PgPoolOptions::new()
+            .max_connections(config.db_max_connections)
+            // Fail fast with 503 rather than hang when Postgres is gone.
+            .acquire_timeout(Duration::from_secs(3))
+            .connect_lazy(&config.app_database_url)
+            .context("APP_DATABASE_URL")?;
+        let redis = redis_pool(&config.redis_url)?;
+        let tokens = Tokens::new(&config.jwt_secret, config.access_token_ttl);
+        let sessions = SessionStore::new(redis.clone(), config.refresh_token_ttl);
+        let passwords = Passwords::new().await?;
+        Ok(AppState {
+            config: Arc::new(config),
+            db,
+            redis,
+            sessions,
+            tokens,
+            passwords,
+        })
+    }
+}
+
+pub fn redis_pool(url: &str) -> anyhow::Result<deadpool_redis::Pool> {
+    let mut cfg = deadpool_redis::Config::from_url(url);
+    let mut pool_cfg = deadpool_redis::PoolConfig::new(64);
+    // Short timeouts: with Redis down a request must fail fast (503), not hang.
+    pool_cfg.timeouts = deadpool_redis::Timeouts {
+        wait: Some(Duration::from_secs(2)),
+        create: Some(Duration::from_secs(1)),
+        recycle: Some(Duration::from_secs(1)),
+    };
+    cfg.pool = Some(pool_cfg);
+    cfg.create_pool(Some(deadpool_redis::Runtime::Tokio1))
+        .context("REDIS_URL")
+}
