@@ -1,0 +1,269 @@
+//! Test harness: a real QHub server on an ephemeral port, talking to the real
+//! Postgres (`qhub_test`, as the restricted app role) and Redis.
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use qhub_core::config::Config;
+use qhub_core::state::AppState;
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+pub fn env_or(name: &str, default: &str) -> String {
+    std::env::var(name)
+        .ok()
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| default.to_owned())
+}
+
+pub fn app_db_url() -> String {
+    env_or(
+        "TEST_APP_DATABASE_URL",
+        "postgres://qhub_app:qhub_app@127.0.0.1:5432/qhub_test",
+    )
+}
+
+pub fn owner_db_url() -> String {
+    env_or(
+        "TEST_DATABASE_URL",
+        "postgres://qhub_owner:qhub_owner@127.0.0.1:5432/qhub_test",
+    )
+}
+
+pub fn test_config() -> Config {
+    Config {
+        production: false,
+        bind_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+        database_url: owner_db_url(),
+        app_database_url: app_db_url(),
+        db_max_connections: 8,
+        redis_url: env_or("TEST_REDIS_URL", "redis://127.0.0.1:6379/0"),
+        jwt_secret: b"test-secret-test-secret-test-secret-0123".to_vec(),
+        access_token_ttl: Duration::from_secs(900),
+        refresh_token_ttl: Duration::from_secs(3600),
+        body_limit_bytes: 64 * 1024,
+        request_timeout: Duration::from_secs(30),
+        log_json: false,
+    }
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub http: reqwest::Client,
+    pub state: AppState,
+}
+
+/// A signed-up tenant and its owner's credentials.
+#[derive(Debug, Clone)]
+pub struct Tenant {
+    pub id: Uuid,
+    pub slug: String,
+    pub owner_id: Uuid,
+    pub owner_email: String,
+    pub password: String,
+    pub access: String,
+    pub refresh: String,
+}
+
+pub struct Resp {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+}
+
+impl Resp {
+    /// Asserts a problem+json error with the given status and code.
+    pub fn problem(&self, status: u16, code: &str) -> &Self {
+        assert_eq!(self.status.as_u16(), status, "body: {}", self.body);
+        let ct = self
+            .headers
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        assert_eq!(ct, "application/problem+json", "body: {}", self.body);
+        assert_eq!(self.body["code"], code, "body: {}", self.body);
+        assert_eq!(self.body["status"], status);
+        assert!(self.body["title"].is_string() && self.body["detail"].is_string());
+        self
+    }
+
+    pub fn ok(&self, status: u16) -> &Value {
+        assert_eq!(self.status.as_u16(), status, "body: {}", self.body);
+        &self.body
+    }
+}
+
+pub fn unique(prefix: &str) -> String {
+    format!("{prefix}-{}", &Uuid::new_v4().simple().to_string()[..12])
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        Self::spawn_with(test_config()).await
+    }
+
+    pub async fn spawn_with(config: Config) -> TestApp {
+        qhub_core::telemetry::init(false);
+        let state = AppState::connect(config).await.expect("state");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let st = state.clone();
+        tokio::spawn(async move {
+            let _ = qhub_core::app::serve(listener, st).await;
+        });
+        TestApp {
+            base: format!("http://{addr}"),
+            http: reqwest::Client::new(),
+            state,
+        }
+    }
+
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Resp {
+        let mut req = self.http.request(method, format!("{}{}", self.base, path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let res = req.send().await.expect("request");
+        Self::read(res).await
+    }
+
+    pub async fn read(res: reqwest::Response) -> Resp {
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = res.bytes().await.expect("body");
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()))
+        };
+        Resp {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Resp {
+        self.call(Method::GET, path, Some(token), None).await
+    }
+    pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> Resp {
+        self.call(Method::POST, path, token, Some(body)).await
+    }
+    pub async fn patch(&self, path: &str, token: &str, body: Value) -> Resp {
+        self.call(Method::PATCH, path, Some(token), Some(body)).await
+    }
+    pub async fn delete(&self, path: &str, token: &str) -> Resp {
+        self.call(Method::DELETE, path, Some(token), None).await
+    }
+
+    /// Sends a raw body with an explicit content type.
+    pub async fn raw(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        content_type: Option<&str>,
+        body: impl Into<reqwest::Body>,
+    ) -> Resp {
+        let mut req = self
+            .http
+            .request(method, format!("{}{}", self.base, path))
+            .body(body);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(ct) = content_type {
+            req = req.header("content-type", ct);
+        }
+        Self::read(req.send().await.expect("request")).await
+    }
+
+    pub async fn signup(&self) -> Tenant {
+        let slug = unique("t");
+        let email = format!("owner@{slug}.test");
+        let password = "correct horse battery".to_owned();
+        let r = self
+            .post(
+                "/v1/tenants",
+                None,
+                json!({
+                    "name": format!("Org {slug}"),
+                    "slug": slug,
+                    "owner_email": email,
+                    "owner_password": password,
+                    "owner_name": "Owner",
+                }),
+            )
+            .await;
+        let b = r.ok(201);
+        Tenant {
+            id: b["tenant"]["id"].as_str().unwrap().parse().unwrap(),
+            slug,
+            owner_id: b["user"]["id"].as_str().unwrap().parse().unwrap(),
+            owner_email: email,
+            password,
+            access: b["access_token"].as_str().unwrap().to_owned(),
+            refresh: b["refresh_token"].as_str().unwrap().to_owned(),
+        }
+    }
+
+    /// Creates a user with `role` in `t` and logs them in: (user id, access token).
+    pub async fn user_with_role(&self, t: &Tenant, role: &str) -> (Uuid, String, String) {
+        let email = format!("{}@{}.test", unique(role), t.slug);
+        let r = self
+            .post(
+                "/v1/users",
+                Some(&t.access),
+                json!({"email": email, "name": role, "password": "password-1234", "role": role}),
+            )
+            .await;
+        let id: Uuid = r.ok(201)["id"].as_str().unwrap().parse().unwrap();
+        let tokens = self.login(&t.slug, &email, "password-1234").await;
+        (id, tokens.0, email)
+    }
+
+    /// (access, refresh)
+    pub async fn login(&self, slug: &str, email: &str, password: &str) -> (String, String) {
+        let r = self
+            .post(
+                "/v1/auth/login",
+                None,
+                json!({"tenant": slug, "email": email, "password": password}),
+            )
+            .await;
+        let b = r.ok(200);
+        (
+            b["access_token"].as_str().unwrap().to_owned(),
+            b["refresh_token"].as_str().unwrap().to_owned(),
+        )
+    }
+
+    pub async fn user_count(&self, token: &str) -> usize {
+        let r = self.get("/v1/users?limit=200", token).await;
+        r.ok(200)["items"].as_array().unwrap().len()
+    }
+}
+
+/// A pool of the server's restricted role, for SQL-level checks.
+pub async fn app_pool(max: u32) -> PgPool {
+    sqlx::postgres::PgPoolOptions::new()
+        .max_connections(max)
+        .connect(&app_db_url())
+        .await
+        .expect("app pool")
+}

@@ -1,0 +1,185 @@
+//! Login, refresh rotation, reuse detection, logout, sessions, and that each
+//! way of ending a session kills its access token on the next request.
+
+mod common;
+
+use common::TestApp;
+use serde_json::json;
+
+#[tokio::test]
+async fn login_failures_are_indistinguishable() {
+    let app = TestApp::spawn().await;
+    let t = app.signup().await;
+    let wrong_password = app
+        .post(
+            "/v1/auth/login",
+            None,
+            json!({"tenant": t.slug, "email": t.owner_email, "password": "not the password"}),
+        )
+        .await;
+    let unknown_email = app
+        .post(
+            "/v1/auth/login",
+            None,
+            json!({"tenant": t.slug, "email": "nobody@nowhere.test", "password": "not the password"}),
+        )
+        .await;
+    let unknown_tenant = app
+        .post(
+            "/v1/auth/login",
+            None,
+            json!({"tenant": "no-such-tenant-xyz", "email": t.owner_email, "password": t.password}),
+        )
+        .await;
+    wrong_password.problem(401, "unauthenticated");
+    assert_eq!(wrong_password.body, unknown_email.body);
+    assert_eq!(wrong_password.body, unknown_tenant.body);
+    assert_eq!(unknown_email.status, unknown_tenant.status);
+
+    // Email is case-insensitive; a good login works and records last_login_at.
+    let (access, _) = app
+        .login(&t.slug, &t.owner_email.to_uppercase(), &t.password)
+        .await;
+    let me = app.get("/v1/auth/me", &access).await;
+    assert_eq!(me.ok(200)["user"]["email"], t.owner_email);
+    assert_eq!(me.body["role"], "owner");
+    assert_eq!(me.body["tenant"]["slug"], t.slug);
+    assert!(me.body["user"]["last_login_at"].is_string());
+}
+
+#[tokio::test]
+async fn refresh_rotates_and_reuse_revokes_the_session() {
+    let app = TestApp::spawn().await;
+    let t = app.signup().await;
+
+    let r1 = app
+        .post("/v1/auth/refresh", None, json!({"refresh_token": t.refresh}))
+        .await;
+    let b1 = r1.ok(200).clone();
+    assert_eq!(b1["token_type"], "Bearer");
+    let refresh2 = b1["refresh_token"].as_str().unwrap();
+    let access2 = b1["access_token"].as_str().unwrap();
+    assert_ne!(refresh2, t.refresh);
+    app.get("/v1/auth/me", access2).await.ok(200);
+
+    // The new refresh token works once more...
+    let r2 = app
+        .post("/v1/auth/refresh", None, json!({"refresh_token": refresh2}))
+        .await;
+    let access3 = r2.ok(200)["access_token"].as_str().unwrap().to_owned();
+    let refresh3 = r2.body["refresh_token"].as_str().unwrap().to_owned();
+
+    // ...but replaying the first (already rotated) one revokes the session.
+    app.post("/v1/auth/refresh", None, json!({"refresh_token": t.refresh}))
+        .await
+        .problem(401, "unauthenticated");
+    app.get("/v1/auth/me", &access3).await.problem(401, "unauthenticated");
+    app.get("/v1/auth/me", &t.access).await.problem(401, "unauthenticated");
+    app.post("/v1/auth/refresh", None, json!({"refresh_token": refresh3}))
+        .await
+        .problem(401, "unauthenticated");
+
+    // Garbage tokens are plain 401s.
+    app.post("/v1/auth/refresh", None, json!({"refresh_token": "nope"}))
+        .await
+        .problem(401, "unauthenticated");
+}
+
+#[tokio::test]
+async fn logout_kills_the_access_token_at_once() {
+    let app = TestApp::spawn().await;
+    let t = app.signup().await;
+    let (other, _) = app.login(&t.slug, &t.owner_email, &t.password).await;
+    app.get("/v1/auth/me", &t.access).await.ok(200);
+    let r = app.post("/v1/auth/logout", Some(&t.access), json!({})).await;
+    assert_eq!(r.status.as_u16(), 204);
+    app.get("/v1/auth/me", &t.access).await.problem(401, "unauthenticated");
+    app.post("/v1/auth/refresh", None, json!({"refresh_token": t.refresh}))
+        .await
+        .problem(401, "unauthenticated");
+    // Only that session ended.
+    app.get("/v1/auth/me", &other).await.ok(200);
+}
+
+#[tokio::test]
+async fn sessions_are_listed_and_revocable_only_by_their_owner() {
+    let app = TestApp::spawn().await;
+    let t = app.signup().await;
+    let (second, _) = app.login(&t.slug, &t.owner_email, &t.password).await;
+
+    let list = app.get("/v1/auth/sessions", &t.access).await;
+    let items = list.ok(200)["items"].as_array().unwrap().clone();
+    assert_eq!(items.len(), 2);
+    let current: Vec<_> = items.iter().filter(|s| s["current"] == true).collect();
+    assert_eq!(current.len(), 1);
+    assert_eq!(current[0]["ip"], "127.0.0.1");
+    let second_id = items
+        .iter()
+        .find(|s| s["current"] == false)
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // Another user (same tenant or not) cannot revoke it: 404.
+    let (_, dev_token, _) = app.user_with_role(&t, "developer").await;
+    app.delete(&format!("/v1/auth/sessions/{second_id}"), &dev_token)
+        .await
+        .problem(404, "not_found");
+    let u = app.signup().await;
+    app.delete(&format!("/v1/auth/sessions/{second_id}"), &u.access)
+        .await
+        .problem(404, "not_found");
+    app.get("/v1/auth/me", &second).await.ok(200);
+
+    // Its owner can; the revoked token fails on the next request.
+    let r = app
+        .delete(&format!("/v1/auth/sessions/{second_id}"), &t.access)
+        .await;
+    assert_eq!(r.status.as_u16(), 204);
+    app.get("/v1/auth/me", &second).await.problem(401, "unauthenticated");
+    app.get("/v1/auth/me", &t.access).await.ok(200);
+    let list = app.get("/v1/auth/sessions", &t.access).await;
+    assert_eq!(list.ok(200)["items"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn deactivation_and_removal_end_sessions_at_once() {
+    let app = TestApp::spawn().await;
+    let t = app.signup().await;
+    let (dev, dev_token, dev_email) = app.user_with_role(&t, "developer").await;
+    app.get("/v1/auth/me", &dev_token).await.ok(200);
+
+    let r = app
+        .patch(&format!("/v1/users/{dev}"), &t.access, json!({"is_active": false}))
+        .await;
+    assert_eq!(r.ok(200)["is_active"], false);
+    app.get("/v1/auth/me", &dev_token).await.problem(401, "unauthenticated");
+    // A deactivated user cannot log back in.
+    app.post(
+        "/v1/auth/login",
+        None,
+        json!({"tenant": t.slug, "email": dev_email, "password": "password-1234"}),
+    )
+    .await
+    .problem(401, "unauthenticated");
+
+    let (viewer, viewer_token, _) = app.user_with_role(&t, "viewer").await;
+    app.get("/v1/auth/me", &viewer_token).await.ok(200);
+    let r = app.delete(&format!("/v1/users/{viewer}"), &t.access).await;
+    assert_eq!(r.status.as_u16(), 204);
+    app.get("/v1/auth/me", &viewer_token).await.problem(401, "unauthenticated");
+}
+
+#[tokio::test]
+async fn tampered_or_missing_tokens_are_401() {
+    let app = TestApp::spawn().await;
+    let t = app.signup().await;
+    let r = app.call(reqwest::Method::GET, "/v1/auth/me", None, None).await;
+    r.problem(401, "unauthenticated");
+    let mut forged = t.access.clone();
+    forged.pop();
+    forged.push('x');
+    app.get("/v1/auth/me", &forged).await.problem(401, "unauthenticated");
+    app.get("/v1/auth/me", "not-a-jwt").await.problem(401, "unauthenticated");
+}
