@@ -1,0 +1,83 @@
+//! HTTP conventions: request ids, problem+json for every error, health.
+
+mod common;
+
+use common::TestApp;
+use reqwest::Method;
+
+#[tokio::test]
+async fn request_id_is_generated_or_kept_if_sane() {
+    let app = TestApp::spawn().await;
+    let r = app.http.get(format!("{}/health/live", app.base)).send().await.unwrap();
+    let generated = r.headers()["x-request-id"].to_str().unwrap().to_owned();
+    assert!(uuid::Uuid::try_parse(&generated).is_ok());
+
+    let r = app
+        .http
+        .get(format!("{}/health/live", app.base))
+        .header("x-request-id", "client-req-42")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["x-request-id"], "client-req-42");
+
+    // An insane one (too long, odd characters) is replaced.
+    let r = app
+        .http
+        .get(format!("{}/v1/nowhere", app.base))
+        .header("x-request-id", "a b<script>")
+        .send()
+        .await
+        .unwrap();
+    let id = r.headers()["x-request-id"].to_str().unwrap().to_owned();
+    assert!(uuid::Uuid::try_parse(&id).is_ok(), "{id}");
+    let long = "x".repeat(300);
+    let r = app
+        .http
+        .get(format!("{}/health/live", app.base))
+        .header("x-request-id", &long)
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(r.headers()["x-request-id"], long.as_str());
+}
+
+#[tokio::test]
+async fn unknown_routes_and_methods_are_problem_json() {
+    let app = TestApp::spawn().await;
+    app.call(Method::GET, "/v1/nowhere", None, None)
+        .await
+        .problem(404, "not_found");
+    let r = app.call(Method::PUT, "/v1/tenant", None, None).await;
+    r.problem(405, "method_not_allowed");
+    assert!(r.headers.contains_key("allow"));
+}
+
+#[tokio::test]
+async fn health_reports_dependencies() {
+    let app = TestApp::spawn().await;
+    let r = app.call(Method::GET, "/health/ready", None, None).await;
+    let b = r.ok(200);
+    assert_eq!(b["status"], "ok");
+    assert_eq!(b["checks"]["postgres"], "ok");
+    assert_eq!(b["checks"]["redis"], "ok");
+
+    // A server whose Redis is unreachable is not ready, and says which.
+    let mut config = common::test_config();
+    config.redis_url = "redis://127.0.0.1:1/0".into();
+    let broken = TestApp::spawn_with(config).await;
+    let r = broken.call(Method::GET, "/health/ready", None, None).await;
+    assert_eq!(r.status.as_u16(), 503);
+    assert_eq!(r.body["status"], "unavailable");
+    assert_eq!(r.body["checks"]["postgres"], "ok");
+    assert!(r.body["checks"]["redis"].as_str().unwrap().starts_with("down"));
+    // Requests that need Redis fail fast with 503 problem+json, not 500.
+    broken
+        .post(
+            "/v1/auth/refresh",
+            None,
+            serde_json::json!({"refresh_token": format!("{}.{}", uuid::Uuid::now_v7().simple(), "a".repeat(43))}),
+        )
+        .await
+        .problem(503, "service_unavailable");
+}
