@@ -131,6 +131,9 @@ mod tests {
             redact_url("postgres://qhub_app:s3cret@db:5432/qhub"),
             "postgres://qhub_app:***@db:5432/qhub"
         );
-        assert_eq!(redact_url("redis://127.0.0.1:6379/0"), "redis://127.0.0.1:6379/0");
+        assert_eq!(
+            redact_url("redis://127.0.0.1:6379/0"),
+            "redis://127.0.0.1:6379/0"
+        );
     }
 }

@@ -18,11 +18,13 @@ pub async fn begin_tenant_tx(
     user_id: Option<Uuid>,
 ) -> Result<Transaction<'static, Postgres>, ApiError> {
     let mut tx = pool.begin().await?;
-    sqlx::query("SELECT set_config('app.tenant_id', $1, true), set_config('app.user_id', $2, true)")
-        .bind(tenant_id.to_string())
-        .bind(user_id.map(|u| u.to_string()).unwrap_or_default())
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query(
+        "SELECT set_config('app.tenant_id', $1, true), set_config('app.user_id', $2, true)",
+    )
+    .bind(tenant_id.to_string())
+    .bind(user_id.map(|u| u.to_string()).unwrap_or_default())
+    .execute(&mut *tx)
+    .await?;
     Ok(tx)
 }
 

@@ -9,7 +9,10 @@ use qhub_core::state::AppState;
 use qhub_core::{app, db, openapi, telemetry};
 
 #[derive(Parser)]
-#[command(name = "qhub", about = "QHub: multi-tenant quantum application platform")]
+#[command(
+    name = "qhub",
+    about = "QHub: multi-tenant quantum application platform"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -41,7 +44,10 @@ async fn main() -> anyhow::Result<()> {
                 .connect(&config.database_url)
                 .await
                 .with_context(|| format!("connect to {}", redact_url(&config.database_url)))?;
-            db::MIGRATOR.run(&pool).await.context("postgres migrations")?;
+            db::MIGRATOR
+                .run(&pool)
+                .await
+                .context("postgres migrations")?;
             tracing::info!("postgres migrations applied");
             Ok(())
         }

@@ -39,7 +39,8 @@ pub async fn request_id(mut req: Request, next: Next) -> Response {
         .map(str::to_owned)
         .unwrap_or_else(|| Uuid::now_v7().to_string());
     let header = HeaderValue::from_str(&id).unwrap_or(HeaderValue::from_static("invalid"));
-    req.headers_mut().insert(X_REQUEST_ID.clone(), header.clone());
+    req.headers_mut()
+        .insert(X_REQUEST_ID.clone(), header.clone());
     req.extensions_mut().insert(RequestId(id.clone()));
 
     let span = tracing::info_span!(
@@ -73,7 +74,9 @@ pub async fn problem_fallback(req: Request, next: Next) -> Response {
     }
     let (code, detail) = match status {
         StatusCode::NOT_FOUND => ("not_found", "No such resource."),
-        StatusCode::METHOD_NOT_ALLOWED => ("method_not_allowed", "This method is not allowed here."),
+        StatusCode::METHOD_NOT_ALLOWED => {
+            ("method_not_allowed", "This method is not allowed here.")
+        }
         StatusCode::REQUEST_TIMEOUT => ("request_timeout", "The request took too long."),
         StatusCode::PAYLOAD_TOO_LARGE => ("payload_too_large", "The request body is too large."),
         _ => ("error", "The request failed."),
@@ -81,7 +84,9 @@ pub async fn problem_fallback(req: Request, next: Next) -> Response {
     let (parts, _) = res.into_parts();
     let mut out = Problem::new(status, code, detail.to_owned(), Vec::new()).response();
     for (name, value) in parts.headers.iter() {
-        out.headers_mut().entry(name).or_insert_with(|| value.clone());
+        out.headers_mut()
+            .entry(name)
+            .or_insert_with(|| value.clone());
     }
     out
 }

@@ -86,15 +86,39 @@ async fn openapi_yaml() -> Response {
 
 /// (status, component name, description)
 const STANDARD_ERRORS: &[(&str, &str, &str)] = &[
-    ("400", "BadRequest", "Malformed request (bad JSON, path or query)"),
-    ("401", "Unauthenticated", "Missing, invalid or revoked credentials"),
+    (
+        "400",
+        "BadRequest",
+        "Malformed request (bad JSON, path or query)",
+    ),
+    (
+        "401",
+        "Unauthenticated",
+        "Missing, invalid or revoked credentials",
+    ),
     ("403", "Forbidden", "The caller's role does not allow this"),
     ("404", "NotFound", "No such object in the caller's tenant"),
     ("413", "PayloadTooLarge", "Request body too large"),
-    ("415", "UnsupportedMediaType", "Body is not application/json"),
-    ("422", "ValidationFailed", "The request is well-formed but invalid; see `errors`"),
-    ("500", "InternalError", "Unexpected error (logged server-side)"),
-    ("503", "Unavailable", "A dependency (Postgres, Redis) is unavailable; retry later"),
+    (
+        "415",
+        "UnsupportedMediaType",
+        "Body is not application/json",
+    ),
+    (
+        "422",
+        "ValidationFailed",
+        "The request is well-formed but invalid; see `errors`",
+    ),
+    (
+        "500",
+        "InternalError",
+        "Unexpected error (logged server-side)",
+    ),
+    (
+        "503",
+        "Unavailable",
+        "A dependency (Postgres, Redis) is unavailable; retry later",
+    ),
 ];
 
 fn complete(doc: &mut Doc) {
@@ -105,7 +129,9 @@ fn complete(doc: &mut Doc) {
             HttpBuilder::new()
                 .scheme(HttpAuthScheme::Bearer)
                 .bearer_format("JWT")
-                .description(Some("Access token from /v1/auth/login, /v1/auth/refresh or /v1/tenants"))
+                .description(Some(
+                    "Access token from /v1/auth/login, /v1/auth/refresh or /v1/tenants",
+                ))
                 .build(),
         ),
     );
@@ -154,7 +180,8 @@ fn is_secured(op: &Operation) -> bool {
 
 fn add_errors(op: &mut Operation, has_path_params: bool) {
     let has_body = op.request_body.is_some();
-    let has_input = has_body || has_path_params || op.parameters.as_ref().is_some_and(|p| !p.is_empty());
+    let has_input =
+        has_body || has_path_params || op.parameters.as_ref().is_some_and(|p| !p.is_empty());
     let secured = is_secured(op);
     for (status, name, _) in STANDARD_ERRORS {
         let applies = match *status {

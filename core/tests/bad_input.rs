@@ -94,7 +94,9 @@ async fn signup_rejects_bad_input_and_creates_nothing() {
     let r = app.post("/v1/tenants", None, good.clone()).await;
     assert_eq!(r.ok(201)["tenant"]["slug"], slug);
     // And now it is taken.
-    app.post("/v1/tenants", None, good).await.problem(409, "conflict");
+    app.post("/v1/tenants", None, good)
+        .await
+        .problem(409, "conflict");
 }
 
 #[tokio::test]
@@ -121,7 +123,11 @@ async fn tenant_update_rejects_bad_input_and_changes_nothing() {
     assert_eq!(after.ok(200), &before);
 
     let r = app
-        .patch("/v1/tenant", &t.access, json!({"settings": {"theme": "dark"}}))
+        .patch(
+            "/v1/tenant",
+            &t.access,
+            json!({"settings": {"theme": "dark"}}),
+        )
         .await;
     assert_eq!(r.ok(200)["settings"]["theme"], "dark");
     assert_eq!(r.body["name"], before["name"]);
@@ -139,7 +145,8 @@ async fn user_writes_reject_bad_input_and_change_nothing() {
     malformed_bodies(&app, Method::POST, "/v1/users", Some(&t.access)).await;
     malformed_bodies(&app, Method::PATCH, &dev_path, Some(&t.access)).await;
 
-    let good = json!({"email": "n@x.test", "name": "N", "password": "password-1234", "role": "viewer"});
+    let good =
+        json!({"email": "n@x.test", "name": "N", "password": "password-1234", "role": "viewer"});
     for (field, value) in [
         ("email", json!("nope")),
         ("password", json!("short")),
@@ -194,7 +201,11 @@ async fn auth_endpoints_reject_bad_input() {
     malformed_bodies(&app, Method::POST, "/v1/auth/login", None).await;
     malformed_bodies(&app, Method::POST, "/v1/auth/refresh", None).await;
     let r = app
-        .post("/v1/auth/login", None, json!({"tenant": "", "email": "", "password": ""}))
+        .post(
+            "/v1/auth/login",
+            None,
+            json!({"tenant": "", "email": "", "password": ""}),
+        )
         .await;
     r.problem(422, "validation_failed");
     assert_eq!(r.body["errors"].as_array().unwrap().len(), 3);
@@ -203,7 +214,11 @@ async fn auth_endpoints_reject_bad_input() {
         .problem(422, "validation_failed");
     // The session is still alive after all of that.
     app.get("/v1/auth/me", &t.access).await.ok(200);
-    app.post("/v1/auth/refresh", None, json!({"refresh_token": t.refresh}))
-        .await
-        .ok(200);
+    app.post(
+        "/v1/auth/refresh",
+        None,
+        json!({"refresh_token": t.refresh}),
+    )
+    .await
+    .ok(200);
 }

@@ -8,7 +8,12 @@ use reqwest::Method;
 #[tokio::test]
 async fn request_id_is_generated_or_kept_if_sane() {
     let app = TestApp::spawn().await;
-    let r = app.http.get(format!("{}/health/live", app.base)).send().await.unwrap();
+    let r = app
+        .http
+        .get(format!("{}/health/live", app.base))
+        .send()
+        .await
+        .unwrap();
     let generated = r.headers()["x-request-id"].to_str().unwrap().to_owned();
     assert!(uuid::Uuid::try_parse(&generated).is_ok());
 
@@ -70,7 +75,10 @@ async fn health_reports_dependencies() {
     assert_eq!(r.status.as_u16(), 503);
     assert_eq!(r.body["status"], "unavailable");
     assert_eq!(r.body["checks"]["postgres"], "ok");
-    assert!(r.body["checks"]["redis"].as_str().unwrap().starts_with("down"));
+    assert!(r.body["checks"]["redis"]
+        .as_str()
+        .unwrap()
+        .starts_with("down"));
     // Requests that need Redis fail fast with 503 problem+json, not 500.
     broken
         .post(

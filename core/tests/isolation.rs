@@ -38,7 +38,9 @@ async fn another_tenant_cannot_list_read_change_or_delete_users() {
     assert_eq!(app.user_count(&a.access).await, 2);
 
     // B's own tenant endpoint shows B, and patching it never reaches A.
-    let t = app.patch("/v1/tenant", &b.access, json!({"name": "B renamed"})).await;
+    let t = app
+        .patch("/v1/tenant", &b.access, json!({"name": "B renamed"}))
+        .await;
     assert_eq!(t.ok(200)["id"], b.id.to_string());
     let ta = app.get("/v1/tenant", &a.access).await;
     assert_eq!(ta.ok(200)["name"], format!("Org {}", a.slug));
@@ -157,7 +159,10 @@ async fn server_role_cannot_bypass_or_disable_rls() {
     assert!(rows.len() >= 2);
     for (table, owner, enabled, forced) in &rows {
         assert_ne!(owner, "qhub_app", "{table} is owned by the server role");
-        assert!(*enabled && *forced, "{table} must ENABLE and FORCE row level security");
+        assert!(
+            *enabled && *forced,
+            "{table} must ENABLE and FORCE row level security"
+        );
     }
 
     // Attempts to switch RLS off fail.
@@ -205,7 +210,9 @@ async fn pooled_connection_carries_no_tenant_context() {
     // One connection: whatever A's transaction leaves behind, B gets.
     let pool = app_pool(1).await;
 
-    let mut tx = begin_tenant_tx(&pool, a.id, Some(a.owner_id)).await.unwrap();
+    let mut tx = begin_tenant_tx(&pool, a.id, Some(a.owner_id))
+        .await
+        .unwrap();
     let seen: Vec<Uuid> = sqlx::query_scalar("SELECT id FROM users")
         .fetch_all(&mut *tx)
         .await
@@ -229,7 +236,9 @@ async fn pooled_connection_carries_no_tenant_context() {
     assert_eq!(n, 0);
 
     // The same physical connection, now for B, sees only B.
-    let mut tx = begin_tenant_tx(&pool, b.id, Some(b.owner_id)).await.unwrap();
+    let mut tx = begin_tenant_tx(&pool, b.id, Some(b.owner_id))
+        .await
+        .unwrap();
     let pid_b: i32 = sqlx::query_scalar("SELECT pg_backend_pid()")
         .fetch_one(&mut *tx)
         .await
@@ -261,10 +270,11 @@ async fn login_lookup_function_reveals_only_an_id() {
         .await
         .unwrap();
     assert_eq!(id, Some(a.id));
-    let none: Option<Uuid> = sqlx::query_scalar("SELECT app.tenant_id_by_slug('no-such-tenant-slug')")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let none: Option<Uuid> =
+        sqlx::query_scalar("SELECT app.tenant_id_by_slug('no-such-tenant-slug')")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
     assert_eq!(none, None);
     // The function does not open the table: a direct read still sees nothing.
     let n: i64 = sqlx::query_scalar("SELECT count(*) FROM tenants WHERE slug = $1")

@@ -53,7 +53,11 @@ async fn refresh_rotates_and_reuse_revokes_the_session() {
     let t = app.signup().await;
 
     let r1 = app
-        .post("/v1/auth/refresh", None, json!({"refresh_token": t.refresh}))
+        .post(
+            "/v1/auth/refresh",
+            None,
+            json!({"refresh_token": t.refresh}),
+        )
         .await;
     let b1 = r1.ok(200).clone();
     assert_eq!(b1["token_type"], "Bearer");
@@ -70,11 +74,19 @@ async fn refresh_rotates_and_reuse_revokes_the_session() {
     let refresh3 = r2.body["refresh_token"].as_str().unwrap().to_owned();
 
     // ...but replaying the first (already rotated) one revokes the session.
-    app.post("/v1/auth/refresh", None, json!({"refresh_token": t.refresh}))
+    app.post(
+        "/v1/auth/refresh",
+        None,
+        json!({"refresh_token": t.refresh}),
+    )
+    .await
+    .problem(401, "unauthenticated");
+    app.get("/v1/auth/me", &access3)
         .await
         .problem(401, "unauthenticated");
-    app.get("/v1/auth/me", &access3).await.problem(401, "unauthenticated");
-    app.get("/v1/auth/me", &t.access).await.problem(401, "unauthenticated");
+    app.get("/v1/auth/me", &t.access)
+        .await
+        .problem(401, "unauthenticated");
     app.post("/v1/auth/refresh", None, json!({"refresh_token": refresh3}))
         .await
         .problem(401, "unauthenticated");
@@ -91,12 +103,20 @@ async fn logout_kills_the_access_token_at_once() {
     let t = app.signup().await;
     let (other, _) = app.login(&t.slug, &t.owner_email, &t.password).await;
     app.get("/v1/auth/me", &t.access).await.ok(200);
-    let r = app.post("/v1/auth/logout", Some(&t.access), json!({})).await;
+    let r = app
+        .post("/v1/auth/logout", Some(&t.access), json!({}))
+        .await;
     assert_eq!(r.status.as_u16(), 204);
-    app.get("/v1/auth/me", &t.access).await.problem(401, "unauthenticated");
-    app.post("/v1/auth/refresh", None, json!({"refresh_token": t.refresh}))
+    app.get("/v1/auth/me", &t.access)
         .await
         .problem(401, "unauthenticated");
+    app.post(
+        "/v1/auth/refresh",
+        None,
+        json!({"refresh_token": t.refresh}),
+    )
+    .await
+    .problem(401, "unauthenticated");
     // Only that session ended.
     app.get("/v1/auth/me", &other).await.ok(200);
 }
@@ -113,10 +133,7 @@ async fn sessions_are_listed_and_revocable_only_by_their_owner() {
     let current: Vec<_> = items.iter().filter(|s| s["current"] == true).collect();
     assert_eq!(current.len(), 1);
     assert_eq!(current[0]["ip"], "127.0.0.1");
-    let second_id = items
-        .iter()
-        .find(|s| s["current"] == false)
-        .unwrap()["id"]
+    let second_id = items.iter().find(|s| s["current"] == false).unwrap()["id"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -137,7 +154,9 @@ async fn sessions_are_listed_and_revocable_only_by_their_owner() {
         .delete(&format!("/v1/auth/sessions/{second_id}"), &t.access)
         .await;
     assert_eq!(r.status.as_u16(), 204);
-    app.get("/v1/auth/me", &second).await.problem(401, "unauthenticated");
+    app.get("/v1/auth/me", &second)
+        .await
+        .problem(401, "unauthenticated");
     app.get("/v1/auth/me", &t.access).await.ok(200);
     let list = app.get("/v1/auth/sessions", &t.access).await;
     assert_eq!(list.ok(200)["items"].as_array().unwrap().len(), 1);
@@ -151,10 +170,16 @@ async fn deactivation_and_removal_end_sessions_at_once() {
     app.get("/v1/auth/me", &dev_token).await.ok(200);
 
     let r = app
-        .patch(&format!("/v1/users/{dev}"), &t.access, json!({"is_active": false}))
+        .patch(
+            &format!("/v1/users/{dev}"),
+            &t.access,
+            json!({"is_active": false}),
+        )
         .await;
     assert_eq!(r.ok(200)["is_active"], false);
-    app.get("/v1/auth/me", &dev_token).await.problem(401, "unauthenticated");
+    app.get("/v1/auth/me", &dev_token)
+        .await
+        .problem(401, "unauthenticated");
     // A deactivated user cannot log back in.
     app.post(
         "/v1/auth/login",
@@ -168,18 +193,26 @@ async fn deactivation_and_removal_end_sessions_at_once() {
     app.get("/v1/auth/me", &viewer_token).await.ok(200);
     let r = app.delete(&format!("/v1/users/{viewer}"), &t.access).await;
     assert_eq!(r.status.as_u16(), 204);
-    app.get("/v1/auth/me", &viewer_token).await.problem(401, "unauthenticated");
+    app.get("/v1/auth/me", &viewer_token)
+        .await
+        .problem(401, "unauthenticated");
 }
 
 #[tokio::test]
 async fn tampered_or_missing_tokens_are_401() {
     let app = TestApp::spawn().await;
     let t = app.signup().await;
-    let r = app.call(reqwest::Method::GET, "/v1/auth/me", None, None).await;
+    let r = app
+        .call(reqwest::Method::GET, "/v1/auth/me", None, None)
+        .await;
     r.problem(401, "unauthenticated");
     let mut forged = t.access.clone();
     forged.pop();
     forged.push('x');
-    app.get("/v1/auth/me", &forged).await.problem(401, "unauthenticated");
-    app.get("/v1/auth/me", "not-a-jwt").await.problem(401, "unauthenticated");
+    app.get("/v1/auth/me", &forged)
+        .await
+        .problem(401, "unauthenticated");
+    app.get("/v1/auth/me", "not-a-jwt")
+        .await
+        .problem(401, "unauthenticated");
 }

@@ -24,9 +24,13 @@ async fn developers_and_viewers_get_403_on_user_management() {
         )
         .await
         .problem(403, "forbidden");
-        app.patch(&format!("/v1/users/{}", t.owner_id), token, json!({"name": "x"}))
-            .await
-            .problem(403, "forbidden");
+        app.patch(
+            &format!("/v1/users/{}", t.owner_id),
+            token,
+            json!({"name": "x"}),
+        )
+        .await
+        .problem(403, "forbidden");
         app.delete(&format!("/v1/users/{}", t.owner_id), token)
             .await
             .problem(403, "forbidden");
@@ -54,15 +58,27 @@ async fn admins_cannot_touch_owners() {
     )
     .await
     .problem(403, "forbidden");
-    app.patch(&format!("/v1/users/{dev}"), &admin, json!({"role": "owner"}))
-        .await
-        .problem(403, "forbidden");
-    app.patch(&format!("/v1/users/{}", t.owner_id), &admin, json!({"name": "x"}))
-        .await
-        .problem(403, "forbidden");
-    app.patch(&format!("/v1/users/{}", t.owner_id), &admin, json!({"is_active": false}))
-        .await
-        .problem(403, "forbidden");
+    app.patch(
+        &format!("/v1/users/{dev}"),
+        &admin,
+        json!({"role": "owner"}),
+    )
+    .await
+    .problem(403, "forbidden");
+    app.patch(
+        &format!("/v1/users/{}", t.owner_id),
+        &admin,
+        json!({"name": "x"}),
+    )
+    .await
+    .problem(403, "forbidden");
+    app.patch(
+        &format!("/v1/users/{}", t.owner_id),
+        &admin,
+        json!({"is_active": false}),
+    )
+    .await
+    .problem(403, "forbidden");
     app.delete(&format!("/v1/users/{}", t.owner_id), &admin)
         .await
         .problem(403, "forbidden");
@@ -72,7 +88,11 @@ async fn admins_cannot_touch_owners() {
 
     // But an admin manages non-owners.
     let r = app
-        .patch(&format!("/v1/users/{dev}"), &admin, json!({"role": "viewer", "name": "Dev Renamed"}))
+        .patch(
+            &format!("/v1/users/{dev}"),
+            &admin,
+            json!({"role": "viewer", "name": "Dev Renamed"}),
+        )
         .await;
     assert_eq!(r.ok(200)["role"], "viewer");
     assert_eq!(r.body["name"], "Dev Renamed");
@@ -92,9 +112,13 @@ async fn role_change_takes_effect_on_the_next_request() {
     let t = app.signup().await;
     let (admin_id, admin, _) = app.user_with_role(&t, "admin").await;
     app.get("/v1/users", &admin).await.ok(200);
-    app.patch(&format!("/v1/users/{admin_id}"), &t.access, json!({"role": "viewer"}))
-        .await
-        .ok(200);
+    app.patch(
+        &format!("/v1/users/{admin_id}"),
+        &t.access,
+        json!({"role": "viewer"}),
+    )
+    .await
+    .ok(200);
     app.get("/v1/users", &admin).await.problem(403, "forbidden");
     let me = app.get("/v1/auth/me", &admin).await;
     assert_eq!(me.ok(200)["role"], "viewer");
@@ -125,7 +149,11 @@ async fn last_owner_cannot_be_demoted_deactivated_or_removed() {
         .problem(409, "conflict");
     // Renaming the last owner is fine.
     let r = app
-        .patch(&format!("/v1/users/{o2}"), &o2_token, json!({"name": "Still Owner"}))
+        .patch(
+            &format!("/v1/users/{o2}"),
+            &o2_token,
+            json!({"name": "Still Owner"}),
+        )
         .await;
     assert_eq!(r.ok(200)["name"], "Still Owner");
 }
@@ -134,8 +162,11 @@ async fn last_owner_cannot_be_demoted_deactivated_or_removed() {
 async fn create_user_conflicts_on_duplicate_email() {
     let app = TestApp::spawn().await;
     let t = app.signup().await;
-    let body = json!({"email": "dup@x.test", "name": "d", "password": "password-1234", "role": "viewer"});
-    app.post("/v1/users", Some(&t.access), body.clone()).await.ok(201);
+    let body =
+        json!({"email": "dup@x.test", "name": "d", "password": "password-1234", "role": "viewer"});
+    app.post("/v1/users", Some(&t.access), body.clone())
+        .await
+        .ok(201);
     let mut upper = body.clone();
     upper["email"] = json!("DUP@x.test");
     app.post("/v1/users", Some(&t.access), upper)
@@ -186,8 +217,16 @@ async fn users_list_paginates_with_a_cursor() {
     assert_eq!(dedup.len(), 5);
     assert_eq!(seen[0], t.owner_email);
 
-    app.get("/v1/users?limit=0", &t.access).await.problem(422, "validation_failed");
-    app.get("/v1/users?limit=201", &t.access).await.problem(422, "validation_failed");
-    app.get("/v1/users?limit=abc", &t.access).await.problem(422, "validation_failed");
-    app.get("/v1/users?cursor=bogus", &t.access).await.problem(422, "validation_failed");
+    app.get("/v1/users?limit=0", &t.access)
+        .await
+        .problem(422, "validation_failed");
+    app.get("/v1/users?limit=201", &t.access)
+        .await
+        .problem(422, "validation_failed");
+    app.get("/v1/users?limit=abc", &t.access)
+        .await
+        .problem(422, "validation_failed");
+    app.get("/v1/users?cursor=bogus", &t.access)
+        .await
+        .problem(422, "validation_failed");
 }

@@ -45,7 +45,10 @@ impl PageQuery {
             Some(c) => match decode_cursor(c) {
                 Some(id) => Some(id),
                 None => {
-                    errors.push(FieldError::new("cursor", "is not a cursor issued by this API"));
+                    errors.push(FieldError::new(
+                        "cursor",
+                        "is not a cursor issued by this API",
+                    ));
                     None
                 }
             },
@@ -89,7 +92,8 @@ pub fn encode_cursor(id: Uuid) -> String {
 }
 
 pub fn decode_cursor(s: &str) -> Option<Uuid> {
-    s.strip_prefix("c1").and_then(|rest| Uuid::try_parse(rest).ok())
+    s.strip_prefix("c1")
+        .and_then(|rest| Uuid::try_parse(rest).ok())
 }
 
 #[cfg(test)]
@@ -106,9 +110,15 @@ mod tests {
 
     #[test]
     fn limit_bounds() {
-        let q = PageQuery { limit: Some(0), cursor: None };
+        let q = PageQuery {
+            limit: Some(0),
+            cursor: None,
+        };
         assert!(q.validate().is_err());
-        let q = PageQuery { limit: Some(201), cursor: None };
+        let q = PageQuery {
+            limit: Some(201),
+            cursor: None,
+        };
         assert!(q.validate().is_err());
         let q = PageQuery::default();
         assert_eq!(q.validate().map(|p| p.limit).ok(), Some(DEFAULT_LIMIT));
@@ -117,7 +127,10 @@ mod tests {
     #[test]
     fn page_sets_cursor_only_when_more_rows() {
         let ids: Vec<Uuid> = (0..3).map(|_| Uuid::now_v7()).collect();
-        let req = PageRequest { limit: 2, after: None };
+        let req = PageRequest {
+            limit: 2,
+            after: None,
+        };
         let page = Page::from_rows(ids.clone(), req, |id| *id);
         assert_eq!(page.items.len(), 2);
         assert_eq!(page.next_cursor, Some(encode_cursor(ids[1])));

@@ -39,7 +39,9 @@ impl Passwords {
     /// user, so both paths cost the same. Returns false for the dummy.
     pub async fn verify(&self, password: &str, hash: Option<&str>) -> Result<bool, ApiError> {
         let is_real = hash.is_some();
-        let hash = hash.map(str::to_owned).unwrap_or_else(|| self.dummy_hash.to_string());
+        let hash = hash
+            .map(str::to_owned)
+            .unwrap_or_else(|| self.dummy_hash.to_string());
         let password = password.to_owned();
         let ok = tokio::task::spawn_blocking(move || verify_blocking(&password, &hash))
             .await
@@ -82,13 +84,14 @@ mod tests {
     use super::*;
 
     #[tokio::test]
-    async fn hash_verifies_and_dummy_never_matches() {
-        let p = Passwords::new().await.unwrap();
-        let h = p.hash("correct horse battery").await.unwrap();
+    async fn hash_verifies_and_dummy_never_matches() -> anyhow::Result<()> {
+        let p = Passwords::new().await?;
+        let h = p.hash("correct horse battery").await?;
         assert!(h.starts_with("$argon2id$"));
-        assert!(p.verify("correct horse battery", Some(&h)).await.unwrap());
-        assert!(!p.verify("wrong horse battery", Some(&h)).await.unwrap());
-        assert!(!p.verify("anything at all", None).await.unwrap());
+        assert!(p.verify("correct horse battery", Some(&h)).await?);
+        assert!(!p.verify("wrong horse battery", Some(&h)).await?);
+        assert!(!p.verify("anything at all", None).await?);
+        Ok(())
     }
 
     #[test]

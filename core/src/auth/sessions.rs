@@ -236,7 +236,10 @@ impl SessionStore {
     pub async fn list(&self, user: Uuid) -> Result<Vec<SessionInfo>, ApiError> {
         let mut conn = self.conn().await?;
         let sids: Vec<String> = conn.smembers(user_key(user)).await.map_err(redis_err)?;
-        let sids: Vec<Uuid> = sids.iter().filter_map(|s| Uuid::try_parse(s).ok()).collect();
+        let sids: Vec<Uuid> = sids
+            .iter()
+            .filter_map(|s| Uuid::try_parse(s).ok())
+            .collect();
         let mut pipe = redis::pipe();
         for sid in &sids {
             pipe.hgetall(sess_key(*sid));

@@ -104,14 +104,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn access_round_trip_and_tamper() {
+    fn access_round_trip_and_tamper() -> anyhow::Result<()> {
         let t = Tokens::new(b"0123456789abcdef0123456789abcdef", Duration::from_secs(60));
         let (u, ten, s) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
-        let jwt = t.issue_access(u, ten, s).unwrap();
-        let c = t.verify_access(&jwt).unwrap();
+        let jwt = t.issue_access(u, ten, s)?;
+        let c = t
+            .verify_access(&jwt)
+            .ok_or_else(|| anyhow::anyhow!("rejected"))?;
         assert_eq!((c.sub, c.tid, c.sid), (u, ten, s));
         let other = Tokens::new(b"another-secret-another-secret-xx", Duration::from_secs(60));
         assert!(other.verify_access(&jwt).is_none());
+        Ok(())
     }
 
     #[test]

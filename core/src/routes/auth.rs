@@ -52,7 +52,12 @@ pub async fn issue_tokens(
 ) -> Result<TokenPair, ApiError> {
     let session = state
         .sessions
-        .create(tenant, user, client.ip.as_deref(), client.user_agent.as_deref())
+        .create(
+            tenant,
+            user,
+            client.ip.as_deref(),
+            client.user_agent.as_deref(),
+        )
         .await?;
     let access_token = state
         .tokens

@@ -63,15 +63,17 @@ where
     security(())
 )]
 async fn ready(State(state): State<AppState>) -> (StatusCode, axum::Json<Health>) {
-    let pg = probe(async {
-        sqlx::query("SELECT 1").execute(&state.db).await.map(|_| ())
-    });
+    let pg = probe(async { sqlx::query("SELECT 1").execute(&state.db).await.map(|_| ()) });
     let redis = probe(state.sessions.ping());
     let (pg, redis) = tokio::join!(pg, redis);
     let checks: std::collections::BTreeMap<String, String> =
         [("postgres".to_owned(), pg), ("redis".to_owned(), redis)].into();
     let ok = checks.values().all(|v| v == "ok");
-    let status = if ok { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let status = if ok {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
     (
         status,
         axum::Json(Health {

@@ -250,17 +250,21 @@ async fn delete_user(
 /// Loads a user visible under RLS; another tenant's id is simply not found.
 async fn fetch_user(conn: &mut PgConnection, id: Uuid, lock: bool) -> Result<UserView, ApiError> {
     let lock = if lock { " FOR UPDATE" } else { "" };
-    sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1{lock}"))
-        .bind(id)
-        .fetch_optional(conn)
-        .await?
-        .ok_or_else(not_found)
+    sqlx::query_as(&format!(
+        "SELECT {USER_COLUMNS} FROM users WHERE id = $1{lock}"
+    ))
+    .bind(id)
+    .fetch_optional(conn)
+    .await?
+    .ok_or_else(not_found)
 }
 
 /// Only an owner may change or remove an owner.
 fn may_manage(p: &Principal, target: &UserView) -> Result<(), ApiError> {
     if target.role == Role::Owner && p.role != Role::Owner {
-        return Err(ApiError::Forbidden("only an owner may change or remove an owner".into()));
+        return Err(ApiError::Forbidden(
+            "only an owner may change or remove an owner".into(),
+        ));
     }
     Ok(())
 }
@@ -268,7 +272,9 @@ fn may_manage(p: &Principal, target: &UserView) -> Result<(), ApiError> {
 /// Only an owner may make someone an owner.
 fn may_grant(p: &Principal, role: Role) -> Result<(), ApiError> {
     if role == Role::Owner && p.role != Role::Owner {
-        return Err(ApiError::Forbidden("only an owner may grant the owner role".into()));
+        return Err(ApiError::Forbidden(
+            "only an owner may grant the owner role".into(),
+        ));
     }
     Ok(())
 }

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Every test and check, against real services (run via `make test`, which
+# starts them first). Exits non-zero on the first failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-/var/tmp/qhub-target}
+export TEST_DATABASE_URL=${TEST_DATABASE_URL:-postgres://qhub_owner:qhub_owner@127.0.0.1:5432/qhub_test}
+export TEST_APP_DATABASE_URL=${TEST_APP_DATABASE_URL:-postgres://qhub_app:qhub_app@127.0.0.1:5432/qhub_test}
+export TEST_REDIS_URL=${TEST_REDIS_URL:-redis://127.0.0.1:6379/0}
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "format"
+cargo fmt --all -- --check
+
+step "build"
+cargo build --all-targets --locked
+
+step "migrate the test database (twice: the second run must be a no-op)"
+DATABASE_URL=$TEST_DATABASE_URL "$CARGO_TARGET_DIR/debug/qhub" migrate
+DATABASE_URL=$TEST_DATABASE_URL "$CARGO_TARGET_DIR/debug/qhub" migrate
+
+step "clippy"
+cargo clippy --all-targets --locked -- -D warnings
+
+step "openapi.yaml validates as OpenAPI 3.1"
+bash scripts/pyenv.sh
+.venv/bin/python scripts/validate_openapi.py openapi.yaml
+
+step "tests"
+if cargo nextest --version >/dev/null 2>&1; then
+  cargo nextest run --locked --no-fail-fast
+else
+  cargo test --locked --no-fail-fast
+fi
