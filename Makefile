@@ -10,7 +10,7 @@ export DATABASE_URL ?= postgres://qhub_owner:qhub_owner@127.0.0.1:5432/qhub
 export APP_DATABASE_URL ?= postgres://qhub_app:qhub_app@127.0.0.1:5432/qhub
 export REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: dev test services build migrate openapi fmt lint check-openapi
+.PHONY: dev test services build migrate openapi fmt lint sqlx-prepare
 
 dev: services build migrate
 	@echo "QHub API: http://127.0.0.1:8080  (spec: http://127.0.0.1:8080/openapi.json)"
@@ -39,3 +39,11 @@ fmt:
 lint:
 	cargo fmt --all -- --check
 	cargo clippy --all-targets -- -D warnings
+
+# Refreshes .sqlx/ (compile-time-checked queries) after changing SQL:
+# migrates the dev database with sqlx-cli (no qhub build needed), then
+# prepares the offline data against it.
+sqlx-prepare: services
+	command -v sqlx >/dev/null || cargo install sqlx-cli --version '^0.8' --no-default-features --features postgres,rustls --locked
+	sqlx migrate run --source migrations
+	SQLX_OFFLINE=false cargo sqlx prepare --workspace -- --all-targets

@@ -18,12 +18,13 @@ pub async fn begin_tenant_tx(
     user_id: Option<Uuid>,
 ) -> Result<Transaction<'static, Postgres>, ApiError> {
     let mut tx = pool.begin().await?;
-    sqlx::query(
-        "SELECT set_config('app.tenant_id', $1, true), set_config('app.user_id', $2, true)",
+    sqlx::query!(
+        r#"SELECT set_config('app.tenant_id', $1, true) AS "tenant!",
+                  set_config('app.user_id', $2, true) AS "user!""#,
+        tenant_id.to_string(),
+        user_id.map(|u| u.to_string()).unwrap_or_default(),
     )
-    .bind(tenant_id.to_string())
-    .bind(user_id.map(|u| u.to_string()).unwrap_or_default())
-    .execute(&mut *tx)
+    .fetch_one(&mut *tx)
     .await?;
     Ok(tx)
 }
@@ -31,8 +32,7 @@ pub async fn begin_tenant_tx(
 /// Looks up a tenant id by slug before any tenant is known (login, password
 /// reset). Goes through the narrow SECURITY DEFINER function, not a policy.
 pub async fn tenant_id_by_slug(pool: &PgPool, slug: &str) -> Result<Option<Uuid>, ApiError> {
-    let id: Option<Uuid> = sqlx::query_scalar("SELECT app.tenant_id_by_slug($1)")
-        .bind(slug)
+    let id = sqlx::query_scalar!(r#"SELECT app.tenant_id_by_slug($1) AS "id""#, slug)
         .fetch_one(pool)
         .await?;
     Ok(id)

@@ -101,14 +101,14 @@ impl FromRequestParts<AppState> for TenantCtx {
         let mut tx = begin_tenant_tx(&state.db, session.tenant_id, Some(session.user_id)).await?;
         // The role is read fresh in the same transaction, so a role change or
         // deactivation takes effect on the very next request.
-        let row: Option<(String, bool)> =
-            sqlx::query_as("SELECT role, is_active FROM users WHERE id = $1")
-                .bind(session.user_id)
-                .fetch_optional(&mut *tx)
-                .await?;
+        let row = sqlx::query!(
+            r#"SELECT role AS "role: Role", is_active FROM users WHERE id = $1"#,
+            session.user_id
+        )
+        .fetch_optional(&mut *tx)
+        .await?;
         let role = match row {
-            Some((role, true)) => Role::parse(&role)
-                .ok_or_else(|| ApiError::internal(format!("unknown role {role:?}")))?,
+            Some(r) if r.is_active => r.role,
             _ => return Err(ApiError::Unauthenticated("user is not active".into())),
         };
         Ok(TenantCtx {

@@ -11,8 +11,8 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-use super::tenants::{TenantView, TENANT_COLUMNS};
-use super::users::{UserView, USER_COLUMNS};
+use super::tenants::{fetch_tenant, TenantView};
+use super::users::{fetch_user, UserView};
 use crate::auth::extract::{ClientInfo, Session, TenantCtx};
 use crate::auth::sessions::Rotation;
 use crate::auth::tokens::parse_refresh;
@@ -43,6 +43,28 @@ pub struct TokenPair {
     pub expires_in: u64,
 }
 
+impl TokenPair {
+    /// A fresh access token for `session`, paired with its refresh token.
+    fn new(
+        state: &AppState,
+        tenant: Uuid,
+        user: Uuid,
+        session: Uuid,
+        refresh_token: String,
+    ) -> Result<TokenPair, ApiError> {
+        let access_token = state
+            .tokens
+            .issue_access(user, tenant, session)
+            .map_err(ApiError::internal)?;
+        Ok(TokenPair {
+            access_token,
+            refresh_token,
+            token_type: "Bearer".into(),
+            expires_in: state.tokens.access_ttl.as_secs(),
+        })
+    }
+}
+
 /// Opens a session in Redis and issues its token pair.
 pub async fn issue_tokens(
     state: &AppState,
@@ -59,16 +81,7 @@ pub async fn issue_tokens(
             client.user_agent.as_deref(),
         )
         .await?;
-    let access_token = state
-        .tokens
-        .issue_access(user, tenant, session.id)
-        .map_err(ApiError::internal)?;
-    Ok(TokenPair {
-        access_token,
-        refresh_token: session.refresh_token,
-        token_type: "Bearer".into(),
-        expires_in: state.tokens.access_ttl.as_secs(),
-    })
+    TokenPair::new(state, tenant, user, session.id, session.refresh_token)
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -110,29 +123,40 @@ async fn login(
 
     let email = validate::normalize_email(&req.email);
     let tenant_id = tenant_id_by_slug(&state.db, req.tenant.trim()).await?;
-    let user: Option<(Uuid, String, bool)> = match tenant_id {
+    let user = match tenant_id {
         Some(tid) => {
             let mut tx = begin_tenant_tx(&state.db, tid, None).await?;
-            sqlx::query_as("SELECT id, password_hash, is_active FROM users WHERE email = $1")
-                .bind(&email)
-                .fetch_optional(&mut *tx)
-                .await?
+            sqlx::query!(
+                "SELECT id, password_hash, is_active FROM users WHERE email = $1",
+                email
+            )
+            .fetch_optional(&mut *tx)
+            .await?
         }
         None => None,
     };
     let verified = state
         .passwords
-        .verify(&req.password, user.as_ref().map(|u| u.1.as_str()))
+        .verify(
+            &req.password,
+            user.as_ref().map(|u| u.password_hash.as_str()),
+        )
         .await?;
-    let (Some(tid), Some((user_id, _, true)), true) = (tenant_id, user, verified) else {
+    let (Some(tid), Some(user), true) = (tenant_id, user, verified) else {
         return Err(bad_credentials());
     };
+    if !user.is_active {
+        return Err(bad_credentials());
+    }
+    let user_id = user.id;
 
     let mut tx = begin_tenant_tx(&state.db, tid, Some(user_id)).await?;
-    sqlx::query("UPDATE users SET last_login_at = now() WHERE id = $1")
-        .bind(user_id)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query!(
+        "UPDATE users SET last_login_at = now() WHERE id = $1",
+        user_id
+    )
+    .execute(&mut *tx)
+    .await?;
     let tokens = issue_tokens(&state, tid, user_id, &client).await?;
     tx.commit().await?;
     Ok(axum::Json(tokens))
@@ -177,24 +201,20 @@ async fn refresh(
 
     // A user deactivated since login gets no new tokens.
     let mut tx = begin_tenant_tx(&state.db, tenant, Some(user)).await?;
-    let active: Option<bool> = sqlx::query_scalar("SELECT is_active FROM users WHERE id = $1")
-        .bind(user)
+    let active = sqlx::query_scalar!("SELECT is_active FROM users WHERE id = $1", user)
         .fetch_optional(&mut *tx)
         .await?;
     if active != Some(true) {
         state.sessions.revoke(sid, user).await?;
         return Err(invalid());
     }
-    let access_token = state
-        .tokens
-        .issue_access(user, tenant, sid)
-        .map_err(ApiError::internal)?;
-    Ok(axum::Json(TokenPair {
-        access_token,
+    Ok(axum::Json(TokenPair::new(
+        &state,
+        tenant,
+        user,
+        sid,
         refresh_token,
-        token_type: "Bearer".into(),
-        expires_in: state.tokens.access_ttl.as_secs(),
-    }))
+    )?))
 }
 
 /// End the current session. Its access and refresh tokens stop working at once.
@@ -225,13 +245,8 @@ pub struct MeResponse {
     security(("bearerAuth" = []))
 )]
 async fn me(mut ctx: TenantCtx) -> Result<axum::Json<MeResponse>, ApiError> {
-    let user: UserView = sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"))
-        .bind(ctx.principal.user_id)
-        .fetch_one(&mut *ctx.tx)
-        .await?;
-    let tenant: TenantView = sqlx::query_as(&format!("SELECT {TENANT_COLUMNS} FROM tenants"))
-        .fetch_one(&mut *ctx.tx)
-        .await?;
+    let user = fetch_user(&mut ctx.tx, ctx.principal.user_id, false).await?;
+    let tenant = fetch_tenant(&mut ctx.tx).await?;
     Ok(axum::Json(MeResponse {
         role: user.role,
         user,

@@ -12,7 +12,7 @@ use utoipa_axum::routes;
 use uuid::Uuid;
 
 use super::auth::{issue_tokens, TokenPair};
-use super::users::{UserView, USER_COLUMNS};
+use super::users::{insert_user, NewUser, UserView};
 use crate::auth::extract::{ClientInfo, TenantCtx};
 use crate::auth::password::check_password;
 use crate::db::begin_tenant_tx;
@@ -26,7 +26,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(get_tenant, update_tenant))
 }
 
-#[derive(Debug, Serialize, Deserialize, ToSchema, sqlx::FromRow)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct TenantView {
     pub id: Uuid,
     pub name: String,
@@ -37,8 +37,6 @@ pub struct TenantView {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
-
-pub const TENANT_COLUMNS: &str = "id, name, slug, settings, created_at, updated_at";
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -97,12 +95,14 @@ async fn signup(
     // The new tenant's own id is the context: RLS's WITH CHECK admits
     // exactly this tenant's rows, no policy exception needed.
     let mut tx = begin_tenant_tx(&state.db, tenant_id, Some(user_id)).await?;
-    let tenant: TenantView = sqlx::query_as(&format!(
-        "INSERT INTO tenants (id, name, slug) VALUES ($1, $2, $3) RETURNING {TENANT_COLUMNS}"
-    ))
-    .bind(tenant_id)
-    .bind(req.name.trim())
-    .bind(&req.slug)
+    let tenant = sqlx::query_as!(
+        TenantView,
+        "INSERT INTO tenants (id, name, slug) VALUES ($1, $2, $3)
+         RETURNING id, name, slug, settings, created_at, updated_at",
+        tenant_id,
+        req.name.trim(),
+        req.slug,
+    )
     .fetch_one(&mut *tx)
     .await
     .map_err(|e| {
@@ -112,18 +112,15 @@ async fn signup(
             e.into()
         }
     })?;
-    let user: UserView = sqlx::query_as(&format!(
-        "INSERT INTO users (id, tenant_id, email, password_hash, name, role) \
-         VALUES ($1, $2, $3, $4, $5, $6) RETURNING {USER_COLUMNS}"
-    ))
-    .bind(user_id)
-    .bind(tenant_id)
-    .bind(&email)
-    .bind(&hash)
-    .bind(req.owner_name.trim())
-    .bind(Role::Owner)
-    .fetch_one(&mut *tx)
-    .await?;
+    let new = NewUser {
+        id: user_id,
+        tenant_id,
+        email: &email,
+        password_hash: &hash,
+        name: req.owner_name.trim(),
+        role: Role::Owner,
+    };
+    let user = insert_user(&mut tx, new).await?;
 
     // Session first, commit second: if Redis is down nothing is created.
     let tokens = issue_tokens(&state, tenant_id, user_id, &client).await?;
@@ -149,10 +146,18 @@ async fn signup(
     security(("bearerAuth" = []))
 )]
 async fn get_tenant(mut ctx: TenantCtx) -> Result<axum::Json<TenantView>, ApiError> {
-    let tenant: TenantView = sqlx::query_as(&format!("SELECT {TENANT_COLUMNS} FROM tenants"))
-        .fetch_one(&mut *ctx.tx)
-        .await?;
-    Ok(axum::Json(tenant))
+    Ok(axum::Json(fetch_tenant(&mut ctx.tx).await?))
+}
+
+/// The current tenant's row: RLS makes it the only one visible.
+pub async fn fetch_tenant(conn: &mut sqlx::PgConnection) -> Result<TenantView, ApiError> {
+    let tenant = sqlx::query_as!(
+        TenantView,
+        "SELECT id, name, slug, settings, created_at, updated_at FROM tenants"
+    )
+    .fetch_one(conn)
+    .await?;
+    Ok(tenant)
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -194,12 +199,14 @@ async fn update_tenant(
     }
     checks.finish()?;
 
-    let tenant: TenantView = sqlx::query_as(&format!(
-        "UPDATE tenants SET name = COALESCE($1, name), settings = COALESCE($2, settings), \
-         updated_at = now() RETURNING {TENANT_COLUMNS}"
-    ))
-    .bind(req.name.as_deref().map(str::trim))
-    .bind(&req.settings)
+    let tenant = sqlx::query_as!(
+        TenantView,
+        "UPDATE tenants
+         SET name = COALESCE($1, name), settings = COALESCE($2, settings), updated_at = now()
+         RETURNING id, name, slug, settings, created_at, updated_at",
+        req.name.as_deref().map(str::trim),
+        req.settings,
+    )
     .fetch_one(&mut *ctx.tx)
     .await?;
     ctx.commit().await?;

@@ -30,7 +30,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(get_user, update_user, delete_user))
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct UserView {
     pub id: Uuid,
     pub email: String,
@@ -42,9 +42,6 @@ pub struct UserView {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
-
-pub const USER_COLUMNS: &str = "id, email, name, role, is_active, email_verified_at, \
-     last_login_at, created_at, updated_at";
 
 fn not_found() -> ApiError {
     ApiError::NotFound("no such user".into())
@@ -63,11 +60,17 @@ async fn list_users(
 ) -> Result<axum::Json<Page<UserView>>, ApiError> {
     ctx.principal.require(Role::can_manage_users)?;
     let page = q.validate()?;
-    let rows: Vec<UserView> = sqlx::query_as(&format!(
-        "SELECT {USER_COLUMNS} FROM users WHERE ($1::uuid IS NULL OR id > $1) ORDER BY id LIMIT $2"
-    ))
-    .bind(page.after)
-    .bind(page.limit + 1)
+    let rows = sqlx::query_as!(
+        UserView,
+        r#"SELECT id, email, name, role AS "role: Role", is_active, email_verified_at,
+                  last_login_at, created_at, updated_at
+           FROM users
+           WHERE ($1::uuid IS NULL OR id > $1)
+           ORDER BY id
+           LIMIT $2"#,
+        page.after,
+        page.limit + 1,
+    )
     .fetch_all(&mut *ctx.tx)
     .await?;
     Ok(axum::Json(Page::from_rows(rows, page, |u| u.id)))
@@ -111,25 +114,15 @@ async fn create_user(
         .finish()?;
 
     let hash = state.passwords.hash(&req.password).await?;
-    let user: UserView = sqlx::query_as(&format!(
-        "INSERT INTO users (id, tenant_id, email, password_hash, name, role) \
-         VALUES ($1, $2, $3, $4, $5, $6) RETURNING {USER_COLUMNS}"
-    ))
-    .bind(Uuid::now_v7())
-    .bind(p.tenant_id)
-    .bind(&email)
-    .bind(&hash)
-    .bind(req.name.trim())
-    .bind(req.role)
-    .fetch_one(&mut *ctx.tx)
-    .await
-    .map_err(|e| {
-        if is_unique_violation(&e) {
-            ApiError::Conflict("a user with this email already exists".into())
-        } else {
-            e.into()
-        }
-    })?;
+    let new = NewUser {
+        id: Uuid::now_v7(),
+        tenant_id: p.tenant_id,
+        email: &email,
+        password_hash: &hash,
+        name: req.name.trim(),
+        role: req.role,
+    };
+    let user = insert_user(&mut ctx.tx, new).await?;
     ctx.commit().await?;
     Ok((StatusCode::CREATED, axum::Json(user)))
 }
@@ -198,15 +191,21 @@ async fn update_user(
         ensure_other_owner(&mut ctx.tx, target.id).await?;
     }
 
-    let user: UserView = sqlx::query_as(&format!(
-        "UPDATE users SET name = COALESCE($2, name), role = COALESCE($3, role), \
-         is_active = COALESCE($4, is_active), updated_at = now() \
-         WHERE id = $1 RETURNING {USER_COLUMNS}"
-    ))
-    .bind(id)
-    .bind(req.name.as_deref().map(str::trim))
-    .bind(req.role)
-    .bind(req.is_active)
+    let user = sqlx::query_as!(
+        UserView,
+        r#"UPDATE users
+           SET name = COALESCE($2, name),
+               role = COALESCE($3, role),
+               is_active = COALESCE($4, is_active),
+               updated_at = now()
+           WHERE id = $1
+           RETURNING id, email, name, role AS "role: Role", is_active, email_verified_at,
+                     last_login_at, created_at, updated_at"#,
+        id,
+        req.name.as_deref().map(str::trim),
+        req.role.map(Role::as_str),
+        req.is_active,
+    )
     .fetch_one(&mut *ctx.tx)
     .await?;
     ctx.commit().await?;
@@ -238,8 +237,7 @@ async fn delete_user(
     if target.role == Role::Owner && target.is_active {
         ensure_other_owner(&mut ctx.tx, target.id).await?;
     }
-    sqlx::query("DELETE FROM users WHERE id = $1")
-        .bind(id)
+    sqlx::query!("DELETE FROM users WHERE id = $1", id)
         .execute(&mut *ctx.tx)
         .await?;
     ctx.commit().await?;
@@ -248,15 +246,71 @@ async fn delete_user(
 }
 
 /// Loads a user visible under RLS; another tenant's id is simply not found.
-async fn fetch_user(conn: &mut PgConnection, id: Uuid, lock: bool) -> Result<UserView, ApiError> {
-    let lock = if lock { " FOR UPDATE" } else { "" };
-    sqlx::query_as(&format!(
-        "SELECT {USER_COLUMNS} FROM users WHERE id = $1{lock}"
-    ))
-    .bind(id)
-    .fetch_optional(conn)
-    .await?
-    .ok_or_else(not_found)
+/// With `lock`, the row stays locked until the transaction ends, so a
+/// concurrent change cannot slip between the rule checks and the write.
+pub async fn fetch_user(
+    conn: &mut PgConnection,
+    id: Uuid,
+    lock: bool,
+) -> Result<UserView, ApiError> {
+    let user = if lock {
+        sqlx::query_as!(
+            UserView,
+            r#"SELECT id, email, name, role AS "role: Role", is_active, email_verified_at,
+                      last_login_at, created_at, updated_at
+               FROM users WHERE id = $1 FOR UPDATE"#,
+            id,
+        )
+        .fetch_optional(conn)
+        .await?
+    } else {
+        sqlx::query_as!(
+            UserView,
+            r#"SELECT id, email, name, role AS "role: Role", is_active, email_verified_at,
+                      last_login_at, created_at, updated_at
+               FROM users WHERE id = $1"#,
+            id,
+        )
+        .fetch_optional(conn)
+        .await?
+    };
+    user.ok_or_else(not_found)
+}
+
+pub struct NewUser<'a> {
+    pub id: Uuid,
+    pub tenant_id: Uuid,
+    pub email: &'a str,
+    pub password_hash: &'a str,
+    pub name: &'a str,
+    pub role: Role,
+}
+
+/// Inserts a user (signup, user creation, and later invitations); a
+/// duplicate email in the tenant is a 409.
+pub async fn insert_user(conn: &mut PgConnection, new: NewUser<'_>) -> Result<UserView, ApiError> {
+    sqlx::query_as!(
+        UserView,
+        r#"INSERT INTO users (id, tenant_id, email, password_hash, name, role)
+           VALUES ($1, $2, $3, $4, $5, $6)
+           RETURNING id, email, name, role AS "role: Role", is_active, email_verified_at,
+                     last_login_at, created_at, updated_at"#,
+        new.id,
+        new.tenant_id,
+        new.email,
+        new.password_hash,
+        new.name,
+        new.role.as_str(),
+    )
+    .fetch_one(conn)
+    .await
+    .map_err(|e| {
+        if is_unique_violation(&e) {
+            ApiError::Conflict("a user with this email already exists".into())
+        } else {
+            e.into()
+        }
+    })
 }
 
 /// Only an owner may change or remove an owner.
@@ -282,10 +336,11 @@ fn may_grant(p: &Principal, role: Role) -> Result<(), ApiError> {
 /// Fails unless an active owner other than `except` remains. Locks the owner
 /// rows so two concurrent demotions cannot both pass.
 async fn ensure_other_owner(conn: &mut PgConnection, except: Uuid) -> Result<(), ApiError> {
-    let owners: Vec<Uuid> =
-        sqlx::query_scalar("SELECT id FROM users WHERE role = 'owner' AND is_active FOR UPDATE")
-            .fetch_all(conn)
-            .await?;
+    let owners = sqlx::query_scalar!(
+        "SELECT id FROM users WHERE role = 'owner' AND is_active ORDER BY id FOR UPDATE"
+    )
+    .fetch_all(conn)
+    .await?;
     if owners.iter().any(|o| *o != except) {
         Ok(())
     } else {
