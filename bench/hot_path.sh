@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Hot-path benchmark: the tenant-scoped list (GET /v1/users?limit=50) through
+# the whole API, against the raw Postgres ceiling of the same work measured
+# in the same run (pgbench: BEGIN; set_config; SELECT 50 rows; COMMIT).
+#
+#   bash bench/hot_path.sh            # 10 s per measurement, 32 connections
+#   DURATION=30 CONNS=64 bash bench/hot_path.sh
+#
+# Prints both throughputs and their ratio (API / raw Postgres). It asserts
+# nothing: speed is reported, not tested.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DURATION=${DURATION:-10}
+CONNS=${CONNS:-32}
+PORT=${PORT:-18080}
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-/var/tmp/qhub-target}
+DB_OWNER=postgres://qhub_owner:qhub_owner@127.0.0.1:5432/qhub_test
+DB_APP=postgres://qhub_app:qhub_app@127.0.0.1:5432/qhub_test
+
+bash scripts/services.sh
+command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+command -v pgbench >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-contrib >/dev/null; }
+
+cargo build --release --bin qhub
+QHUB=$CARGO_TARGET_DIR/release/qhub
+DATABASE_URL=$DB_OWNER $QHUB migrate
+
+BIND_ADDR=127.0.0.1:$PORT APP_DATABASE_URL=$DB_APP DB_MAX_CONNECTIONS=$CONNS \
+  JWT_SECRET=bench-secret-bench-secret-bench-secret-00 RUST_LOG=warn \
+  $QHUB serve &
+SERVER=$!
+trap 'kill $SERVER 2>/dev/null || true; rm -rf "$WORK"' EXIT
+WORK=$(mktemp -d)
+for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/health/live" >/dev/null && break; sleep 0.1; done
+
+# One tenant with 60 users.
+slug="bench-$(head -c4 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+signup=$(curl -sf -XPOST "http://127.0.0.1:$PORT/v1/tenants" -H 'content-type: application/json' \
+  -d "{\"name\":\"Bench\",\"slug\":\"$slug\",\"owner_email\":\"o@$slug.test\",\"owner_password\":\"bench-password\",\"owner_name\":\"O\"}")
+token=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])' <<<"$signup")
+tenant=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["tenant"]["id"])' <<<"$signup")
+for i in $(seq 1 59); do
+  curl -sf -XPOST "http://127.0.0.1:$PORT/v1/users" -H "authorization: Bearer $token" \
+    -H 'content-type: application/json' \
+    -d "{\"email\":\"u$i@$slug.test\",\"name\":\"U$i\",\"password\":\"bench-password\",\"role\":\"viewer\"}" >/dev/null
+done
+
+# Baseline: the same tenant-scoped read, straight to Postgres, as qhub_app.
+cat > "$WORK/read.sql" <<SQL
+BEGIN;
+SELECT set_config('app.tenant_id', '$tenant', true);
+SELECT id, email, name, role, is_active, email_verified_at, last_login_at, created_at, updated_at FROM users ORDER BY id LIMIT 51;
+COMMIT;
+SQL
+echo "==> raw Postgres: $CONNS clients, ${DURATION}s"
+PGPASSWORD=qhub_app pgbench -n -h 127.0.0.1 -U qhub_app -c "$CONNS" -j 2 -T "$DURATION" \
+  -f "$WORK/read.sql" qhub_test > "$WORK/pgbench.txt"
+pg_tps=$(grep -E '^tps' "$WORK/pgbench.txt" | head -1 | awk '{print $3}')
+
+echo "==> API GET /v1/users?limit=50: $CONNS connections, ${DURATION}s"
+wrk -t2 -c"$CONNS" -d"${DURATION}s" -H "authorization: Bearer $token" \
+  "http://127.0.0.1:$PORT/v1/users?limit=50" > "$WORK/wrk.txt"
+cat "$WORK/wrk.txt"
+api_rps=$(grep 'Requests/sec' "$WORK/wrk.txt" | awk '{print $2}')
+non2xx=$(grep -c 'Non-2xx' "$WORK/wrk.txt" || true)
+
+python3 - "$pg_tps" "$api_rps" "$non2xx" <<'PY'
+import sys
+pg, api, bad = float(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3])
+print(f"raw postgres tenant read: {pg:10.0f} tx/s")
+print(f"API GET /v1/users:        {api:10.0f} req/s")
+print(f"ratio API / raw postgres: {api / pg:10.2f}")
+if bad:
+    print("WARNING: wrk saw non-2xx responses; the run is not valid")
+PY
