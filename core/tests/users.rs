@@ -230,3 +230,49 @@ async fn users_list_paginates_with_a_cursor() {
         .await
         .problem(422, "validation_failed");
 }
+
+#[tokio::test]
+async fn concurrent_owner_demotions_leave_one_owner() {
+    let app = TestApp::spawn().await;
+    for _ in 0..5 {
+        let t = app.signup().await;
+        let (o2, o2_token, _) = app.user_with_role(&t, "owner").await;
+        // Each owner demotes the other at the same moment.
+        let (path_a, path_b) = (
+            format!("/v1/users/{o2}"),
+            format!("/v1/users/{}", t.owner_id),
+        );
+        let a = app.patch(&path_a, &t.access, json!({"role": "admin"}));
+        let b = app.patch(&path_b, &o2_token, json!({"role": "admin"}));
+        let (a, b) = tokio::join!(a, b);
+        // One wins. The other is refused: 409 if it got past the role
+        // check before the winner committed (last-owner rule under the owner
+        // lock), 403 if it started after and is no longer an owner. Never
+        // both 200, never a deadlock 500.
+        let (winner, loser) = if a.status.as_u16() == 200 {
+            (&a, &b)
+        } else {
+            (&b, &a)
+        };
+        winner.ok(200);
+        match loser.status.as_u16() {
+            409 => loser.problem(409, "conflict"),
+            403 => loser.problem(403, "forbidden"),
+            other => panic!("loser got {other}: {}", loser.body),
+        };
+        // Exactly one active owner remains.
+        let survivor = if a.status.as_u16() == 200 {
+            &t.access
+        } else {
+            &o2_token
+        };
+        let list = app.get("/v1/users", survivor).await;
+        let owners = list.ok(200)["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|u| u["role"] == "owner" && u["is_active"] == true)
+            .count();
+        assert_eq!(owners, 1);
+    }
+}

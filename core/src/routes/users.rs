@@ -180,6 +180,7 @@ async fn update_user(
     }
     checks.finish()?;
 
+    let owners = lock_active_owners(&mut ctx.tx).await?;
     let target = fetch_user(&mut ctx.tx, id, true).await?;
     may_manage(&p, &target)?;
     if let Some(role) = req.role {
@@ -188,7 +189,7 @@ async fn update_user(
     let stays_owner = req.role.unwrap_or(target.role) == Role::Owner;
     let stays_active = req.is_active.unwrap_or(target.is_active);
     if target.role == Role::Owner && target.is_active && !(stays_owner && stays_active) {
-        ensure_other_owner(&mut ctx.tx, target.id).await?;
+        ensure_other_owner(&owners, target.id)?;
     }
 
     let user = sqlx::query_as!(
@@ -232,10 +233,11 @@ async fn delete_user(
 ) -> Result<StatusCode, ApiError> {
     let p = ctx.principal;
     p.require(Role::can_manage_users)?;
+    let owners = lock_active_owners(&mut ctx.tx).await?;
     let target = fetch_user(&mut ctx.tx, id, true).await?;
     may_manage(&p, &target)?;
     if target.role == Role::Owner && target.is_active {
-        ensure_other_owner(&mut ctx.tx, target.id).await?;
+        ensure_other_owner(&owners, target.id)?;
     }
     sqlx::query!("DELETE FROM users WHERE id = $1", id)
         .execute(&mut *ctx.tx)
@@ -333,14 +335,22 @@ fn may_grant(p: &Principal, role: Role) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// Fails unless an active owner other than `except` remains. Locks the owner
-/// rows so two concurrent demotions cannot both pass.
-async fn ensure_other_owner(conn: &mut PgConnection, except: Uuid) -> Result<(), ApiError> {
+/// Locks the tenant's active owners, always in id order and before any
+/// other user row, so that concurrent user changes queue up instead of
+/// deadlocking, and two owners demoting each other cannot both succeed.
+/// Under READ COMMITTED a waiter re-checks each row after the lock is
+/// released, so the list reflects the winner's committed change.
+async fn lock_active_owners(conn: &mut PgConnection) -> Result<Vec<Uuid>, ApiError> {
     let owners = sqlx::query_scalar!(
         "SELECT id FROM users WHERE role = 'owner' AND is_active ORDER BY id FOR UPDATE"
     )
     .fetch_all(conn)
     .await?;
+    Ok(owners)
+}
+
+/// Fails unless an active owner other than `except` remains.
+fn ensure_other_owner(owners: &[Uuid], except: Uuid) -> Result<(), ApiError> {
     if owners.iter().any(|o| *o != except) {
         Ok(())
     } else {
