@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-/var/tmp/qhub-target}
 export TEST_DATABASE_URL=${TEST_DATABASE_URL:-postgres://qhub_owner:qhub_owner@127.0.0.1:5432/qhub_test}
 export TEST_APP_DATABASE_URL=${TEST_APP_DATABASE_URL:-postgres://qhub_app:qhub_app@127.0.0.1:5432/qhub_test}
-export TEST_REDIS_URL=${TEST_REDIS_URL:-redis://127.0.0.1:6379/0}
+export TEST_REDIS_URL=${TEST_REDIS_URL:-redis://127.0.0.1:6379/1}
 
 step() { printf '\n==> %s\n' "$*"; }
 

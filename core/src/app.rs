@@ -8,17 +8,25 @@ use axum::Router;
 use tokio::net::TcpListener;
 use tower_http::timeout::TimeoutLayer;
 
-use crate::middleware::{not_found, problem_fallback, request_id};
+use crate::middleware::{buffer_body, not_found, problem_fallback, request_id, BodyLimits};
 use crate::openapi;
 use crate::state::AppState;
 
 pub fn router(state: AppState) -> Router {
     let (api, _) = openapi::split();
     let config = state.config.clone();
+    let limits = BodyLimits {
+        max_bytes: config.body_limit_bytes,
+        read_timeout: config.body_read_timeout,
+    };
+    // Outermost last: request id → problem fallback → timeout → body buffer.
     api.fallback(not_found)
         .layer(DefaultBodyLimit::max(config.body_limit_bytes))
+        .layer(axum::middleware::from_fn_with_state(limits, buffer_body))
+        // 503, not 408: a slow handler is the server's fault, and clients
+        // may resend a 408 automatically.
         .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
+            StatusCode::SERVICE_UNAVAILABLE,
             config.request_timeout,
         ))
         .layer(axum::middleware::from_fn(problem_fallback))

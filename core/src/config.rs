@@ -23,6 +23,8 @@ pub struct Config {
     pub refresh_token_ttl: Duration,
     pub body_limit_bytes: usize,
     pub request_timeout: Duration,
+    /// Time allowed to receive a request body (408 after).
+    pub body_read_timeout: Duration,
     pub log_json: bool,
 }
 
@@ -77,7 +79,8 @@ impl Config {
             )?),
             body_limit_bytes: parse_var("BODY_LIMIT_BYTES", 1024 * 1024)?,
             request_timeout: Duration::from_secs(parse_var("REQUEST_TIMEOUT_SECS", 30)?),
-            log_json: var("LOG_FORMAT").as_deref() == Some("json"),
+            body_read_timeout: Duration::from_secs(parse_var("BODY_READ_TIMEOUT_SECS", 10)?),
+            log_json: log_json(),
         })
         .and_then(|c: Config| {
             if c.access_token_ttl.is_zero() || c.refresh_token_ttl < c.access_token_ttl {
@@ -87,6 +90,12 @@ impl Config {
         })
         .context("configuration")
     }
+}
+
+/// `LOG_FORMAT=json`: read on its own so logging can start before the rest
+/// of the configuration (whose warnings would otherwise be lost).
+pub fn log_json() -> bool {
+    var("LOG_FORMAT").as_deref() == Some("json")
 }
 
 /// Hides the password of a connection URL, for logs.
@@ -116,6 +125,7 @@ impl std::fmt::Debug for Config {
             .field("refresh_token_ttl", &self.refresh_token_ttl)
             .field("body_limit_bytes", &self.body_limit_bytes)
             .field("request_timeout", &self.request_timeout)
+            .field("body_read_timeout", &self.body_read_timeout)
             .field("log_json", &self.log_json)
             .finish()
     }

@@ -31,6 +31,7 @@ enum Command {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
+    telemetry::init(qhub_core::config::log_json());
     match cli.command {
         Command::Openapi => {
             print!("{}", openapi::to_yaml()?);
@@ -38,7 +39,6 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Migrate => {
             let config = Config::from_env()?;
-            telemetry::init(config.log_json);
             let pool = PgPoolOptions::new()
                 .max_connections(2)
                 .connect(&config.database_url)
@@ -53,7 +53,6 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Serve => {
             let config = Config::from_env()?;
-            telemetry::init(config.log_json);
             tracing::info!(config = ?config, "starting qhub");
             let listener = tokio::net::TcpListener::bind(config.bind_addr)
                 .await

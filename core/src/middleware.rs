@@ -72,12 +72,18 @@ pub async fn problem_fallback(req: Request, next: Next) -> Response {
     {
         return res;
     }
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        // tower-http's TimeoutLayer: the handler ran out of time.
+        let mut out = ApiError::Timeout.to_problem().response();
+        out.headers_mut().extend(res.headers().clone());
+        return out;
+    }
     let (code, detail) = match status {
         StatusCode::NOT_FOUND => ("not_found", "No such resource."),
         StatusCode::METHOD_NOT_ALLOWED => {
             ("method_not_allowed", "This method is not allowed here.")
         }
-        StatusCode::REQUEST_TIMEOUT => ("request_timeout", "The request took too long."),
+        StatusCode::REQUEST_TIMEOUT => ("request_timeout", "The request body arrived too slowly."),
         StatusCode::PAYLOAD_TOO_LARGE => ("payload_too_large", "The request body is too large."),
         _ => ("error", "The request failed."),
     };
@@ -93,4 +99,51 @@ pub async fn problem_fallback(req: Request, next: Next) -> Response {
 
 pub async fn not_found() -> Response {
     ApiError::NotFound("no such route".into()).into_response()
+}
+
+/// How `buffer_body` reads request bodies.
+#[derive(Debug, Clone, Copy)]
+pub struct BodyLimits {
+    pub max_bytes: usize,
+    pub read_timeout: std::time::Duration,
+}
+
+/// Reads the whole request body before any handler or extractor runs.
+///
+/// Extractors such as `TenantCtx` take a pooled Postgres connection; if the
+/// body were read after them, a client trickling its body could hold a
+/// connection for the whole request timeout. Reading it first means a slow
+/// client costs memory up to the body limit, never a connection.
+pub async fn buffer_body(
+    axum::extract::State(limits): axum::extract::State<BodyLimits>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let (parts, body) = req.into_parts();
+    let read = axum::body::to_bytes(body, limits.max_bytes);
+    let bytes = match tokio::time::timeout(limits.read_timeout, read).await {
+        Ok(Ok(bytes)) => bytes,
+        Ok(Err(e)) => {
+            let too_large = e
+                .into_inner()
+                .downcast_ref::<http_body_util::LengthLimitError>()
+                .is_some();
+            return if too_large {
+                ApiError::PayloadTooLarge.into_response()
+            } else {
+                ApiError::BadRequest("the request body could not be read".into()).into_response()
+            };
+        }
+        Err(_) => {
+            return Problem::new(
+                StatusCode::REQUEST_TIMEOUT,
+                "request_timeout",
+                "The request body arrived too slowly.".into(),
+                Vec::new(),
+            )
+            .response()
+        }
+    };
+    next.run(Request::from_parts(parts, axum::body::Body::from(bytes)))
+        .await
 }

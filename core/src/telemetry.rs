@@ -1,5 +1,7 @@
 //! Logging: human-readable by default, JSON lines with `LOG_FORMAT=json`.
-//! Filter with `RUST_LOG` (default `info`).
+//! Filter with `RUST_LOG` (default `info`). JSON lines carry the current
+//! span and the whole span list, so the request span's `request_id` is on
+//! every line even inside nested spans.
 
 use tracing_subscriber::EnvFilter;
 
@@ -12,7 +14,7 @@ pub fn init(json: bool) {
         builder
             .json()
             .with_current_span(true)
-            .with_span_list(false)
+            .with_span_list(true)
             .try_init()
     } else {
         builder.try_init()

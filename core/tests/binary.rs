@@ -7,6 +7,8 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -26,7 +28,7 @@ async fn json_logs_carry_request_id_and_sigterm_drains() {
         .env("DATABASE_URL", common::owner_db_url())
         .env(
             "REDIS_URL",
-            common::env_or("TEST_REDIS_URL", "redis://127.0.0.1:6379/0"),
+            common::env_or("TEST_REDIS_URL", "redis://127.0.0.1:6379/1"),
         )
         .env("JWT_SECRET", secret)
         .env("LOG_FORMAT", "json")
@@ -64,13 +66,40 @@ async fn json_logs_carry_request_id_and_sigterm_drains() {
         .unwrap();
     assert_eq!(r.status().as_u16(), 401);
 
-    // SIGTERM: the process exits by itself, successfully.
+    // A request in flight when SIGTERM arrives: headers and half its body
+    // sent. The server must stop accepting but finish this one.
+    let mut inflight = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .unwrap();
+    let body = r#"{"tenant":"no-such-tenant","email":"a@b.test","password":"wrong password"}"#;
+    let (first, rest) = body.split_at(20);
+    let head = format!(
+        "POST /v1/auth/login HTTP/1.1\r\nhost: x\r\nx-request-id: inflight-1\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{first}",
+        body.len()
+    );
+    inflight.write_all(head.as_bytes()).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+
     let pid = child.id().to_string();
     assert!(Command::new("kill")
         .args(["-TERM", &pid])
         .status()
         .unwrap()
         .success());
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    // New connections are refused or closed while draining.
+    let fresh = http.get(format!("{base}/health/live")).send().await;
+    assert!(fresh.is_err(), "server still accepting after SIGTERM");
+
+    inflight.write_all(rest.as_bytes()).await.unwrap();
+    let mut buf = Vec::new();
+    inflight.read_to_end(&mut buf).await.unwrap();
+    let text = String::from_utf8_lossy(&buf);
+    assert!(
+        text.starts_with("HTTP/1.1 401"),
+        "in-flight request not completed: {text}"
+    );
+
     let deadline = Instant::now() + Duration::from_secs(15);
     let status = loop {
         if let Some(s) = child.try_wait().unwrap() {
@@ -88,7 +117,11 @@ async fn json_logs_carry_request_id_and_sigterm_drains() {
         .collect();
     let ours: Vec<&serde_json::Value> = parsed
         .iter()
-        .filter(|v| v["span"]["request_id"] == "trace-me-4711")
+        .filter(|v| {
+            v["spans"]
+                .as_array()
+                .is_some_and(|s| s.iter().any(|s| s["request_id"] == "trace-me-4711"))
+        })
         .collect();
     assert!(
         ours.iter()

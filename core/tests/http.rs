@@ -79,13 +79,54 @@ async fn health_reports_dependencies() {
         .as_str()
         .unwrap()
         .starts_with("down"));
-    // Requests that need Redis fail fast with 503 problem+json, not 500.
-    broken
+    // Requests that need Redis fail fast with 503 problem+json, not 500,
+    // naming the dependency but not its address or error text.
+    let r = broken
         .post(
             "/v1/auth/refresh",
             None,
             serde_json::json!({"refresh_token": format!("{}.{}", uuid::Uuid::now_v7().simple(), "a".repeat(43))}),
         )
-        .await
-        .problem(503, "service_unavailable");
+        .await;
+    r.problem(503, "service_unavailable");
+    let detail = r.body["detail"].as_str().unwrap();
+    assert!(detail.contains("redis"), "{detail}");
+    assert!(
+        !detail.contains("127.0.0.1") && !detail.to_lowercase().contains("refused"),
+        "{detail}"
+    );
+}
+
+#[tokio::test]
+async fn slow_request_bodies_get_408_without_holding_a_connection() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut config = common::test_config();
+    config.body_read_timeout = std::time::Duration::from_millis(500);
+    // A one-connection pool: if a trickling body held it, the second
+    // request below would wait for the pool and fail.
+    config.db_max_connections = 1;
+    let app = TestApp::spawn_with(config).await;
+    let t = app.signup().await;
+
+    let addr = app.base.trim_start_matches("http://").to_owned();
+    let mut slow = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let head = format!(
+        "POST /v1/users HTTP/1.1\r\nhost: x\r\nauthorization: Bearer {}\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{{\"email\":",
+        t.access
+    );
+    slow.write_all(head.as_bytes()).await.unwrap();
+
+    // Meanwhile the pool's only connection is free for others.
+    let me = app.get("/v1/auth/me", &t.access).await;
+    assert_eq!(me.ok(200)["user"]["id"], t.owner_id.to_string());
+
+    let mut buf = Vec::new();
+    slow.read_to_end(&mut buf).await.unwrap();
+    let text = String::from_utf8_lossy(&buf);
+    assert!(text.starts_with("HTTP/1.1 408"), "{text}");
+    assert!(
+        text.contains("application/problem+json") && text.contains("request_timeout"),
+        "{text}"
+    );
+    assert_eq!(app.user_count(&t.access).await, 1);
 }

@@ -63,6 +63,31 @@ fn every_operation_is_fully_described() {
         }
     }
     assert!(count >= 15, "only {count} operations");
+
+    // Statuses specific to one operation, beyond what the rules above imply.
+    let expected: &[(&str, &str, &[&str])] = &[
+        ("/v1/tenants", "post", &["201", "409", "422"]),
+        ("/v1/auth/login", "post", &["200", "401", "422"]),
+        ("/v1/auth/refresh", "post", &["200", "401", "422"]),
+        ("/v1/auth/logout", "post", &["204", "401"]),
+        ("/v1/users", "post", &["201", "403", "409", "422"]),
+        (
+            "/v1/users/{id}",
+            "patch",
+            &["200", "403", "404", "409", "422"],
+        ),
+        ("/v1/users/{id}", "delete", &["204", "403", "404", "409"]),
+        ("/v1/auth/sessions/{id}", "delete", &["204", "404"]),
+        ("/health/ready", "get", &["200", "503"]),
+    ];
+    for (path, method, statuses) in expected {
+        let responses = spec["paths"][path][method]["responses"]
+            .as_object()
+            .unwrap_or_else(|| panic!("{method} {path} missing"));
+        for s in *statuses {
+            assert!(responses.contains_key(*s), "{method} {path}: no {s}");
+        }
+    }
 }
 
 #[tokio::test]

@@ -32,6 +32,7 @@ async fn login_failures_are_indistinguishable() {
         )
         .await;
     wrong_password.problem(401, "unauthenticated");
+    assert_eq!(wrong_password.headers["www-authenticate"], "Bearer");
     assert_eq!(wrong_password.body, unknown_email.body);
     assert_eq!(wrong_password.body, unknown_tenant.body);
     assert_eq!(unknown_email.status, unknown_tenant.status);

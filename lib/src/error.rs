@@ -73,8 +73,15 @@ pub enum ApiError {
     #[error("rate limited")]
     RateLimited { retry_after_secs: u64 },
     /// A dependency (Postgres, Redis) is unavailable; the client may retry.
-    #[error("service unavailable: {0}")]
-    Unavailable(String),
+    /// Only the dependency's name reaches the client; the cause is logged.
+    #[error("{service} unavailable: {cause}")]
+    Unavailable {
+        service: &'static str,
+        cause: String,
+    },
+    /// The request took longer than the server allows.
+    #[error("request timed out")]
+    Timeout,
     /// Anything else. The message is logged, never sent to the client.
     #[error("internal error: {0}")]
     Internal(String),
@@ -109,7 +116,7 @@ impl ApiError {
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Unavailable { .. } | ApiError::Timeout => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -125,7 +132,8 @@ impl ApiError {
             ApiError::PayloadTooLarge => "payload_too_large",
             ApiError::UnsupportedMediaType(_) => "unsupported_media_type",
             ApiError::RateLimited { .. } => "rate_limited",
-            ApiError::Unavailable(_) => "service_unavailable",
+            ApiError::Unavailable { .. } => "service_unavailable",
+            ApiError::Timeout => "timeout",
             ApiError::Internal(_) => "internal",
         }
     }
@@ -137,8 +145,15 @@ impl ApiError {
             | ApiError::Forbidden(d)
             | ApiError::NotFound(d)
             | ApiError::Conflict(d)
-            | ApiError::UnsupportedMediaType(d)
-            | ApiError::Unavailable(d) => (d.clone(), Vec::new()),
+            | ApiError::UnsupportedMediaType(d) => (d.clone(), Vec::new()),
+            ApiError::Unavailable { service, .. } => (
+                format!("{service} is temporarily unavailable; retry shortly."),
+                Vec::new(),
+            ),
+            ApiError::Timeout => (
+                "The request took too long and was abandoned; retry shortly.".to_owned(),
+                Vec::new(),
+            ),
             ApiError::Validation { detail, errors } => (detail.clone(), errors.clone()),
             ApiError::PayloadTooLarge => (
                 "The request body is larger than the server accepts.".to_owned(),
@@ -188,14 +203,24 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         match &self {
             ApiError::Internal(msg) => tracing::error!(error = %msg, "internal error"),
-            ApiError::Unavailable(msg) => tracing::warn!(error = %msg, "dependency unavailable"),
+            ApiError::Unavailable { service, cause } => {
+                tracing::warn!(service, error = %cause, "dependency unavailable")
+            }
             _ => tracing::debug!(error = %self, "request rejected"),
         }
         let mut res = self.to_problem().response();
-        if let ApiError::RateLimited { retry_after_secs } = self {
-            if let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {
-                res.headers_mut().insert(header::RETRY_AFTER, v);
+        match self {
+            ApiError::RateLimited { retry_after_secs } => {
+                if let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {
+                    res.headers_mut().insert(header::RETRY_AFTER, v);
+                }
             }
+            // RFC 6750: tell the client which scheme to use.
+            ApiError::Unauthenticated(_) => {
+                res.headers_mut()
+                    .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            }
+            _ => {}
         }
         res
     }
@@ -205,7 +230,10 @@ impl From<sqlx::Error> for ApiError {
     fn from(err: sqlx::Error) -> Self {
         match err {
             sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
-                ApiError::Unavailable(format!("postgres: {err}"))
+                ApiError::Unavailable {
+                    service: "postgres",
+                    cause: err.to_string(),
+                }
             }
             other => ApiError::Internal(format!("database: {other}")),
         }

@@ -2,7 +2,7 @@
 //! max 200) and an opaque `cursor`; responses are `{items, next_cursor}`.
 
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::IntoParams;
 use uuid::Uuid;
 
 use crate::error::{ApiError, FieldError};
@@ -61,8 +61,10 @@ impl PageQuery {
     }
 }
 
-/// One page of a list.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+/// One page of a list. Handlers convert it into a named page type declared
+/// with [`page_of!`], so the OpenAPI document gets `UserPage` with
+/// `items: [$ref UserView]` rather than utoipa's inlined `Page_UserView`.
+#[derive(Debug, Serialize, Deserialize)]
 pub struct Page<T> {
     pub items: Vec<T>,
     /// Pass as `cursor` to get the next page; null on the last page.
@@ -85,6 +87,29 @@ impl<T> Page<T> {
             next_cursor,
         }
     }
+}
+
+/// Declares a named page type for an item type: `page_of!(UserPage, UserView);`
+#[macro_export]
+macro_rules! page_of {
+    ($name:ident, $item:ty) => {
+        #[doc = concat!("One page of `", stringify!($item), "` items.")]
+        #[derive(Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+        pub struct $name {
+            pub items: Vec<$item>,
+            /// Pass as `cursor` to get the next page; null on the last page.
+            pub next_cursor: Option<String>,
+        }
+
+        impl From<$crate::page::Page<$item>> for $name {
+            fn from(page: $crate::page::Page<$item>) -> Self {
+                $name {
+                    items: page.items,
+                    next_cursor: page.next_cursor,
+                }
+            }
+        }
+    };
 }
 
 pub fn encode_cursor(id: Uuid) -> String {

@@ -93,11 +93,11 @@ impl TenantCtx {
     }
 }
 
-impl FromRequestParts<AppState> for TenantCtx {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let session = Session::from_request_parts(parts, state).await?;
+impl TenantCtx {
+    /// Opens the tenant transaction for an authenticated session. Handlers
+    /// that must do slow work first (password hashing) take `Session` and
+    /// call this afterwards, so they hold no pooled connection meanwhile.
+    pub async fn open(state: &AppState, session: Session) -> Result<TenantCtx, ApiError> {
         let mut tx = begin_tenant_tx(&state.db, session.tenant_id, Some(session.user_id)).await?;
         // The role is read fresh in the same transaction, so a role change or
         // deactivation takes effect on the very next request.
@@ -120,6 +120,15 @@ impl FromRequestParts<AppState> for TenantCtx {
                 role,
             },
         })
+    }
+}
+
+impl FromRequestParts<AppState> for TenantCtx {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let session = Session::from_request_parts(parts, state).await?;
+        TenantCtx::open(state, session).await
     }
 }
 

@@ -6,6 +6,7 @@ use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 use qhub_lib::ApiError;
+use tokio::sync::Semaphore;
 
 pub const MIN_PASSWORD_LEN: usize = 10;
 pub const MAX_PASSWORD_LEN: usize = 256;
@@ -15,6 +16,14 @@ pub struct Passwords {
     /// A real hash of a random password. Logins for unknown emails verify
     /// against it so they take as long as logins for known ones.
     dummy_hash: Arc<str>,
+    /// Each argon2 run holds ~19 MiB and a CPU for tens of milliseconds; a
+    /// flood of logins must queue here rather than exhaust memory.
+    permits: Arc<Semaphore>,
+}
+
+/// Concurrent hashes per process: enough to keep the cores busy.
+fn max_concurrent_hashes() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get() * 2)
 }
 
 impl Passwords {
@@ -23,12 +32,14 @@ impl Passwords {
         let dummy = tokio::task::spawn_blocking(move || hash_blocking(&random)).await??;
         Ok(Passwords {
             dummy_hash: dummy.into(),
+            permits: Arc::new(Semaphore::new(max_concurrent_hashes())),
         })
     }
 
     /// Hashes off the async runtime: argon2 is CPU-bound by design.
     pub async fn hash(&self, password: &str) -> Result<String, ApiError> {
         let password = password.to_owned();
+        let _permit = self.permits.acquire().await.map_err(ApiError::internal)?;
         tokio::task::spawn_blocking(move || hash_blocking(&password))
             .await
             .map_err(ApiError::internal)?
@@ -43,6 +54,7 @@ impl Passwords {
             .map(str::to_owned)
             .unwrap_or_else(|| self.dummy_hash.to_string());
         let password = password.to_owned();
+        let _permit = self.permits.acquire().await.map_err(ApiError::internal)?;
         let ok = tokio::task::spawn_blocking(move || verify_blocking(&password, &hash))
             .await
             .map_err(ApiError::internal)?;

@@ -88,7 +88,10 @@ pub enum Rotation {
 }
 
 pub fn redis_err(e: impl std::fmt::Display) -> ApiError {
-    ApiError::Unavailable(format!("redis: {e}"))
+    ApiError::Unavailable {
+        service: "redis",
+        cause: e.to_string(),
+    }
 }
 
 fn now() -> i64 {
@@ -177,11 +180,19 @@ impl SessionStore {
             .map_err(redis_err)?;
         match v.as_slice() {
             [code, t, u] if code == "1" => match (Uuid::try_parse(t), Uuid::try_parse(u)) {
-                (Ok(tenant), Ok(user)) => Ok(Rotation::Rotated {
-                    tenant,
-                    user,
-                    refresh_token: format_refresh(sid, &new_secret),
-                }),
+                (Ok(tenant), Ok(user)) => {
+                    // The user's session index must live as long as its
+                    // longest session, or revoke_all would miss this one.
+                    let _: () = conn
+                        .expire(user_key(user), self.ttl_secs())
+                        .await
+                        .map_err(redis_err)?;
+                    Ok(Rotation::Rotated {
+                        tenant,
+                        user,
+                        refresh_token: format_refresh(sid, &new_secret),
+                    })
+                }
                 _ => Ok(Rotation::Invalid),
             },
             [code, u] if code == "2" => {
@@ -216,9 +227,14 @@ impl SessionStore {
     }
 
     /// Ends every session of a user (deactivation, removal, password reset).
+    /// Removes exactly the ids it read from the index, so a session created
+    /// meanwhile is not silently dropped from it.
     pub async fn revoke_all(&self, user: Uuid) -> Result<usize, ApiError> {
         let mut conn = self.conn().await?;
         let sids: Vec<String> = conn.smembers(user_key(user)).await.map_err(redis_err)?;
+        if sids.is_empty() {
+            return Ok(0);
+        }
         let mut pipe = redis::pipe();
         pipe.atomic();
         for sid in &sids {
@@ -226,7 +242,7 @@ impl SessionStore {
                 pipe.del(&[sess_key(sid), used_key(sid)]);
             }
         }
-        pipe.del(user_key(user));
+        pipe.srem(user_key(user), &sids);
         pipe.query_async::<()>(&mut conn).await.map_err(redis_err)?;
         Ok(sids.len())
     }

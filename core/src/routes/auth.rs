@@ -106,7 +106,10 @@ fn bad_credentials() -> ApiError {
 #[utoipa::path(
     post, path = "/v1/auth/login", tag = "auth", operation_id = "login",
     request_body = LoginRequest,
-    responses((status = 200, description = "Logged in", body = TokenPair)),
+    responses(
+        (status = 200, description = "Logged in", body = TokenPair),
+        (status = 401, description = "Wrong tenant, email or password (one answer for all)", body = qhub_lib::Problem, content_type = "application/problem+json"),
+    ),
     security(())
 )]
 async fn login(
@@ -151,12 +154,17 @@ async fn login(
     let user_id = user.id;
 
     let mut tx = begin_tenant_tx(&state.db, tid, Some(user_id)).await?;
-    sqlx::query!(
-        "UPDATE users SET last_login_at = now() WHERE id = $1",
+    // Re-checks is_active and locks the row until the session exists, so a
+    // concurrent deactivation waits and then revokes this session too.
+    let still_active = sqlx::query_scalar!(
+        "UPDATE users SET last_login_at = now() WHERE id = $1 AND is_active RETURNING id",
         user_id
     )
-    .execute(&mut *tx)
+    .fetch_optional(&mut *tx)
     .await?;
+    if still_active.is_none() {
+        return Err(bad_credentials());
+    }
     let tokens = issue_tokens(&state, tid, user_id, &client).await?;
     tx.commit().await?;
     Ok(axum::Json(tokens))
@@ -175,7 +183,10 @@ pub struct RefreshRequest {
 #[utoipa::path(
     post, path = "/v1/auth/refresh", tag = "auth", operation_id = "refreshTokens",
     request_body = RefreshRequest,
-    responses((status = 200, description = "A new token pair", body = TokenPair)),
+    responses(
+        (status = 200, description = "A new token pair", body = TokenPair),
+        (status = 401, description = "Unknown, expired or reused refresh token (reuse revokes the session)", body = qhub_lib::Problem, content_type = "application/problem+json"),
+    ),
     security(())
 )]
 async fn refresh(

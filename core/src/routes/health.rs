@@ -21,7 +21,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 pub struct Health {
     /// `ok` or `unavailable`.
     pub status: String,
-    /// Each dependency and its state (`ok` or `down: <reason>`).
+    /// Each dependency and its state: `ok` or `down` (the reason is logged, not shown).
     #[schema(value_type = Object, example = json!({"postgres": "ok", "redis": "ok"}))]
     pub checks: std::collections::BTreeMap<String, String>,
 }
@@ -41,15 +41,21 @@ async fn live() -> axum::Json<Health> {
 
 const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
 
-async fn probe<F, E>(f: F) -> String
+async fn probe<F, E>(name: &str, f: F) -> String
 where
     F: std::future::Future<Output = Result<(), E>>,
     E: std::fmt::Display,
 {
     match tokio::time::timeout(PROBE_TIMEOUT, f).await {
         Ok(Ok(())) => "ok".into(),
-        Ok(Err(e)) => format!("down: {e}"),
-        Err(_) => "down: timed out".into(),
+        Ok(Err(e)) => {
+            tracing::warn!(dependency = name, error = %e, "readiness check failed");
+            "down".into()
+        }
+        Err(_) => {
+            tracing::warn!(dependency = name, "readiness check timed out");
+            "down".into()
+        }
     }
 }
 
@@ -63,8 +69,10 @@ where
     security(())
 )]
 async fn ready(State(state): State<AppState>) -> (StatusCode, axum::Json<Health>) {
-    let pg = probe(async { sqlx::query("SELECT 1").execute(&state.db).await.map(|_| ()) });
-    let redis = probe(state.sessions.ping());
+    let pg = probe("postgres", async {
+        sqlx::query("SELECT 1").execute(&state.db).await.map(|_| ())
+    });
+    let redis = probe("redis", state.sessions.ping());
     let (pg, redis) = tokio::join!(pg, redis);
     let checks: std::collections::BTreeMap<String, String> =
         [("postgres".to_owned(), pg), ("redis".to_owned(), redis)].into();

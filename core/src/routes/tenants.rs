@@ -201,8 +201,12 @@ async fn update_tenant(
 
     let tenant = sqlx::query_as!(
         TenantView,
+        // RLS already limits this to the caller's tenant; the WHERE states
+        // the intent, so the statement stays safe if a wider read policy is
+        // ever added to tenants.
         "UPDATE tenants
          SET name = COALESCE($1, name), settings = COALESCE($2, settings), updated_at = now()
+         WHERE id = app.current_tenant_id()
          RETURNING id, name, slug, settings, created_at, updated_at",
         req.name.as_deref().map(str::trim),
         req.settings,

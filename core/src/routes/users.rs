@@ -18,7 +18,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-use crate::auth::extract::{Principal, TenantCtx};
+use crate::auth::extract::{Principal, Session, TenantCtx};
 use crate::auth::password::check_password;
 use crate::extract::{Json, Path, Query};
 use crate::state::AppState;
@@ -43,6 +43,8 @@ pub struct UserView {
     pub updated_at: DateTime<Utc>,
 }
 
+qhub_lib::page_of!(UserPage, UserView);
+
 fn not_found() -> ApiError {
     ApiError::NotFound("no such user".into())
 }
@@ -51,13 +53,13 @@ fn not_found() -> ApiError {
 #[utoipa::path(
     get, path = "/v1/users", tag = "users", operation_id = "listUsers",
     params(PageQuery),
-    responses((status = 200, description = "A page of users", body = Page<UserView>)),
+    responses((status = 200, description = "A page of users", body = UserPage)),
     security(("bearerAuth" = []))
 )]
 async fn list_users(
     mut ctx: TenantCtx,
     Query(q): Query<PageQuery>,
-) -> Result<axum::Json<Page<UserView>>, ApiError> {
+) -> Result<axum::Json<UserPage>, ApiError> {
     ctx.principal.require(Role::can_manage_users)?;
     let page = q.validate()?;
     let rows = sqlx::query_as!(
@@ -73,7 +75,7 @@ async fn list_users(
     )
     .fetch_all(&mut *ctx.tx)
     .await?;
-    Ok(axum::Json(Page::from_rows(rows, page, |u| u.id)))
+    Ok(axum::Json(Page::from_rows(rows, page, |u| u.id).into()))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -100,20 +102,23 @@ pub struct CreateUserRequest {
 )]
 async fn create_user(
     State(state): State<AppState>,
-    mut ctx: TenantCtx,
+    session: Session,
     Json(req): Json<CreateUserRequest>,
 ) -> Result<(StatusCode, axum::Json<UserView>), ApiError> {
-    let p = ctx.principal;
-    p.require(Role::can_manage_users)?;
-    may_grant(&p, req.role)?;
     let email = validate::normalize_email(&req.email);
     Checks::default()
         .check("email", validate::email(&email))
         .check("name", validate::name(&req.name))
         .check("password", check_password(&req.password))
         .finish()?;
-
+    // Hash before taking a pooled connection: argon2 takes tens of ms and
+    // must not hold a database connection while it runs.
     let hash = state.passwords.hash(&req.password).await?;
+
+    let mut ctx = TenantCtx::open(&state, session).await?;
+    let p = ctx.principal;
+    p.require(Role::can_manage_users)?;
+    may_grant(&p, req.role)?;
     let new = NewUser {
         id: Uuid::now_v7(),
         tenant_id: p.tenant_id,
@@ -181,6 +186,7 @@ async fn update_user(
     checks.finish()?;
 
     let owners = lock_active_owners(&mut ctx.tx).await?;
+    still_owner_if_owner(&p, &owners)?;
     let target = fetch_user(&mut ctx.tx, id, true).await?;
     may_manage(&p, &target)?;
     if let Some(role) = req.role {
@@ -211,7 +217,7 @@ async fn update_user(
     .await?;
     ctx.commit().await?;
     if !user.is_active {
-        state.sessions.revoke_all(user.id).await?;
+        end_sessions(&state, user.id).await;
     }
     Ok(axum::Json(user))
 }
@@ -234,6 +240,7 @@ async fn delete_user(
     let p = ctx.principal;
     p.require(Role::can_manage_users)?;
     let owners = lock_active_owners(&mut ctx.tx).await?;
+    still_owner_if_owner(&p, &owners)?;
     let target = fetch_user(&mut ctx.tx, id, true).await?;
     may_manage(&p, &target)?;
     if target.role == Role::Owner && target.is_active {
@@ -243,8 +250,18 @@ async fn delete_user(
         .execute(&mut *ctx.tx)
         .await?;
     ctx.commit().await?;
-    state.sessions.revoke_all(id).await?;
+    end_sessions(&state, id).await;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Ends a deactivated or removed user's sessions. The change is already
+/// committed, so a Redis failure must not report it as failed: every request
+/// re-reads the user from Postgres (`TenantCtx`), so they are locked out
+/// regardless, and leftover session keys expire on their own.
+async fn end_sessions(state: &AppState, user: Uuid) {
+    if let Err(e) = state.sessions.revoke_all(user).await {
+        tracing::warn!(user_id = %user, error = %e, "could not revoke sessions");
+    }
 }
 
 /// Loads a user visible under RLS; another tenant's id is simply not found.
@@ -347,6 +364,15 @@ async fn lock_active_owners(conn: &mut PgConnection) -> Result<Vec<Uuid>, ApiErr
     .fetch_all(conn)
     .await?;
     Ok(owners)
+}
+
+/// The caller's role was read before the owner lock; if they were an owner
+/// and lost that concurrently, they may no longer act as one.
+fn still_owner_if_owner(p: &Principal, owners: &[Uuid]) -> Result<(), ApiError> {
+    if p.role == Role::Owner && !owners.contains(&p.user_id) {
+        return Err(ApiError::Forbidden("you are no longer an owner".into()));
+    }
+    Ok(())
 }
 
 /// Fails unless an active owner other than `except` remains.

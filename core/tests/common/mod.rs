@@ -40,12 +40,13 @@ pub fn test_config() -> Config {
         database_url: owner_db_url(),
         app_database_url: app_db_url(),
         db_max_connections: 8,
-        redis_url: env_or("TEST_REDIS_URL", "redis://127.0.0.1:6379/0"),
+        redis_url: env_or("TEST_REDIS_URL", "redis://127.0.0.1:6379/1"),
         jwt_secret: b"test-secret-test-secret-test-secret-0123".to_vec(),
         access_token_ttl: Duration::from_secs(900),
         refresh_token_ttl: Duration::from_secs(3600),
         body_limit_bytes: 64 * 1024,
         request_timeout: Duration::from_secs(30),
+        body_read_timeout: Duration::from_secs(10),
         log_json: false,
     }
 }
