@@ -239,15 +239,18 @@ impl TestApp {
         (id, tokens.0, email)
     }
 
+    pub async fn try_login(&self, slug: &str, email: &str, password: &str) -> Resp {
+        self.post(
+            "/v1/auth/login",
+            None,
+            json!({"tenant": slug, "email": email, "password": password}),
+        )
+        .await
+    }
+
     /// (access, refresh)
     pub async fn login(&self, slug: &str, email: &str, password: &str) -> (String, String) {
-        let r = self
-            .post(
-                "/v1/auth/login",
-                None,
-                json!({"tenant": slug, "email": email, "password": password}),
-            )
-            .await;
+        let r = self.try_login(slug, email, password).await;
         let b = r.ok(200);
         (
             b["access_token"].as_str().unwrap().to_owned(),
