@@ -86,6 +86,9 @@ impl Config {
             if c.access_token_ttl.is_zero() || c.refresh_token_ttl < c.access_token_ttl {
                 bail!("REFRESH_TOKEN_TTL_SECS must be at least ACCESS_TOKEN_TTL_SECS (> 0)");
             }
+            if c.body_read_timeout.is_zero() || c.body_read_timeout >= c.request_timeout {
+                bail!("BODY_READ_TIMEOUT_SECS must be > 0 and below REQUEST_TIMEOUT_SECS");
+            }
             Ok(c)
         })
         .context("configuration")

@@ -119,6 +119,15 @@ pub async fn buffer_body(
     req: Request,
     next: Next,
 ) -> Response {
+    // A declared length over the limit is refused before reading anything.
+    let declared = req
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limits.max_bytes as u64) {
+        return ApiError::PayloadTooLarge.into_response();
+    }
     let (parts, body) = req.into_parts();
     let read = axum::body::to_bytes(body, limits.max_bytes);
     let bytes = match tokio::time::timeout(limits.read_timeout, read).await {

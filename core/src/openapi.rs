@@ -98,6 +98,11 @@ const STANDARD_ERRORS: &[(&str, &str, &str)] = &[
     ),
     ("403", "Forbidden", "The caller's role does not allow this"),
     ("404", "NotFound", "No such object in the caller's tenant"),
+    (
+        "408",
+        "RequestTimeout",
+        "The request body arrived too slowly",
+    ),
     ("413", "PayloadTooLarge", "Request body too large"),
     (
         "415",
@@ -188,7 +193,7 @@ fn add_errors(op: &mut Operation, has_path_params: bool) {
             "400" | "422" => has_input,
             "401" | "403" => secured,
             "404" => has_path_params,
-            "413" | "415" => has_body,
+            "408" | "413" | "415" => has_body,
             _ => true,
         };
         if applies {

@@ -110,9 +110,10 @@ async fn slow_request_bodies_get_408_without_holding_a_connection() {
 
     let addr = app.base.trim_start_matches("http://").to_owned();
     let mut slow = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    // PATCH /v1/users/{id} takes TenantCtx (a pooled connection) and a body.
     let head = format!(
-        "POST /v1/users HTTP/1.1\r\nhost: x\r\nauthorization: Bearer {}\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{{\"email\":",
-        t.access
+        "PATCH /v1/users/{} HTTP/1.1\r\nhost: x\r\nauthorization: Bearer {}\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{{\"name\":",
+        t.owner_id, t.access
     );
     slow.write_all(head.as_bytes()).await.unwrap();
 
@@ -128,5 +129,57 @@ async fn slow_request_bodies_get_408_without_holding_a_connection() {
         text.contains("application/problem+json") && text.contains("request_timeout"),
         "{text}"
     );
-    assert_eq!(app.user_count(&t.access).await, 1);
+    let me = app.get("/v1/auth/me", &t.access).await;
+    assert_eq!(me.ok(200)["user"]["name"], "Owner");
+}
+
+#[tokio::test]
+async fn handler_timeout_is_503_problem_json() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut config = common::test_config();
+    config.request_timeout = std::time::Duration::from_millis(300);
+    config.body_read_timeout = std::time::Duration::from_secs(5);
+    let app = TestApp::spawn_with(config).await;
+    let addr = app.base.trim_start_matches("http://").to_owned();
+    let mut slow = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    slow.write_all(
+        b"POST /v1/auth/login HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 50\r\n\r\n{",
+    )
+    .await
+    .unwrap();
+    let mut buf = vec![0u8; 4096];
+    let n = slow.read(&mut buf).await.unwrap();
+    let text = String::from_utf8_lossy(&buf[..n]);
+    assert!(text.starts_with("HTTP/1.1 503"), "{text}");
+    assert!(
+        text.contains("application/problem+json") && text.contains("\"code\":\"timeout\""),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn oversized_declared_length_is_refused_up_front() {
+    use tokio::io::AsyncWriteExt;
+    let app = TestApp::spawn().await;
+    let addr = app.base.trim_start_matches("http://").to_owned();
+    let mut s = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    // Claims 10 MiB but sends nothing: answered at once, not after a read.
+    s.write_all(
+        b"POST /v1/tenants HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 10485760\r\n\r\n",
+    )
+    .await
+    .unwrap();
+    let mut buf = vec![0u8; 4096];
+    let n = slow_read(&mut s, &mut buf).await;
+    let text = String::from_utf8_lossy(&buf[..n]);
+    assert!(text.starts_with("HTTP/1.1 413"), "{text}");
+    assert!(text.contains("payload_too_large"), "{text}");
+}
+
+async fn slow_read(s: &mut tokio::net::TcpStream, buf: &mut [u8]) -> usize {
+    use tokio::io::AsyncReadExt;
+    tokio::time::timeout(std::time::Duration::from_secs(5), s.read(buf))
+        .await
+        .expect("no answer within 5 s (the default body read timeout is 10 s)")
+        .unwrap()
 }

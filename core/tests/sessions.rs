@@ -205,3 +205,25 @@ async fn tampered_or_missing_tokens_are_401() {
         .await
         .problem(401, "unauthenticated");
 }
+
+#[tokio::test]
+async fn refresh_renews_the_session_index_ttl() {
+    use redis::AsyncCommands;
+    let app = TestApp::spawn().await;
+    let t = app.signup().await;
+    let key = format!("qhub:usess:{}", t.owner_id);
+    let mut conn = app.state.redis.get().await.unwrap();
+    // Age the index as if the session were near the end of its life.
+    let _: () = conn.expire(&key, 5).await.unwrap();
+    app.post(
+        "/v1/auth/refresh",
+        None,
+        json!({"refresh_token": t.refresh}),
+    )
+    .await
+    .ok(200);
+    let ttl: i64 = conn.ttl(&key).await.unwrap();
+    assert!(ttl > 3000, "index TTL not renewed: {ttl}");
+    // So revoke_all still finds the session after the original lifetime.
+    assert_eq!(app.state.sessions.list(t.owner_id).await.unwrap().len(), 1);
+}

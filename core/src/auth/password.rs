@@ -7,7 +7,7 @@ use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 use qhub_lib::ApiError;
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 pub const MIN_PASSWORD_LEN: usize = 10;
 pub const MAX_PASSWORD_LEN: usize = 256;
@@ -41,6 +41,16 @@ impl Passwords {
         })
     }
 
+    /// The permit moves into the blocking task: if the request is dropped
+    /// (client gone, timeout) the hash still runs, and still counts.
+    async fn permit(&self) -> Result<OwnedSemaphorePermit, ApiError> {
+        self.permits
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(ApiError::internal)
+    }
+
     pub fn verifications(&self) -> u64 {
         self.verifications.load(Ordering::Relaxed)
     }
@@ -48,11 +58,14 @@ impl Passwords {
     /// Hashes off the async runtime: argon2 is CPU-bound by design.
     pub async fn hash(&self, password: &str) -> Result<String, ApiError> {
         let password = password.to_owned();
-        let _permit = self.permits.acquire().await.map_err(ApiError::internal)?;
-        tokio::task::spawn_blocking(move || hash_blocking(&password))
-            .await
-            .map_err(ApiError::internal)?
-            .map_err(ApiError::internal)
+        let permit = self.permit().await?;
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            hash_blocking(&password)
+        })
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)
     }
 
     /// Verifies against `hash`, or against the dummy hash when there is no
@@ -63,11 +76,14 @@ impl Passwords {
             .map(str::to_owned)
             .unwrap_or_else(|| self.dummy_hash.to_string());
         let password = password.to_owned();
-        let _permit = self.permits.acquire().await.map_err(ApiError::internal)?;
+        let permit = self.permit().await?;
         self.verifications.fetch_add(1, Ordering::Relaxed);
-        let ok = tokio::task::spawn_blocking(move || verify_blocking(&password, &hash))
-            .await
-            .map_err(ApiError::internal)?;
+        let ok = tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            verify_blocking(&password, &hash)
+        })
+        .await
+        .map_err(ApiError::internal)?;
         Ok(ok && is_real)
     }
 }

@@ -183,10 +183,12 @@ impl SessionStore {
                 (Ok(tenant), Ok(user)) => {
                     // The user's session index must live as long as its
                     // longest session, or revoke_all would miss this one.
-                    let _: () = conn
-                        .expire(user_key(user), self.ttl_secs())
-                        .await
-                        .map_err(redis_err)?;
+                    // Best effort: the rotation is done, and failing now
+                    // would lose the new token (its retry looks like reuse).
+                    let renewed: Result<(), _> = conn.expire(user_key(user), self.ttl_secs()).await;
+                    if let Err(e) = renewed {
+                        tracing::warn!(error = %e, "could not renew session index TTL");
+                    }
                     Ok(Rotation::Rotated {
                         tenant,
                         user,

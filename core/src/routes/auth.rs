@@ -256,7 +256,7 @@ pub struct MeResponse {
     security(("bearerAuth" = []))
 )]
 async fn me(mut ctx: TenantCtx) -> Result<axum::Json<MeResponse>, ApiError> {
-    let user = fetch_user(&mut ctx.tx, ctx.principal.user_id, false).await?;
+    let user = fetch_user(&mut ctx.tx, ctx.principal.user_id).await?;
     let tenant = fetch_tenant(&mut ctx.tx).await?;
     Ok(axum::Json(MeResponse {
         role: user.role,

@@ -111,8 +111,13 @@ async fn create_user(
         .check("name", validate::name(&req.name))
         .check("password", check_password(&req.password))
         .finish()?;
-    // Hash before taking a pooled connection: argon2 takes tens of ms and
-    // must not hold a database connection while it runs.
+    // Check the caller's rights first (a viewer must not make the server
+    // hash), then hash without holding a pooled connection: argon2 takes
+    // tens of ms. The rights are checked again in the write transaction.
+    let ctx = TenantCtx::open(&state, session).await?;
+    ctx.principal.require(Role::can_manage_users)?;
+    may_grant(&ctx.principal, req.role)?;
+    drop(ctx);
     let hash = state.passwords.hash(&req.password).await?;
 
     let mut ctx = TenantCtx::open(&state, session).await?;
@@ -144,7 +149,7 @@ async fn get_user(
     Path(id): Path<Uuid>,
 ) -> Result<axum::Json<UserView>, ApiError> {
     ctx.principal.require(Role::can_manage_users)?;
-    let user = fetch_user(&mut ctx.tx, id, false).await?;
+    let user = fetch_user(&mut ctx.tx, id).await?;
     Ok(axum::Json(user))
 }
 
@@ -185,9 +190,7 @@ async fn update_user(
     }
     checks.finish()?;
 
-    let owners = lock_active_owners(&mut ctx.tx).await?;
-    still_owner_if_owner(&p, &owners)?;
-    let target = fetch_user(&mut ctx.tx, id, true).await?;
+    let Locked { p, target, owners } = lock_for_change(&mut ctx.tx, p, id).await?;
     may_manage(&p, &target)?;
     if let Some(role) = req.role {
         may_grant(&p, role)?;
@@ -239,9 +242,7 @@ async fn delete_user(
 ) -> Result<StatusCode, ApiError> {
     let p = ctx.principal;
     p.require(Role::can_manage_users)?;
-    let owners = lock_active_owners(&mut ctx.tx).await?;
-    still_owner_if_owner(&p, &owners)?;
-    let target = fetch_user(&mut ctx.tx, id, true).await?;
+    let Locked { p, target, owners } = lock_for_change(&mut ctx.tx, p, id).await?;
     may_manage(&p, &target)?;
     if target.role == Role::Owner && target.is_active {
         ensure_other_owner(&owners, target.id)?;
@@ -265,35 +266,62 @@ async fn end_sessions(state: &AppState, user: Uuid) {
 }
 
 /// Loads a user visible under RLS; another tenant's id is simply not found.
-/// With `lock`, the row stays locked until the transaction ends, so a
-/// concurrent change cannot slip between the rule checks and the write.
-pub async fn fetch_user(
+pub async fn fetch_user(conn: &mut PgConnection, id: Uuid) -> Result<UserView, ApiError> {
+    sqlx::query_as!(
+        UserView,
+        r#"SELECT id, email, name, role AS "role: Role", is_active, email_verified_at,
+                  last_login_at, created_at, updated_at
+           FROM users WHERE id = $1"#,
+        id,
+    )
+    .fetch_optional(conn)
+    .await?
+    .ok_or_else(not_found)
+}
+
+/// What a user change may rely on until its transaction ends.
+struct Locked {
+    /// The caller, with the role re-read under lock.
+    p: Principal,
+    target: UserView,
+    /// The tenant's active owners.
+    owners: Vec<Uuid>,
+}
+
+/// Locks what a change to user `id` depends on, always in the same order
+/// (active owners by id, then caller and target by id), so concurrent
+/// changes queue instead of deadlocking. The caller's role was read before
+/// any lock; it is re-read here, so a caller demoted or deactivated
+/// concurrently cannot finish a change with their old role.
+async fn lock_for_change(
     conn: &mut PgConnection,
+    p: Principal,
     id: Uuid,
-    lock: bool,
-) -> Result<UserView, ApiError> {
-    let user = if lock {
-        sqlx::query_as!(
-            UserView,
-            r#"SELECT id, email, name, role AS "role: Role", is_active, email_verified_at,
-                      last_login_at, created_at, updated_at
-               FROM users WHERE id = $1 FOR UPDATE"#,
-            id,
-        )
-        .fetch_optional(conn)
-        .await?
-    } else {
-        sqlx::query_as!(
-            UserView,
-            r#"SELECT id, email, name, role AS "role: Role", is_active, email_verified_at,
-                      last_login_at, created_at, updated_at
-               FROM users WHERE id = $1"#,
-            id,
-        )
-        .fetch_optional(conn)
-        .await?
+) -> Result<Locked, ApiError> {
+    let owners = lock_active_owners(&mut *conn).await?;
+    let rows = sqlx::query_as!(
+        UserView,
+        r#"SELECT id, email, name, role AS "role: Role", is_active, email_verified_at,
+                  last_login_at, created_at, updated_at
+           FROM users WHERE id = ANY($1) ORDER BY id FOR UPDATE"#,
+        &[p.user_id, id][..],
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let caller = rows
+        .iter()
+        .find(|u| u.id == p.user_id && u.is_active)
+        .ok_or_else(|| ApiError::Unauthenticated("user is not active".into()))?;
+    let p = Principal {
+        role: caller.role,
+        ..p
     };
-    user.ok_or_else(not_found)
+    p.require(Role::can_manage_users)?;
+    let target = rows
+        .into_iter()
+        .find(|u| u.id == id)
+        .ok_or_else(not_found)?;
+    Ok(Locked { p, target, owners })
 }
 
 pub struct NewUser<'a> {
@@ -352,9 +380,8 @@ fn may_grant(p: &Principal, role: Role) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// Locks the tenant's active owners, always in id order and before any
-/// other user row, so that concurrent user changes queue up instead of
-/// deadlocking, and two owners demoting each other cannot both succeed.
+/// Locks the tenant's active owners in id order, before any other user
+/// row: two owners demoting each other cannot both succeed.
 /// Under READ COMMITTED a waiter re-checks each row after the lock is
 /// released, so the list reflects the winner's committed change.
 async fn lock_active_owners(conn: &mut PgConnection) -> Result<Vec<Uuid>, ApiError> {
@@ -364,15 +391,6 @@ async fn lock_active_owners(conn: &mut PgConnection) -> Result<Vec<Uuid>, ApiErr
     .fetch_all(conn)
     .await?;
     Ok(owners)
-}
-
-/// The caller's role was read before the owner lock; if they were an owner
-/// and lost that concurrently, they may no longer act as one.
-fn still_owner_if_owner(p: &Principal, owners: &[Uuid]) -> Result<(), ApiError> {
-    if p.role == Role::Owner && !owners.contains(&p.user_id) {
-        return Err(ApiError::Forbidden("you are no longer an owner".into()));
-    }
-    Ok(())
 }
 
 /// Fails unless an active owner other than `except` remains.
