@@ -214,11 +214,5 @@ async fn auth_endpoints_reject_bad_input() {
         .problem(422, "validation_failed");
     // The session is still alive after all of that.
     app.get("/v1/auth/me", &t.access).await.ok(200);
-    app.post(
-        "/v1/auth/refresh",
-        None,
-        json!({"refresh_token": t.refresh}),
-    )
-    .await
-    .ok(200);
+    app.try_refresh(&t.refresh).await.ok(200);
 }

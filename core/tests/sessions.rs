@@ -45,13 +45,7 @@ async fn refresh_rotates_and_reuse_revokes_the_session() {
     let app = TestApp::spawn().await;
     let t = app.signup().await;
 
-    let r1 = app
-        .post(
-            "/v1/auth/refresh",
-            None,
-            json!({"refresh_token": t.refresh}),
-        )
-        .await;
+    let r1 = app.try_refresh(&t.refresh).await;
     let b1 = r1.ok(200).clone();
     assert_eq!(b1["token_type"], "Bearer");
     let refresh2 = b1["refresh_token"].as_str().unwrap();
@@ -60,32 +54,26 @@ async fn refresh_rotates_and_reuse_revokes_the_session() {
     app.get("/v1/auth/me", access2).await.ok(200);
 
     // The new refresh token works once more...
-    let r2 = app
-        .post("/v1/auth/refresh", None, json!({"refresh_token": refresh2}))
-        .await;
+    let r2 = app.try_refresh(refresh2).await;
     let access3 = r2.ok(200)["access_token"].as_str().unwrap().to_owned();
     let refresh3 = r2.body["refresh_token"].as_str().unwrap().to_owned();
 
     // ...but replaying the first (already rotated) one revokes the session.
-    app.post(
-        "/v1/auth/refresh",
-        None,
-        json!({"refresh_token": t.refresh}),
-    )
-    .await
-    .problem(401, "unauthenticated");
+    app.try_refresh(&t.refresh)
+        .await
+        .problem(401, "unauthenticated");
     app.get("/v1/auth/me", &access3)
         .await
         .problem(401, "unauthenticated");
     app.get("/v1/auth/me", &t.access)
         .await
         .problem(401, "unauthenticated");
-    app.post("/v1/auth/refresh", None, json!({"refresh_token": refresh3}))
+    app.try_refresh(&refresh3)
         .await
         .problem(401, "unauthenticated");
 
     // Garbage tokens are plain 401s.
-    app.post("/v1/auth/refresh", None, json!({"refresh_token": "nope"}))
+    app.try_refresh("nope")
         .await
         .problem(401, "unauthenticated");
 }
@@ -103,13 +91,9 @@ async fn logout_kills_the_access_token_at_once() {
     app.get("/v1/auth/me", &t.access)
         .await
         .problem(401, "unauthenticated");
-    app.post(
-        "/v1/auth/refresh",
-        None,
-        json!({"refresh_token": t.refresh}),
-    )
-    .await
-    .problem(401, "unauthenticated");
+    app.try_refresh(&t.refresh)
+        .await
+        .problem(401, "unauthenticated");
     // Only that session ended.
     app.get("/v1/auth/me", &other).await.ok(200);
 }
@@ -215,13 +199,7 @@ async fn refresh_renews_the_session_index_ttl() {
     let mut conn = app.state.redis.get().await.unwrap();
     // Age the index as if the session were near the end of its life.
     let _: () = conn.expire(&key, 5).await.unwrap();
-    app.post(
-        "/v1/auth/refresh",
-        None,
-        json!({"refresh_token": t.refresh}),
-    )
-    .await
-    .ok(200);
+    app.try_refresh(&t.refresh).await.ok(200);
     let ttl: i64 = conn.ttl(&key).await.unwrap();
     assert!(ttl > 3000, "index TTL not renewed: {ttl}");
     // So revoke_all still finds the session after the original lifetime.

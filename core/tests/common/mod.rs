@@ -248,6 +248,15 @@ impl TestApp {
         .await
     }
 
+    pub async fn try_refresh(&self, refresh_token: &str) -> Resp {
+        self.post(
+            "/v1/auth/refresh",
+            None,
+            json!({"refresh_token": refresh_token}),
+        )
+        .await
+    }
+
     /// (access, refresh)
     pub async fn login(&self, slug: &str, email: &str, password: &str) -> (String, String) {
         let r = self.try_login(slug, email, password).await;
