@@ -62,8 +62,9 @@ pub async fn request_id(mut req: Request, next: Next) -> Response {
     res
 }
 
-/// Rewrites bare error responses produced outside our handlers (unknown
-/// route, wrong method, timeout, body limit) into problem+json.
+/// Rewrites bare error responses produced outside our handlers (axum's
+/// 405, tower-http's timeout 503) into problem+json, keeping their headers
+/// (e.g. `Allow`).
 pub async fn problem_fallback(req: Request, next: Next) -> Response {
     let res = next.run(req).await;
     let status = res.status();
@@ -72,24 +73,13 @@ pub async fn problem_fallback(req: Request, next: Next) -> Response {
     {
         return res;
     }
-    if status == StatusCode::SERVICE_UNAVAILABLE {
-        // tower-http's TimeoutLayer: the handler ran out of time.
-        let mut out = ApiError::Timeout.to_problem().response();
-        out.headers_mut().extend(res.headers().clone());
-        return out;
-    }
-    let (code, detail) = match status {
-        StatusCode::NOT_FOUND => ("not_found", "No such resource."),
-        StatusCode::METHOD_NOT_ALLOWED => {
-            ("method_not_allowed", "This method is not allowed here.")
-        }
-        StatusCode::REQUEST_TIMEOUT => ("request_timeout", "The request body arrived too slowly."),
-        StatusCode::PAYLOAD_TOO_LARGE => ("payload_too_large", "The request body is too large."),
-        _ => ("error", "The request failed."),
+    let problem = match status {
+        StatusCode::METHOD_NOT_ALLOWED => ApiError::MethodNotAllowed.to_problem(),
+        StatusCode::SERVICE_UNAVAILABLE => ApiError::Timeout.to_problem(),
+        other => Problem::new(other, "error", "The request failed.".into(), Vec::new()),
     };
-    let (parts, _) = res.into_parts();
-    let mut out = Problem::new(status, code, detail.to_owned(), Vec::new()).response();
-    for (name, value) in parts.headers.iter() {
+    let mut out = problem.response();
+    for (name, value) in res.headers() {
         out.headers_mut()
             .entry(name)
             .or_insert_with(|| value.clone());
@@ -143,15 +133,7 @@ pub async fn buffer_body(
                 ApiError::BadRequest("the request body could not be read".into()).into_response()
             };
         }
-        Err(_) => {
-            return Problem::new(
-                StatusCode::REQUEST_TIMEOUT,
-                "request_timeout",
-                "The request body arrived too slowly.".into(),
-                Vec::new(),
-            )
-            .response()
-        }
+        Err(_) => return ApiError::BodyTimeout.into_response(),
     };
     next.run(Request::from_parts(parts, axum::body::Body::from(bytes)))
         .await

@@ -64,8 +64,13 @@ pub enum ApiError {
     Forbidden(String),
     #[error("not found: {0}")]
     NotFound(String),
+    #[error("method not allowed")]
+    MethodNotAllowed,
     #[error("conflict: {0}")]
     Conflict(String),
+    /// The request body arrived too slowly.
+    #[error("request body timed out")]
+    BodyTimeout,
     #[error("payload too large")]
     PayloadTooLarge,
     #[error("unsupported media type: {0}")]
@@ -112,7 +117,9 @@ impl ApiError {
             ApiError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -128,7 +135,9 @@ impl ApiError {
             ApiError::Unauthenticated(_) => "unauthenticated",
             ApiError::Forbidden(_) => "forbidden",
             ApiError::NotFound(_) => "not_found",
+            ApiError::MethodNotAllowed => "method_not_allowed",
             ApiError::Conflict(_) => "conflict",
+            ApiError::BodyTimeout => "request_timeout",
             ApiError::PayloadTooLarge => "payload_too_large",
             ApiError::UnsupportedMediaType(_) => "unsupported_media_type",
             ApiError::RateLimited { .. } => "rate_limited",
@@ -155,6 +164,14 @@ impl ApiError {
                 Vec::new(),
             ),
             ApiError::Validation { detail, errors } => (detail.clone(), errors.clone()),
+            ApiError::MethodNotAllowed => (
+                "This method is not allowed here; see the Allow header.".to_owned(),
+                Vec::new(),
+            ),
+            ApiError::BodyTimeout => (
+                "The request body arrived too slowly.".to_owned(),
+                Vec::new(),
+            ),
             ApiError::PayloadTooLarge => (
                 "The request body is larger than the server accepts.".to_owned(),
                 Vec::new(),

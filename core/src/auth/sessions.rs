@@ -6,6 +6,7 @@
 //! - `qhub:sess:{sid}:used`: set of rotated refresh hashes (reuse detection)
 //! - `qhub:usess:{uid}`: set of the user's session ids
 
+use std::sync::LazyLock;
 use std::time::Duration;
 
 use deadpool_redis::redis::{self, AsyncCommands, Script};
@@ -53,6 +54,11 @@ if redis.call('SISMEMBER', KEYS[2], ARGV[1]) == 1 then
 end
 return {'0'}
 "#;
+
+// Built once: `Script::new` hashes its source, and TOUCH runs on every
+// authenticated request.
+static TOUCH_SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(TOUCH));
+static ROTATE_SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(ROTATE));
 
 #[derive(Clone)]
 pub struct SessionStore {
@@ -153,7 +159,7 @@ impl SessionStore {
     /// ended (logged out, revoked, expired).
     pub async fn touch(&self, sid: Uuid) -> Result<Option<(Uuid, Uuid)>, ApiError> {
         let mut conn = self.conn().await?;
-        let v: Option<Vec<Option<String>>> = Script::new(TOUCH)
+        let v: Option<Vec<Option<String>>> = TOUCH_SCRIPT
             .key(sess_key(sid))
             .arg(now())
             .invoke_async(&mut conn)
@@ -168,7 +174,7 @@ impl SessionStore {
     pub async fn rotate(&self, sid: Uuid, secret: &str) -> Result<Rotation, ApiError> {
         let new_secret = new_refresh_secret();
         let mut conn = self.conn().await?;
-        let v: Vec<String> = Script::new(ROTATE)
+        let v: Vec<String> = ROTATE_SCRIPT
             .key(sess_key(sid))
             .key(used_key(sid))
             .arg(sha256_hex(secret))

@@ -114,16 +114,16 @@ async fn create_user(
     // Check the caller's rights first (a viewer must not make the server
     // hash), then hash without holding a pooled connection: argon2 takes
     // tens of ms. The rights are checked again in the write transaction.
-    let ctx = TenantCtx::open(&state, session).await?;
-    ctx.principal.require(Role::can_manage_users)?;
-    may_grant(&ctx.principal, req.role)?;
-    drop(ctx);
+    let may_create = |p: &Principal| {
+        p.require(Role::can_manage_users)?;
+        may_grant(p, req.role)
+    };
+    may_create(&TenantCtx::open(&state, session).await?.principal)?;
     let hash = state.passwords.hash(&req.password).await?;
 
     let mut ctx = TenantCtx::open(&state, session).await?;
     let p = ctx.principal;
-    p.require(Role::can_manage_users)?;
-    may_grant(&p, req.role)?;
+    may_create(&p)?;
     let new = NewUser {
         id: Uuid::now_v7(),
         tenant_id: p.tenant_id,
