@@ -14,10 +14,6 @@ use uuid::Uuid;
 
 pub static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
-/// The request's id, available to handlers as an extension.
-#[derive(Debug, Clone)]
-pub struct RequestId(pub String);
-
 /// A client-supplied id is kept only if it is short and plain, so it cannot
 /// inject anything into logs or headers.
 fn sane(id: &str) -> bool {
@@ -41,7 +37,6 @@ pub async fn request_id(mut req: Request, next: Next) -> Response {
     let header = HeaderValue::from_str(&id).unwrap_or(HeaderValue::from_static("invalid"));
     req.headers_mut()
         .insert(X_REQUEST_ID.clone(), header.clone());
-    req.extensions_mut().insert(RequestId(id.clone()));
 
     let span = tracing::info_span!(
         "request",
