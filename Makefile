@@ -13,7 +13,9 @@ export REDIS_URL ?= redis://127.0.0.1:6379/0
 .PHONY: dev test services build migrate openapi fmt lint sqlx-prepare
 
 dev: services build migrate
+	bash scripts/smtp_sink.sh 1025 .dev/mail
 	@echo "QHub API: http://127.0.0.1:8080  (spec: http://127.0.0.1:8080/openapi.json)"
+	@echo "Mail QHub sends: .dev/mail/*.json (log: .dev/mail/sink.log)"
 	JWT_SECRET=$${JWT_SECRET:-$$(cat .dev/jwt_secret 2>/dev/null || (mkdir -p .dev && head -c 48 /dev/urandom | base64 | tr -d '\n' | tee .dev/jwt_secret))} \
 		$(QHUB) serve
 
@@ -41,9 +43,6 @@ lint:
 	cargo clippy --all-targets -- -D warnings
 
 # Refreshes .sqlx/ (compile-time-checked queries) after changing SQL:
-# migrates the dev database with sqlx-cli (no qhub build needed), then
-# prepares the offline data against it.
+# applies the migrations to a scratch database and compiles against it.
 sqlx-prepare: services
-	command -v sqlx >/dev/null || cargo install sqlx-cli --version '^0.8' --no-default-features --features postgres,rustls --locked
-	sqlx migrate run --source migrations
-	SQLX_OFFLINE=false cargo sqlx prepare --workspace -- --all-targets
+	bash scripts/sqlx_prepare.sh

@@ -8,6 +8,9 @@ export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-/var/tmp/qhub-target}
 export TEST_DATABASE_URL=${TEST_DATABASE_URL:-postgres://qhub_owner:qhub_owner@127.0.0.1:5432/qhub_test}
 export TEST_APP_DATABASE_URL=${TEST_APP_DATABASE_URL:-postgres://qhub_app:qhub_app@127.0.0.1:5432/qhub_test}
 export TEST_REDIS_URL=${TEST_REDIS_URL:-redis://127.0.0.1:6379/1}
+# The SMTP sink the tests read delivered mail from.
+export TEST_SMTP_PORT=${TEST_SMTP_PORT:-2526}
+export TEST_MAIL_DIR=${TEST_MAIL_DIR:-/tmp/qhub-test-mail}
 
 step() { printf '\n==> %s\n' "$*"; }
 
@@ -29,6 +32,7 @@ bash scripts/pyenv.sh
 .venv/bin/python scripts/validate_openapi.py openapi.yaml
 
 step "tests"
+bash scripts/smtp_sink.sh "$TEST_SMTP_PORT" "$TEST_MAIL_DIR"
 if cargo nextest --version >/dev/null 2>&1; then
   cargo nextest run --locked --no-fail-fast
 else

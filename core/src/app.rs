@@ -10,6 +10,7 @@ use tower_http::timeout::TimeoutLayer;
 
 use crate::middleware::{buffer_body, not_found, problem_fallback, request_id, BodyLimits};
 use crate::openapi;
+use crate::{mail, ratelimit};
 use crate::state::AppState;
 
 pub fn router(state: AppState) -> Router {
@@ -19,7 +20,8 @@ pub fn router(state: AppState) -> Router {
         max_bytes: config.body_limit_bytes,
         read_timeout: config.body_read_timeout,
     };
-    // Outermost last: request id → problem fallback → timeout → body buffer.
+    // Outermost last: request id → problem fallback → rate limit → timeout
+    // → body buffer.
     api.fallback(not_found)
         .layer(DefaultBodyLimit::max(config.body_limit_bytes))
         .layer(axum::middleware::from_fn_with_state(limits, buffer_body))
@@ -29,6 +31,10 @@ pub fn router(state: AppState) -> Router {
             StatusCode::SERVICE_UNAVAILABLE,
             config.request_timeout,
         ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            ratelimit::per_principal,
+        ))
         .layer(axum::middleware::from_fn(problem_fallback))
         .layer(axum::middleware::from_fn(request_id))
         .with_state(state)
@@ -37,6 +43,7 @@ pub fn router(state: AppState) -> Router {
 /// Serves until SIGTERM or Ctrl-C, then stops accepting and lets in-flight
 /// requests finish.
 pub async fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<()> {
+    tokio::spawn(mail::run_sender(state.clone()));
     let app = router(state);
     axum::serve(
         listener,

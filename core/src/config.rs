@@ -7,6 +7,8 @@ use std::time::Duration;
 use anyhow::{bail, Context};
 use rand::RngCore;
 
+use crate::ratelimit::Limit;
+
 #[derive(Clone)]
 pub struct Config {
     /// `QHUB_ENV=production` makes missing secrets fatal instead of generated.
@@ -26,10 +28,30 @@ pub struct Config {
     /// Time allowed to receive a request body (408 after).
     pub body_read_timeout: Duration,
     pub log_json: bool,
+    /// Per API key or user, on every `/v1` request.
+    pub rate_limit_api: Limit,
+    /// Per client IP on signup, login, refresh, password reset and the
+    /// other unauthenticated auth endpoints.
+    pub rate_limit_auth_ip: Limit,
+    /// Per account (tenant + email) on login and password reset.
+    pub rate_limit_account: Limit,
+    /// Take the client IP from the first `X-Forwarded-For` entry (only
+    /// behind a proxy that sets it).
+    pub trust_forwarded_for: bool,
+    /// Lifetime of Redis cache entries (role, API key, tenant slug).
+    pub cache_ttl: Duration,
+    pub smtp_url: String,
+    pub mail_from: String,
+    /// Base URL of the web console, for links in mail.
+    pub web_url: String,
+    pub invitation_ttl: Duration,
+    /// How often the mail sender looks for due mail when not woken.
+    pub outbox_poll: Duration,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "postgres://qhub_owner:qhub_owner@127.0.0.1:5432/qhub";
 pub const DEFAULT_APP_DATABASE_URL: &str = "postgres://qhub_app:qhub_app@127.0.0.1:5432/qhub";
+pub const DEFAULT_SMTP_URL: &str = "smtp://127.0.0.1:1025";
 pub const DEFAULT_REDIS_URL: &str = "redis://127.0.0.1:6379/0";
 
 fn var(name: &str) -> Option<String> {
@@ -81,10 +103,26 @@ impl Config {
             request_timeout: Duration::from_secs(parse_var("REQUEST_TIMEOUT_SECS", 30)?),
             body_read_timeout: Duration::from_secs(parse_var("BODY_READ_TIMEOUT_SECS", 10)?),
             log_json: log_json(),
+            rate_limit_api: parse_var("RATE_LIMIT_API", Limit::per(1200, 60))?,
+            rate_limit_auth_ip: parse_var("RATE_LIMIT_AUTH_IP", Limit::per(30, 60))?,
+            rate_limit_account: parse_var("RATE_LIMIT_ACCOUNT", Limit::per(10, 900))?,
+            trust_forwarded_for: parse_var("TRUST_FORWARDED_FOR", false)?,
+            cache_ttl: Duration::from_secs(parse_var("CACHE_TTL_SECS", 60)?),
+            smtp_url: var("SMTP_URL").unwrap_or_else(|| DEFAULT_SMTP_URL.into()),
+            mail_from: var("MAIL_FROM").unwrap_or_else(|| "QHub <no-reply@qhub.local>".into()),
+            web_url: var("WEB_URL")
+                .unwrap_or_else(|| "http://127.0.0.1:5173".into())
+                .trim_end_matches('/')
+                .to_owned(),
+            invitation_ttl: Duration::from_secs(parse_var("INVITATION_TTL_SECS", 7 * 24 * 3600)?),
+            outbox_poll: Duration::from_millis(parse_var("OUTBOX_POLL_MS", 1000)?),
         })
         .and_then(|c: Config| {
             if c.access_token_ttl.is_zero() || c.refresh_token_ttl < c.access_token_ttl {
                 bail!("REFRESH_TOKEN_TTL_SECS must be at least ACCESS_TOKEN_TTL_SECS (> 0)");
+            }
+            if c.cache_ttl.is_zero() || c.invitation_ttl.is_zero() || c.outbox_poll.is_zero() {
+                bail!("CACHE_TTL_SECS, INVITATION_TTL_SECS and OUTBOX_POLL_MS must be > 0");
             }
             if c.body_read_timeout.is_zero() || c.body_read_timeout >= c.request_timeout {
                 bail!("BODY_READ_TIMEOUT_SECS must be > 0 and below REQUEST_TIMEOUT_SECS");
@@ -130,6 +168,16 @@ impl std::fmt::Debug for Config {
             .field("request_timeout", &self.request_timeout)
             .field("body_read_timeout", &self.body_read_timeout)
             .field("log_json", &self.log_json)
+            .field("rate_limit_api", &self.rate_limit_api)
+            .field("rate_limit_auth_ip", &self.rate_limit_auth_ip)
+            .field("rate_limit_account", &self.rate_limit_account)
+            .field("trust_forwarded_for", &self.trust_forwarded_for)
+            .field("cache_ttl", &self.cache_ttl)
+            .field("smtp_url", &redact_url(&self.smtp_url))
+            .field("mail_from", &self.mail_from)
+            .field("web_url", &self.web_url)
+            .field("invitation_ttl", &self.invitation_ttl)
+            .field("outbox_poll", &self.outbox_poll)
             .finish()
     }
 }

@@ -4,6 +4,8 @@ use qhub_lib::ApiError;
 use sqlx::{PgPool, Postgres, Transaction};
 use uuid::Uuid;
 
+use crate::cache::{slug_key, Cache};
+
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
 
 /// Begins a transaction whose `app.tenant_id` (and `app.user_id`) are set.
@@ -31,9 +33,23 @@ pub async fn begin_tenant_tx(
 
 /// Looks up a tenant id by slug before any tenant is known (login, password
 /// reset). Goes through the narrow SECURITY DEFINER function, not a policy.
-pub async fn tenant_id_by_slug(pool: &PgPool, slug: &str) -> Result<Option<Uuid>, ApiError> {
+/// Found ids are cached: a slug never changes and tenants are never deleted
+/// by the server, so no write invalidates them. Unknown slugs are not
+/// cached (a signup may claim one any moment).
+pub async fn tenant_id_by_slug(
+    pool: &PgPool,
+    cache: &Cache,
+    slug: &str,
+) -> Result<Option<Uuid>, ApiError> {
+    let key = slug_key(slug);
+    if let Some(id) = cache.get(&key).await?.and_then(|v| Uuid::try_parse(&v).ok()) {
+        return Ok(Some(id));
+    }
     let id = sqlx::query_scalar!(r#"SELECT app.tenant_id_by_slug($1) AS "id""#, slug)
         .fetch_one(pool)
         .await?;
+    if let Some(id) = id {
+        cache.fill(&key, &id.to_string()).await?;
+    }
     Ok(id)
 }

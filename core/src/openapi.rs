@@ -8,12 +8,15 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use qhub_lib::{FieldError, Problem};
 use utoipa::openapi::path::Operation;
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::security::{
+    ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
+};
 use utoipa::openapi::{ContentBuilder, OpenApi as Doc, Ref, RefOr, ResponseBuilder};
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use crate::auth::extract::X_API_KEY;
 use crate::routes;
 use crate::state::AppState;
 
@@ -25,15 +28,18 @@ use crate::state::AppState;
         description = "Multi-tenant platform for quantum applications.\n\n\
             Errors are RFC 9457 `application/problem+json` with a stable `code`. \
             Lists take `limit` (1–200, default 50) and an opaque `cursor`, and return \
-            `{items, next_cursor}`. Another tenant's object is always 404.",
+            `{items, next_cursor}`. Another tenant's object is always 404.\n\n            **Authentication.** People send `Authorization: Bearer <access JWT>`.             Integrators send an API key, `Authorization: Bearer qh_live_…` or             `X-API-Key: qh_live_…`. An operation's security requirement lists the             scope an API key needs; operations without scopes need a user session.             Scopes: `users:read`, `users:write`, `apps:read`, `apps:write`, `jobs:write`,             `usage:read`, `admin` (see the `Scope` schema).\n\n            **Rate limits.** Every authenticated request counts against its user's or             key's budget; login, signup, refresh, password reset and invitation             acceptance have stricter per-IP and per-account limits. Responses carry             `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset`; exceeding             a limit is 429 with `Retry-After`.",
         license(name = "Proprietary")
     ),
     servers((url = "http://127.0.0.1:8080", description = "Local development (`make dev`)")),
-    components(schemas(Problem, FieldError)),
+    components(schemas(Problem, FieldError, qhub_lib::Scope)),
     tags(
         (name = "tenants", description = "Organization signup and settings"),
         (name = "auth", description = "Login, tokens and sessions"),
         (name = "users", description = "User management (owner and admin)"),
+        (name = "invitations", description = "Inviting people by email"),
+        (name = "api-keys", description = "API keys for integrators (managed from a user session)"),
+        (name = "audit", description = "The tenant's audit log"),
         (name = "health", description = "Liveness and readiness probes"),
         (name = "meta", description = "This API's own description"),
     )
@@ -115,6 +121,11 @@ const STANDARD_ERRORS: &[(&str, &str, &str)] = &[
         "The request is well-formed but invalid; see `errors`",
     ),
     (
+        "429",
+        "RateLimited",
+        "Rate limit exceeded; see `Retry-After` and the `RateLimit-*` headers",
+    ),
+    (
         "500",
         "InternalError",
         "Unexpected error (logged server-side)",
@@ -135,10 +146,20 @@ fn complete(doc: &mut Doc) {
                 .scheme(HttpAuthScheme::Bearer)
                 .bearer_format("JWT")
                 .description(Some(
-                    "Access token from /v1/auth/login, /v1/auth/refresh or /v1/tenants",
+                    "An access token (JWT) from /v1/auth/login, /v1/auth/refresh or \
+                     /v1/tenants, or an API key (`qh_live_…`). The scopes listed on an \
+                     operation are what an API key needs; a user session holds every \
+                     scope its role grants.",
                 ))
                 .build(),
         ),
+    );
+    components.add_security_scheme(
+        "apiKeyAuth",
+        SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+            X_API_KEY,
+            "An API key (`qh_live_…`) from POST /v1/api-keys, carrying the scopes listed on the operation.",
+        ))),
     );
     for (_, name, description) in STANDARD_ERRORS {
         components.responses.insert(
@@ -169,6 +190,7 @@ fn complete(doc: &mut Doc) {
         .into_iter()
         .flatten()
         {
+            add_api_key_alternative(op);
             add_errors(op, has_path_params);
         }
     }
@@ -183,6 +205,33 @@ fn is_secured(op: &Operation) -> bool {
     })
 }
 
+/// The scopes an operation's `bearerAuth` requirement lists (those an API
+/// key needs), or `None` when it has no such requirement.
+pub fn bearer_scopes(op: &Operation) -> Option<Vec<String>> {
+    op.security.iter().flatten().find_map(|req| {
+        let v = serde_json::to_value(req).ok()?;
+        let scopes = v.get("bearerAuth")?.as_array()?;
+        Some(
+            scopes
+                .iter()
+                .filter_map(|s| s.as_str().map(str::to_owned))
+                .collect(),
+        )
+    })
+}
+
+/// Operations that name scopes accept an API key: offer `X-API-Key` as an
+/// alternative with the same scopes. Operations without scopes need a user
+/// session, so they get no alternative.
+fn add_api_key_alternative(op: &mut Operation) {
+    let Some(scopes) = bearer_scopes(op).filter(|s| !s.is_empty()) else {
+        return;
+    };
+    op.security
+        .get_or_insert_with(Vec::new)
+        .push(SecurityRequirement::new("apiKeyAuth", scopes));
+}
+
 fn add_errors(op: &mut Operation, has_path_params: bool) {
     let has_body = op.request_body.is_some();
     let has_input =
@@ -191,7 +240,7 @@ fn add_errors(op: &mut Operation, has_path_params: bool) {
     for (status, name, _) in STANDARD_ERRORS {
         let applies = match *status {
             "400" | "422" => has_input,
-            "401" | "403" => secured,
+            "401" | "403" | "429" => secured,
             "404" => has_path_params,
             "408" | "413" | "415" => has_body,
             _ => true,

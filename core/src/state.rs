@@ -10,7 +10,10 @@ use sqlx::PgPool;
 use crate::auth::password::Passwords;
 use crate::auth::sessions::SessionStore;
 use crate::auth::tokens::Tokens;
+use crate::cache::Cache;
 use crate::config::Config;
+use crate::mail::Mailer;
+use crate::ratelimit::RateLimiter;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -22,6 +25,9 @@ pub struct AppState {
     pub sessions: SessionStore,
     pub tokens: Tokens,
     pub passwords: Passwords,
+    pub cache: Cache,
+    pub limiter: RateLimiter,
+    pub mailer: Mailer,
 }
 
 impl AppState {
@@ -36,6 +42,9 @@ impl AppState {
         let tokens = Tokens::new(&config.jwt_secret, config.access_token_ttl);
         let sessions = SessionStore::new(redis.clone(), config.refresh_token_ttl);
         let passwords = Passwords::new().await?;
+        let cache = Cache::new(redis.clone(), config.cache_ttl);
+        let limiter = RateLimiter::new(redis.clone());
+        let mailer = Mailer::new(&config.smtp_url, &config.mail_from, config.outbox_poll)?;
         Ok(AppState {
             config: Arc::new(config),
             db,
@@ -43,6 +52,9 @@ impl AppState {
             sessions,
             tokens,
             passwords,
+            cache,
+            limiter,
+            mailer,
         })
     }
 }

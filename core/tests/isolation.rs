@@ -111,6 +111,17 @@ async fn sql_level_rls_isolates_and_fails_closed() {
     .unwrap();
     assert!(tables.contains(&"users".to_owned()) && tables.contains(&"tenants".to_owned()));
     for t in &tables {
+        let readable: bool = sqlx::query_scalar("SELECT has_table_privilege($1, 'SELECT')")
+            .bind(t)
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+        if !readable {
+            // The outbox holds unsent tokens: the server may only queue mail
+            // (INSERT); the sender reads it through SECURITY DEFINER functions.
+            assert_eq!(t, "email_outbox", "{t} is unreadable for an unknown reason");
+            continue;
+        }
         let n: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM {t}"))
             .fetch_one(&mut *conn)
             .await

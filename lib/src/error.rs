@@ -75,8 +75,10 @@ pub enum ApiError {
     PayloadTooLarge,
     #[error("unsupported media type: {0}")]
     UnsupportedMediaType(String),
+    /// A rate limit is exhausted: `limit` requests per window, and the
+    /// window resets in `retry_after_secs`.
     #[error("rate limited")]
-    RateLimited { retry_after_secs: u64 },
+    RateLimited { limit: u64, retry_after_secs: u64 },
     /// A dependency (Postgres, Redis) is unavailable; the client may retry.
     /// Only the dependency's name reaches the client; the cause is logged.
     #[error("{service} unavailable: {cause}")]
@@ -176,7 +178,9 @@ impl ApiError {
                 "The request body is larger than the server accepts.".to_owned(),
                 Vec::new(),
             ),
-            ApiError::RateLimited { retry_after_secs } => (
+            ApiError::RateLimited {
+                retry_after_secs, ..
+            } => (
                 format!("Too many requests; retry after {retry_after_secs} s."),
                 Vec::new(),
             ),
@@ -214,6 +218,19 @@ impl Problem {
     }
 }
 
+/// The `RateLimit-*` headers (IETF draft-ietf-httpapi-ratelimit-headers),
+/// set on every rate-limited response, allowed or not.
+pub fn rate_limit_headers(
+    headers: &mut axum::http::HeaderMap,
+    limit: u64,
+    remaining: u64,
+    reset_secs: u64,
+) {
+    headers.insert("ratelimit-limit", HeaderValue::from(limit));
+    headers.insert("ratelimit-remaining", HeaderValue::from(remaining));
+    headers.insert("ratelimit-reset", HeaderValue::from(reset_secs));
+}
+
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
 impl IntoResponse for ApiError {
@@ -227,10 +244,13 @@ impl IntoResponse for ApiError {
         }
         let mut res = self.to_problem().response();
         match self {
-            ApiError::RateLimited { retry_after_secs } => {
-                if let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {
-                    res.headers_mut().insert(header::RETRY_AFTER, v);
-                }
+            ApiError::RateLimited {
+                limit,
+                retry_after_secs,
+            } => {
+                let headers = res.headers_mut();
+                headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+                rate_limit_headers(headers, limit, 0, retry_after_secs);
             }
             // RFC 6750: tell the client which scheme to use.
             ApiError::Unauthenticated(_) => {

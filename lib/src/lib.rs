@@ -5,6 +5,8 @@ pub mod error;
 pub mod page;
 mod rejection;
 pub mod role;
+pub mod scope;
 
 pub use error::{ApiError, FieldError, Problem};
 pub use role::Role;
+pub use scope::{Scope, ScopeSet};

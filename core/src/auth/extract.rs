@@ -1,21 +1,28 @@
 //! Extractors that authenticate a request and open its tenant transaction.
 //!
-//! `Session` proves who is calling (JWT + live session in Redis).
-//! `TenantCtx` adds a Postgres transaction whose `app.tenant_id` and
-//! `app.user_id` are already set from that principal, and the caller's
-//! current role read inside it. The tenant therefore always comes from the
-//! authenticated principal, never from anything the client sends.
+//! `Credential` proves who is calling: a user session (JWT + live session
+//! in Redis) or an API key. `Session` accepts only the former, for what only
+//! a person may do. `TenantCtx` adds a Postgres transaction whose
+//! `app.tenant_id` and `app.user_id` are already set from that principal,
+//! and the principal's current role. The tenant therefore always comes from
+//! the credential, never from anything else the client sends.
 
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::header::{AUTHORIZATION, USER_AGENT};
 use axum::http::request::Parts;
-use qhub_lib::{ApiError, Role};
+use axum::http::HeaderMap;
+use qhub_lib::{ApiError, Role, Scope, ScopeSet};
 use sqlx::{Postgres, Transaction};
 use std::net::SocketAddr;
 use uuid::Uuid;
 
+use super::apikeys::{self, KeyPrincipal};
+use crate::cache::user_key;
 use crate::db::begin_tenant_tx;
+use crate::middleware::X_REQUEST_ID;
 use crate::state::AppState;
+
+pub const X_API_KEY: &str = "x-api-key";
 
 /// An authenticated user session.
 #[derive(Debug, Clone, Copy)]
@@ -25,133 +32,354 @@ pub struct Session {
     pub session_id: Uuid,
 }
 
-fn bearer(parts: &Parts) -> Option<&str> {
-    let value = parts.headers.get(AUTHORIZATION)?.to_str().ok()?;
+/// Whoever is calling: a person's session or an integrator's API key.
+#[derive(Debug, Clone)]
+pub enum Credential {
+    Session(Session),
+    ApiKey(KeyPrincipal),
+}
+
+/// What the client presented, before any check.
+pub enum Presented<'a> {
+    Jwt(&'a str),
+    ApiKey(&'a str),
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
+/// `X-API-Key: qh_live_…`, or `Authorization: Bearer qh_live_…`, or a JWT.
+pub fn presented(headers: &HeaderMap) -> Option<Presented<'_>> {
+    if let Some(key) = headers.get(X_API_KEY) {
+        return key.to_str().ok().map(|k| Presented::ApiKey(k.trim()));
+    }
+    let token = bearer(headers)?;
+    Some(if apikeys::looks_like_key(token) {
+        Presented::ApiKey(token)
+    } else {
+        Presented::Jwt(token)
+    })
+}
+
+impl FromRequestParts<AppState> for Credential {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        if let Some(c) = parts.extensions.get::<Credential>() {
+            return Ok(c.clone());
+        }
+        let credential = match presented(&parts.headers) {
+            None => {
+                return Err(ApiError::Unauthenticated(
+                    "missing credentials: send a bearer token or an X-API-Key".into(),
+                ))
+            }
+            Some(Presented::ApiKey(key)) => {
+                Credential::ApiKey(apikeys::authenticate(&state.db, &state.cache, key).await?)
+            }
+            Some(Presented::Jwt(token)) => {
+                let claims = state.tokens.verify_access(token).ok_or_else(|| {
+                    ApiError::Unauthenticated("invalid or expired access token".into())
+                })?;
+                match state.sessions.touch(claims.sid).await? {
+                    Some((tid, uid)) if tid == claims.tid && uid == claims.sub => {}
+                    _ => return Err(ApiError::Unauthenticated("session has ended".into())),
+                }
+                Credential::Session(Session {
+                    tenant_id: claims.tid,
+                    user_id: claims.sub,
+                    session_id: claims.sid,
+                })
+            }
+        };
+        parts.extensions.insert(credential.clone());
+        Ok(credential)
+    }
+}
+
+impl Credential {
+    pub fn tenant_id(&self) -> Uuid {
+        match self {
+            Credential::Session(s) => s.tenant_id,
+            Credential::ApiKey(k) => k.tenant_id,
+        }
+    }
+
+    /// The user the request acts for: a key acts for its creator.
+    pub fn user_id(&self) -> Uuid {
+        match self {
+            Credential::Session(s) => s.user_id,
+            Credential::ApiKey(k) => k.created_by,
+        }
+    }
 }
 
 impl FromRequestParts<AppState> for Session {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        if let Some(s) = parts.extensions.get::<Session>() {
-            return Ok(*s);
+        match Credential::from_request_parts(parts, state).await? {
+            Credential::Session(s) => Ok(s),
+            Credential::ApiKey(_) => Err(ApiError::Forbidden(
+                "this endpoint needs a user session; API keys cannot use it".into(),
+            )),
         }
-        let token = bearer(parts)
-            .ok_or_else(|| ApiError::Unauthenticated("missing bearer token".into()))?;
-        let claims = state
-            .tokens
-            .verify_access(token)
-            .ok_or_else(|| ApiError::Unauthenticated("invalid or expired access token".into()))?;
-        match state.sessions.touch(claims.sid).await? {
-            Some((tid, uid)) if tid == claims.tid && uid == claims.sub => {}
-            _ => return Err(ApiError::Unauthenticated("session has ended".into())),
-        }
-        let session = Session {
-            tenant_id: claims.tid,
-            user_id: claims.sub,
-            session_id: claims.sid,
-        };
-        parts.extensions.insert(session);
-        Ok(session)
     }
+}
+
+/// Who acts: a session of the user, or one of the user's API keys.
+#[derive(Debug, Clone, Copy)]
+pub enum Actor {
+    Session { session_id: Uuid },
+    ApiKey { key_id: Uuid, scopes: ScopeSet },
 }
 
 /// The authenticated principal with its current role.
 #[derive(Debug, Clone, Copy)]
 pub struct Principal {
     pub tenant_id: Uuid,
+    /// The user acting, or the creator of the API key acting.
     pub user_id: Uuid,
-    pub session_id: Uuid,
+    /// For an API key: its creator's role, capped at admin (a key never
+    /// acts as an owner).
     pub role: Role,
+    pub actor: Actor,
 }
 
 impl Principal {
-    pub fn require(&self, allowed: impl Fn(Role) -> bool) -> Result<(), ApiError> {
-        if allowed(self.role) {
-            Ok(())
-        } else {
-            Err(ApiError::Forbidden(format!(
+    /// The role must grant `scope`, and an API key must also carry it.
+    pub fn require(&self, scope: Scope) -> Result<(), ApiError> {
+        if !scope.granted_to(self.role) {
+            return Err(ApiError::Forbidden(format!(
                 "the {} role may not do this",
                 self.role
-            )))
+            )));
+        }
+        match self.actor {
+            Actor::ApiKey { scopes, .. } if !scopes.contains(scope) => Err(ApiError::Forbidden(
+                format!("this API key lacks the {scope} scope"),
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    pub fn with_role(self, role: Role) -> Principal {
+        let role = match self.actor {
+            Actor::ApiKey { .. } => role.min(Role::Admin),
+            Actor::Session { .. } => role,
+        };
+        Principal { role, ..self }
+    }
+
+    /// `("user", id)` or `("api_key", id)`, as the audit log records it.
+    pub fn actor_ref(&self) -> (&'static str, Uuid) {
+        match self.actor {
+            Actor::Session { .. } => ("user", self.user_id),
+            Actor::ApiKey { key_id, .. } => ("api_key", key_id),
         }
     }
 }
 
-/// A tenant-scoped transaction plus the principal it belongs to. Dropping it
-/// without `commit` rolls back.
+/// A tenant-scoped transaction plus the principal it belongs to and where
+/// the request came from (for the audit log). Dropping it without `commit`
+/// rolls back.
 pub struct TenantCtx {
     pub tx: Transaction<'static, Postgres>,
     pub principal: Principal,
+    pub client: ClientInfo,
 }
 
 impl TenantCtx {
     pub async fn commit(self) -> Result<(), ApiError> {
         self.tx.commit().await.map_err(ApiError::from)
     }
-}
 
-impl TenantCtx {
-    /// Opens the tenant transaction for an authenticated session. Handlers
-    /// that must do slow work first (password hashing) take `Session` and
-    /// call this afterwards, so they hold no pooled connection meanwhile.
-    pub async fn open(state: &AppState, session: Session) -> Result<TenantCtx, ApiError> {
-        let mut tx = begin_tenant_tx(&state.db, session.tenant_id, Some(session.user_id)).await?;
-        // The role is read fresh in the same transaction, so a role change or
-        // deactivation takes effect on the very next request.
-        let row = sqlx::query!(
-            r#"SELECT role AS "role: Role", is_active FROM users WHERE id = $1"#,
-            session.user_id
-        )
-        .fetch_optional(&mut *tx)
-        .await?;
-        let role = match row {
-            Some(r) if r.is_active => r.role,
-            _ => return Err(ApiError::Unauthenticated("user is not active".into())),
+    /// Opens the tenant transaction for an authenticated credential.
+    /// Handlers that must do slow work first (password hashing) take
+    /// `Credential` and call this afterwards, so they hold no pooled
+    /// connection meanwhile.
+    pub async fn open(
+        state: &AppState,
+        credential: &Credential,
+        client: ClientInfo,
+    ) -> Result<TenantCtx, ApiError> {
+        let (tenant_id, user_id) = (credential.tenant_id(), credential.user_id());
+        let mut tx = begin_tenant_tx(&state.db, tenant_id, Some(user_id)).await?;
+        let role = current_role(state, &mut tx, user_id).await?.ok_or_else(|| {
+            ApiError::Unauthenticated(match credential {
+                Credential::Session(_) => "user is not active".into(),
+                Credential::ApiKey(_) => "the API key's creator is no longer active".into(),
+            })
+        })?;
+        let actor = match credential {
+            Credential::Session(s) => Actor::Session {
+                session_id: s.session_id,
+            },
+            Credential::ApiKey(k) => {
+                note_key_use(state, k);
+                Actor::ApiKey {
+                    key_id: k.key_id,
+                    scopes: k.scopes.iter().copied().collect(),
+                }
+            }
         };
+        let principal = Principal {
+            tenant_id,
+            user_id,
+            role,
+            actor,
+        }
+        .with_role(role);
         Ok(TenantCtx {
             tx,
-            principal: Principal {
-                tenant_id: session.tenant_id,
-                user_id: session.user_id,
-                session_id: session.session_id,
-                role,
-            },
+            principal,
+            client,
         })
     }
+}
+
+const INACTIVE: &str = "inactive";
+
+/// The user's role if they are active. Cached in Redis; every write that
+/// changes a role or deactivates or removes a user overwrites the entry
+/// (`remember_role`), so the change applies on the next request.
+async fn current_role(
+    state: &AppState,
+    tx: &mut Transaction<'static, Postgres>,
+    user: Uuid,
+) -> Result<Option<Role>, ApiError> {
+    let key = user_key(user);
+    if let Some(v) = state.cache.get(&key).await? {
+        return Ok(Role::parse(&v));
+    }
+    let row = sqlx::query!(
+        r#"SELECT role AS "role: Role", is_active FROM users WHERE id = $1"#,
+        user
+    )
+    .fetch_optional(&mut **tx)
+    .await?;
+    let role = row.filter(|r| r.is_active).map(|r| r.role);
+    state
+        .cache
+        .fill(&key, role_value(role))
+        .await?;
+    Ok(role)
+}
+
+fn role_value(role: Option<Role>) -> &'static str {
+    role.map(Role::as_str).unwrap_or(INACTIVE)
+}
+
+/// Before committing a change of a user's role or active flag (`None`:
+/// inactive or gone): caches the more restrictive of the old and new
+/// state, so no request meanwhile gets more rights than either, and no
+/// reader can fill the entry with the old state. Fails (503) if Redis is
+/// down, so the change is not made without it.
+pub async fn pin_role(
+    state: &AppState,
+    user: Uuid,
+    old: Option<Role>,
+    new: Option<Role>,
+) -> Result<(), ApiError> {
+    // `None < Some(Viewer) < … < Some(Owner)`.
+    state.cache.set(&user_key(user), role_value(old.min(new))).await
+}
+
+/// After the change has committed: the new state. If this fails, the
+/// pinned restrictive state stays until the entry expires.
+pub async fn remember_role(state: &AppState, user: Uuid, role: Option<Role>) {
+    state.cache.put(&user_key(user), role_value(role)).await;
+}
+
+/// Records `last_used_at` at most once a minute per key, off the request
+/// path: a Redis `SET NX` decides which request writes it.
+fn note_key_use(state: &AppState, key: &KeyPrincipal) {
+    let (state, key_id, tenant) = (state.clone(), key.key_id, key.tenant_id);
+    tokio::spawn(async move {
+        let result = async {
+            if !state
+                .cache
+                .first_in(&format!("qhub:keyused:{key_id}"), 60)
+                .await?
+            {
+                return Ok(());
+            }
+            let mut tx = begin_tenant_tx(&state.db, tenant, None).await?;
+            sqlx::query!(
+                "UPDATE api_keys SET last_used_at = now() WHERE id = $1",
+                key_id
+            )
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            Ok::<(), ApiError>(())
+        }
+        .await;
+        if let Err(e) = result {
+            tracing::debug!(key_id = %key_id, error = %e, "could not record key use");
+        }
+    });
 }
 
 impl FromRequestParts<AppState> for TenantCtx {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let session = Session::from_request_parts(parts, state).await?;
-        TenantCtx::open(state, session).await
+        let credential = Credential::from_request_parts(parts, state).await?;
+        let client = ClientInfo::from_request_parts(parts, state).await?;
+        TenantCtx::open(state, &credential, client).await
     }
 }
 
-/// Where a request came from, for sessions and (later) the audit log.
+/// Where a request came from, for sessions, rate limits and the audit log.
 #[derive(Debug, Clone, Default)]
 pub struct ClientInfo {
     pub ip: Option<String>,
     pub user_agent: Option<String>,
+    pub request_id: Option<String>,
 }
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientInfo {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let ip = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| c.0.ip().to_string());
-        let user_agent = parts
-            .headers
-            .get(USER_AGENT)
-            .and_then(|v| v.to_str().ok())
+impl ClientInfo {
+    pub fn from_parts(parts: &Parts, trust_forwarded_for: bool) -> ClientInfo {
+        let header = |name| {
+            parts
+                .headers
+                .get(name)
+                .and_then(|v: &axum::http::HeaderValue| v.to_str().ok())
+        };
+        // Behind a trusted proxy the client is the first X-Forwarded-For
+        // entry; otherwise that header is the client's own claim and ignored.
+        let forwarded = trust_forwarded_for
+            .then(|| header("x-forwarded-for"))
+            .flatten()
+            .and_then(|v| v.split(',').next())
+            .map(str::trim)
+            .filter(|ip| ip.parse::<std::net::IpAddr>().is_ok())
             .map(str::to_owned);
-        Ok(ClientInfo { ip, user_agent })
+        let ip = forwarded.or_else(|| {
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|c| c.0.ip().to_string())
+        });
+        ClientInfo {
+            ip,
+            user_agent: header(USER_AGENT.as_str()).map(|s| s.chars().take(512).collect()),
+            request_id: header(X_REQUEST_ID.as_str()).map(str::to_owned),
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for ClientInfo {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        Ok(ClientInfo::from_parts(
+            parts,
+            state.config.trust_forwarded_for,
+        ))
     }
 }

@@ -13,7 +13,9 @@ use uuid::Uuid;
 
 use super::tenants::{fetch_tenant, TenantView};
 use super::users::{fetch_user, UserView};
-use crate::auth::extract::{ClientInfo, Session, TenantCtx};
+use super::account::{limit_account, limit_ip};
+use crate::audit::Event;
+use crate::auth::extract::{ClientInfo, Credential, Session, TenantCtx};
 use crate::auth::sessions::Rotation;
 use crate::auth::tokens::parse_refresh;
 use crate::db::{begin_tenant_tx, tenant_id_by_slug};
@@ -109,6 +111,7 @@ fn bad_credentials() -> ApiError {
     responses(
         (status = 200, description = "Logged in", body = TokenPair),
         (status = 401, description = "Wrong tenant, email or password (one answer for all)", body = qhub_lib::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many attempts from this address or for this account", body = qhub_lib::Problem, content_type = "application/problem+json"),
     ),
     security(())
 )]
@@ -117,6 +120,9 @@ async fn login(
     client: ClientInfo,
     Json(req): Json<LoginRequest>,
 ) -> Result<axum::Json<TokenPair>, ApiError> {
+    let email = validate::normalize_email(&req.email);
+    limit_ip(&state, &client).await?;
+    limit_account(&state, req.tenant.trim(), &email).await?;
     let nonempty = |s: &str| s.trim().is_empty().then_some("must not be empty");
     Checks::default()
         .check("tenant", nonempty(&req.tenant))
@@ -124,8 +130,7 @@ async fn login(
         .check("password", nonempty(&req.password))
         .finish()?;
 
-    let email = validate::normalize_email(&req.email);
-    let tenant_id = tenant_id_by_slug(&state.db, req.tenant.trim()).await?;
+    let tenant_id = tenant_id_by_slug(&state.db, &state.cache, req.tenant.trim()).await?;
     let user = match tenant_id {
         Some(tid) => {
             let mut tx = begin_tenant_tx(&state.db, tid, None).await?;
@@ -186,13 +191,16 @@ pub struct RefreshRequest {
     responses(
         (status = 200, description = "A new token pair", body = TokenPair),
         (status = 401, description = "Unknown, expired or reused refresh token (reuse revokes the session)", body = qhub_lib::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many attempts from this address", body = qhub_lib::Problem, content_type = "application/problem+json"),
     ),
     security(())
 )]
 async fn refresh(
     State(state): State<AppState>,
+    client: ClientInfo,
     Json(req): Json<RefreshRequest>,
 ) -> Result<axum::Json<TokenPair>, ApiError> {
+    limit_ip(&state, &client).await?;
     let invalid = || ApiError::Unauthenticated("invalid refresh token".into());
     let (sid, secret) = parse_refresh(req.refresh_token.trim()).ok_or_else(invalid)?;
     let (tenant, user, refresh_token) = match state.sessions.rotate(sid, secret).await? {
@@ -249,13 +257,18 @@ pub struct MeResponse {
     pub role: Role,
 }
 
-/// The calling user, their tenant and role.
+/// The calling user, their tenant and role (user sessions only).
 #[utoipa::path(
     get, path = "/v1/auth/me", tag = "auth", operation_id = "getMe",
     responses((status = 200, description = "The caller", body = MeResponse)),
     security(("bearerAuth" = []))
 )]
-async fn me(mut ctx: TenantCtx) -> Result<axum::Json<MeResponse>, ApiError> {
+async fn me(
+    State(state): State<AppState>,
+    session: Session,
+    client: ClientInfo,
+) -> Result<axum::Json<MeResponse>, ApiError> {
+    let mut ctx = TenantCtx::open(&state, &Credential::Session(session), client).await?;
     let user = fetch_user(&mut ctx.tx, ctx.principal.user_id).await?;
     let tenant = fetch_tenant(&mut ctx.tx).await?;
     Ok(axum::Json(MeResponse {
@@ -322,12 +335,17 @@ async fn list_sessions(
 async fn revoke_session(
     State(state): State<AppState>,
     session: Session,
+    client: ClientInfo,
     Path(id): Path<Uuid>,
 ) -> Result<StatusCode, ApiError> {
     // Someone else's session is indistinguishable from a missing one.
     if state.sessions.owner(id).await? != Some(session.user_id) {
         return Err(ApiError::NotFound("no such session".into()));
     }
+    let mut ctx = TenantCtx::open(&state, &Credential::Session(session), client).await?;
+    ctx.audit(Event::new("session.revoked", "session", id)).await?;
+    // Revoked before the commit: if Redis fails, no event claims otherwise.
     state.sessions.revoke(id, session.user_id).await?;
+    ctx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }

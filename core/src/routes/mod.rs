@@ -2,8 +2,12 @@
 //! its handlers with `utoipa_axum::routes!`, so a route cannot exist without
 //! its OpenAPI description.
 
+pub mod account;
+pub mod api_keys;
+pub mod audit;
 pub mod auth;
 pub mod health;
+pub mod invitations;
 pub mod tenants;
 pub mod users;
 
@@ -17,4 +21,8 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(tenants::routes())
         .merge(auth::routes())
         .merge(users::routes())
+        .merge(account::routes())
+        .merge(api_keys::routes())
+        .merge(invitations::routes())
+        .merge(audit::routes())
 }

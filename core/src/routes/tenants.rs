@@ -4,7 +4,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use qhub_lib::error::is_unique_violation;
-use qhub_lib::{ApiError, Role};
+use qhub_lib::{ApiError, Role, Scope};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -13,7 +13,9 @@ use uuid::Uuid;
 
 use super::auth::{issue_tokens, TokenPair};
 use super::users::{insert_user, NewUser, UserView};
-use crate::auth::extract::{ClientInfo, TenantCtx};
+use super::account::{limit_ip, send_verification};
+use crate::audit::{Diff, Event};
+use crate::auth::extract::{ClientInfo, Session, TenantCtx};
 use crate::auth::password::check_password;
 use crate::db::begin_tenant_tx;
 use crate::extract::Json;
@@ -65,12 +67,15 @@ pub struct SignupResponse {
 }
 
 /// Sign up an organization: creates the tenant and its owner, and logs the owner in.
+///
+/// A verification mail goes to the owner's address.
 #[utoipa::path(
     post, path = "/v1/tenants", tag = "tenants", operation_id = "signup",
     request_body = SignupRequest,
     responses(
         (status = 201, description = "Tenant and owner created", body = SignupResponse),
         (status = 409, description = "The slug is taken", body = qhub_lib::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many signups from this address", body = qhub_lib::Problem, content_type = "application/problem+json"),
     ),
     security(())
 )]
@@ -79,6 +84,7 @@ async fn signup(
     client: ClientInfo,
     Json(req): Json<SignupRequest>,
 ) -> Result<(StatusCode, axum::Json<SignupResponse>), ApiError> {
+    limit_ip(&state, &client).await?;
     let email = validate::normalize_email(&req.owner_email);
     Checks::default()
         .check("name", validate::name(&req.name))
@@ -121,6 +127,7 @@ async fn signup(
         role: Role::Owner,
     };
     let user = insert_user(&mut tx, new).await?;
+    send_verification(&mut tx, &state, tenant_id, user_id, &email).await?;
 
     // Session first, commit second: if Redis is down nothing is created.
     let tokens = issue_tokens(&state, tenant_id, user_id, &client).await?;
@@ -128,6 +135,7 @@ async fn signup(
         let _ = state.sessions.revoke_all(user_id).await;
         return Err(e.into());
     }
+    state.mailer.wake();
     tracing::info!(tenant_id = %tenant_id, "tenant signed up");
     Ok((
         StatusCode::CREATED,
@@ -145,7 +153,7 @@ async fn signup(
     responses((status = 200, description = "The caller's tenant", body = TenantView)),
     security(("bearerAuth" = []))
 )]
-async fn get_tenant(mut ctx: TenantCtx) -> Result<axum::Json<TenantView>, ApiError> {
+async fn get_tenant(_: Session, mut ctx: TenantCtx) -> Result<axum::Json<TenantView>, ApiError> {
     Ok(axum::Json(fetch_tenant(&mut ctx.tx).await?))
 }
 
@@ -176,13 +184,13 @@ const MAX_SETTINGS_BYTES: usize = 16 * 1024;
     patch, path = "/v1/tenant", tag = "tenants", operation_id = "updateTenant",
     request_body = UpdateTenantRequest,
     responses((status = 200, description = "The updated tenant", body = TenantView)),
-    security(("bearerAuth" = []))
+    security(("bearerAuth" = ["admin"]))
 )]
 async fn update_tenant(
     mut ctx: TenantCtx,
     Json(req): Json<UpdateTenantRequest>,
 ) -> Result<axum::Json<TenantView>, ApiError> {
-    ctx.principal.require(Role::can_manage_users)?;
+    ctx.principal.require(Scope::Admin)?;
     let mut checks = Checks::default();
     if req.name.is_none() && req.settings.is_none() {
         checks.check("body", Some("give at least one of name, settings"));
@@ -199,6 +207,7 @@ async fn update_tenant(
     }
     checks.finish()?;
 
+    let before = fetch_tenant(&mut ctx.tx).await?;
     let tenant = sqlx::query_as!(
         TenantView,
         // RLS already limits this to the caller's tenant; the WHERE states
@@ -213,6 +222,11 @@ async fn update_tenant(
     )
     .fetch_one(&mut *ctx.tx)
     .await?;
+    let mut diff = Diff::default();
+    diff.note("name", &before.name, &tenant.name);
+    diff.note("settings", &before.settings, &tenant.settings);
+    ctx.audit(Event::new("tenant.updated", "tenant", tenant.id).diff(diff.into_value()))
+        .await?;
     ctx.commit().await?;
     Ok(axum::Json(tenant))
 }

@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use qhub_lib::error::is_unique_violation;
 use qhub_lib::page::{Page, PageQuery};
-use qhub_lib::{ApiError, Role};
+use qhub_lib::{ApiError, Role, Scope};
 use serde::{Deserialize, Serialize};
 use sqlx::PgConnection;
 use utoipa::ToSchema;
@@ -18,7 +18,8 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-use crate::auth::extract::{Principal, Session, TenantCtx};
+use crate::audit::{Diff, Event};
+use crate::auth::extract::{pin_role, remember_role, ClientInfo, Credential, Principal, TenantCtx};
 use crate::auth::password::check_password;
 use crate::extract::{Json, Path, Query};
 use crate::state::AppState;
@@ -54,13 +55,13 @@ fn not_found() -> ApiError {
     get, path = "/v1/users", tag = "users", operation_id = "listUsers",
     params(PageQuery),
     responses((status = 200, description = "A page of users", body = UserPage)),
-    security(("bearerAuth" = []))
+    security(("bearerAuth" = ["users:read"]))
 )]
 async fn list_users(
     mut ctx: TenantCtx,
     Query(q): Query<PageQuery>,
 ) -> Result<axum::Json<UserPage>, ApiError> {
-    ctx.principal.require(Role::can_manage_users)?;
+    ctx.principal.require(Scope::UsersRead)?;
     let page = q.validate()?;
     let rows = sqlx::query_as!(
         UserView,
@@ -98,11 +99,12 @@ pub struct CreateUserRequest {
         (status = 201, description = "User created", body = UserView),
         (status = 409, description = "Email already used in this tenant", body = qhub_lib::Problem, content_type = "application/problem+json"),
     ),
-    security(("bearerAuth" = []))
+    security(("bearerAuth" = ["users:write"]))
 )]
 async fn create_user(
     State(state): State<AppState>,
-    session: Session,
+    credential: Credential,
+    client: ClientInfo,
     Json(req): Json<CreateUserRequest>,
 ) -> Result<(StatusCode, axum::Json<UserView>), ApiError> {
     let email = validate::normalize_email(&req.email);
@@ -115,13 +117,13 @@ async fn create_user(
     // hash), then hash without holding a pooled connection: argon2 takes
     // tens of ms. The rights are checked again in the write transaction.
     let may_create = |p: &Principal| {
-        p.require(Role::can_manage_users)?;
+        p.require(Scope::UsersWrite)?;
         may_grant(p, req.role)
     };
-    may_create(&TenantCtx::open(&state, session).await?.principal)?;
+    may_create(&TenantCtx::open(&state, &credential, client.clone()).await?.principal)?;
     let hash = state.passwords.hash(&req.password).await?;
 
-    let mut ctx = TenantCtx::open(&state, session).await?;
+    let mut ctx = TenantCtx::open(&state, &credential, client).await?;
     let p = ctx.principal;
     may_create(&p)?;
     let new = NewUser {
@@ -133,6 +135,11 @@ async fn create_user(
         role: req.role,
     };
     let user = insert_user(&mut ctx.tx, new).await?;
+    ctx.audit(
+        Event::new("user.created", "user", user.id)
+            .diff(serde_json::json!({"email": user.email, "role": user.role})),
+    )
+    .await?;
     ctx.commit().await?;
     Ok((StatusCode::CREATED, axum::Json(user)))
 }
@@ -142,13 +149,13 @@ async fn create_user(
     get, path = "/v1/users/{id}", tag = "users", operation_id = "getUser",
     params(("id" = Uuid, Path, description = "User id")),
     responses((status = 200, description = "The user", body = UserView)),
-    security(("bearerAuth" = []))
+    security(("bearerAuth" = ["users:read"]))
 )]
 async fn get_user(
     mut ctx: TenantCtx,
     Path(id): Path<Uuid>,
 ) -> Result<axum::Json<UserView>, ApiError> {
-    ctx.principal.require(Role::can_manage_users)?;
+    ctx.principal.require(Scope::UsersRead)?;
     let user = fetch_user(&mut ctx.tx, id).await?;
     Ok(axum::Json(user))
 }
@@ -171,7 +178,7 @@ pub struct UpdateUserRequest {
         (status = 200, description = "The updated user", body = UserView),
         (status = 409, description = "Would leave the tenant without an active owner", body = qhub_lib::Problem, content_type = "application/problem+json"),
     ),
-    security(("bearerAuth" = []))
+    security(("bearerAuth" = ["users:write"]))
 )]
 async fn update_user(
     State(state): State<AppState>,
@@ -180,7 +187,7 @@ async fn update_user(
     Json(req): Json<UpdateUserRequest>,
 ) -> Result<axum::Json<UserView>, ApiError> {
     let p = ctx.principal;
-    p.require(Role::can_manage_users)?;
+    p.require(Scope::UsersWrite)?;
     let mut checks = Checks::default();
     if req.name.is_none() && req.role.is_none() && req.is_active.is_none() {
         checks.check("body", Some("give at least one of name, role, is_active"));
@@ -218,7 +225,11 @@ async fn update_user(
     )
     .fetch_one(&mut *ctx.tx)
     .await?;
+    ctx.audit(user_change_event(&target, &user)).await?;
+    let active_role = |u: &UserView| u.is_active.then_some(u.role);
+    pin_role(&state, id, active_role(&target), active_role(&user)).await?;
     ctx.commit().await?;
+    remember_role(&state, user.id, user.is_active.then_some(user.role)).await;
     if !user.is_active {
         end_sessions(&state, user.id).await;
     }
@@ -233,7 +244,7 @@ async fn update_user(
         (status = 204, description = "User removed"),
         (status = 409, description = "Would leave the tenant without an active owner", body = qhub_lib::Problem, content_type = "application/problem+json"),
     ),
-    security(("bearerAuth" = []))
+    security(("bearerAuth" = ["users:write"]))
 )]
 async fn delete_user(
     State(state): State<AppState>,
@@ -241,7 +252,7 @@ async fn delete_user(
     Path(id): Path<Uuid>,
 ) -> Result<StatusCode, ApiError> {
     let p = ctx.principal;
-    p.require(Role::can_manage_users)?;
+    p.require(Scope::UsersWrite)?;
     let Locked { p, target, owners } = lock_for_change(&mut ctx.tx, p, id).await?;
     may_manage(&p, &target)?;
     if target.role == Role::Owner && target.is_active {
@@ -250,7 +261,14 @@ async fn delete_user(
     sqlx::query!("DELETE FROM users WHERE id = $1", id)
         .execute(&mut *ctx.tx)
         .await?;
+    ctx.audit(
+        Event::new("user.deleted", "user", id)
+            .diff(serde_json::json!({"email": target.email, "role": target.role})),
+    )
+    .await?;
+    pin_role(&state, id, None, None).await?;
     ctx.commit().await?;
+    remember_role(&state, id, None).await;
     end_sessions(&state, id).await;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -312,11 +330,8 @@ async fn lock_for_change(
         .iter()
         .find(|u| u.id == p.user_id && u.is_active)
         .ok_or_else(|| ApiError::Unauthenticated("user is not active".into()))?;
-    let p = Principal {
-        role: caller.role,
-        ..p
-    };
-    p.require(Role::can_manage_users)?;
+    let p = p.with_role(caller.role);
+    p.require(Scope::UsersWrite)?;
     let target = rows
         .into_iter()
         .find(|u| u.id == id)
@@ -360,6 +375,26 @@ pub async fn insert_user(conn: &mut PgConnection, new: NewUser<'_>) -> Result<Us
     })
 }
 
+/// One event per change, named after what matters most: a role change,
+/// then (de)activation, else a plain update. The diff holds every field
+/// that changed.
+fn user_change_event(before: &UserView, after: &UserView) -> Event<'static> {
+    let mut diff = Diff::default();
+    diff.note("name", &before.name, &after.name);
+    diff.note("role", &before.role, &after.role);
+    diff.note("is_active", &before.is_active, &after.is_active);
+    let action = if before.role != after.role {
+        "user.role_changed"
+    } else if before.is_active && !after.is_active {
+        "user.deactivated"
+    } else if !before.is_active && after.is_active {
+        "user.reactivated"
+    } else {
+        "user.updated"
+    };
+    Event::new(action, "user", after.id).diff(diff.into_value())
+}
+
 /// Only an owner may change or remove an owner.
 fn may_manage(p: &Principal, target: &UserView) -> Result<(), ApiError> {
     if target.role == Role::Owner && p.role != Role::Owner {
@@ -371,7 +406,7 @@ fn may_manage(p: &Principal, target: &UserView) -> Result<(), ApiError> {
 }
 
 /// Only an owner may make someone an owner.
-fn may_grant(p: &Principal, role: Role) -> Result<(), ApiError> {
+pub fn may_grant(p: &Principal, role: Role) -> Result<(), ApiError> {
     if role == Role::Owner && p.role != Role::Owner {
         return Err(ApiError::Forbidden(
             "only an owner may grant the owner role".into(),

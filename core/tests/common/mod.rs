@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use qhub_core::config::Config;
+use qhub_core::ratelimit::Limit;
 use qhub_core::state::AppState;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
@@ -48,7 +49,104 @@ pub fn test_config() -> Config {
         request_timeout: Duration::from_secs(30),
         body_read_timeout: Duration::from_secs(10),
         log_json: false,
+        // Generous: tests share one client IP and one Redis. The rate-limit
+        // tests set their own small limits on their own identities.
+        rate_limit_api: Limit::per(100_000, 60),
+        rate_limit_auth_ip: Limit::per(100_000, 60),
+        rate_limit_account: Limit::per(100_000, 60),
+        trust_forwarded_for: false,
+        cache_ttl: Duration::from_secs(60),
+        smtp_url: format!("smtp://127.0.0.1:{}", smtp_port()),
+        mail_from: "QHub Test <no-reply@qhub.test>".into(),
+        web_url: "http://console.test".into(),
+        invitation_ttl: Duration::from_secs(7 * 24 * 3600),
+        outbox_poll: Duration::from_millis(200),
     }
+}
+
+pub fn smtp_port() -> u16 {
+    env_or("TEST_SMTP_PORT", "2526").parse().expect("TEST_SMTP_PORT")
+}
+
+pub fn mail_dir() -> std::path::PathBuf {
+    env_or("TEST_MAIL_DIR", "/tmp/qhub-test-mail").into()
+}
+
+/// Starts the SMTP sink (a real SMTP server process) unless it runs already.
+pub fn ensure_mail_sink() {
+    static STARTED: std::sync::Once = std::sync::Once::new();
+    STARTED.call_once(|| {
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+        let status = std::process::Command::new("bash")
+            .arg(format!("{root}/scripts/smtp_sink.sh"))
+            .arg(smtp_port().to_string())
+            .arg(mail_dir())
+            .status()
+            .expect("run smtp_sink.sh");
+        assert!(status.success(), "SMTP sink did not start");
+    });
+}
+
+/// Waits for a delivered message to `to` whose subject contains
+/// `subject`; returns it as {from, to, subject, body}.
+pub async fn wait_for_mail(to: &str, subject: &str) -> Value {
+    ensure_mail_sink();
+    let to = to.to_lowercase();
+    for _ in 0..150 {
+        if let Ok(entries) = std::fs::read_dir(mail_dir()) {
+            let mut found: Vec<Value> = entries
+                .flatten()
+                .filter(|e| e.path().extension().is_some_and(|x| x == "json"))
+                .filter_map(|e| std::fs::read(e.path()).ok())
+                .filter_map(|b| serde_json::from_slice::<Value>(&b).ok())
+                .filter(|m| {
+                    m["to"].as_array().is_some_and(|t| t.iter().any(|a| a == &to))
+                        && m["subject"].as_str().is_some_and(|s| s.contains(subject))
+                })
+                .collect();
+            if let Some(m) = found.pop() {
+                return m;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("no mail to {to} with subject containing {subject:?} within 15 s");
+}
+
+/// All messages delivered to `to` so far.
+pub fn mails_to(to: &str) -> Vec<Value> {
+    let to = to.to_lowercase();
+    std::fs::read_dir(mail_dir())
+        .map(|entries| {
+            entries
+                .flatten()
+                .filter(|e| e.path().extension().is_some_and(|x| x == "json"))
+                .filter_map(|e| std::fs::read(e.path()).ok())
+                .filter_map(|b| serde_json::from_slice::<Value>(&b).ok())
+                .filter(|m| m["to"].as_array().is_some_and(|t| t.iter().any(|a| a == &to)))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The token a QHub mail carries (its `Token: …` line).
+pub fn token_in(mail: &Value) -> String {
+    let body = mail["body"].as_str().expect("mail body");
+    body.lines()
+        .find_map(|l| l.trim().strip_prefix("Token: "))
+        .expect("a Token: line")
+        .trim()
+        .to_owned()
+}
+
+/// A pool of the owner role (bypasses nothing: RLS is forced; used for
+/// checks that need to see rows directly, with a tenant set).
+pub async fn owner_pool() -> PgPool {
+    sqlx::postgres::PgPoolOptions::new()
+        .max_connections(2)
+        .connect(&owner_db_url())
+        .await
+        .expect("owner pool")
 }
 
 pub struct TestApp {
@@ -265,6 +363,42 @@ impl TestApp {
             b["access_token"].as_str().unwrap().to_owned(),
             b["refresh_token"].as_str().unwrap().to_owned(),
         )
+    }
+
+    /// Creates an API key with `scopes` as the holder of `token`: (id, key).
+    pub async fn api_key(&self, token: &str, scopes: &[&str]) -> (Uuid, String) {
+        let r = self
+            .post(
+                "/v1/api-keys",
+                Some(token),
+                json!({"name": unique("key"), "scopes": scopes}),
+            )
+            .await;
+        let b = r.ok(201);
+        (
+            b["id"].as_str().unwrap().parse().unwrap(),
+            b["key"].as_str().unwrap().to_owned(),
+        )
+    }
+
+    /// A request authenticated with `X-API-Key`.
+    pub async fn with_key(&self, method: Method, path: &str, key: &str, body: Option<Value>) -> Resp {
+        let mut req = self
+            .http
+            .request(method, format!("{}{}", self.base, path))
+            .header("x-api-key", key);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        Self::read(req.send().await.expect("request")).await
+    }
+
+    /// The tenant's audit events with `action` (newest first), as its owner sees them.
+    pub async fn audit(&self, t: &Tenant, action: &str) -> Vec<Value> {
+        let r = self
+            .get(&format!("/v1/audit-events?limit=200&action={action}"), &t.access)
+            .await;
+        r.ok(200)["items"].as_array().unwrap().clone()
     }
 
     pub async fn user_count(&self, token: &str) -> usize {

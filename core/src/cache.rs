@@ -1,0 +1,98 @@
+//! A small Redis cache for hot lookups (API key → principal, user → role,
+//! tenant slug → id).
+//!
+//! Readers fill a missing entry with `SET NX`; writers overwrite it with
+//! `SET` after their transaction commits. The NX matters: a reader that
+//! read Postgres just before a writer committed cannot put its stale value
+//! back over the writer's fresh one. Entries are short-lived anyway, which
+//! bounds staleness if a writer's Redis call fails after its commit.
+
+use std::time::Duration;
+
+use deadpool_redis::redis::{self, AsyncCommands};
+use qhub_lib::ApiError;
+
+use crate::auth::sessions::redis_err;
+
+#[derive(Clone)]
+pub struct Cache {
+    pool: deadpool_redis::Pool,
+    pub ttl: Duration,
+}
+
+fn secs(ttl: Duration) -> u64 {
+    ttl.as_secs().max(1)
+}
+
+impl Cache {
+    pub fn new(pool: deadpool_redis::Pool, ttl: Duration) -> Cache {
+        Cache { pool, ttl }
+    }
+
+    async fn conn(&self) -> Result<deadpool_redis::Connection, ApiError> {
+        self.pool.get().await.map_err(redis_err)
+    }
+
+    pub async fn get(&self, key: &str) -> Result<Option<String>, ApiError> {
+        let mut conn = self.conn().await?;
+        conn.get(key).await.map_err(redis_err)
+    }
+
+    /// Caches what a reader found, unless a writer got there first.
+    pub async fn fill(&self, key: &str, value: &str) -> Result<(), ApiError> {
+        let mut conn = self.conn().await?;
+        redis::cmd("SET")
+            .arg(key)
+            .arg(value)
+            .arg("NX")
+            .arg("EX")
+            .arg(secs(self.ttl))
+            .query_async::<()>(&mut conn)
+            .await
+            .map_err(redis_err)
+    }
+
+    /// True for the first caller within `secs` (a `SET NX` marker): lets
+    /// one request out of many do a periodic chore.
+    pub async fn first_in(&self, key: &str, secs: u64) -> Result<bool, ApiError> {
+        let mut conn = self.conn().await?;
+        let set: Option<String> = redis::cmd("SET")
+            .arg(key)
+            .arg(1)
+            .arg("NX")
+            .arg("EX")
+            .arg(secs.max(1))
+            .query_async(&mut conn)
+            .await
+            .map_err(redis_err)?;
+        Ok(set.is_some())
+    }
+
+    /// Replaces the entry.
+    pub async fn set(&self, key: &str, value: &str) -> Result<(), ApiError> {
+        let mut conn = self.conn().await?;
+        conn.set_ex::<_, _, ()>(key, value, secs(self.ttl))
+            .await
+            .map_err(redis_err)
+    }
+
+    /// Replaces the entry after a committed write. Failures are logged, not
+    /// returned: the write has happened, and the entry expires within `ttl`.
+    pub async fn put(&self, key: &str, value: &str) {
+        if let Err(e) = self.set(key, value).await {
+            tracing::warn!(key, error = %e, "cache invalidation failed; entry expires on its own");
+        }
+    }
+}
+
+pub fn user_key(user: uuid::Uuid) -> String {
+    format!("qhub:cache:user:{user}")
+}
+
+pub fn api_key_key(hash_hex: &str) -> String {
+    format!("qhub:cache:apikey:{hash_hex}")
+}
+
+pub fn slug_key(slug: &str) -> String {
+    format!("qhub:cache:slug:{slug}")
+}

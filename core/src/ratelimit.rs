@@ -1,0 +1,189 @@
+//! Fixed-window rate limits kept in Redis, so every replica counts against
+//! the same budget.
+//!
+//! Each (bucket, identity) has a counter that expires with its window: one
+//! atomic script increments it, starts the window on the first hit and
+//! returns the count and the time left.
+
+use std::str::FromStr;
+use std::sync::LazyLock;
+use std::time::Duration;
+
+use axum::extract::{Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use deadpool_redis::redis::Script;
+use qhub_lib::error::rate_limit_headers;
+use qhub_lib::ApiError;
+
+use crate::auth::apikeys;
+use crate::auth::extract::{presented, Presented};
+use crate::auth::sessions::redis_err;
+use crate::state::AppState;
+
+/// `count` requests per `window`; written `count/seconds` in configuration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limit {
+    pub count: u64,
+    pub window: Duration,
+}
+
+impl Limit {
+    pub const fn per(count: u64, secs: u64) -> Limit {
+        Limit {
+            count,
+            window: Duration::from_secs(secs),
+        }
+    }
+}
+
+impl std::fmt::Display for Limit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.count, self.window.as_secs())
+    }
+}
+
+impl FromStr for Limit {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Limit, String> {
+        let (count, secs) = s
+            .split_once('/')
+            .ok_or_else(|| "expected <count>/<seconds>, e.g. 600/60".to_owned())?;
+        let count: u64 = count.trim().parse().map_err(|e| format!("count: {e}"))?;
+        let secs: u64 = secs.trim().parse().map_err(|e| format!("seconds: {e}"))?;
+        if count == 0 || secs == 0 {
+            return Err("count and seconds must be positive".into());
+        }
+        Ok(Limit {
+            count,
+            window: Duration::from_secs(secs),
+        })
+    }
+}
+
+/// The outcome of one hit, for the `RateLimit-*` headers.
+#[derive(Debug, Clone, Copy)]
+pub struct Decision {
+    pub limit: u64,
+    pub remaining: u64,
+    pub reset_secs: u64,
+    pub allowed: bool,
+}
+
+impl Decision {
+    pub fn into_result(self) -> Result<Decision, ApiError> {
+        if self.allowed {
+            Ok(self)
+        } else {
+            Err(ApiError::RateLimited {
+                limit: self.limit,
+                retry_after_secs: self.reset_secs,
+            })
+        }
+    }
+}
+
+const HIT: &str = r#"
+local n = redis.call('INCR', KEYS[1])
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl < 0 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[1])
+  ttl = tonumber(ARGV[1])
+end
+return {n, ttl}
+"#;
+
+static HIT_SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(HIT));
+
+#[derive(Clone)]
+pub struct RateLimiter {
+    pool: deadpool_redis::Pool,
+}
+
+impl RateLimiter {
+    pub fn new(pool: deadpool_redis::Pool) -> RateLimiter {
+        RateLimiter { pool }
+    }
+
+    /// Counts one request of `identity` in `bucket`.
+    pub async fn hit(&self, bucket: &str, identity: &str, limit: Limit) -> Result<Decision, ApiError> {
+        let mut conn = self.pool.get().await.map_err(redis_err)?;
+        let window_ms = u64::try_from(limit.window.as_millis()).unwrap_or(u64::MAX);
+        let (count, ttl_ms): (u64, u64) = HIT_SCRIPT
+            .key(format!("qhub:rl:{bucket}:{identity}"))
+            .arg(window_ms)
+            .invoke_async(&mut conn)
+            .await
+            .map_err(redis_err)?;
+        Ok(Decision {
+            limit: limit.count,
+            remaining: limit.count.saturating_sub(count),
+            // Rounded up: "retry after 0 s" would invite an instant retry.
+            reset_secs: ttl_ms.div_ceil(1000).max(1),
+            allowed: count <= limit.count,
+        })
+    }
+
+    /// Counts one request and fails with 429 once the limit is exceeded.
+    pub async fn check(&self, bucket: &str, identity: &str, limit: Limit) -> Result<Decision, ApiError> {
+        self.hit(bucket, identity, limit).await?.into_result()
+    }
+}
+
+/// The per-principal API limit, for every `/v1` request that presents a
+/// credential: keyed by the user of a valid JWT, or by the hash of an API
+/// key (so guessing keys burns only the guesser's budget). Unauthenticated
+/// endpoints have their own stricter per-IP and per-account limits in their
+/// handlers. Adds `RateLimit-*` headers to the response.
+pub async fn per_principal(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    if !req.uri().path().starts_with("/v1/") {
+        return next.run(req).await;
+    }
+    let identity = match presented(req.headers()) {
+        Some(Presented::ApiKey(key)) => Some(format!("key:{}", hex::encode(apikeys::hash(key)))),
+        Some(Presented::Jwt(token)) => state
+            .tokens
+            .verify_access(token)
+            .map(|c| format!("user:{}", c.sub)),
+        None => None,
+    };
+    let Some(identity) = identity else {
+        return next.run(req).await;
+    };
+    let decision = match state
+        .limiter
+        .check("api", &identity, state.config.rate_limit_api)
+        .await
+    {
+        Ok(d) => d,
+        Err(e) => return e.into_response(),
+    };
+    let mut res = next.run(req).await;
+    rate_limit_headers(
+        res.headers_mut(),
+        decision.limit,
+        decision.remaining,
+        decision.reset_secs,
+    );
+    res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_limits() {
+        assert_eq!(
+            "600/60".parse::<Limit>(),
+            Ok(Limit {
+                count: 600,
+                window: Duration::from_secs(60)
+            })
+        );
+        assert!("600".parse::<Limit>().is_err());
+        assert!("0/60".parse::<Limit>().is_err());
+        assert!("10/x".parse::<Limit>().is_err());
+    }
+}

@@ -1,0 +1,316 @@
+//! Mailed account flows: email verification (sent at signup) and password
+//! reset. Both use single-use, expiring, hashed tokens (`auth::onetime`)
+//! and the mail outbox, so a mail is queued in the same transaction as its
+//! token.
+
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use qhub_lib::ApiError;
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use sqlx::PgConnection;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use uuid::Uuid;
+
+use crate::audit::{self, Event};
+use crate::auth::extract::ClientInfo;
+use crate::auth::onetime;
+use crate::auth::password::check_password;
+use crate::db::{begin_tenant_tx, tenant_id_by_slug};
+use crate::extract::Json;
+use crate::mail::{self, Mail};
+use crate::state::AppState;
+use crate::validate::{self, Checks};
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(verify_email))
+        .routes(routes!(request_password_reset))
+        .routes(routes!(confirm_password_reset))
+}
+
+const VERIFY_TTL: Duration = Duration::from_secs(7 * 24 * 3600);
+const RESET_TTL: Duration = Duration::from_secs(3600);
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Purpose {
+    VerifyEmail,
+    PasswordReset,
+}
+
+impl Purpose {
+    fn as_str(self) -> &'static str {
+        match self {
+            Purpose::VerifyEmail => "verify_email",
+            Purpose::PasswordReset => "password_reset",
+        }
+    }
+}
+
+/// Stores a token for `user` and queues the mail carrying it, in the
+/// caller's tenant transaction.
+async fn mail_token(
+    conn: &mut PgConnection,
+    state: &AppState,
+    tenant: Uuid,
+    user: Uuid,
+    to: &str,
+    purpose: Purpose,
+) -> Result<(), ApiError> {
+    let one = onetime::issue(tenant);
+    let ttl = match purpose {
+        Purpose::VerifyEmail => VERIFY_TTL,
+        Purpose::PasswordReset => RESET_TTL,
+    };
+    sqlx::query!(
+        "INSERT INTO user_tokens (id, tenant_id, user_id, purpose, token_hash, expires_at)
+         VALUES ($1, $2, $3, $4, $5, now() + $6 * interval '1 second')",
+        Uuid::now_v7(),
+        tenant,
+        user,
+        purpose.as_str(),
+        &one.hash[..],
+        ttl.as_secs_f64(),
+    )
+    .execute(&mut *conn)
+    .await?;
+    let web = &state.config.web_url;
+    let (subject, body) = match purpose {
+        Purpose::VerifyEmail => (
+            "Verify your QHub email address",
+            format!(
+                "Confirm this address for your QHub account:\n\n\
+                 {web}/verify-email?token={token}\n\n\
+                 Token: {token}\n\nThe link is valid for 7 days.\n",
+                token = one.token
+            ),
+        ),
+        Purpose::PasswordReset => (
+            "Reset your QHub password",
+            format!(
+                "Someone asked to reset the password of your QHub account.\n\n\
+                 {web}/reset-password?token={token}\n\n\
+                 Token: {token}\n\nThe link is valid for 1 hour. If this was not you, \
+                 ignore this message; your password is unchanged.\n",
+                token = one.token
+            ),
+        ),
+    };
+    mail::enqueue(conn, tenant, Mail { to, subject, body }).await
+}
+
+/// Queues the verification mail for a new user (signup).
+pub async fn send_verification(
+    conn: &mut PgConnection,
+    state: &AppState,
+    tenant: Uuid,
+    user: Uuid,
+    to: &str,
+) -> Result<(), ApiError> {
+    mail_token(conn, state, tenant, user, to, Purpose::VerifyEmail).await
+}
+
+fn invalid_token() -> ApiError {
+    ApiError::NotFound("the token is invalid, expired or already used".into())
+}
+
+/// Consumes a token: marks it used and returns its user, or 404. The row
+/// lock makes a token single-use even under concurrent requests.
+async fn consume(
+    conn: &mut PgConnection,
+    hash: &[u8; 32],
+    purpose: Purpose,
+) -> Result<Uuid, ApiError> {
+    sqlx::query_scalar!(
+        "UPDATE user_tokens SET used_at = now()
+         WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > now()
+         RETURNING user_id",
+        &hash[..],
+        purpose.as_str(),
+    )
+    .fetch_optional(conn)
+    .await?
+    .ok_or_else(invalid_token)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TokenRequest {
+    /// The token from the mail.
+    pub token: String,
+}
+
+/// Confirm an email address with the token mailed at signup.
+#[utoipa::path(
+    post, path = "/v1/auth/verify-email", tag = "auth", operation_id = "verifyEmail",
+    request_body = TokenRequest,
+    responses(
+        (status = 204, description = "Email verified"),
+        (status = 404, description = "Invalid, expired or used token", body = qhub_lib::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many attempts from this address", body = qhub_lib::Problem, content_type = "application/problem+json"),
+    ),
+    security(())
+)]
+async fn verify_email(
+    State(state): State<AppState>,
+    client: ClientInfo,
+    Json(req): Json<TokenRequest>,
+) -> Result<StatusCode, ApiError> {
+    limit_ip(&state, &client).await?;
+    let (tenant, hash) = onetime::parse(&req.token).ok_or_else(invalid_token)?;
+    let mut tx = begin_tenant_tx(&state.db, tenant, None).await?;
+    let user = consume(&mut tx, &hash, Purpose::VerifyEmail).await?;
+    sqlx::query!(
+        "UPDATE users SET email_verified_at = COALESCE(email_verified_at, now()) WHERE id = $1",
+        user
+    )
+    .execute(&mut *tx)
+    .await?;
+    audit::record(
+        &mut tx,
+        tenant,
+        ("user", user),
+        &client,
+        Event::new("user.email_verified", "user", user),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordResetRequest {
+    /// The tenant's slug.
+    #[schema(example = "acme")]
+    pub tenant: String,
+    #[schema(example = "ada@acme.test")]
+    pub email: String,
+}
+
+/// Ask for a password-reset mail.
+///
+/// Always 202 with an empty body, whether or not the tenant and email exist,
+/// so the answer reveals nothing about accounts.
+#[utoipa::path(
+    post, path = "/v1/auth/password-reset", tag = "auth", operation_id = "requestPasswordReset",
+    request_body = PasswordResetRequest,
+    responses(
+        (status = 202, description = "If the account exists, a reset mail is on its way"),
+        (status = 429, description = "Too many requests from this address or for this account", body = qhub_lib::Problem, content_type = "application/problem+json"),
+    ),
+    security(())
+)]
+async fn request_password_reset(
+    State(state): State<AppState>,
+    client: ClientInfo,
+    Json(req): Json<PasswordResetRequest>,
+) -> Result<StatusCode, ApiError> {
+    let email = validate::normalize_email(&req.email);
+    let slug = req.tenant.trim();
+    limit_ip(&state, &client).await?;
+    // Counted before any lookup, so known and unknown accounts are limited
+    // alike.
+    limit_account(&state, slug, &email).await?;
+    Checks::default()
+        .check("tenant", slug.is_empty().then_some("must not be empty"))
+        .check("email", validate::email(&email))
+        .finish()?;
+    if let Some(tenant) = tenant_id_by_slug(&state.db, &state.cache, slug).await? {
+        let mut tx = begin_tenant_tx(&state.db, tenant, None).await?;
+        let user = sqlx::query_scalar!(
+            "SELECT id FROM users WHERE email = $1 AND is_active",
+            email
+        )
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(user) = user {
+            mail_token(&mut tx, &state, tenant, user, &email, Purpose::PasswordReset).await?;
+            tx.commit().await?;
+            state.mailer.wake();
+        }
+    }
+    Ok(StatusCode::ACCEPTED)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordResetConfirm {
+    /// The token from the reset mail.
+    pub token: String,
+    /// At least 10 characters.
+    pub new_password: String,
+}
+
+/// Set a new password with a reset token. Ends every session of the user.
+#[utoipa::path(
+    post, path = "/v1/auth/password-reset/confirm", tag = "auth", operation_id = "confirmPasswordReset",
+    request_body = PasswordResetConfirm,
+    responses(
+        (status = 204, description = "Password changed; all sessions ended"),
+        (status = 404, description = "Invalid, expired or used token", body = qhub_lib::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many attempts from this address", body = qhub_lib::Problem, content_type = "application/problem+json"),
+    ),
+    security(())
+)]
+async fn confirm_password_reset(
+    State(state): State<AppState>,
+    client: ClientInfo,
+    Json(req): Json<PasswordResetConfirm>,
+) -> Result<StatusCode, ApiError> {
+    limit_ip(&state, &client).await?;
+    Checks::default()
+        .check("new_password", check_password(&req.new_password))
+        .finish()?;
+    let (tenant, hash) = onetime::parse(&req.token).ok_or_else(invalid_token)?;
+    let password_hash = state.passwords.hash(&req.new_password).await?;
+    let mut tx = begin_tenant_tx(&state.db, tenant, None).await?;
+    let user = consume(&mut tx, &hash, Purpose::PasswordReset).await?;
+    sqlx::query!(
+        "UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1",
+        user,
+        password_hash
+    )
+    .execute(&mut *tx)
+    .await?;
+    audit::record(
+        &mut tx,
+        tenant,
+        ("user", user),
+        &client,
+        Event::new("user.password_reset", "user", user),
+    )
+    .await?;
+    // Sessions end before the commit: if Redis is down the request fails
+    // and nothing changes, rather than changing the password while an
+    // attacker's session lives on.
+    state.sessions.revoke_all(user).await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The per-IP limit of the unauthenticated auth endpoints.
+pub async fn limit_ip(state: &AppState, client: &ClientInfo) -> Result<(), ApiError> {
+    let ip = client.ip.as_deref().unwrap_or("unknown");
+    state
+        .limiter
+        .check("auth-ip", ip, state.config.rate_limit_auth_ip)
+        .await
+        .map(|_| ())
+}
+
+/// The per-account limit of login and password reset.
+pub async fn limit_account(state: &AppState, tenant: &str, email: &str) -> Result<(), ApiError> {
+    // Hashed: the key names the account without putting an email in Redis.
+    let digest = Sha256::digest(format!("{tenant}\n{email}").as_bytes());
+    let account = hex::encode(&digest[..16]);
+    state
+        .limiter
+        .check("account", &account, state.config.rate_limit_account)
+        .await
+        .map(|_| ())
+}

@@ -1,0 +1,63 @@
+"""A local SMTP server that accepts every message and keeps it as JSON.
+
+`make dev` runs it so a developer can read what QHub sends (the log line
+names the file); the tests run it to read invitation and reset tokens from
+real delivered mail. Each message becomes <dir>/<time>-<id>.json with
+{from, to, subject, body}; files appear atomically (written, then renamed).
+"""
+import argparse
+import asyncio
+import email
+import email.policy
+import json
+import os
+import time
+import uuid
+
+from aiosmtpd.controller import Controller
+
+
+class Keep:
+    def __init__(self, directory):
+        self.directory = directory
+
+    async def handle_DATA(self, server, session, envelope):
+        msg = email.message_from_bytes(envelope.original_content or envelope.content,
+                                       policy=email.policy.default)
+        part = msg.get_body(preferencelist=("plain",)) or msg
+        record = {
+            "from": envelope.mail_from,
+            "to": [r.lower() for r in envelope.rcpt_tos],
+            "subject": str(msg.get("subject", "")),
+            "body": part.get_content() if part is not None else "",
+        }
+        name = f"{time.time_ns()}-{uuid.uuid4().hex[:8]}.json"
+        path = os.path.join(self.directory, name)
+        with open(path + ".tmp", "w") as f:
+            json.dump(record, f)
+        os.rename(path + ".tmp", path)
+        print(f"[smtp-sink] to {', '.join(record['to'])}: {record['subject']!r} -> {path}",
+              flush=True)
+        return "250 OK"
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--host", default="127.0.0.1")
+    ap.add_argument("--port", type=int, default=1025)
+    ap.add_argument("--dir", required=True)
+    args = ap.parse_args()
+    os.makedirs(args.dir, exist_ok=True)
+    controller = Controller(Keep(args.dir), hostname=args.host, port=args.port)
+    controller.start()
+    print(f"[smtp-sink] listening on {args.host}:{args.port}, mail in {args.dir}", flush=True)
+    try:
+        asyncio.get_event_loop().run_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        controller.stop()
+
+
+if __name__ == "__main__":
+    main()
