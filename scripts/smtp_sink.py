@@ -4,6 +4,10 @@
 names the file); the tests run it to read invitation and reset tokens from
 real delivered mail. Each message becomes <dir>/<time>-<id>.json with
 {from, to, subject, body}; files appear atomically (written, then renamed).
+
+To let tests prove that QHub retries, a recipient whose local part holds
+`+failN` (e.g. `ann+fail2@x.test`) is refused with a temporary error (451)
+the first N times a message for it arrives, like a flaky relay.
 """
 import argparse
 import asyncio
@@ -11,6 +15,7 @@ import email
 import email.policy
 import json
 import os
+import re
 import time
 import uuid
 
@@ -20,8 +25,15 @@ from aiosmtpd.controller import Controller
 class Keep:
     def __init__(self, directory):
         self.directory = directory
+        self.refused = {}
 
     async def handle_DATA(self, server, session, envelope):
+        for rcpt in envelope.rcpt_tos:
+            m = re.search(r"\+fail(\d+)@", rcpt)
+            if m and self.refused.get(rcpt.lower(), 0) < int(m.group(1)):
+                self.refused[rcpt.lower()] = self.refused.get(rcpt.lower(), 0) + 1
+                print(f"[smtp-sink] refusing mail to {rcpt} (451, as asked)", flush=True)
+                return "451 4.3.0 Try again later"
         msg = email.message_from_bytes(envelope.original_content or envelope.content,
                                        policy=email.policy.default)
         part = msg.get_body(preferencelist=("plain",)) or msg
