@@ -215,7 +215,7 @@ async fn request_password_reset(
     limit_ip(&state, &client).await?;
     // Counted before any lookup, so known and unknown accounts are limited
     // alike.
-    limit_account(&state, slug, &email).await?;
+    limit_account(&state, AccountBucket::PasswordReset, slug, &email).await?;
     Checks::default()
         .check("tenant", slug.is_empty().then_some("must not be empty"))
         .check("email", validate::email(&email))
@@ -303,14 +303,34 @@ pub async fn limit_ip(state: &AppState, client: &ClientInfo) -> Result<(), ApiEr
         .map(|_| ())
 }
 
+/// Which per-account budget: login and password reset count separately, so
+/// a flood of reset requests cannot lock someone out of logging in.
+#[derive(Clone, Copy)]
+pub enum AccountBucket {
+    Login,
+    PasswordReset,
+}
+
 /// The per-account limit of login and password reset.
-pub async fn limit_account(state: &AppState, tenant: &str, email: &str) -> Result<(), ApiError> {
+pub async fn limit_account(
+    state: &AppState,
+    bucket: AccountBucket,
+    tenant: &str,
+    email: &str,
+) -> Result<(), ApiError> {
     // Hashed: the key names the account without putting an email in Redis.
     let digest = Sha256::digest(format!("{tenant}\n{email}").as_bytes());
     let account = hex::encode(&digest[..16]);
     state
         .limiter
-        .check("account", &account, state.config.rate_limit_account)
+        .check(
+            match bucket {
+                AccountBucket::Login => "login-account",
+                AccountBucket::PasswordReset => "reset-account",
+            },
+            &account,
+            state.config.rate_limit_account,
+        )
         .await
         .map(|_| ())
 }

@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use super::tenants::{fetch_tenant, TenantView};
 use super::users::{fetch_user, UserView};
-use super::account::{limit_account, limit_ip};
+use super::account::{limit_account, limit_ip, AccountBucket};
 use crate::audit::Event;
 use crate::auth::extract::{ClientInfo, Credential, Session, TenantCtx};
 use crate::auth::sessions::Rotation;
@@ -122,7 +122,7 @@ async fn login(
 ) -> Result<axum::Json<TokenPair>, ApiError> {
     let email = validate::normalize_email(&req.email);
     limit_ip(&state, &client).await?;
-    limit_account(&state, req.tenant.trim(), &email).await?;
+    limit_account(&state, AccountBucket::Login, req.tenant.trim(), &email).await?;
     let nonempty = |s: &str| s.trim().is_empty().then_some("must not be empty");
     Checks::default()
         .check("tenant", nonempty(&req.tenant))
