@@ -10,8 +10,8 @@ use tower_http::timeout::TimeoutLayer;
 
 use crate::middleware::{buffer_body, not_found, problem_fallback, request_id, BodyLimits};
 use crate::openapi;
-use crate::{mail, ratelimit};
 use crate::state::AppState;
+use crate::{mail, ratelimit};
 
 pub fn router(state: AppState) -> Router {
     let (api, _) = openapi::split();

@@ -106,6 +106,13 @@ impl TenantCtx {
     /// Records `event` as done by this request's principal.
     pub async fn audit(&mut self, event: Event<'_>) -> Result<(), ApiError> {
         let p = self.principal;
-        record(&mut self.tx, p.tenant_id, p.actor_ref(), &self.client, event).await
+        record(
+            &mut self.tx,
+            p.tenant_id,
+            p.actor_ref(),
+            &self.client,
+            event,
+        )
+        .await
     }
 }

@@ -42,7 +42,11 @@ pub async fn tenant_id_by_slug(
     slug: &str,
 ) -> Result<Option<Uuid>, ApiError> {
     let key = slug_key(slug);
-    if let Some(id) = cache.get(&key).await?.and_then(|v| Uuid::try_parse(&v).ok()) {
+    if let Some(id) = cache
+        .get(&key)
+        .await?
+        .and_then(|v| Uuid::try_parse(&v).ok())
+    {
         return Ok(Some(id));
     }
     let id = sqlx::query_scalar!(r#"SELECT app.tenant_id_by_slug($1) AS "id""#, slug)

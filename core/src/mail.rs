@@ -80,7 +80,11 @@ impl Mailer {
 }
 
 /// Queues a message in the caller's tenant transaction.
-pub async fn enqueue(conn: &mut PgConnection, tenant: Uuid, mail: Mail<'_>) -> Result<(), ApiError> {
+pub async fn enqueue(
+    conn: &mut PgConnection,
+    tenant: Uuid,
+    mail: Mail<'_>,
+) -> Result<(), ApiError> {
     sqlx::query!(
         "INSERT INTO email_outbox (id, tenant_id, to_addr, subject, body) VALUES ($1, $2, $3, $4, $5)",
         Uuid::now_v7(),

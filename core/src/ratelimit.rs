@@ -107,7 +107,12 @@ impl RateLimiter {
     }
 
     /// Counts one request of `identity` in `bucket`.
-    pub async fn hit(&self, bucket: &str, identity: &str, limit: Limit) -> Result<Decision, ApiError> {
+    pub async fn hit(
+        &self,
+        bucket: &str,
+        identity: &str,
+        limit: Limit,
+    ) -> Result<Decision, ApiError> {
         let mut conn = self.pool.get().await.map_err(redis_err)?;
         let window_ms = u64::try_from(limit.window.as_millis()).unwrap_or(u64::MAX);
         let (count, ttl_ms): (u64, u64) = HIT_SCRIPT
@@ -126,7 +131,12 @@ impl RateLimiter {
     }
 
     /// Counts one request and fails with 429 once the limit is exceeded.
-    pub async fn check(&self, bucket: &str, identity: &str, limit: Limit) -> Result<Decision, ApiError> {
+    pub async fn check(
+        &self,
+        bucket: &str,
+        identity: &str,
+        limit: Limit,
+    ) -> Result<Decision, ApiError> {
         self.hit(bucket, identity, limit).await?.into_result()
     }
 }

@@ -71,7 +71,10 @@ async fn password_reset_answers_alike_and_ends_every_session() {
             .collect();
         expected.sort();
         assert_eq!(names, expected);
-        assert_eq!(r.headers.get("content-length"), known.headers.get("content-length"));
+        assert_eq!(
+            r.headers.get("content-length"),
+            known.headers.get("content-length")
+        );
     }
 
     let mail = wait_for_mail(&t.owner_email, "Reset").await;

@@ -23,7 +23,11 @@ async fn a_key_never_exceeds_its_creators_role() {
             )
             .await;
         r.problem(403, "forbidden");
-        assert!(r.body["detail"].as_str().unwrap().contains(scope), "{}", r.body);
+        assert!(
+            r.body["detail"].as_str().unwrap().contains(scope),
+            "{}",
+            r.body
+        );
     }
     // Nothing was created by the refused attempts.
     let list = app.get("/v1/api-keys", &dev).await;
@@ -62,7 +66,10 @@ async fn a_key_never_exceeds_its_creators_role() {
     .await
     .unwrap();
     assert_eq!(hash, Sha256::digest(key.as_bytes()).to_vec());
-    assert!(!row.contains(&key["qh_live_".len()..]), "secret stored: {row}");
+    assert!(
+        !row.contains(&key["qh_live_".len()..]),
+        "secret stored: {row}"
+    );
 }
 
 #[tokio::test]
@@ -81,7 +88,8 @@ async fn scopes_are_enforced_and_both_headers_work() {
     assert_eq!(r.ok(200)["items"][0]["email"], t.owner_email);
 
     // Without users:write every user write is 403 and changes nothing.
-    let body = json!({"email": "k@x.test", "name": "K", "password": "password-1234", "role": "viewer"});
+    let body =
+        json!({"email": "k@x.test", "name": "K", "password": "password-1234", "role": "viewer"});
     let r = app
         .with_key(Method::POST, "/v1/users", &read_key, Some(body.clone()))
         .await;
@@ -185,9 +193,7 @@ async fn a_key_follows_its_creators_current_role() {
     )
     .await
     .ok(200);
-    app.get("/v1/users", &key)
-        .await
-        .problem(403, "forbidden");
+    app.get("/v1/users", &key).await.problem(403, "forbidden");
     // Deactivating the creator stops the key.
     app.patch(
         &format!("/v1/users/{admin_id}"),
@@ -282,6 +288,8 @@ async fn bad_key_requests_are_422_and_create_nothing() {
         )
         .await;
     r.problem(422, "validation_failed");
-    let list = app.get("/v1/api-keys?include_revoked=true", &t.access).await;
+    let list = app
+        .get("/v1/api-keys?include_revoked=true", &t.access)
+        .await;
     assert_eq!(list.ok(200)["items"].as_array().unwrap().len(), 0);
 }

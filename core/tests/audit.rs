@@ -107,12 +107,8 @@ async fn every_admin_action_writes_exactly_one_event() {
         assert!(e["ip"].as_str().is_some_and(|ip| ip == "127.0.0.1"), "{e}");
         assert!(e["request_id"].is_string(), "{e}");
     }
-    let find = |action: &str| -> Value {
-        all.iter()
-            .find(|e| e["action"] == action)
-            .cloned()
-            .unwrap()
-    };
+    let find =
+        |action: &str| -> Value { all.iter().find(|e| e["action"] == action).cloned().unwrap() };
     let created = find("user.created");
     assert_eq!(created["request_id"], "audit-req-1");
     assert_eq!(created["user_agent"], "audit-test/1.0");
@@ -146,7 +142,10 @@ async fn every_admin_action_writes_exactly_one_event() {
     assert_eq!(page["items"].as_array().unwrap().len(), 5);
     let cursor = page["next_cursor"].as_str().unwrap().to_owned();
     let r = app
-        .get(&format!("/v1/audit-events?actor_id={owner}&limit=200&cursor={cursor}"), tok)
+        .get(
+            &format!("/v1/audit-events?actor_id={owner}&limit=200&cursor={cursor}"),
+            tok,
+        )
         .await;
     assert_eq!(r.ok(200)["items"].as_array().unwrap().len(), all.len() - 5);
     let r = app
@@ -195,7 +194,10 @@ async fn audit_events_are_isolated_and_for_admins_only() {
     }
     // Filtering by A's owner from B finds nothing.
     let r = app
-        .get(&format!("/v1/audit-events?actor_id={}", a.owner_id), &b.access)
+        .get(
+            &format!("/v1/audit-events?actor_id={}", a.owner_id),
+            &b.access,
+        )
         .await;
     assert_eq!(r.ok(200)["items"], json!([]));
 

@@ -216,3 +216,37 @@ async fn auth_endpoints_reject_bad_input() {
     app.get("/v1/auth/me", &t.access).await.ok(200);
     app.try_refresh(&t.refresh).await.ok(200);
 }
+
+/// Every operation in the spec that takes a JSON body, present and future,
+/// rejects malformed bodies with problem+json before touching anything.
+#[tokio::test]
+async fn every_write_endpoint_in_the_spec_rejects_malformed_bodies() {
+    let app = TestApp::spawn().await;
+    let t = app.signup().await;
+    let spec = serde_json::to_value(qhub_core::openapi::spec()).unwrap();
+    let mut checked = 0;
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            if op.get("requestBody").is_none() {
+                continue;
+            }
+            let method: Method = method.to_uppercase().parse().unwrap();
+            let concrete = path.replace("{id}", &uuid::Uuid::now_v7().to_string());
+            malformed_bodies(&app, method, &concrete, Some(&t.access)).await;
+            checked += 1;
+        }
+    }
+    assert!(checked >= 12, "only {checked} operations with bodies");
+    // Nothing was created or changed anywhere in the tenant.
+    assert_eq!(app.user_count(&t.access).await, 1);
+    for list in [
+        "/v1/api-keys?include_revoked=true",
+        "/v1/invitations",
+        "/v1/audit-events",
+    ] {
+        let r = app.get(list, &t.access).await;
+        assert_eq!(r.ok(200)["items"], json!([]), "{list}");
+    }
+    let tenant = app.get("/v1/tenant", &t.access).await;
+    assert_eq!(tenant.ok(200)["name"], format!("Org {}", t.slug));
+}

@@ -31,6 +31,14 @@ async fn json_logs_carry_request_id_and_sigterm_drains() {
             common::env_or("TEST_REDIS_URL", "redis://127.0.0.1:6379/1"),
         )
         .env("JWT_SECRET", secret)
+        // Its mail sender shares the test database's outbox: it must deliver
+        // to the same sink as every other test server.
+        .env(
+            "SMTP_URL",
+            format!("smtp://127.0.0.1:{}", common::smtp_port()),
+        )
+        .env("RATE_LIMIT_AUTH_IP", "100000/60")
+        .env("RATE_LIMIT_ACCOUNT", "100000/60")
         .env("LOG_FORMAT", "json")
         .env("RUST_LOG", "info")
         .stdout(Stdio::piped())
@@ -71,7 +79,10 @@ async fn json_logs_carry_request_id_and_sigterm_drains() {
     let mut inflight = tokio::net::TcpStream::connect(("127.0.0.1", port))
         .await
         .unwrap();
-    let body = r#"{"tenant":"no-such-tenant","email":"a@b.test","password":"wrong password"}"#;
+    let body = format!(
+        r#"{{"tenant":"no-such-tenant","email":"{}@b.test","password":"wrong password"}}"#,
+        uuid::Uuid::new_v4().simple()
+    );
     let (first, rest) = body.split_at(20);
     let head = format!(
         "POST /v1/auth/login HTTP/1.1\r\nhost: x\r\nx-request-id: inflight-1\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{first}",

@@ -27,9 +27,7 @@ async fn roles_are_cached_and_rewritten_by_every_change() {
         let mut conn = app.state.redis.get().await.unwrap();
         let _: () = conn.set_ex(&key, "viewer", 60).await.unwrap();
     }
-    app.get("/v1/users", &token)
-        .await
-        .problem(403, "forbidden");
+    app.get("/v1/users", &token).await.problem(403, "forbidden");
 
     // Every change overwrites the entry: role, deactivation, removal.
     let path = format!("/v1/users/{uid}");

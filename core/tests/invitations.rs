@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{owner_pool, token_in, unique, wait_for_mail, TestApp, Tenant};
+use common::{owner_pool, token_in, unique, wait_for_mail, Tenant, TestApp};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
@@ -41,7 +41,10 @@ async fn an_invitation_is_mailed_and_accepted_exactly_once() {
 
     let mail = wait_for_mail(&email, "Join").await;
     let body = mail["body"].as_str().unwrap();
-    assert!(body.contains("http://console.test/accept-invitation?token="), "{body}");
+    assert!(
+        body.contains("http://console.test/accept-invitation?token="),
+        "{body}"
+    );
     assert!(body.contains("as developer"), "{body}");
     let token = token_in(&mail);
 
@@ -51,7 +54,9 @@ async fn an_invitation_is_mailed_and_accepted_exactly_once() {
     assert_eq!(b["user"]["role"], "developer");
     assert!(b["user"]["email_verified_at"].is_string());
     // The returned session works and belongs to the inviting tenant.
-    let me = app.get("/v1/auth/me", b["access_token"].as_str().unwrap()).await;
+    let me = app
+        .get("/v1/auth/me", b["access_token"].as_str().unwrap())
+        .await;
     assert_eq!(me.ok(200)["tenant"]["id"], t.id.to_string());
     // And the password works for login.
     app.login(&t.slug, &email, "invited-pass-1").await;
@@ -232,7 +237,10 @@ async fn a_refused_send_is_retried_and_the_invitation_survives() {
     .await
     .unwrap();
     assert_eq!((attempts, sent), (2, true));
-    assert_eq!(body, "", "the token must not stay in the outbox after sending");
+    assert_eq!(
+        body, "",
+        "the token must not stay in the outbox after sending"
+    );
     drop(tx);
     accept(&app, &token_in(&mail)).await.ok(201);
 }

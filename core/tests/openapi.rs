@@ -6,7 +6,7 @@ mod common;
 
 use std::collections::HashSet;
 
-use serde_json::Value;
+use serde_json::{json, Value};
 
 fn spec_json() -> Value {
     serde_json::to_value(qhub_core::openapi::spec()).unwrap()
@@ -79,6 +79,21 @@ fn every_operation_is_fully_described() {
         ("/v1/users/{id}", "delete", &["204", "403", "404", "409"]),
         ("/v1/auth/sessions/{id}", "delete", &["204", "404"]),
         ("/health/ready", "get", &["200", "503"]),
+        ("/v1/api-keys", "post", &["201", "403", "409", "422", "429"]),
+        ("/v1/invitations", "post", &["201", "403", "409", "422"]),
+        (
+            "/v1/invitations/accept",
+            "post",
+            &["201", "404", "409", "422", "429"],
+        ),
+        ("/v1/auth/password-reset", "post", &["202", "422", "429"]),
+        (
+            "/v1/auth/password-reset/confirm",
+            "post",
+            &["204", "404", "422"],
+        ),
+        ("/v1/auth/verify-email", "post", &["204", "404"]),
+        ("/v1/audit-events", "get", &["200", "403", "422"]),
     ];
     for (path, method, statuses) in expected {
         let responses = spec["paths"][path][method]["responses"]
@@ -115,4 +130,74 @@ async fn served_documents_match() {
     assert_eq!(yaml, qhub_core::openapi::to_yaml().unwrap());
     let parsed: Value = serde_yaml::from_str(&yaml).unwrap();
     assert_eq!(parsed["info"]["title"], "QHub API");
+}
+
+/// Operations that accept API keys name the scope a key needs, the same for
+/// `Authorization: Bearer` and `X-API-Key`; the others need a user session.
+#[test]
+fn api_key_scopes_are_documented_per_operation() {
+    let spec = spec_json();
+    assert_eq!(
+        spec["components"]["securitySchemes"]["apiKeyAuth"]["name"],
+        "x-api-key"
+    );
+    let scope_names: Vec<&str> = spec["components"]["schemas"]["Scope"]["enum"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        scope_names,
+        [
+            "users:read",
+            "users:write",
+            "apps:read",
+            "apps:write",
+            "jobs:write",
+            "usage:read",
+            "admin"
+        ]
+    );
+    let scopes_of = |path: &str, method: &str| -> Option<Vec<String>> {
+        let sec = spec["paths"][path][method]["security"].as_array().unwrap();
+        let bearer = sec.iter().find_map(|s| s.get("bearerAuth"))?;
+        let key = sec.iter().find_map(|s| s.get("apiKeyAuth"));
+        let bearer: Vec<String> = serde_json::from_value(bearer.clone()).unwrap();
+        match key {
+            Some(k) => assert_eq!(k, &json!(bearer), "{method} {path}"),
+            None => assert!(
+                bearer.is_empty(),
+                "{method} {path}: scopes but no apiKeyAuth"
+            ),
+        }
+        for s in &bearer {
+            assert!(
+                scope_names.contains(&s.as_str()),
+                "{method} {path}: unknown scope {s}"
+            );
+        }
+        Some(bearer)
+    };
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            scopes_of(path, method);
+        }
+    }
+    let expect = |path: &str, method: &str, scopes: &[&str]| {
+        assert_eq!(
+            scopes_of(path, method),
+            Some(scopes.iter().map(|s| s.to_string()).collect::<Vec<_>>()),
+            "{method} {path}"
+        );
+    };
+    expect("/v1/users", "get", &["users:read"]);
+    expect("/v1/users", "post", &["users:write"]);
+    expect("/v1/users/{id}", "delete", &["users:write"]);
+    expect("/v1/invitations", "post", &["users:write"]);
+    expect("/v1/audit-events", "get", &["admin"]);
+    expect("/v1/tenant", "patch", &["admin"]);
+    // Session only.
+    expect("/v1/api-keys", "post", &[]);
+    expect("/v1/auth/me", "get", &[]);
 }

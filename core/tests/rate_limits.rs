@@ -88,7 +88,9 @@ async fn login_and_reset_are_limited_per_account_across_ips() {
     assert_eq!(header(&r, "ratelimit-limit"), 2);
     // Another account of the same tenant is unaffected.
     let (_, _, email) = app.user_with_role(&t, "viewer").await;
-    app.try_login(&t.slug, &email, "password-1234").await.ok(200);
+    app.try_login(&t.slug, &email, "password-1234")
+        .await
+        .ok(200);
 
     // Password reset counts per account as well, known or unknown alike.
     for email in [format!("ghost@{}.test", t.slug), email] {
@@ -147,6 +149,11 @@ async fn two_replicas_enforce_one_api_limit() {
         .await
         .problem(429, "rate_limited");
     // Health and the spec are not rate limited.
-    let r = one.http.get(format!("{}/health/live", one.base)).send().await.unwrap();
+    let r = one
+        .http
+        .get(format!("{}/health/live", one.base))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status().as_u16(), 200);
 }

@@ -208,12 +208,14 @@ impl TenantCtx {
     ) -> Result<TenantCtx, ApiError> {
         let (tenant_id, user_id) = (credential.tenant_id(), credential.user_id());
         let mut tx = begin_tenant_tx(&state.db, tenant_id, Some(user_id)).await?;
-        let role = current_role(state, &mut tx, user_id).await?.ok_or_else(|| {
-            ApiError::Unauthenticated(match credential {
-                Credential::Session(_) => "user is not active".into(),
-                Credential::ApiKey(_) => "the API key's creator is no longer active".into(),
-            })
-        })?;
+        let role = current_role(state, &mut tx, user_id)
+            .await?
+            .ok_or_else(|| {
+                ApiError::Unauthenticated(match credential {
+                    Credential::Session(_) => "user is not active".into(),
+                    Credential::ApiKey(_) => "the API key's creator is no longer active".into(),
+                })
+            })?;
         let actor = match credential {
             Credential::Session(s) => Actor::Session {
                 session_id: s.session_id,
@@ -262,10 +264,7 @@ async fn current_role(
     .fetch_optional(&mut **tx)
     .await?;
     let role = row.filter(|r| r.is_active).map(|r| r.role);
-    state
-        .cache
-        .fill(&key, role_value(role))
-        .await?;
+    state.cache.fill(&key, role_value(role)).await?;
     Ok(role)
 }
 
@@ -285,7 +284,10 @@ pub async fn pin_role(
     new: Option<Role>,
 ) -> Result<(), ApiError> {
     // `None < Some(Viewer) < … < Some(Owner)`.
-    state.cache.set(&user_key(user), role_value(old.min(new))).await
+    state
+        .cache
+        .set(&user_key(user), role_value(old.min(new)))
+        .await
 }
 
 /// After the change has committed: the new state. If this fails, the

@@ -222,14 +222,20 @@ async fn request_password_reset(
         .finish()?;
     if let Some(tenant) = tenant_id_by_slug(&state.db, &state.cache, slug).await? {
         let mut tx = begin_tenant_tx(&state.db, tenant, None).await?;
-        let user = sqlx::query_scalar!(
-            "SELECT id FROM users WHERE email = $1 AND is_active",
-            email
-        )
-        .fetch_optional(&mut *tx)
-        .await?;
+        let user =
+            sqlx::query_scalar!("SELECT id FROM users WHERE email = $1 AND is_active", email)
+                .fetch_optional(&mut *tx)
+                .await?;
         if let Some(user) = user {
-            mail_token(&mut tx, &state, tenant, user, &email, Purpose::PasswordReset).await?;
+            mail_token(
+                &mut tx,
+                &state,
+                tenant,
+                user,
+                &email,
+                Purpose::PasswordReset,
+            )
+            .await?;
             tx.commit().await?;
             state.mailer.wake();
         }

@@ -128,7 +128,10 @@ async fn create_key(
     scopes.dedup();
     Checks::default()
         .check("name", validate::name(&req.name))
-        .check("scopes", scopes.is_empty().then_some("give at least one scope"))
+        .check(
+            "scopes",
+            scopes.is_empty().then_some("give at least one scope"),
+        )
         .check(
             "expires_at",
             req.expires_at
@@ -234,7 +237,11 @@ async fn list_keys(
     Ok(axum::Json(Page::from_rows(rows, page, |k| k.id).into()))
 }
 
-async fn fetch_key(conn: &mut PgConnection, p: &Principal, id: Uuid) -> Result<ApiKeyView, ApiError> {
+async fn fetch_key(
+    conn: &mut PgConnection,
+    p: &Principal,
+    id: Uuid,
+) -> Result<ApiKeyView, ApiError> {
     let row = sqlx::query_as!(
         KeyRow,
         "SELECT id, prefix, name, scopes, created_by, created_at, expires_at, last_used_at,

@@ -91,8 +91,7 @@ async fn list_audit_events(
         )
         .check(
             "to",
-            matches!((f.from, f.to), (Some(a), Some(b)) if a >= b)
-                .then_some("must be after from"),
+            matches!((f.from, f.to), (Some(a), Some(b)) if a >= b).then_some("must be after from"),
         )
         .finish()?;
     let rows = sqlx::query_as!(

@@ -11,9 +11,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
+use super::account::{limit_account, limit_ip, AccountBucket};
 use super::tenants::{fetch_tenant, TenantView};
 use super::users::{fetch_user, UserView};
-use super::account::{limit_account, limit_ip, AccountBucket};
 use crate::audit::Event;
 use crate::auth::extract::{ClientInfo, Credential, Session, TenantCtx};
 use crate::auth::sessions::Rotation;
@@ -343,7 +343,8 @@ async fn revoke_session(
         return Err(ApiError::NotFound("no such session".into()));
     }
     let mut ctx = TenantCtx::open(&state, &Credential::Session(session), client).await?;
-    ctx.audit(Event::new("session.revoked", "session", id)).await?;
+    ctx.audit(Event::new("session.revoked", "session", id))
+        .await?;
     // Revoked before the commit: if Redis fails, no event claims otherwise.
     state.sessions.revoke(id, session.user_id).await?;
     ctx.commit().await?;

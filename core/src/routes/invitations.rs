@@ -155,9 +155,7 @@ async fn create_invitation(
     .await
     .map_err(|e| {
         if qhub_lib::error::is_unique_violation(&e) {
-            ApiError::Conflict(
-                "an open invitation for this email exists; revoke it first".into(),
-            )
+            ApiError::Conflict("an open invitation for this email exists; revoke it first".into())
         } else {
             e.into()
         }
@@ -308,7 +306,8 @@ async fn accept_invitation(
         .check("name", validate::name(&req.name))
         .check("password", check_password(&req.password))
         .finish()?;
-    let invalid = || ApiError::NotFound("the invitation is invalid, expired or already used".into());
+    let invalid =
+        || ApiError::NotFound("the invitation is invalid, expired or already used".into());
     let (tenant, hash) = onetime::parse(&req.token).ok_or_else(invalid)?;
     let password_hash = state.passwords.hash(&req.password).await?;
 

@@ -11,9 +11,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
+use super::account::{limit_ip, send_verification};
 use super::auth::{issue_tokens, TokenPair};
 use super::users::{insert_user, NewUser, UserView};
-use super::account::{limit_ip, send_verification};
 use crate::audit::{Diff, Event};
 use crate::auth::extract::{ClientInfo, Session, TenantCtx};
 use crate::auth::password::check_password;

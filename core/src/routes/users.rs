@@ -120,7 +120,11 @@ async fn create_user(
         p.require(Scope::UsersWrite)?;
         may_grant(p, req.role)
     };
-    may_create(&TenantCtx::open(&state, &credential, client.clone()).await?.principal)?;
+    may_create(
+        &TenantCtx::open(&state, &credential, client.clone())
+            .await?
+            .principal,
+    )?;
     let hash = state.passwords.hash(&req.password).await?;
 
     let mut ctx = TenantCtx::open(&state, &credential, client).await?;

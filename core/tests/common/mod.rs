@@ -65,7 +65,9 @@ pub fn test_config() -> Config {
 }
 
 pub fn smtp_port() -> u16 {
-    env_or("TEST_SMTP_PORT", "2526").parse().expect("TEST_SMTP_PORT")
+    env_or("TEST_SMTP_PORT", "2526")
+        .parse()
+        .expect("TEST_SMTP_PORT")
 }
 
 pub fn mail_dir() -> std::path::PathBuf {
@@ -100,7 +102,9 @@ pub async fn wait_for_mail(to: &str, subject: &str) -> Value {
                 .filter_map(|e| std::fs::read(e.path()).ok())
                 .filter_map(|b| serde_json::from_slice::<Value>(&b).ok())
                 .filter(|m| {
-                    m["to"].as_array().is_some_and(|t| t.iter().any(|a| a == &to))
+                    m["to"]
+                        .as_array()
+                        .is_some_and(|t| t.iter().any(|a| a == &to))
                         && m["subject"].as_str().is_some_and(|s| s.contains(subject))
                 })
                 .collect();
@@ -123,7 +127,11 @@ pub fn mails_to(to: &str) -> Vec<Value> {
                 .filter(|e| e.path().extension().is_some_and(|x| x == "json"))
                 .filter_map(|e| std::fs::read(e.path()).ok())
                 .filter_map(|b| serde_json::from_slice::<Value>(&b).ok())
-                .filter(|m| m["to"].as_array().is_some_and(|t| t.iter().any(|a| a == &to)))
+                .filter(|m| {
+                    m["to"]
+                        .as_array()
+                        .is_some_and(|t| t.iter().any(|a| a == &to))
+                })
                 .collect()
         })
         .unwrap_or_default()
@@ -382,7 +390,13 @@ impl TestApp {
     }
 
     /// A request authenticated with `X-API-Key`.
-    pub async fn with_key(&self, method: Method, path: &str, key: &str, body: Option<Value>) -> Resp {
+    pub async fn with_key(
+        &self,
+        method: Method,
+        path: &str,
+        key: &str,
+        body: Option<Value>,
+    ) -> Resp {
         let mut req = self
             .http
             .request(method, format!("{}{}", self.base, path))
@@ -396,7 +410,10 @@ impl TestApp {
     /// The tenant's audit events with `action` (newest first), as its owner sees them.
     pub async fn audit(&self, t: &Tenant, action: &str) -> Vec<Value> {
         let r = self
-            .get(&format!("/v1/audit-events?limit=200&action={action}"), &t.access)
+            .get(
+                &format!("/v1/audit-events?limit=200&action={action}"),
+                &t.access,
+            )
             .await;
         r.ok(200)["items"].as_array().unwrap().clone()
     }
