@@ -108,7 +108,13 @@ impl Config {
             rate_limit_account: parse_var("RATE_LIMIT_ACCOUNT", Limit::per(10, 900))?,
             trust_forwarded_for: parse_var("TRUST_FORWARDED_FOR", false)?,
             cache_ttl: Duration::from_secs(parse_var("CACHE_TTL_SECS", 60)?),
-            smtp_url: var("SMTP_URL").unwrap_or_else(|| DEFAULT_SMTP_URL.into()),
+            smtp_url: match var("SMTP_URL") {
+                Some(url) => url,
+                // The dev default is the local sink; production mail must be
+                // configured, not silently sent nowhere.
+                None if production => bail!("SMTP_URL is required when QHUB_ENV=production"),
+                None => DEFAULT_SMTP_URL.into(),
+            },
             mail_from: var("MAIL_FROM").unwrap_or_else(|| "QHub <no-reply@qhub.local>".into()),
             web_url: var("WEB_URL")
                 .unwrap_or_else(|| "http://127.0.0.1:5173".into())
