@@ -3,6 +3,11 @@
 -- Every table holds tenant data, so every table has RLS enabled and forced
 -- with the same tenant policy as users.
 
+-- Bumped on every change of a user's role or active flag, under the row
+-- lock: the Redis role cache keeps the version next to the role and never
+-- lets an older write replace a newer one.
+ALTER TABLE users ADD COLUMN access_version bigint NOT NULL DEFAULT 0;
+
 CREATE TABLE api_keys (
     id            uuid PRIMARY KEY,
     tenant_id     uuid NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
@@ -98,9 +103,12 @@ CREATE TABLE email_outbox (
     attempts         integer NOT NULL DEFAULT 0,
     next_attempt_at  timestamptz NOT NULL DEFAULT now(),
     sent_at          timestamptz,
+    -- Set when the sender gives up (permanent failure or too many attempts).
+    failed_at        timestamptz,
     last_error       text
 );
-CREATE INDEX email_outbox_pending ON email_outbox (next_attempt_at) WHERE sent_at IS NULL;
+CREATE INDEX email_outbox_pending ON email_outbox (next_attempt_at)
+    WHERE sent_at IS NULL AND failed_at IS NULL;
 
 ALTER TABLE email_outbox ENABLE ROW LEVEL SECURITY;
 ALTER TABLE email_outbox FORCE ROW LEVEL SECURITY;
@@ -110,21 +118,25 @@ CREATE POLICY tenant_isolation ON email_outbox
 CREATE POLICY owner_sender ON email_outbox TO qhub_owner USING (true) WITH CHECK (true);
 
 -- The sender works across tenants, so it goes through these three narrow
--- functions instead of a policy open to the server's role. A claim leases
--- the messages for a minute (SKIP LOCKED: replicas never send one twice at
--- once); a crash mid-send just lets the lease run out and retries.
-CREATE FUNCTION app.outbox_claim(p_limit integer)
+-- functions instead of a policy open to the server's role. `outbox_next`
+-- locks one due message (FOR UPDATE SKIP LOCKED) in the caller's
+-- transaction, which stays open while the message is sent and is committed
+-- with its outcome. Replicas never send one message at once, and a sender
+-- that dies mid-send rolls back and frees the message at once (at worst it
+-- is sent twice; never lost).
+CREATE FUNCTION app.outbox_next()
     RETURNS TABLE (id uuid, to_addr text, subject text, body text, attempts integer)
     LANGUAGE sql VOLATILE SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
     AS $$
     UPDATE public.email_outbox o
-       SET attempts = o.attempts + 1, next_attempt_at = now() + interval '1 minute'
-     WHERE o.id IN (SELECT e.id FROM public.email_outbox e
-                     WHERE e.sent_at IS NULL AND e.next_attempt_at <= now()
-                     ORDER BY e.next_attempt_at
-                     LIMIT p_limit
-                     FOR UPDATE SKIP LOCKED)
+       SET attempts = o.attempts + 1
+     WHERE o.id = (SELECT e.id FROM public.email_outbox e
+                    WHERE e.sent_at IS NULL AND e.failed_at IS NULL
+                      AND e.next_attempt_at <= now()
+                    ORDER BY e.next_attempt_at
+                    LIMIT 1
+                    FOR UPDATE SKIP LOCKED)
     RETURNING o.id, o.to_addr, o.subject, o.body, o.attempts $$;
 
 CREATE FUNCTION app.outbox_sent(p_id uuid) RETURNS void
@@ -133,22 +145,26 @@ CREATE FUNCTION app.outbox_sent(p_id uuid) RETURNS void
     AS $$ UPDATE public.email_outbox SET sent_at = now(), body = '', last_error = NULL
           WHERE id = p_id $$;
 
--- Backoff doubles per attempt, capped at an hour.
-CREATE FUNCTION app.outbox_failed(p_id uuid, p_error text) RETURNS void
+-- Backoff doubles per attempt, capped at an hour. A permanent failure, or
+-- the 12th failed attempt (about a day of retries), gives up: the message
+-- is marked failed and its body (holding a token) blanked.
+CREATE FUNCTION app.outbox_failed(p_id uuid, p_error text, p_permanent boolean) RETURNS void
     LANGUAGE sql VOLATILE SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
     AS $$ UPDATE public.email_outbox
              SET last_error = left(p_error, 500),
+                 failed_at = CASE WHEN p_permanent OR attempts >= 12 THEN now() END,
+                 body = CASE WHEN p_permanent OR attempts >= 12 THEN '' ELSE body END,
                  next_attempt_at = now() + least(interval '1 hour',
                                    interval '1 second' * power(2, least(attempts, 12)))
            WHERE id = p_id $$;
 
-REVOKE ALL ON FUNCTION app.outbox_claim(integer) FROM PUBLIC;
+REVOKE ALL ON FUNCTION app.outbox_next() FROM PUBLIC;
 REVOKE ALL ON FUNCTION app.outbox_sent(uuid) FROM PUBLIC;
-REVOKE ALL ON FUNCTION app.outbox_failed(uuid, text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION app.outbox_claim(integer) TO qhub_app;
+REVOKE ALL ON FUNCTION app.outbox_failed(uuid, text, boolean) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION app.outbox_next() TO qhub_app;
 GRANT EXECUTE ON FUNCTION app.outbox_sent(uuid) TO qhub_app;
-GRANT EXECUTE ON FUNCTION app.outbox_failed(uuid, text) TO qhub_app;
+GRANT EXECUTE ON FUNCTION app.outbox_failed(uuid, text, boolean) TO qhub_app;
 
 -- Append-only audit trail. The server's role gets INSERT and SELECT only:
 -- it cannot rewrite history, whatever a handler does.

@@ -20,20 +20,20 @@ pub fn router(state: AppState) -> Router {
         max_bytes: config.body_limit_bytes,
         read_timeout: config.body_read_timeout,
     };
-    // Outermost last: request id → problem fallback → rate limit → timeout
+    // Outermost last: request id → problem fallback → timeout → rate limit
     // → body buffer.
     api.fallback(not_found)
         .layer(DefaultBodyLimit::max(config.body_limit_bytes))
         .layer(axum::middleware::from_fn_with_state(limits, buffer_body))
         // 503, not 408: a slow handler is the server's fault, and clients
         // may resend a 408 automatically.
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::SERVICE_UNAVAILABLE,
-            config.request_timeout,
-        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             ratelimit::per_principal,
+        ))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            config.request_timeout,
         ))
         .layer(axum::middleware::from_fn(problem_fallback))
         .layer(axum::middleware::from_fn(request_id))

@@ -7,9 +7,10 @@
 //! back over the writer's fresh one. Entries are short-lived anyway, which
 //! bounds staleness if a writer's Redis call fails after its commit.
 
+use std::sync::LazyLock;
 use std::time::Duration;
 
-use deadpool_redis::redis::{self, AsyncCommands};
+use deadpool_redis::redis::{self, AsyncCommands, Script};
 use qhub_lib::ApiError;
 
 use crate::auth::sessions::redis_err;
@@ -82,6 +83,58 @@ impl Cache {
         if let Err(e) = self.set(key, value).await {
             tracing::warn!(key, error = %e, "cache invalidation failed; entry expires on its own");
         }
+    }
+}
+
+/// Writes `value:version` unless the entry holds a newer version. Equal
+/// versions overwrite (the pin before a commit, then the final value).
+const SET_VERSIONED: &str = r#"
+local cur = redis.call('GET', KEYS[1])
+if cur then
+  local v = tonumber(string.match(cur, ':(%d+)$'))
+  if v and v > tonumber(ARGV[2]) then return 0 end
+end
+redis.call('SET', KEYS[1], ARGV[1] .. ':' .. ARGV[2], 'EX', ARGV[3])
+return 1
+"#;
+
+static SET_VERSIONED_SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(SET_VERSIONED));
+
+/// Splits a versioned entry into its value and version.
+pub fn split_versioned(entry: &str) -> Option<(&str, i64)> {
+    let (value, version) = entry.rsplit_once(':')?;
+    Some((value, version.parse().ok()?))
+}
+
+impl Cache {
+    /// Caches `value` at `version` for facts that writers change (a user's
+    /// role): a slow writer can never put an older version back.
+    pub async fn set_versioned(
+        &self,
+        key: &str,
+        value: &str,
+        version: i64,
+    ) -> Result<(), ApiError> {
+        let mut conn = self.conn().await?;
+        SET_VERSIONED_SCRIPT
+            .key(key)
+            .arg(value)
+            .arg(version)
+            .arg(secs(self.ttl))
+            .invoke_async::<i64>(&mut conn)
+            .await
+            .map(|_| ())
+            .map_err(redis_err)
+    }
+
+    /// A reader's fill of a versioned entry (only if missing).
+    pub async fn fill_versioned(
+        &self,
+        key: &str,
+        value: &str,
+        version: i64,
+    ) -> Result<(), ApiError> {
+        self.fill(key, &format!("{value}:{version}")).await
     }
 }
 

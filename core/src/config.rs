@@ -35,9 +35,11 @@ pub struct Config {
     pub rate_limit_auth_ip: Limit,
     /// Per account (tenant + email) on login and password reset.
     pub rate_limit_account: Limit,
-    /// Take the client IP from the first `X-Forwarded-For` entry (only
-    /// behind a proxy that sets it).
-    pub trust_forwarded_for: bool,
+    /// How many proxies in front of QHub append to `X-Forwarded-For`. The
+    /// client IP is the entry that many places from the right (the address
+    /// the outermost trusted proxy saw); entries further left are whatever
+    /// the client claimed and are ignored. 0: use the TCP peer address.
+    pub trusted_proxy_hops: usize,
     /// Lifetime of Redis cache entries (role, API key, tenant slug).
     pub cache_ttl: Duration,
     pub smtp_url: String,
@@ -106,7 +108,7 @@ impl Config {
             rate_limit_api: parse_var("RATE_LIMIT_API", Limit::per(1200, 60))?,
             rate_limit_auth_ip: parse_var("RATE_LIMIT_AUTH_IP", Limit::per(30, 60))?,
             rate_limit_account: parse_var("RATE_LIMIT_ACCOUNT", Limit::per(10, 900))?,
-            trust_forwarded_for: parse_var("TRUST_FORWARDED_FOR", false)?,
+            trusted_proxy_hops: parse_var("TRUSTED_PROXY_HOPS", 0)?,
             cache_ttl: Duration::from_secs(parse_var("CACHE_TTL_SECS", 60)?),
             smtp_url: match var("SMTP_URL") {
                 Some(url) => url,
@@ -177,7 +179,7 @@ impl std::fmt::Debug for Config {
             .field("rate_limit_api", &self.rate_limit_api)
             .field("rate_limit_auth_ip", &self.rate_limit_auth_ip)
             .field("rate_limit_account", &self.rate_limit_account)
-            .field("trust_forwarded_for", &self.trust_forwarded_for)
+            .field("trusted_proxy_hops", &self.trusted_proxy_hops)
             .field("cache_ttl", &self.cache_ttl)
             .field("smtp_url", &redact_url(&self.smtp_url))
             .field("mail_from", &self.mail_from)

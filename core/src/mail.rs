@@ -3,9 +3,11 @@
 //! Handlers never talk SMTP: they insert the message into `email_outbox` in
 //! the same transaction as what it announces (an invitation, a reset
 //! token), then wake the sender. The sender claims due messages across
-//! tenants (through narrow SECURITY DEFINER functions), sends them over
-//! SMTP, and on failure schedules a retry with exponential backoff. Nothing
-//! is lost if SMTP is down or the process dies: the row stays until sent.
+//! tenants (through narrow SECURITY DEFINER functions), one at a time in a
+//! transaction that holds the message's row lock while it is sent, and on
+//! failure schedules a retry with exponential backoff. Nothing is lost if
+//! SMTP is down or the process dies: the row stays until sent, and a dead
+//! sender's transaction rolls back, freeing the message for another.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -20,8 +22,14 @@ use uuid::Uuid;
 
 use crate::state::AppState;
 
-const BATCH: i32 = 20;
 const SEND_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// Why a send failed: worth retrying (the relay is down or refused for
+/// now) or not (the message can never be sent).
+enum SendError {
+    Transient(String),
+    Permanent(String),
+}
 
 #[derive(Clone)]
 pub struct Mailer {
@@ -62,20 +70,24 @@ impl Mailer {
         self.wake.notify_one();
     }
 
-    async fn send(&self, to: &str, subject: &str, body: &str) -> Result<(), String> {
-        let to: Mailbox = to.parse().map_err(|e| format!("recipient: {e}"))?;
+    async fn send(&self, to: &str, subject: &str, body: &str) -> Result<(), SendError> {
+        let to: Mailbox = to
+            .parse()
+            .map_err(|e| SendError::Permanent(format!("recipient: {e}")))?;
         let message = Message::builder()
             .from(self.from.clone())
             .to(to)
             .subject(subject)
             .header(ContentType::TEXT_PLAIN)
             .body(body.to_owned())
-            .map_err(|e| format!("message: {e}"))?;
-        self.transport
-            .send(message)
-            .await
-            .map(|_| ())
-            .map_err(|e| format!("smtp: {e}"))
+            .map_err(|e| SendError::Permanent(format!("message: {e}")))?;
+        self.transport.send(message).await.map(|_| ()).map_err(|e| {
+            if e.is_permanent() {
+                SendError::Permanent(format!("smtp: {e}"))
+            } else {
+                SendError::Transient(format!("smtp: {e}"))
+            }
+        })
     }
 }
 
@@ -102,41 +114,52 @@ pub async fn enqueue(
 pub async fn run_sender(state: AppState) {
     let mailer = state.mailer.clone();
     loop {
-        match send_due(&state, &mailer).await {
-            // A full batch: there may be more due right away.
-            Ok(n) if n == BATCH as usize => continue,
-            Ok(_) => {}
+        match send_next(&state, &mailer).await {
+            // There may be more due right away.
+            Ok(true) => continue,
+            Ok(false) => {}
             Err(e) => tracing::warn!(error = %e, "mail outbox unavailable"),
         }
         let _ = tokio::time::timeout(mailer.poll, mailer.wake.notified()).await;
     }
 }
 
-async fn send_due(state: &AppState, mailer: &Mailer) -> Result<usize, ApiError> {
-    let due = sqlx::query!(
+/// Sends the next due message, if any; true if there was one.
+async fn send_next(state: &AppState, mailer: &Mailer) -> Result<bool, ApiError> {
+    let mut tx = state.db.begin().await?;
+    let Some(mail) = sqlx::query!(
         r#"SELECT id AS "id!", to_addr AS "to_addr!", subject AS "subject!", body AS "body!",
                   attempts AS "attempts!"
-           FROM app.outbox_claim($1)"#,
-        BATCH
+           FROM app.outbox_next()"#
     )
-    .fetch_all(&state.db)
-    .await?;
-    let n = due.len();
-    for mail in due {
-        match mailer.send(&mail.to_addr, &mail.subject, &mail.body).await {
-            Ok(()) => {
-                sqlx::query!("SELECT app.outbox_sent($1)", mail.id)
-                    .execute(&state.db)
-                    .await?;
-                tracing::info!(mail_id = %mail.id, "mail sent");
-            }
-            Err(e) => {
-                tracing::warn!(mail_id = %mail.id, attempts = mail.attempts, error = %e, "mail send failed; will retry");
-                sqlx::query!("SELECT app.outbox_failed($1, $2)", mail.id, e)
-                    .execute(&state.db)
-                    .await?;
-            }
+    .fetch_optional(&mut *tx)
+    .await?
+    else {
+        return Ok(false);
+    };
+    match mailer.send(&mail.to_addr, &mail.subject, &mail.body).await {
+        Ok(()) => {
+            sqlx::query!("SELECT app.outbox_sent($1)", mail.id)
+                .execute(&mut *tx)
+                .await?;
+            tracing::info!(mail_id = %mail.id, "mail sent");
+        }
+        Err(e) => {
+            let (error, permanent) = match e {
+                SendError::Transient(e) => (e, false),
+                SendError::Permanent(e) => (e, true),
+            };
+            tracing::warn!(mail_id = %mail.id, attempts = mail.attempts, permanent, error = %error, "mail send failed");
+            sqlx::query!(
+                "SELECT app.outbox_failed($1, $2, $3)",
+                mail.id,
+                error,
+                permanent
+            )
+            .execute(&mut *tx)
+            .await?;
         }
     }
-    Ok(n)
+    tx.commit().await?;
+    Ok(true)
 }

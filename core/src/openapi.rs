@@ -28,7 +28,19 @@ use crate::state::AppState;
         description = "Multi-tenant platform for quantum applications.\n\n\
             Errors are RFC 9457 `application/problem+json` with a stable `code`. \
             Lists take `limit` (1–200, default 50) and an opaque `cursor`, and return \
-            `{items, next_cursor}`. Another tenant's object is always 404.\n\n            **Authentication.** People send `Authorization: Bearer <access JWT>`.             Integrators send an API key, `Authorization: Bearer qh_live_…` or             `X-API-Key: qh_live_…`. An operation's security requirement lists the             scope an API key needs; operations without scopes need a user session.             Scopes: `users:read`, `users:write`, `apps:read`, `apps:write`, `jobs:write`,             `usage:read`, `admin` (see the `Scope` schema).\n\n            **Rate limits.** Every authenticated request counts against its user's or             key's budget; login, signup, refresh, password reset and invitation             acceptance have stricter per-IP and per-account limits. Responses carry             `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset`; exceeding             a limit is 429 with `Retry-After`.",
+            `{items, next_cursor}`. Another tenant's object is always 404.\n\n\
+            **Authentication.** People send `Authorization: Bearer <access JWT>`. \
+            Integrators send an API key, `Authorization: Bearer qh_live_…` or \
+            `X-API-Key: qh_live_…`. An operation's security requirement lists the \
+            scope an API key needs; operations without scopes need a user session. \
+            Scopes: `users:read`, `users:write`, `apps:read`, `apps:write`, `jobs:write`, \
+            `usage:read`, `admin` (see the `Scope` schema).\n\n\
+            **Rate limits.** Every authenticated request counts against its user's or \
+            key's budget and carries `RateLimit-Limit`, `RateLimit-Remaining` and \
+            `RateLimit-Reset`. Signup, login, refresh, password reset, email \
+            verification and invitation acceptance have stricter per-IP and \
+            per-account limits. Exceeding a limit is 429 with `Retry-After` and the \
+            `RateLimit-*` headers.",
         license(name = "Proprietary")
     ),
     servers((url = "http://127.0.0.1:8080", description = "Local development (`make dev`)")),

@@ -12,7 +12,7 @@ use std::time::Duration;
 use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use deadpool_redis::redis::Script;
+use deadpool_redis::redis::{self, Script};
 use qhub_lib::error::rate_limit_headers;
 use qhub_lib::ApiError;
 
@@ -130,6 +130,31 @@ impl RateLimiter {
         })
     }
 
+    /// Fails with 429 if `identity` has already used up its budget, without
+    /// counting this request (count failures with `hit` afterwards).
+    pub async fn refuse_if_spent(
+        &self,
+        bucket: &str,
+        identity: &str,
+        limit: Limit,
+    ) -> Result<(), ApiError> {
+        let mut conn = self.pool.get().await.map_err(redis_err)?;
+        let key = format!("qhub:rl:{bucket}:{identity}");
+        let (count, ttl_ms): (Option<u64>, i64) = redis::pipe()
+            .get(&key)
+            .pttl(&key)
+            .query_async(&mut conn)
+            .await
+            .map_err(redis_err)?;
+        match count {
+            Some(n) if n >= limit.count && ttl_ms > 0 => Err(ApiError::RateLimited {
+                limit: limit.count,
+                retry_after_secs: u64::try_from(ttl_ms).unwrap_or(1).div_ceil(1000).max(1),
+            }),
+            _ => Ok(()),
+        }
+    }
+
     /// Counts one request and fails with 429 once the limit is exceeded.
     pub async fn check(
         &self,
@@ -143,9 +168,10 @@ impl RateLimiter {
 
 /// The per-principal API limit, for every `/v1` request that presents a
 /// credential: keyed by the user of a valid JWT, or by the hash of an API
-/// key (so guessing keys burns only the guesser's budget). Unauthenticated
-/// endpoints have their own stricter per-IP and per-account limits in their
-/// handlers. Adds `RateLimit-*` headers to the response.
+/// key. (Made-up keys are limited separately, per IP, by the credential
+/// extractor.) Unauthenticated endpoints have their own stricter per-IP and
+/// per-account limits in their handlers. Adds `RateLimit-*` headers to the
+/// response unless a stricter limit already set them.
 pub async fn per_principal(State(state): State<AppState>, req: Request, next: Next) -> Response {
     if !req.uri().path().starts_with("/v1/") {
         return next.run(req).await;
@@ -170,12 +196,14 @@ pub async fn per_principal(State(state): State<AppState>, req: Request, next: Ne
         Err(e) => return e.into_response(),
     };
     let mut res = next.run(req).await;
-    rate_limit_headers(
-        res.headers_mut(),
-        decision.limit,
-        decision.remaining,
-        decision.reset_secs,
-    );
+    if !res.headers().contains_key("ratelimit-limit") {
+        rate_limit_headers(
+            res.headers_mut(),
+            decision.limit,
+            decision.remaining,
+            decision.reset_secs,
+        );
+    }
     res
 }
 

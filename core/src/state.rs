@@ -69,6 +69,18 @@ pub fn redis_pool(url: &str) -> anyhow::Result<deadpool_redis::Pool> {
         recycle: Some(Duration::from_secs(1)),
     };
     cfg.pool = Some(pool_cfg);
-    cfg.create_pool(Some(deadpool_redis::Runtime::Tokio1))
-        .context("REDIS_URL")
+    let pool = cfg
+        .builder()
+        .context("REDIS_URL")?
+        .runtime(deadpool_redis::Runtime::Tokio1)
+        // The pool's timeouts cover getting a connection, not a reply: a
+        // Redis that hangs (paused, packets dropped) must fail the command
+        // fast too, not stall the request until TCP gives up.
+        .post_create(deadpool_redis::Hook::sync_fn(|conn, _| {
+            conn.set_response_timeout(Duration::from_secs(1));
+            Ok(())
+        }))
+        .build()
+        .context("REDIS_URL")?;
+    Ok(pool)
 }

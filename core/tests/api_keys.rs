@@ -77,7 +77,14 @@ async fn scopes_are_enforced_and_both_headers_work() {
     let app = TestApp::spawn().await;
     let t = app.signup().await;
     let (_, read_key) = app.api_key(&t.access, &["users:read"]).await;
-    let (_, write_key) = app.api_key(&t.access, &["users:read", "users:write"]).await;
+    // Creating a viewer needs the viewer's scopes too (a key grants no
+    // role beyond its own scopes).
+    let (_, write_key) = app
+        .api_key(
+            &t.access,
+            &["users:read", "users:write", "apps:read", "usage:read"],
+        )
+        .await;
 
     // users:read lists users, by X-API-Key and by Bearer alike.
     let r = app
@@ -119,6 +126,42 @@ async fn scopes_are_enforced_and_both_headers_work() {
         .find(|e| e["target_id"] == new_user.as_str())
         .unwrap();
     assert_eq!(ev["actor_type"], "api_key");
+
+    // users:write alone cannot mint an admin (who would hold every scope),
+    // by creation, invitation or promotion.
+    let (_, narrow) = app.api_key(&t.access, &["users:write"]).await;
+    let r = app
+        .with_key(
+            Method::POST,
+            "/v1/users",
+            &narrow,
+            Some(json!({"email": "a2@x.test", "name": "A", "password": "password-1234", "role": "admin"})),
+        )
+        .await;
+    r.problem(403, "forbidden");
+    assert!(
+        r.body["detail"].as_str().unwrap().contains("admin role"),
+        "{}",
+        r.body
+    );
+    app.with_key(
+        Method::POST,
+        "/v1/invitations",
+        &narrow,
+        Some(json!({"email": "a3@x.test", "role": "admin"})),
+    )
+    .await
+    .problem(403, "forbidden");
+    app.with_key(
+        Method::PATCH,
+        &format!("/v1/users/{new_user}"),
+        &narrow,
+        Some(json!({"role": "admin"})),
+    )
+    .await
+    .problem(403, "forbidden");
+    let still = app.get(&format!("/v1/users/{new_user}"), &t.access).await;
+    assert_eq!(still.ok(200)["role"], "viewer");
 
     // Keys cannot manage keys or act as a person.
     app.with_key(

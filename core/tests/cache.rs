@@ -20,12 +20,12 @@ async fn roles_are_cached_and_rewritten_by_every_change() {
     let (uid, token, _) = app.user_with_role(&t, "admin").await;
     app.get("/v1/users", &token).await.ok(200);
     let key = format!("qhub:cache:user:{uid}");
-    assert_eq!(cached(&app, &key).await.as_deref(), Some("admin"));
+    assert_eq!(role_in(&app, &key).await, ("admin".into(), 0));
 
     // Requests trust the cache: a (test-only) forged entry takes effect.
     {
         let mut conn = app.state.redis.get().await.unwrap();
-        let _: () = conn.set_ex(&key, "viewer", 60).await.unwrap();
+        let _: () = conn.set_ex(&key, "viewer:0", 60).await.unwrap();
     }
     app.get("/v1/users", &token).await.problem(403, "forbidden");
 
@@ -34,22 +34,38 @@ async fn roles_are_cached_and_rewritten_by_every_change() {
     app.patch(&path, &t.access, json!({"role": "developer"}))
         .await
         .ok(200);
-    assert_eq!(cached(&app, &key).await.as_deref(), Some("developer"));
+    assert_eq!(role_in(&app, &key).await, ("developer".into(), 1));
     app.patch(&path, &t.access, json!({"role": "admin"}))
         .await
         .ok(200);
-    assert_eq!(cached(&app, &key).await.as_deref(), Some("admin"));
+    assert_eq!(role_in(&app, &key).await, ("admin".into(), 2));
     app.get("/v1/users", &token).await.ok(200);
     app.patch(&path, &t.access, json!({"is_active": false}))
         .await
         .ok(200);
-    assert_eq!(cached(&app, &key).await.as_deref(), Some("inactive"));
+    assert_eq!(role_in(&app, &key).await, ("inactive".into(), 3));
     app.patch(&path, &t.access, json!({"is_active": true}))
         .await
         .ok(200);
-    assert_eq!(cached(&app, &key).await.as_deref(), Some("admin"));
+    assert_eq!(role_in(&app, &key).await, ("admin".into(), 4));
+
+    // A late write of an older version (a slow request's post-commit
+    // update) cannot put an outdated role back.
+    app.state
+        .cache
+        .set_versioned(&key, "owner", 3)
+        .await
+        .unwrap();
+    assert_eq!(role_in(&app, &key).await, ("admin".into(), 4));
+
     app.delete(&path, &t.access).await.ok(204);
-    assert_eq!(cached(&app, &key).await.as_deref(), Some("inactive"));
+    assert_eq!(role_in(&app, &key).await, ("inactive".into(), 5));
+}
+
+async fn role_in(app: &TestApp, key: &str) -> (String, i64) {
+    let entry = cached(app, key).await.expect("cached role");
+    let (role, version) = entry.rsplit_once(':').expect("role:version");
+    (role.to_owned(), version.parse().unwrap())
 }
 
 #[tokio::test]

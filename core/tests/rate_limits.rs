@@ -24,7 +24,9 @@ async fn login_from(app: &TestApp, ip: &str, tenant: &str, email: &str) -> Resp 
     let res = app
         .http
         .post(format!("{}/v1/auth/login", app.base))
-        .header("x-forwarded-for", format!("{ip}, 10.0.0.1"))
+        // One trusted proxy appended `ip`; the first entry is the client's
+        // own (spoofable) claim and must not matter.
+        .header("x-forwarded-for", format!("{}, {ip}", fresh_ip()))
         .json(&json!({"tenant": tenant, "email": email, "password": "wrong password"}))
         .send()
         .await
@@ -41,7 +43,7 @@ fn fresh_ip() -> String {
 #[tokio::test]
 async fn login_is_limited_per_ip_with_headers_and_resets() {
     let mut config = test_config();
-    config.trust_forwarded_for = true;
+    config.trusted_proxy_hops = 1;
     config.rate_limit_auth_ip = Limit::per(3, 2);
     let app = TestApp::spawn_with(config).await;
     let ip = fresh_ip();
@@ -72,7 +74,7 @@ async fn login_is_limited_per_ip_with_headers_and_resets() {
 #[tokio::test]
 async fn login_and_reset_are_limited_per_account_across_ips() {
     let mut config = test_config();
-    config.trust_forwarded_for = true;
+    config.trusted_proxy_hops = 1;
     config.rate_limit_account = Limit::per(2, 60);
     let app = TestApp::spawn_with(config).await;
     let t = app.signup().await;

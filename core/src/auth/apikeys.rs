@@ -22,6 +22,8 @@ pub const KEY_PREFIX: &str = "qh_live_";
 /// Characters of the secret kept in the visible prefix.
 const PREFIX_SECRET_CHARS: usize = 6;
 const REVOKED: &str = "revoked";
+/// Cached for keys that do not exist, so repeated bad keys cost no query.
+const UNKNOWN: &str = "unknown";
 
 pub struct NewKey {
     /// The full key, returned to the creator once.
@@ -73,7 +75,7 @@ pub async fn authenticate(
     let digest = hash(key);
     let cache_key = api_key_key(&hex::encode(digest));
     let principal = match cache.get(&cache_key).await? {
-        Some(v) if v == REVOKED => return Err(invalid()),
+        Some(v) if v == REVOKED || v == UNKNOWN => return Err(invalid()),
         Some(v) => serde_json::from_str::<KeyPrincipal>(&v).map_err(ApiError::internal)?,
         None => {
             let row = sqlx::query!(
@@ -83,8 +85,11 @@ pub async fn authenticate(
                 &digest[..]
             )
             .fetch_optional(db)
-            .await?
-            .ok_or_else(invalid)?;
+            .await?;
+            let Some(row) = row else {
+                cache.fill(&cache_key, UNKNOWN).await?;
+                return Err(invalid());
+            };
             if row.revoked_at.is_some() {
                 cache.fill(&cache_key, REVOKED).await?;
                 return Err(invalid());

@@ -17,7 +17,7 @@ use std::net::SocketAddr;
 use uuid::Uuid;
 
 use super::apikeys::{self, KeyPrincipal};
-use crate::cache::user_key;
+use crate::cache::{split_versioned, user_key};
 use crate::db::begin_tenant_tx;
 use crate::middleware::X_REQUEST_ID;
 use crate::state::AppState;
@@ -78,7 +78,25 @@ impl FromRequestParts<AppState> for Credential {
                 ))
             }
             Some(Presented::ApiKey(key)) => {
-                Credential::ApiKey(apikeys::authenticate(&state.db, &state.cache, key).await?)
+                // Invalid keys are counted per client IP: once an address has
+                // used up the auth budget on bad keys, it is refused before
+                // any lookup.
+                let ip = ClientInfo::from_parts(parts, state.config.trusted_proxy_hops)
+                    .ip
+                    .unwrap_or_default();
+                let limit = state.config.rate_limit_auth_ip;
+                state
+                    .limiter
+                    .refuse_if_spent("bad-key-ip", &ip, limit)
+                    .await?;
+                match apikeys::authenticate(&state.db, &state.cache, key).await {
+                    Ok(k) => Credential::ApiKey(k),
+                    Err(e @ ApiError::Unauthenticated(_)) => {
+                        state.limiter.hit("bad-key-ip", &ip, limit).await?;
+                        return Err(e);
+                    }
+                    Err(e) => return Err(e),
+                }
             }
             Some(Presented::Jwt(token)) => {
                 let claims = state.tokens.verify_access(token).ok_or_else(|| {
@@ -245,26 +263,37 @@ impl TenantCtx {
 
 const INACTIVE: &str = "inactive";
 
-/// The user's role if they are active. Cached in Redis; every write that
-/// changes a role or deactivates or removes a user overwrites the entry
-/// (`remember_role`), so the change applies on the next request.
+/// The user's role if they are active. Cached in Redis as `role:version`
+/// (`access_version` from the users row); every write that changes a role
+/// or deactivates or removes a user writes a newer version (`pin_role`,
+/// `remember_role`), so the change applies on the next request.
 async fn current_role(
     state: &AppState,
     tx: &mut Transaction<'static, Postgres>,
     user: Uuid,
 ) -> Result<Option<Role>, ApiError> {
     let key = user_key(user);
-    if let Some(v) = state.cache.get(&key).await? {
-        return Ok(Role::parse(&v));
+    if let Some(entry) = state.cache.get(&key).await? {
+        if let Some((role, _)) = split_versioned(&entry) {
+            return Ok(Role::parse(role));
+        }
     }
     let row = sqlx::query!(
-        r#"SELECT role AS "role: Role", is_active FROM users WHERE id = $1"#,
+        r#"SELECT role AS "role: Role", is_active, access_version FROM users WHERE id = $1"#,
         user
     )
     .fetch_optional(&mut **tx)
     .await?;
-    let role = row.filter(|r| r.is_active).map(|r| r.role);
-    state.cache.fill(&key, role_value(role)).await?;
+    let (role, version) = match row {
+        Some(r) => (r.is_active.then_some(r.role), r.access_version),
+        // Gone: removal wrote a tombstone with a newer version; this fill
+        // (version 0) only lands if that tombstone expired.
+        None => (None, 0),
+    };
+    state
+        .cache
+        .fill_versioned(&key, role_value(role), version)
+        .await?;
     Ok(role)
 }
 
@@ -272,28 +301,36 @@ fn role_value(role: Option<Role>) -> &'static str {
     role.map(Role::as_str).unwrap_or(INACTIVE)
 }
 
-/// Before committing a change of a user's role or active flag (`None`:
-/// inactive or gone): caches the more restrictive of the old and new
-/// state, so no request meanwhile gets more rights than either, and no
-/// reader can fill the entry with the old state. Fails (503) if Redis is
-/// down, so the change is not made without it.
+/// Before committing a change of a user's role or active flag to
+/// `version` (`None`: inactive or gone): caches the more restrictive of
+/// the old and new state, so no request meanwhile gets more rights than
+/// either, and no reader can fill the entry with the old state. Fails
+/// (503) if Redis is down, so the change is not made without it.
 pub async fn pin_role(
     state: &AppState,
     user: Uuid,
     old: Option<Role>,
     new: Option<Role>,
+    version: i64,
 ) -> Result<(), ApiError> {
     // `None < Some(Viewer) < … < Some(Owner)`.
     state
         .cache
-        .set(&user_key(user), role_value(old.min(new)))
+        .set_versioned(&user_key(user), role_value(old.min(new)), version)
         .await
 }
 
 /// After the change has committed: the new state. If this fails, the
-/// pinned restrictive state stays until the entry expires.
-pub async fn remember_role(state: &AppState, user: Uuid, role: Option<Role>) {
-    state.cache.put(&user_key(user), role_value(role)).await;
+/// pinned restrictive state stays until the entry expires; if it arrives
+/// after a newer change's, the version check drops it.
+pub async fn remember_role(state: &AppState, user: Uuid, role: Option<Role>, version: i64) {
+    if let Err(e) = state
+        .cache
+        .set_versioned(&user_key(user), role_value(role), version)
+        .await
+    {
+        tracing::warn!(user_id = %user, error = %e, "role cache update failed; the pinned entry expires on its own");
+    }
 }
 
 /// Records `last_used_at` at most once a minute per key, off the request
@@ -345,20 +382,26 @@ pub struct ClientInfo {
 }
 
 impl ClientInfo {
-    pub fn from_parts(parts: &Parts, trust_forwarded_for: bool) -> ClientInfo {
+    pub fn from_parts(parts: &Parts, trusted_proxy_hops: usize) -> ClientInfo {
         let header = |name| {
             parts
                 .headers
                 .get(name)
                 .and_then(|v: &axum::http::HeaderValue| v.to_str().ok())
         };
-        // Behind a trusted proxy the client is the first X-Forwarded-For
-        // entry; otherwise that header is the client's own claim and ignored.
-        let forwarded = trust_forwarded_for
+        // Each trusted proxy appends the address it saw, so the client is
+        // `hops` entries from the right; anything left of that is the
+        // client's own claim. Without trusted proxies the header is ignored.
+        let forwarded = (trusted_proxy_hops > 0)
             .then(|| header("x-forwarded-for"))
             .flatten()
-            .and_then(|v| v.split(',').next())
-            .map(str::trim)
+            .and_then(|v| {
+                let entries: Vec<&str> = v.split(',').map(str::trim).collect();
+                entries
+                    .len()
+                    .checked_sub(trusted_proxy_hops)
+                    .map(|i| entries[i])
+            })
             .filter(|ip| ip.parse::<std::net::IpAddr>().is_ok())
             .map(str::to_owned);
         let ip = forwarded.or_else(|| {
@@ -381,7 +424,7 @@ impl FromRequestParts<AppState> for ClientInfo {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         Ok(ClientInfo::from_parts(
             parts,
-            state.config.trust_forwarded_for,
+            state.config.trusted_proxy_hops,
         ))
     }
 }

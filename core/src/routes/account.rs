@@ -118,23 +118,57 @@ fn invalid_token() -> ApiError {
     ApiError::NotFound("the token is invalid, expired or already used".into())
 }
 
-/// Consumes a token: marks it used and returns its user, or 404. The row
-/// lock makes a token single-use even under concurrent requests.
+/// Consumes a token of an active user: marks it used and returns the user,
+/// or 404. The row lock makes a token single-use even under concurrent
+/// requests. Every other unused token of the same purpose for that user is
+/// spent too, so an older reset mail cannot be used after a reset.
 async fn consume(
     conn: &mut PgConnection,
     hash: &[u8; 32],
     purpose: Purpose,
 ) -> Result<Uuid, ApiError> {
-    sqlx::query_scalar!(
-        "UPDATE user_tokens SET used_at = now()
-         WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > now()
-         RETURNING user_id",
+    let user = sqlx::query_scalar!(
+        "UPDATE user_tokens t SET used_at = now()
+         FROM users u
+         WHERE t.token_hash = $1 AND t.purpose = $2 AND t.used_at IS NULL
+           AND t.expires_at > now() AND u.id = t.user_id AND u.is_active
+         RETURNING t.user_id",
         &hash[..],
         purpose.as_str(),
     )
-    .fetch_optional(conn)
+    .fetch_optional(&mut *conn)
     .await?
-    .ok_or_else(invalid_token)
+    .ok_or_else(invalid_token)?;
+    sqlx::query!(
+        "UPDATE user_tokens SET used_at = now()
+         WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL",
+        user,
+        purpose.as_str(),
+    )
+    .execute(conn)
+    .await?;
+    Ok(user)
+}
+
+/// Whether a token could be consumed now, without consuming it: lets a
+/// handler refuse a bad token before spending argon2 time on a password.
+async fn usable(
+    state: &AppState,
+    tenant: Uuid,
+    hash: &[u8; 32],
+    purpose: Purpose,
+) -> Result<bool, ApiError> {
+    let mut tx = begin_tenant_tx(&state.db, tenant, None).await?;
+    let found = sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM user_tokens
+           WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > now())
+           AS "found!""#,
+        &hash[..],
+        purpose.as_str(),
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    Ok(found)
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -220,27 +254,31 @@ async fn request_password_reset(
         .check("tenant", slug.is_empty().then_some("must not be empty"))
         .check("email", validate::email(&email))
         .finish()?;
-    if let Some(tenant) = tenant_id_by_slug(&state.db, &state.cache, slug).await? {
-        let mut tx = begin_tenant_tx(&state.db, tenant, None).await?;
-        let user =
-            sqlx::query_scalar!("SELECT id FROM users WHERE email = $1 AND is_active", email)
-                .fetch_optional(&mut *tx)
-                .await?;
-        if let Some(user) = user {
-            mail_token(
-                &mut tx,
-                &state,
-                tenant,
-                user,
-                &email,
-                Purpose::PasswordReset,
-            )
-            .await?;
-            tx.commit().await?;
-            state.mailer.wake();
+    // The lookup and the mail happen after the answer, so neither the
+    // response time nor a database error tells known accounts from unknown.
+    let slug = slug.to_owned();
+    tokio::spawn(async move {
+        if let Err(e) = queue_reset_mail(&state, &slug, &email).await {
+            tracing::warn!(error = %e, "password reset mail not queued");
         }
-    }
+    });
     Ok(StatusCode::ACCEPTED)
+}
+
+async fn queue_reset_mail(state: &AppState, slug: &str, email: &str) -> Result<(), ApiError> {
+    let Some(tenant) = tenant_id_by_slug(&state.db, &state.cache, slug).await? else {
+        return Ok(());
+    };
+    let mut tx = begin_tenant_tx(&state.db, tenant, None).await?;
+    let user = sqlx::query_scalar!("SELECT id FROM users WHERE email = $1 AND is_active", email)
+        .fetch_optional(&mut *tx)
+        .await?;
+    if let Some(user) = user {
+        mail_token(&mut tx, state, tenant, user, email, Purpose::PasswordReset).await?;
+        tx.commit().await?;
+        state.mailer.wake();
+    }
+    Ok(())
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -273,6 +311,9 @@ async fn confirm_password_reset(
         .check("new_password", check_password(&req.new_password))
         .finish()?;
     let (tenant, hash) = onetime::parse(&req.token).ok_or_else(invalid_token)?;
+    if !usable(&state, tenant, &hash, Purpose::PasswordReset).await? {
+        return Err(invalid_token());
+    }
     let password_hash = state.passwords.hash(&req.new_password).await?;
     let mut tx = begin_tenant_tx(&state.db, tenant, None).await?;
     let user = consume(&mut tx, &hash, Purpose::PasswordReset).await?;
@@ -296,6 +337,11 @@ async fn confirm_password_reset(
     // attacker's session lives on.
     state.sessions.revoke_all(user).await?;
     tx.commit().await?;
+    // And again after: a login with the old password between the first
+    // revocation and the commit must not outlive the reset.
+    if let Err(e) = state.sessions.revoke_all(user).await {
+        tracing::warn!(user_id = %user, error = %e, "post-reset session sweep failed");
+    }
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -309,6 +309,10 @@ async fn accept_invitation(
     let invalid =
         || ApiError::NotFound("the invitation is invalid, expired or already used".into());
     let (tenant, hash) = onetime::parse(&req.token).ok_or_else(invalid)?;
+    // A bad token is refused before any argon2 work is spent on it.
+    if !open_invitation(&state, tenant, &hash).await? {
+        return Err(invalid());
+    }
     let password_hash = state.passwords.hash(&req.password).await?;
 
     let mut tx = begin_tenant_tx(&state.db, tenant, None).await?;
@@ -372,4 +376,20 @@ async fn accept_invitation(
         StatusCode::CREATED,
         axum::Json(AcceptInvitationResponse { user, tokens }),
     ))
+}
+
+async fn open_invitation(
+    state: &AppState,
+    tenant: Uuid,
+    hash: &[u8; 32],
+) -> Result<bool, ApiError> {
+    let mut tx = begin_tenant_tx(&state.db, tenant, None).await?;
+    let found = sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM invitations
+           WHERE token_hash = $1 AND accepted_at IS NULL AND expires_at > now()) AS "found!""#,
+        &hash[..]
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    Ok(found)
 }

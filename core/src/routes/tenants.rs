@@ -207,7 +207,13 @@ async fn update_tenant(
     }
     checks.finish()?;
 
-    let before = fetch_tenant(&mut ctx.tx).await?;
+    // Locked, so the recorded diff is against what this update replaces.
+    let before = sqlx::query_as!(
+        TenantView,
+        "SELECT id, name, slug, settings, created_at, updated_at FROM tenants FOR UPDATE"
+    )
+    .fetch_one(&mut *ctx.tx)
+    .await?;
     let tenant = sqlx::query_as!(
         TenantView,
         // RLS already limits this to the caller's tenant; the WHERE states

@@ -19,7 +19,9 @@ use utoipa_axum::routes;
 use uuid::Uuid;
 
 use crate::audit::{Diff, Event};
-use crate::auth::extract::{pin_role, remember_role, ClientInfo, Credential, Principal, TenantCtx};
+use crate::auth::extract::{
+    pin_role, remember_role, Actor, ClientInfo, Credential, Principal, TenantCtx,
+};
 use crate::auth::password::check_password;
 use crate::extract::{Json, Path, Query};
 use crate::state::AppState;
@@ -206,6 +208,10 @@ async fn update_user(
     if let Some(role) = req.role {
         may_grant(&p, role)?;
     }
+    // Reactivating gives the user's role back: the same rule as granting it.
+    if req.is_active == Some(true) && !target.is_active {
+        may_grant(&p, req.role.unwrap_or(target.role))?;
+    }
     let stays_owner = req.role.unwrap_or(target.role) == Role::Owner;
     let stays_active = req.is_active.unwrap_or(target.is_active);
     if target.role == Role::Owner && target.is_active && !(stays_owner && stays_active) {
@@ -218,6 +224,7 @@ async fn update_user(
            SET name = COALESCE($2, name),
                role = COALESCE($3, role),
                is_active = COALESCE($4, is_active),
+               access_version = access_version + 1,
                updated_at = now()
            WHERE id = $1
            RETURNING id, email, name, role AS "role: Role", is_active, email_verified_at,
@@ -230,10 +237,18 @@ async fn update_user(
     .fetch_one(&mut *ctx.tx)
     .await?;
     ctx.audit(user_change_event(&target, &user)).await?;
+    let version = access_version(&mut ctx.tx, id).await?;
     let active_role = |u: &UserView| u.is_active.then_some(u.role);
-    pin_role(&state, id, active_role(&target), active_role(&user)).await?;
+    pin_role(
+        &state,
+        id,
+        active_role(&target),
+        active_role(&user),
+        version,
+    )
+    .await?;
     ctx.commit().await?;
-    remember_role(&state, user.id, user.is_active.then_some(user.role)).await;
+    remember_role(&state, user.id, active_role(&user), version).await;
     if !user.is_active {
         end_sessions(&state, user.id).await;
     }
@@ -262,6 +277,8 @@ async fn delete_user(
     if target.role == Role::Owner && target.is_active {
         ensure_other_owner(&owners, target.id)?;
     }
+    // The tombstone outranks every cached role of this user.
+    let version = access_version(&mut ctx.tx, id).await? + 1;
     sqlx::query!("DELETE FROM users WHERE id = $1", id)
         .execute(&mut *ctx.tx)
         .await?;
@@ -270,9 +287,8 @@ async fn delete_user(
             .diff(serde_json::json!({"email": target.email, "role": target.role})),
     )
     .await?;
-    pin_role(&state, id, None, None).await?;
+    pin_role(&state, id, None, None, version).await?;
     ctx.commit().await?;
-    remember_role(&state, id, None).await;
     end_sessions(&state, id).await;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -285,6 +301,14 @@ async fn end_sessions(state: &AppState, user: Uuid) {
     if let Err(e) = state.sessions.revoke_all(user).await {
         tracing::warn!(user_id = %user, error = %e, "could not revoke sessions");
     }
+}
+
+/// The user's `access_version` (the row is locked by `lock_for_change`).
+async fn access_version(conn: &mut PgConnection, id: Uuid) -> Result<i64, ApiError> {
+    let v = sqlx::query_scalar!("SELECT access_version FROM users WHERE id = $1", id)
+        .fetch_one(conn)
+        .await?;
+    Ok(v)
 }
 
 /// Loads a user visible under RLS; another tenant's id is simply not found.
@@ -410,11 +434,24 @@ fn may_manage(p: &Principal, target: &UserView) -> Result<(), ApiError> {
 }
 
 /// Only an owner may make someone an owner.
+/// An API key may grant only roles whose every scope it carries itself:
+/// otherwise a key with just `users:write` could create an admin with a
+/// password it picked, log in, and hold every scope.
 pub fn may_grant(p: &Principal, role: Role) -> Result<(), ApiError> {
     if role == Role::Owner && p.role != Role::Owner {
         return Err(ApiError::Forbidden(
             "only an owner may grant the owner role".into(),
         ));
+    }
+    if let Actor::ApiKey { scopes, .. } = p.actor {
+        if let Some(missing) = Scope::ALL
+            .into_iter()
+            .find(|s| s.granted_to(role) && !scopes.contains(*s))
+        {
+            return Err(ApiError::Forbidden(format!(
+                "this API key cannot grant the {role} role: it lacks the {missing} scope that role holds"
+            )));
+        }
     }
     Ok(())
 }

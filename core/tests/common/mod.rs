@@ -54,7 +54,7 @@ pub fn test_config() -> Config {
         rate_limit_api: Limit::per(100_000, 60),
         rate_limit_auth_ip: Limit::per(100_000, 60),
         rate_limit_account: Limit::per(100_000, 60),
-        trust_forwarded_for: false,
+        trusted_proxy_hops: 0,
         cache_ttl: Duration::from_secs(60),
         smtp_url: format!("smtp://127.0.0.1:{}", smtp_port()),
         mail_from: "QHub Test <no-reply@qhub.test>".into(),
