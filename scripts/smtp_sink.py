@@ -7,7 +7,8 @@ real delivered mail. Each message becomes <dir>/<time>-<id>.json with
 
 To let tests prove that QHub retries, a recipient whose local part holds
 `+failN` (e.g. `ann+fail2@x.test`) is refused with a temporary error (451)
-the first N times a message for it arrives, like a flaky relay.
+the first N times a message for it arrives, like a flaky relay; one with
+`+reject` is refused for good (550), like a mailbox that does not exist.
 """
 import argparse
 import asyncio
@@ -29,6 +30,9 @@ class Keep:
 
     async def handle_DATA(self, server, session, envelope):
         for rcpt in envelope.rcpt_tos:
+            if "+reject@" in rcpt:
+                print(f"[smtp-sink] rejecting mail to {rcpt} (550, as asked)", flush=True)
+                return "550 5.1.1 No such mailbox"
             m = re.search(r"\+fail(\d+)@", rcpt)
             if m and self.refused.get(rcpt.lower(), 0) < int(m.group(1)):
                 self.refused[rcpt.lower()] = self.refused.get(rcpt.lower(), 0) + 1

@@ -224,23 +224,65 @@ async fn a_refused_send_is_retried_and_the_invitation_survives() {
         .await;
     r.ok(201);
     let mail: Value = wait_for_mail(&email, "Join").await;
-    // The mail arrived on the second attempt, and its token still works.
+    // The mail arrived on the second attempt (recorded once the sender
+    // commits, just after delivery), and its token still works.
     let pool = owner_pool().await;
-    let mut tx = qhub_core::db::begin_tenant_tx(&pool, t.id, None)
+    let mut outcome = None;
+    for _ in 0..50 {
+        let row: (i32, bool, String) = sqlx::query_as(
+            "SELECT attempts, sent_at IS NOT NULL, body FROM email_outbox WHERE to_addr = $1",
+        )
+        .bind(&email)
+        .fetch_one(&pool)
         .await
         .unwrap();
-    let (attempts, sent, body): (i32, bool, String) = sqlx::query_as(
-        "SELECT attempts, sent_at IS NOT NULL, body FROM email_outbox WHERE to_addr = $1",
-    )
-    .bind(&email)
-    .fetch_one(&mut *tx)
-    .await
-    .unwrap();
-    assert_eq!((attempts, sent), (2, true));
+        if row.1 {
+            outcome = Some(row);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let (attempts, _, body) = outcome.expect("the outbox never recorded the delivery");
+    assert_eq!(attempts, 2);
     assert_eq!(
         body, "",
         "the token must not stay in the outbox after sending"
     );
-    drop(tx);
     accept(&app, &token_in(&mail)).await.ok(201);
+}
+
+#[tokio::test]
+async fn a_permanent_refusal_stops_retries_and_wipes_the_token() {
+    common::ensure_mail_sink();
+    let app = TestApp::spawn().await;
+    let t = app.signup().await;
+    let email = format!("{}+reject@{}.test", unique("gone"), t.slug);
+    app.post(
+        "/v1/invitations",
+        Some(&t.access),
+        json!({"email": email, "role": "viewer"}),
+    )
+    .await
+    .ok(201);
+    let pool = owner_pool().await;
+    for _ in 0..100 {
+        let row: Option<(i32, bool, String, Option<String>)> = sqlx::query_as(
+            "SELECT attempts, failed_at IS NOT NULL, body, last_error FROM email_outbox WHERE to_addr = $1",
+        )
+        .bind(&email)
+        .fetch_optional(&pool)
+        .await
+        .unwrap();
+        if let Some((attempts, true, body, error)) = row {
+            assert_eq!(attempts, 1, "a permanent failure is not retried");
+            assert_eq!(body, "");
+            assert!(error.unwrap().contains("550"));
+            // The invitation itself is kept: an admin can revoke and re-send.
+            let list = app.get("/v1/invitations", &t.access).await;
+            assert_eq!(list.ok(200)["items"][0]["email"], email.as_str());
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the refused mail was never marked failed");
 }

@@ -159,3 +159,44 @@ async fn two_replicas_enforce_one_api_limit() {
         .unwrap();
     assert_eq!(r.status().as_u16(), 200);
 }
+
+#[tokio::test]
+async fn made_up_api_keys_are_limited_per_ip() {
+    let mut config = test_config();
+    config.trusted_proxy_hops = 1;
+    config.rate_limit_auth_ip = Limit::per(3, 60);
+    let app = TestApp::spawn_with(config).await;
+    // Set up through a replica with the generous test limits: the strict one
+    // would count other tests' signups from 127.0.0.1.
+    let setup = TestApp::spawn().await;
+    let t = setup.signup().await;
+    let (_, key) = setup.api_key(&t.access, &["users:read"]).await;
+    let ip = fresh_ip();
+    let with_ip = |k: String, ip: String| {
+        let app = &app;
+        async move {
+            let res = app
+                .http
+                .get(format!("{}/v1/users", app.base))
+                .header("x-api-key", k)
+                .header("x-forwarded-for", ip)
+                .send()
+                .await
+                .unwrap();
+            TestApp::read(res).await
+        }
+    };
+    for i in 0..3 {
+        with_ip(format!("qh_live_guess{i}"), ip.clone())
+            .await
+            .problem(401, "unauthenticated");
+    }
+    // The address is now refused before any lookup, even with a real key.
+    let r = with_ip("qh_live_guess9".into(), ip.clone()).await;
+    r.problem(429, "rate_limited");
+    with_ip(key.clone(), ip.clone())
+        .await
+        .problem(429, "rate_limited");
+    // Other addresses are unaffected.
+    with_ip(key.clone(), fresh_ip()).await.ok(200);
+}
