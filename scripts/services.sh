@@ -110,4 +110,5 @@ if ! command -v redis-cli >/dev/null 2>&1 || ! redis_ready; then
   wait_for "Redis" redis_ready
 fi
 
-log "PostgreSQL on $PGHOST_ADDR:$PGPORT_NUM, Redis on 127.0.0.1:$REDIS_PORT: ready"
+bash "$(dirname "$0")/clickhouse.sh" start
+log "PostgreSQL on $PGHOST_ADDR:$PGPORT_NUM, Redis on 127.0.0.1:$REDIS_PORT, ClickHouse on 127.0.0.1:8123: ready"

@@ -8,6 +8,8 @@ export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-/var/tmp/qhub-target}
 export TEST_DATABASE_URL=${TEST_DATABASE_URL:-postgres://qhub_owner:qhub_owner@127.0.0.1:5432/qhub_test}
 export TEST_APP_DATABASE_URL=${TEST_APP_DATABASE_URL:-postgres://qhub_app:qhub_app@127.0.0.1:5432/qhub_test}
 export TEST_REDIS_URL=${TEST_REDIS_URL:-redis://127.0.0.1:6379/1}
+export TEST_CLICKHOUSE_URL=${TEST_CLICKHOUSE_URL:-http://127.0.0.1:8123}
+export TEST_CLICKHOUSE_DATABASE=${TEST_CLICKHOUSE_DATABASE:-qhub_test}
 # The SMTP sink the tests read delivered mail from.
 export TEST_SMTP_PORT=${TEST_SMTP_PORT:-2526}
 export TEST_MAIL_DIR=${TEST_MAIL_DIR:-/tmp/qhub-test-mail}
@@ -21,8 +23,16 @@ step "build"
 cargo build --all-targets --locked
 
 step "migrate the test database (twice: the second run must be a no-op)"
-DATABASE_URL=$TEST_DATABASE_URL "$CARGO_TARGET_DIR/debug/qhub" migrate
-DATABASE_URL=$TEST_DATABASE_URL "$CARGO_TARGET_DIR/debug/qhub" migrate
+migrate_test() {
+  DATABASE_URL=$TEST_DATABASE_URL CLICKHOUSE_URL=$TEST_CLICKHOUSE_URL \
+    CLICKHOUSE_DATABASE=$TEST_CLICKHOUSE_DATABASE LOG_FORMAT=json \
+    "$CARGO_TARGET_DIR/debug/qhub" migrate 2>&1
+}
+migrate_test
+second=$(migrate_test)
+echo "$second"
+# The second run must apply nothing, in Postgres or ClickHouse.
+grep -q '"applied":0' <<<"$second" || { echo "the second migrate was not a no-op" >&2; exit 1; }
 
 step "clippy"
 cargo clippy --all-targets --locked -- -D warnings

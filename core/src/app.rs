@@ -1,6 +1,7 @@
 //! The router with its middleware stack, and the server loop.
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
@@ -11,7 +12,7 @@ use tower_http::timeout::TimeoutLayer;
 use crate::middleware::{buffer_body, not_found, problem_fallback, request_id, BodyLimits};
 use crate::openapi;
 use crate::state::AppState;
-use crate::{mail, ratelimit};
+use crate::{mail, ratelimit, usage};
 
 pub fn router(state: AppState) -> Router {
     let (api, _) = openapi::split();
@@ -22,7 +23,11 @@ pub fn router(state: AppState) -> Router {
     };
     // Outermost last: request id → problem fallback → timeout → rate limit
     // → body buffer.
-    api.fallback(not_found)
+    api.route_layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        usage::middleware::record_request,
+    ))
+    .fallback(not_found)
         .layer(DefaultBodyLimit::max(config.body_limit_bytes))
         .layer(axum::middleware::from_fn_with_state(limits, buffer_body))
         // 503, not 408: a slow handler is the server's fault, and clients
@@ -44,6 +49,7 @@ pub fn router(state: AppState) -> Router {
 /// requests finish.
 pub async fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<()> {
     tokio::spawn(mail::run_sender(state.clone()));
+    let usage = state.usage.clone();
     let app = router(state);
     axum::serve(
         listener,
@@ -51,6 +57,8 @@ pub async fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<()>
     )
     .with_graceful_shutdown(shutdown_signal())
     .await?;
+    // No request is in flight any more: write or spill every queued event.
+    usage.shutdown(Duration::from_secs(20)).await;
     Ok(())
 }
 

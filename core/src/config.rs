@@ -8,6 +8,8 @@ use anyhow::{bail, Context};
 use rand::RngCore;
 
 use crate::ratelimit::Limit;
+use crate::usage::ch::ChConfig;
+use crate::usage::UsageConfig;
 
 #[derive(Clone)]
 pub struct Config {
@@ -49,10 +51,13 @@ pub struct Config {
     pub invitation_ttl: Duration,
     /// How often the mail sender looks for due mail when not woken.
     pub outbox_poll: Duration,
+    pub clickhouse: ChConfig,
+    pub usage: UsageConfig,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "postgres://qhub_owner:qhub_owner@127.0.0.1:5432/qhub";
 pub const DEFAULT_APP_DATABASE_URL: &str = "postgres://qhub_app:qhub_app@127.0.0.1:5432/qhub";
+pub const DEFAULT_CLICKHOUSE_URL: &str = "http://127.0.0.1:8123";
 pub const DEFAULT_SMTP_URL: &str = "smtp://127.0.0.1:1025";
 pub const DEFAULT_REDIS_URL: &str = "redis://127.0.0.1:6379/0";
 
@@ -124,10 +129,33 @@ impl Config {
                 .to_owned(),
             invitation_ttl: Duration::from_secs(parse_var("INVITATION_TTL_SECS", 7 * 24 * 3600)?),
             outbox_poll: Duration::from_millis(parse_var("OUTBOX_POLL_MS", 1000)?),
+            clickhouse: ChConfig {
+                url: var("CLICKHOUSE_URL").unwrap_or_else(|| DEFAULT_CLICKHOUSE_URL.into()),
+                database: var("CLICKHOUSE_DATABASE").unwrap_or_else(|| "qhub".into()),
+                user: var("CLICKHOUSE_USER").unwrap_or_else(|| "default".into()),
+                password: std::env::var("CLICKHOUSE_PASSWORD").unwrap_or_default(),
+            },
+            usage: UsageConfig {
+                batch_rows: parse_var("USAGE_BATCH_ROWS", 10_000)?,
+                flush_interval: Duration::from_millis(parse_var("USAGE_FLUSH_MS", 1000)?),
+                queue_capacity: parse_var("USAGE_QUEUE_CAPACITY", 100_000)?,
+                spill_dir: var("USAGE_SPILL_DIR")
+                    .unwrap_or_else(|| ".dev/usage-spill".into())
+                    .into(),
+                attempts: parse_var("USAGE_INSERT_ATTEMPTS", 3)?,
+                retry_backoff: Duration::from_millis(parse_var("USAGE_RETRY_BACKOFF_MS", 200)?),
+                probe_interval: Duration::from_millis(parse_var("USAGE_PROBE_MS", 1000)?),
+            },
         })
         .and_then(|c: Config| {
             if c.access_token_ttl.is_zero() || c.refresh_token_ttl < c.access_token_ttl {
                 bail!("REFRESH_TOKEN_TTL_SECS must be at least ACCESS_TOKEN_TTL_SECS (> 0)");
+            }
+            if c.usage.batch_rows == 0 || c.usage.queue_capacity == 0 || c.usage.attempts == 0 {
+                bail!("USAGE_BATCH_ROWS, USAGE_QUEUE_CAPACITY and USAGE_INSERT_ATTEMPTS must be > 0");
+            }
+            if c.usage.flush_interval.is_zero() || c.usage.probe_interval.is_zero() {
+                bail!("USAGE_FLUSH_MS and USAGE_PROBE_MS must be > 0");
             }
             if c.cache_ttl.is_zero() || c.invitation_ttl.is_zero() || c.outbox_poll.is_zero() {
                 bail!("CACHE_TTL_SECS, INVITATION_TTL_SECS and OUTBOX_POLL_MS must be > 0");
@@ -186,6 +214,10 @@ impl std::fmt::Debug for Config {
             .field("web_url", &self.web_url)
             .field("invitation_ttl", &self.invitation_ttl)
             .field("outbox_poll", &self.outbox_poll)
+            .field("clickhouse_url", &redact_url(&self.clickhouse.url))
+            .field("clickhouse_database", &self.clickhouse.database)
+            .field("clickhouse_user", &self.clickhouse.user)
+            .field("usage", &self.usage)
             .finish()
     }
 }

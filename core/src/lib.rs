@@ -14,4 +14,5 @@ pub mod ratelimit;
 pub mod routes;
 pub mod state;
 pub mod telemetry;
+pub mod usage;
 pub mod validate;

@@ -22,7 +22,8 @@ struct Cli {
 enum Command {
     /// Run the HTTP server (BIND_ADDR, default 127.0.0.1:8080).
     Serve,
-    /// Apply database migrations as the owner role (DATABASE_URL).
+    /// Apply Postgres migrations as the owner role (DATABASE_URL), then the
+    /// ClickHouse schema (CLICKHOUSE_URL, CLICKHOUSE_DATABASE).
     Migrate,
     /// Print the OpenAPI document as YAML.
     Openapi,
@@ -49,6 +50,10 @@ async fn main() -> anyhow::Result<()> {
                 .await
                 .context("postgres migrations")?;
             tracing::info!("postgres migrations applied");
+            let applied = qhub_core::usage::ch::migrate(&config.clickhouse)
+                .await
+                .context("clickhouse migrations")?;
+            tracing::info!(applied, "clickhouse migrations applied");
             Ok(())
         }
         Command::Serve => {

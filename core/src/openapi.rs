@@ -52,6 +52,7 @@ use crate::state::AppState;
         (name = "invitations", description = "Inviting people by email"),
         (name = "api-keys", description = "API keys for integrators (managed from a user session)"),
         (name = "audit", description = "The tenant's audit log"),
+        (name = "usage", description = "Usage analytics of the caller's tenant"),
         (name = "health", description = "Liveness and readiness probes"),
         (name = "meta", description = "This API's own description"),
     )

@@ -14,6 +14,7 @@ use crate::cache::Cache;
 use crate::config::Config;
 use crate::mail::Mailer;
 use crate::ratelimit::RateLimiter;
+use crate::usage::{ch, Usage};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -28,6 +29,10 @@ pub struct AppState {
     pub cache: Cache,
     pub limiter: RateLimiter,
     pub mailer: Mailer,
+    /// Usage analytics (reads) in ClickHouse.
+    pub clickhouse: clickhouse::Client,
+    /// The usage pipeline (writes).
+    pub usage: Usage,
 }
 
 impl AppState {
@@ -45,6 +50,9 @@ impl AppState {
         let cache = Cache::new(redis.clone(), config.cache_ttl);
         let limiter = RateLimiter::new(redis.clone());
         let mailer = Mailer::new(&config.smtp_url, &config.mail_from, config.outbox_poll)?;
+        let clickhouse = ch::client(&config.clickhouse);
+        let usage = Usage::start(clickhouse.clone(), config.usage.clone())
+            .context("USAGE_SPILL_DIR")?;
         Ok(AppState {
             config: Arc::new(config),
             db,
@@ -55,6 +63,8 @@ impl AppState {
             cache,
             limiter,
             mailer,
+            clickhouse,
+            usage,
         })
     }
 }

@@ -21,6 +21,8 @@ use crate::cache::{split_versioned, user_key};
 use crate::db::begin_tenant_tx;
 use crate::middleware::X_REQUEST_ID;
 use crate::state::AppState;
+use crate::usage::middleware::{Attribution, AttributionSlot};
+use qhub_lib::usage::PrincipalKind;
 
 pub const X_API_KEY: &str = "x-api-key";
 
@@ -113,6 +115,21 @@ impl FromRequestParts<AppState> for Credential {
                 })
             }
         };
+        // Usage belongs to the authenticated principal's tenant.
+        if let Some(slot) = parts.extensions.get::<AttributionSlot>() {
+            slot.set(match &credential {
+                Credential::Session(s) => Attribution {
+                    tenant_id: s.tenant_id,
+                    principal_kind: PrincipalKind::User,
+                    principal_id: s.user_id,
+                },
+                Credential::ApiKey(k) => Attribution {
+                    tenant_id: k.tenant_id,
+                    principal_kind: PrincipalKind::ApiKey,
+                    principal_id: k.key_id,
+                },
+            });
+        }
         parts.extensions.insert(credential.clone());
         Ok(credential)
     }

@@ -19,10 +19,11 @@ pub fn routes() -> OpenApiRouter<AppState> {
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct Health {
-    /// `ok` or `unavailable`.
+    /// `ok`; `degraded` (ClickHouse down: usage is spilled, the API serves);
+    /// or `unavailable` (Postgres or Redis down: 503).
     pub status: String,
     /// Each dependency and its state: `ok` or `down` (the reason is logged, not shown).
-    #[schema(value_type = Object, example = json!({"postgres": "ok", "redis": "ok"}))]
+    #[schema(value_type = Object, example = json!({"postgres": "ok", "redis": "ok", "clickhouse": "ok"}))]
     pub checks: std::collections::BTreeMap<String, String>,
 }
 
@@ -59,7 +60,11 @@ where
     }
 }
 
-/// Postgres and Redis are reachable. 503 names what is down.
+/// Postgres, Redis and ClickHouse are reachable. 503 names what is down.
+///
+/// ClickHouse is reported but does not make the server unready: while it
+/// is down, usage is spilled to disk and the API keeps serving, so the
+/// status is `degraded` (200) rather than `unavailable` (503).
 #[utoipa::path(
     get, path = "/health/ready", tag = "health", operation_id = "healthReady",
     responses(
@@ -73,19 +78,32 @@ async fn ready(State(state): State<AppState>) -> (StatusCode, axum::Json<Health>
         sqlx::query("SELECT 1").execute(&state.db).await.map(|_| ())
     });
     let redis = probe("redis", state.sessions.ping());
-    let (pg, redis) = tokio::join!(pg, redis);
-    let checks: std::collections::BTreeMap<String, String> =
-        [("postgres".to_owned(), pg), ("redis".to_owned(), redis)].into();
-    let ok = checks.values().all(|v| v == "ok");
-    let status = if ok {
+    let clickhouse = probe("clickhouse", crate::usage::ch::ping(&state.clickhouse));
+    let (pg, redis, clickhouse) = tokio::join!(pg, redis, clickhouse);
+    let checks: std::collections::BTreeMap<String, String> = [
+        ("postgres".to_owned(), pg),
+        ("redis".to_owned(), redis),
+        ("clickhouse".to_owned(), clickhouse),
+    ]
+    .into();
+    let required_ok = ["postgres", "redis"]
+        .iter()
+        .all(|k| checks.get(*k).is_some_and(|v| v == "ok"));
+    let all_ok = checks.values().all(|v| v == "ok");
+    let status = if required_ok {
         StatusCode::OK
     } else {
         StatusCode::SERVICE_UNAVAILABLE
     };
+    let word = match (required_ok, all_ok) {
+        (true, true) => "ok",
+        (true, false) => "degraded",
+        (false, _) => "unavailable",
+    };
     (
         status,
         axum::Json(Health {
-            status: if ok { "ok" } else { "unavailable" }.into(),
+            status: word.into(),
             checks,
         }),
     )

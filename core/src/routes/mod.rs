@@ -8,7 +8,9 @@ pub mod audit;
 pub mod auth;
 pub mod health;
 pub mod invitations;
+pub mod metrics;
 pub mod tenants;
+pub mod usage;
 pub mod users;
 
 use utoipa_axum::router::OpenApiRouter;
@@ -25,4 +27,6 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(api_keys::routes())
         .merge(invitations::routes())
         .merge(audit::routes())
+        .merge(usage::routes())
+        .merge(metrics::routes())
 }
