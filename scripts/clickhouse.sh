@@ -17,9 +17,11 @@ log() { echo "[clickhouse] $*"; }
 up() { curl -sf "http://127.0.0.1:$HTTP_PORT/ping" >/dev/null 2>&1; }
 
 stop() {
-  if [ -f "$PID" ] && kill -0 "$(cat "$PID")" 2>/dev/null; then
-    kill "$(cat "$PID")"
-    for _ in $(seq 100); do kill -0 "$(cat "$PID")" 2>/dev/null || break; sleep 0.1; done
+  local pid
+  pid=$(cat "$PID" 2>/dev/null || true)
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+    kill "$pid"
+    for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     log "stopped"
   fi
 }

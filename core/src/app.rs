@@ -28,21 +28,21 @@ pub fn router(state: AppState) -> Router {
         usage::middleware::record_request,
     ))
     .fallback(not_found)
-        .layer(DefaultBodyLimit::max(config.body_limit_bytes))
-        .layer(axum::middleware::from_fn_with_state(limits, buffer_body))
-        // 503, not 408: a slow handler is the server's fault, and clients
-        // may resend a 408 automatically.
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            ratelimit::per_principal,
-        ))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::SERVICE_UNAVAILABLE,
-            config.request_timeout,
-        ))
-        .layer(axum::middleware::from_fn(problem_fallback))
-        .layer(axum::middleware::from_fn(request_id))
-        .with_state(state)
+    .layer(DefaultBodyLimit::max(config.body_limit_bytes))
+    .layer(axum::middleware::from_fn_with_state(limits, buffer_body))
+    // 503, not 408: a slow handler is the server's fault, and clients
+    // may resend a 408 automatically.
+    .layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        ratelimit::per_principal,
+    ))
+    .layer(TimeoutLayer::with_status_code(
+        StatusCode::SERVICE_UNAVAILABLE,
+        config.request_timeout,
+    ))
+    .layer(axum::middleware::from_fn(problem_fallback))
+    .layer(axum::middleware::from_fn(request_id))
+    .with_state(state)
 }
 
 /// Serves until SIGTERM or Ctrl-C, then stops accepting and lets in-flight

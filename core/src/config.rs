@@ -152,7 +152,9 @@ impl Config {
                 bail!("REFRESH_TOKEN_TTL_SECS must be at least ACCESS_TOKEN_TTL_SECS (> 0)");
             }
             if c.usage.batch_rows == 0 || c.usage.queue_capacity == 0 || c.usage.attempts == 0 {
-                bail!("USAGE_BATCH_ROWS, USAGE_QUEUE_CAPACITY and USAGE_INSERT_ATTEMPTS must be > 0");
+                bail!(
+                    "USAGE_BATCH_ROWS, USAGE_QUEUE_CAPACITY and USAGE_INSERT_ATTEMPTS must be > 0"
+                );
             }
             if c.usage.flush_interval.is_zero() || c.usage.probe_interval.is_zero() {
                 bail!("USAGE_FLUSH_MS and USAGE_PROBE_MS must be > 0");

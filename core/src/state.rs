@@ -51,8 +51,8 @@ impl AppState {
         let limiter = RateLimiter::new(redis.clone());
         let mailer = Mailer::new(&config.smtp_url, &config.mail_from, config.outbox_poll)?;
         let clickhouse = ch::client(&config.clickhouse);
-        let usage = Usage::start(clickhouse.clone(), config.usage.clone())
-            .context("USAGE_SPILL_DIR")?;
+        let usage =
+            Usage::start(clickhouse.clone(), config.usage.clone()).context("USAGE_SPILL_DIR")?;
         Ok(AppState {
             config: Arc::new(config),
             db,

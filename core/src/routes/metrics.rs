@@ -57,8 +57,5 @@ async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
          qhub_usage_queue_depth {}",
         state.usage.queue_depth()
     );
-    (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        out,
-    )
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out)
 }

@@ -160,7 +160,13 @@ struct AggRow {
 
 impl From<&AggRow> for Measures {
     fn from(r: &AggRow) -> Self {
-        let q = |i: usize| if r.requests == 0 { 0.0 } else { r.latency.get(i).copied().unwrap_or(0.0) };
+        let q = |i: usize| {
+            if r.requests == 0 {
+                0.0
+            } else {
+                r.latency.get(i).copied().unwrap_or(0.0)
+            }
+        };
         Measures {
             requests: r.requests,
             errors_4xx: r.errors_4xx,
@@ -196,10 +202,10 @@ async fn aggregate(
     route: Option<&str>,
     tail: &str,
 ) -> Result<Vec<AggRow>, ApiError> {
-    let sql = AGG_SQL
-        .replace("{key}", key)
-        .replace("{route_filter}", if route.is_some() { "AND route = ?" } else { "" })
-        + tail;
+    let sql = AGG_SQL.replace("{key}", key).replace(
+        "{route_filter}",
+        if route.is_some() { "AND route = ?" } else { "" },
+    ) + tail;
     let mut q = state
         .clickhouse
         .query(&sql)
@@ -295,15 +301,7 @@ async fn usage_timeseries(
     range.from = range.from.div_euclid(step) * step;
     range.to = (range.to + step - 1).div_euclid(step) * step;
     let key = format!("toString(intDiv(toUInt32(hour), {step}) * {step})");
-    let rows = aggregate(
-        &state,
-        tenant,
-        &range,
-        &key,
-        s.route.as_deref(),
-        "",
-    )
-    .await?;
+    let rows = aggregate(&state, tenant, &range, &key, s.route.as_deref(), "").await?;
     let by_start: std::collections::HashMap<i64, &AggRow> = rows
         .iter()
         .filter_map(|r| r.key.parse::<i64>().ok().map(|k| (k, r)))

@@ -244,8 +244,12 @@ mod tests {
 
     #[test]
     fn statements_drop_comments() {
-        let s = statements("-- c; d\nCREATE TABLE a (x UInt8) ENGINE = TinyLog;\n-- only\n;\nSELECT 1");
-        assert_eq!(s, vec!["CREATE TABLE a (x UInt8) ENGINE = TinyLog", "SELECT 1"]);
+        let s =
+            statements("-- c; d\nCREATE TABLE a (x UInt8) ENGINE = TinyLog;\n-- only\n;\nSELECT 1");
+        assert_eq!(
+            s,
+            vec!["CREATE TABLE a (x UInt8) ENGINE = TinyLog", "SELECT 1"]
+        );
     }
 }
 

@@ -10,11 +10,11 @@
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
+use axum::body::HttpBody;
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::header::CONTENT_LENGTH;
 use axum::middleware::Next;
 use axum::response::Response;
-use axum::body::HttpBody;
 use qhub_lib::usage::{PrincipalKind, UsageEvent, UsageKind};
 use uuid::Uuid;
 
@@ -39,7 +39,11 @@ impl AttributionSlot {
     }
 }
 
-pub async fn record_request(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+pub async fn record_request(
+    State(state): State<AppState>,
+    mut req: Request,
+    next: Next,
+) -> Response {
     let started = Instant::now();
     let slot = AttributionSlot::default();
     req.extensions_mut().insert(slot.clone());

@@ -289,7 +289,10 @@ impl Writer {
                 }
             };
             if bad > 0 {
-                Metrics::add(&self.metrics.dropped, usize::try_from(bad).unwrap_or(usize::MAX));
+                Metrics::add(
+                    &self.metrics.dropped,
+                    usize::try_from(bad).unwrap_or(usize::MAX),
+                );
                 tracing::error!(lines = bad, path = %path.display(), "unreadable spilled events");
             }
             for chunk in events.chunks(self.config.batch_rows.max(1)) {

@@ -43,9 +43,7 @@ impl Spill {
     }
 
     fn segment_path(&self) -> PathBuf {
-        let nanos = chrono::Utc::now()
-            .timestamp_nanos_opt()
-            .unwrap_or_default();
+        let nanos = chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default();
         let seq = self.seq.fetch_add(1, Ordering::Relaxed);
         self.dir.join(format!("seg-{nanos:020}-{seq:08}.jsonl"))
     }

@@ -8,6 +8,8 @@ use std::time::Duration;
 use qhub_core::config::Config;
 use qhub_core::ratelimit::Limit;
 use qhub_core::state::AppState;
+use qhub_core::usage::ch::ChConfig;
+use qhub_core::usage::UsageConfig;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use sqlx::PgPool;
@@ -61,6 +63,26 @@ pub fn test_config() -> Config {
         web_url: "http://console.test".into(),
         invitation_ttl: Duration::from_secs(7 * 24 * 3600),
         outbox_poll: Duration::from_millis(200),
+        clickhouse: clickhouse_config(),
+        usage: UsageConfig {
+            batch_rows: 1000,
+            flush_interval: Duration::from_millis(100),
+            queue_capacity: 10_000,
+            // Each server its own spill: replicas never share one.
+            spill_dir: std::env::temp_dir().join(format!("qhub-spill-{}", Uuid::new_v4().simple())),
+            attempts: 3,
+            retry_backoff: Duration::from_millis(50),
+            probe_interval: Duration::from_millis(200),
+        },
+    }
+}
+
+pub fn clickhouse_config() -> ChConfig {
+    ChConfig {
+        url: env_or("TEST_CLICKHOUSE_URL", "http://127.0.0.1:8123"),
+        database: env_or("TEST_CLICKHOUSE_DATABASE", "qhub_test"),
+        user: "default".into(),
+        password: String::new(),
     }
 }
 

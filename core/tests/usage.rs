@@ -1,0 +1,222 @@
+//! Usage events in ClickHouse and the analytics API: exact per-tenant
+//! counts, route templates, error classes, validation, scopes, /metrics.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{Resp, Tenant, TestApp};
+use reqwest::Method;
+use serde_json::Value;
+
+/// The tenant's summary for the last and next hour.
+async fn summary(app: &TestApp, token: &str) -> Value {
+    let from = (chrono::Utc::now() - chrono::Duration::hours(1)).to_rfc3339();
+    let to = (chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339();
+    let url = format!(
+        "/v1/usage/summary?from={}&to={}",
+        urlencode(&from),
+        urlencode(&to)
+    );
+    app.get(&url, token).await.ok(200).clone()
+}
+
+fn urlencode(s: &str) -> String {
+    s.replace('+', "%2B").replace(':', "%3A")
+}
+
+fn route_count(summary: &Value, route: &str) -> Option<u64> {
+    summary["top_routes"]
+        .as_array()?
+        .iter()
+        .find(|r| r["route"] == route)
+        .and_then(|r| r["requests"].as_u64())
+}
+
+/// Polls until `route` reaches `want` in the tenant's summary (events are
+/// written asynchronously); returns the summary.
+async fn wait_for(app: &TestApp, t: &Tenant, route: &str, want: u64) -> Value {
+    let mut last = Value::Null;
+    for _ in 0..100 {
+        last = summary(app, &t.access).await;
+        if route_count(&last, route) >= Some(want) {
+            return last;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{route} never reached {want}: {last}");
+}
+
+#[tokio::test]
+async fn each_tenant_counts_exactly_its_own_requests() {
+    let app = TestApp::spawn().await;
+    let a = app.signup().await;
+    let b = app.signup().await;
+    let (n, m) = (7, 4);
+    for _ in 0..n {
+        app.get("/v1/tenant", &a.access).await.ok(200);
+    }
+    for _ in 0..m {
+        app.get("/v1/tenant", &b.access).await.ok(200);
+        app.get("/v1/users", &b.access).await.ok(200);
+    }
+    // Route templates, never raw paths; 4xx counted as errors.
+    app.get(&format!("/v1/users/{}", a.owner_id), &a.access)
+        .await
+        .ok(200);
+    app.get(&format!("/v1/users/{}", uuid::Uuid::now_v7()), &a.access)
+        .await
+        .problem(404, "not_found");
+
+    let sa = wait_for(&app, &a, "/v1/users/{id}", 2).await;
+    let sa = wait_for(&app, &a, "/v1/tenant", n).await.max(sa);
+    assert_eq!(route_count(&sa, "/v1/tenant"), Some(n), "{sa}");
+    // B's routes and requests never show up in A's analytics.
+    assert_eq!(route_count(&sa, "/v1/users"), None, "{sa}");
+    let by_id = sa["top_routes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["route"] == "/v1/users/{id}")
+        .unwrap()
+        .clone();
+    assert_eq!(by_id["requests"], 2);
+    assert_eq!(by_id["errors_4xx"], 1);
+    assert_eq!(by_id["errors_5xx"], 0);
+    assert!(
+        !sa.to_string().contains(&a.owner_id.to_string()),
+        "raw path leaked"
+    );
+    assert!(sa["p50_us"].as_f64().unwrap() > 0.0);
+    assert!(sa["response_bytes"].as_u64().unwrap() > 0);
+
+    let sb = wait_for(&app, &b, "/v1/users", m).await;
+    let sb = wait_for(&app, &b, "/v1/tenant", m).await.max(sb);
+    assert_eq!(route_count(&sb, "/v1/tenant"), Some(m));
+    assert_eq!(route_count(&sb, "/v1/users/{id}"), None);
+
+    // The timeseries agrees, bucket by bucket, and filters by route.
+    let from = (chrono::Utc::now() - chrono::Duration::hours(2)).to_rfc3339();
+    let r = app
+        .get(
+            &format!(
+                "/v1/usage/timeseries?from={}&interval=hour&route=/v1/tenant",
+                urlencode(&from)
+            ),
+            &a.access,
+        )
+        .await;
+    let ts = r.ok(200);
+    let buckets = ts["buckets"].as_array().unwrap();
+    assert!(buckets.len() >= 2, "{ts}");
+    let total: u64 = buckets
+        .iter()
+        .map(|b| b["requests"].as_u64().unwrap())
+        .sum();
+    assert_eq!(total, n);
+    let day = app
+        .get("/v1/usage/timeseries?interval=day", &a.access)
+        .await;
+    let day = day.ok(200);
+    assert!(day["buckets"][0]["start"]
+        .as_str()
+        .unwrap()
+        .ends_with("T00:00:00Z"));
+}
+
+trait MaxBy {
+    fn max(self, other: Value) -> Value;
+}
+impl MaxBy for Value {
+    /// The later of two polls (the one with more requests).
+    fn max(self, other: Value) -> Value {
+        if self["requests"].as_u64() >= other["requests"].as_u64() {
+            self
+        } else {
+            other
+        }
+    }
+}
+
+#[tokio::test]
+async fn analytics_reject_bad_ranges_and_need_usage_read() {
+    let app = TestApp::spawn().await;
+    let t = app.signup().await;
+    for (q, field) in [
+        (
+            "summary?from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z",
+            "from",
+        ),
+        (
+            "summary?from=2025-01-01T00:00:00Z&to=2026-01-01T00:00:00Z",
+            "to",
+        ),
+        (
+            "timeseries?from=2026-01-01T00:00:00Z&to=2026-03-01T00:00:00Z&interval=hour",
+            "to",
+        ),
+        ("timeseries?route=users", "route"),
+        ("summary?from=yesterday", "from"),
+        ("timeseries?interval=week", "interval"),
+    ] {
+        let r: Resp = app.get(&format!("/v1/usage/{q}"), &t.access).await;
+        r.problem(422, "validation_failed");
+        assert_eq!(r.body["errors"][0]["field"], field, "{q}: {}", r.body);
+    }
+    // A 61-day daily series is fine.
+    let r = app
+        .get(
+            "/v1/usage/timeseries?from=2026-01-01T00:00:00Z&to=2026-03-03T00:00:00Z&interval=day",
+            &t.access,
+        )
+        .await;
+    assert_eq!(r.ok(200)["buckets"].as_array().unwrap().len(), 61);
+
+    // Scope: a key without usage:read is refused; with it, allowed.
+    let (_, users_key) = app.api_key(&t.access, &["users:read"]).await;
+    app.with_key(Method::GET, "/v1/usage/summary", &users_key, None)
+        .await
+        .problem(403, "forbidden");
+    let (_, usage_key) = app.api_key(&t.access, &["usage:read"]).await;
+    let r = app
+        .with_key(Method::GET, "/v1/usage/summary", &usage_key, None)
+        .await;
+    assert!(r.ok(200)["requests"].is_u64());
+    // Every role may read its tenant's usage.
+    let (_, viewer, _) = app.user_with_role(&t, "viewer").await;
+    app.get("/v1/usage/summary", &viewer).await.ok(200);
+}
+
+#[tokio::test]
+async fn metrics_expose_the_pipeline_counters() {
+    let app = TestApp::spawn().await;
+    let t = app.signup().await;
+    app.get("/v1/tenant", &t.access).await.ok(200);
+    wait_for(&app, &t, "/v1/tenant", 1).await;
+    let res = app
+        .http
+        .get(format!("{}/metrics", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert!(res
+        .headers()
+        .get("content-type")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .starts_with("text/plain"));
+    let text = res.text().await.unwrap();
+    let value = |outcome: &str| -> u64 {
+        text.lines()
+            .find(|l| l.starts_with(&format!("qhub_usage_events_total{{outcome=\"{outcome}\"}}")))
+            .and_then(|l| l.rsplit(' ').next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("no {outcome} in {text}"))
+    };
+    assert!(value("queued") >= 2);
+    assert!(value("written") >= 1);
+    assert_eq!(value("dropped"), 0);
+    assert!(value("unattributed") >= 1, "signup has no tenant yet");
+    assert!(text.contains("qhub_usage_queue_depth "));
+}
