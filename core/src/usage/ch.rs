@@ -216,6 +216,20 @@ fn statements(sql: &str) -> Vec<String> {
         .collect()
 }
 
+/// The schema files, compiled in (like the Postgres migrations).
+const MIGRATIONS: &[(u32, &str, &str)] = &[
+    (
+        1,
+        "0001_usage_events",
+        include_str!("../../../clickhouse/0001_usage_events.sql"),
+    ),
+    (
+        2,
+        "0002_usage_hourly",
+        include_str!("../../../clickhouse/0002_usage_hourly.sql"),
+    ),
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -252,17 +266,3 @@ mod tests {
         );
     }
 }
-
-/// The schema files, compiled in (like the Postgres migrations).
-const MIGRATIONS: &[(u32, &str, &str)] = &[
-    (
-        1,
-        "0001_usage_events",
-        include_str!("../../../clickhouse/0001_usage_events.sql"),
-    ),
-    (
-        2,
-        "0002_usage_hourly",
-        include_str!("../../../clickhouse/0002_usage_hourly.sql"),
-    ),
-];

@@ -64,13 +64,16 @@ impl Metrics {
     }
 }
 
+/// Tells the writer to stop, and waits for it.
+type WriterHandle = (oneshot::Sender<()>, JoinHandle<()>);
+
 #[derive(Clone)]
 pub struct Usage {
     tx: mpsc::Sender<UsageEvent>,
     pub metrics: Arc<Metrics>,
     spill: Arc<Spill>,
     capacity: usize,
-    writer: Arc<Mutex<Option<(oneshot::Sender<()>, JoinHandle<()>)>>>,
+    writer: Arc<Mutex<Option<WriterHandle>>>,
 }
 
 impl Usage {
