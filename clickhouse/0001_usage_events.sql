@@ -4,10 +4,10 @@
 -- String, numbers.
 --
 -- Ordered tenant first, then time: every query is one tenant's time range.
--- ReplacingMergeTree keyed on (tenant_id, ts, event_id) folds duplicate
--- rows of one event (a retried or replayed insert) when parts merge; the
--- writer also skips events already present before retrying, so duplicates
--- do not reach the rollups.
+-- The writer never inserts an event twice (before a retry or replay it
+-- waits for the earlier insert to finish on the server and skips what
+-- landed). As a second line of defence, ReplacingMergeTree keyed on
+-- (tenant_id, ts, event_id) folds duplicate rows of one event on merge.
 CREATE TABLE IF NOT EXISTS usage_events (
     event_id        UUID,
     tenant_id       UUID,

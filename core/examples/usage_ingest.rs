@@ -58,7 +58,7 @@ async fn main() -> anyhow::Result<()> {
     let events: Vec<UsageEvent> = (0..n).map(|i| event(tenant, i)).collect();
     let started = Instant::now();
     for chunk in events.chunks(batch) {
-        ch::insert(&client, chunk).await?;
+        ch::insert(&client, chunk, &Uuid::now_v7().to_string()).await?;
     }
     let raw = started.elapsed();
 

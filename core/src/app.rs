@@ -21,28 +21,30 @@ pub fn router(state: AppState) -> Router {
         max_bytes: config.body_limit_bytes,
         read_timeout: config.body_read_timeout,
     };
-    // Outermost last: request id → problem fallback → timeout → rate limit
-    // → body buffer.
-    api.route_layer(axum::middleware::from_fn_with_state(
-        state.clone(),
-        usage::middleware::record_request,
-    ))
-    .fallback(not_found)
-    .layer(DefaultBodyLimit::max(config.body_limit_bytes))
-    .layer(axum::middleware::from_fn_with_state(limits, buffer_body))
-    // 503, not 408: a slow handler is the server's fault, and clients
-    // may resend a 408 automatically.
-    .layer(axum::middleware::from_fn_with_state(
-        state.clone(),
-        ratelimit::per_principal,
-    ))
-    .layer(TimeoutLayer::with_status_code(
-        StatusCode::SERVICE_UNAVAILABLE,
-        config.request_timeout,
-    ))
-    .layer(axum::middleware::from_fn(problem_fallback))
-    .layer(axum::middleware::from_fn(request_id))
-    .with_state(state)
+    // Outermost last: request id → problem fallback → usage recording →
+    // timeout → rate limit → body buffer → routing (route template noted).
+    api.route_layer(axum::middleware::from_fn(usage::middleware::note_route))
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(config.body_limit_bytes))
+        .layer(axum::middleware::from_fn_with_state(limits, buffer_body))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            ratelimit::per_principal,
+        ))
+        // 503, not 408: a slow handler is the server's fault, and clients
+        // may resend a 408 automatically.
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            config.request_timeout,
+        ))
+        // Outside the timeout, so a request that times out is still metered.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            usage::middleware::record_request,
+        ))
+        .layer(axum::middleware::from_fn(problem_fallback))
+        .layer(axum::middleware::from_fn(request_id))
+        .with_state(state)
 }
 
 /// Serves until SIGTERM or Ctrl-C, then stops accepting and lets in-flight

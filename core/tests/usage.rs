@@ -220,3 +220,36 @@ async fn metrics_expose_the_pipeline_counters() {
     assert!(value("unattributed") >= 1, "signup has no tenant yet");
     assert!(text.contains("qhub_usage_queue_depth "));
 }
+
+#[tokio::test]
+async fn the_duplicate_check_handles_full_batches() {
+    use qhub_core::usage::ch;
+    use qhub_lib::usage::{PrincipalKind, UsageEvent, UsageKind};
+    let client = ch::client(&common::clickhouse_config());
+    let tenant = uuid::Uuid::now_v7();
+    let make = |i: u32| UsageEvent {
+        event_id: uuid::Uuid::now_v7(),
+        tenant_id: tenant,
+        principal_kind: PrincipalKind::User,
+        principal_id: tenant,
+        at: chrono::Utc::now(),
+        kind: UsageKind::ApiRequest {
+            method: "GET".into(),
+            route: "/v1/users".into(),
+            status: 200,
+            latency_us: i,
+            request_bytes: 0,
+            response_bytes: 10,
+        },
+    };
+    // A default-size batch (10 000) stored, plus 100 that are not.
+    let stored: Vec<UsageEvent> = (0..10_000).map(make).collect();
+    ch::insert(&client, &stored, &uuid::Uuid::now_v7().to_string())
+        .await
+        .unwrap();
+    let mut all = stored.clone();
+    all.extend((0..100).map(make));
+    let present = ch::existing_ids(&client, &all).await.unwrap();
+    assert_eq!(present.len(), 10_000);
+    assert!(stored.iter().all(|e| present.contains(&e.event_id)));
+}

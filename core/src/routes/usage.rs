@@ -183,9 +183,9 @@ impl From<&AggRow> for Measures {
 /// The measures, merged from the hourly rollups. `{key}` is the grouping
 /// expression; the tenant and range are bound, never formatted in.
 const AGG_SQL: &str = "SELECT {key} AS key,
-        uniqExactMerge(requests) AS requests,
-        uniqExactIfMerge(errors_4xx) AS errors_4xx,
-        uniqExactIfMerge(errors_5xx) AS errors_5xx,
+        countMerge(requests) AS requests,
+        countIfMerge(errors_4xx) AS errors_4xx,
+        countIfMerge(errors_5xx) AS errors_5xx,
         arrayMap(x -> toFloat64(x), quantilesTDigestMerge(0.5, 0.95, 0.99)(latency_us)) AS latency,
         sumMerge(request_bytes) AS request_bytes,
         sumMerge(response_bytes) AS response_bytes

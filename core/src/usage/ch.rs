@@ -2,6 +2,7 @@
 //! `clickhouse/`, the row type, inserts and the duplicate check.
 
 use std::collections::HashSet;
+use std::time::Duration;
 
 use anyhow::Context;
 use clickhouse::{Client, Row};
@@ -91,16 +92,70 @@ impl From<&UsageEvent> for EventRow {
     }
 }
 
-/// Inserts events in one INSERT (one block, so it lands or fails whole).
-pub async fn insert(client: &Client, events: &[UsageEvent]) -> clickhouse::error::Result<()> {
+/// Longest any single ClickHouse call may take before the writer treats
+/// ClickHouse as unavailable (the crate has no timeout of its own).
+pub const OP_TIMEOUT: Duration = Duration::from_secs(10);
+/// Ids per duplicate-check query: keeps the query far below ClickHouse's
+/// default `max_query_size` (256 KiB).
+const IDS_PER_CHECK: usize = 1000;
+
+/// Whether an error means "ClickHouse is unreachable or too slow" (worth
+/// waiting for) rather than "ClickHouse refused this" (retrying the same
+/// data will not help).
+pub fn is_unavailable(e: &clickhouse::error::Error) -> bool {
+    matches!(
+        e,
+        clickhouse::error::Error::Network(_) | clickhouse::error::Error::TimedOut
+    )
+}
+
+async fn bounded<T>(
+    f: impl std::future::Future<Output = clickhouse::error::Result<T>>,
+) -> clickhouse::error::Result<T> {
+    tokio::time::timeout(OP_TIMEOUT, f)
+        .await
+        .unwrap_or(Err(clickhouse::error::Error::TimedOut))
+}
+
+/// Inserts events in one INSERT (one block, so it lands or fails whole),
+/// tagged with `query_id` so that, if the client sees an error, the writer
+/// can wait until the server is done with it before checking what landed.
+pub async fn insert(
+    client: &Client,
+    events: &[UsageEvent],
+    query_id: &str,
+) -> clickhouse::error::Result<()> {
     if events.is_empty() {
         return Ok(());
     }
-    let mut insert = client.insert::<EventRow>("usage_events").await?;
-    for ev in events {
-        insert.write(&EventRow::from(ev)).await?;
-    }
-    insert.end().await
+    bounded(async {
+        let mut insert = client
+            .insert::<EventRow>("usage_events")
+            .await?
+            .with_setting("query_id", query_id);
+        for ev in events {
+            insert.write(&EventRow::from(ev)).await?;
+        }
+        insert.end().await
+    })
+    .await
+}
+
+#[derive(Row, Deserialize)]
+struct Count {
+    n: u64,
+}
+
+/// Whether the server is still executing `query_id`.
+pub async fn still_running(client: &Client, query_id: &str) -> clickhouse::error::Result<bool> {
+    let c = bounded(
+        client
+            .query("SELECT count() AS n FROM system.processes WHERE query_id = ?")
+            .bind(query_id)
+            .fetch_one::<Count>(),
+    )
+    .await?;
+    Ok(c.n > 0)
 }
 
 #[derive(Row, Deserialize)]
@@ -110,38 +165,48 @@ struct IdRow {
 
 /// The ids among `events` already stored: checked before re-sending a
 /// batch whose earlier attempt may have landed, so retries and replays add
-/// no duplicates.
+/// no duplicates. Uses the primary key (tenant, time) and checks at most
+/// `IDS_PER_CHECK` ids per query.
 pub async fn existing_ids(
     client: &Client,
     events: &[UsageEvent],
 ) -> clickhouse::error::Result<HashSet<Uuid>> {
-    let (Some(min), Some(max)) = (
-        events.iter().map(|e| e.at.timestamp()).min(),
-        events.iter().map(|e| e.at.timestamp()).max(),
-    ) else {
-        return Ok(HashSet::new());
-    };
-    // Ids are UUIDs we generated: hex and dashes only, safe to inline.
-    let ids: Vec<String> = events.iter().map(|e| format!("'{}'", e.event_id)).collect();
-    let sql = format!(
-        "SELECT toString(event_id) AS id FROM usage_events \
-         WHERE ts >= toDateTime(?) AND ts <= toDateTime(?) AND toString(event_id) IN ({})",
-        ids.join(",")
-    );
-    let rows = client
-        .query(&sql)
-        .bind(u32::try_from(min).unwrap_or(0))
-        .bind(u32::try_from(max).unwrap_or(u32::MAX))
-        .fetch_all::<IdRow>()
+    let mut found = HashSet::new();
+    for chunk in events.chunks(IDS_PER_CHECK) {
+        let (Some(min), Some(max)) = (
+            chunk.iter().map(|e| e.at.timestamp()).min(),
+            chunk.iter().map(|e| e.at.timestamp()).max(),
+        ) else {
+            continue;
+        };
+        // Ids and tenants are UUIDs we generated: hex and dashes only.
+        let tenants: HashSet<String> = chunk
+            .iter()
+            .map(|e| format!("toUUID('{}')", e.tenant_id))
+            .collect();
+        let ids: Vec<String> = chunk.iter().map(|e| format!("'{}'", e.event_id)).collect();
+        let sql = format!(
+            "SELECT toString(event_id) AS id FROM usage_events \
+             WHERE tenant_id IN ({}) \
+               AND ts >= toDateTime(?) AND ts <= toDateTime(?) AND toString(event_id) IN ({})",
+            tenants.into_iter().collect::<Vec<_>>().join(","),
+            ids.join(",")
+        );
+        let rows = bounded(
+            client
+                .query(&sql)
+                .bind(u32::try_from(min).unwrap_or(0))
+                .bind(u32::try_from(max).unwrap_or(u32::MAX))
+                .fetch_all::<IdRow>(),
+        )
         .await?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|r| Uuid::try_parse(&r.id).ok())
-        .collect())
+        found.extend(rows.into_iter().filter_map(|r| Uuid::try_parse(&r.id).ok()));
+    }
+    Ok(found)
 }
 
 pub async fn ping(client: &Client) -> clickhouse::error::Result<()> {
-    client.query("SELECT 1").execute().await
+    bounded(client.query("SELECT 1").execute()).await
 }
 
 /// Applies `clickhouse/*.sql` in order, recording each in

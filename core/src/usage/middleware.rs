@@ -1,11 +1,14 @@
 //! One usage event per request, recorded after the response.
 //!
-//! Runs as a route layer, so the matched route template (`/v1/users/{id}`)
-//! is known and unmatched paths are never recorded. The tenant comes from
-//! the authenticated principal: the credential extractor fills the
-//! request's `Attribution` slot when it succeeds. Requests without one
-//! (signup, login, failed authentication) are not tenant usage: they are
-//! counted as `unattributed` on /metrics and not queued.
+//! `record_request` wraps the request timeout, so a request that times out
+//! (503) is still recorded. It puts a slot in the request that two inner
+//! parts fill: `note_route`, a route layer, writes the matched route
+//! template (`/v1/users/{id}`), so unmatched paths are never recorded; the
+//! credential extractor writes the tenant and principal when it succeeds.
+//! Requests without a tenant (signup, login, failed authentication) are not
+//! tenant usage: they are counted as `unattributed` on /metrics and not
+//! queued. Requests refused by the rate limiter never reach routing and are
+//! not usage either.
 
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
@@ -29,14 +32,31 @@ pub struct Attribution {
     pub principal_id: Uuid,
 }
 
-/// Filled once per request by the credential extractor.
+/// Filled during the request by `note_route` and the credential extractor.
 #[derive(Clone, Default)]
-pub struct AttributionSlot(Arc<OnceLock<Attribution>>);
+pub struct AttributionSlot(Arc<Slot>);
+
+#[derive(Default)]
+struct Slot {
+    who: OnceLock<Attribution>,
+    route: OnceLock<String>,
+}
 
 impl AttributionSlot {
     pub fn set(&self, a: Attribution) {
-        let _ = self.0.set(a);
+        let _ = self.0.who.set(a);
     }
+}
+
+/// Route layer: notes the matched route template in the request's slot.
+pub async fn note_route(req: Request, next: Next) -> Response {
+    if let (Some(slot), Some(route)) = (
+        req.extensions().get::<AttributionSlot>(),
+        req.extensions().get::<MatchedPath>(),
+    ) {
+        let _ = slot.0.route.set(route.as_str().to_owned());
+    }
+    next.run(req).await
 }
 
 pub async fn record_request(
@@ -47,10 +67,6 @@ pub async fn record_request(
     let started = Instant::now();
     let slot = AttributionSlot::default();
     req.extensions_mut().insert(slot.clone());
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|m| m.as_str().to_owned());
     let method = req.method().as_str().to_owned();
     let request_bytes = req
         .headers()
@@ -62,10 +78,10 @@ pub async fn record_request(
 
     let res = next.run(req).await;
 
-    let Some(route) = route else {
+    let Some(route) = slot.0.route.get().cloned() else {
         return res;
     };
-    let Some(who) = slot.0.get().copied() else {
+    let Some(who) = slot.0.who.get().copied() else {
         Metrics::add(&state.usage.metrics.unattributed, 1);
         return res;
     };

@@ -2,29 +2,35 @@
 //! ClickHouse, with retries, a durable spill and in-order replay.
 //!
 //! - `Usage::record` never waits: it puts the event in a bounded queue, or,
-//!   if the queue is full, appends it to the spill's overflow file.
-//! - The writer collects batches (by rows and by time), inserts each in one
-//!   INSERT, retries a failed batch with backoff (skipping events that did
-//!   land), and when ClickHouse stays down spills batches to disk and
-//!   probes until it is back; then it replays the spill in order.
-//! - On shutdown the writer drains the queue: it inserts what it can and
-//!   spills the rest, so nothing is lost to a restart.
+//!   if the queue is full, hands it to the overflow thread that writes it
+//!   to the spill.
+//! - The writer collects batches (by rows and by time) and inserts each in
+//!   one INSERT tagged with a query id. If an insert fails, the writer waits
+//!   until the server has finished that query (so its outcome is final),
+//!   skips the events that did land, and retries with backoff. When
+//!   ClickHouse stays unavailable it spills batches to disk and probes
+//!   until it is back, then replays the spill in order, with the same
+//!   checks. Every ClickHouse call has a timeout.
+//! - On shutdown the writer drains the queue within a time budget: it
+//!   inserts what it can and spills the rest.
 //! - Counters for all of it are on `/metrics`.
 
 pub mod ch;
 pub mod middleware;
 pub mod spill;
 
+use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use qhub_lib::usage::UsageEvent;
-use tokio::sync::{mpsc, oneshot, Mutex};
+use tokio::sync::{mpsc, Mutex, Notify};
 use tokio::task::JoinHandle;
+use uuid::Uuid;
 
-use self::spill::Spill;
+use self::spill::{Overflow, Spill};
 
 #[derive(Clone, Debug)]
 pub struct UsageConfig {
@@ -43,7 +49,7 @@ pub struct UsageConfig {
     pub probe_interval: Duration,
 }
 
-/// The pipeline's counters (Prometheus `qhub_usage_events_*_total`).
+/// The pipeline's counters (Prometheus `qhub_usage_events_total`).
 #[derive(Default, Debug)]
 pub struct Metrics {
     pub queued: AtomicU64,
@@ -51,9 +57,12 @@ pub struct Metrics {
     pub retried: AtomicU64,
     pub spilled: AtomicU64,
     pub replayed: AtomicU64,
+    /// Lost: the spill itself failed, or a spilled line was unreadable.
     pub dropped: AtomicU64,
-    /// Events skipped on retry or replay because they had already landed.
+    /// Skipped on retry or replay because they had already landed.
     pub deduplicated: AtomicU64,
+    /// In segments ClickHouse kept refusing, moved to `dead/` (kept on disk).
+    pub dead_lettered: AtomicU64,
     /// Requests with no tenant (unauthenticated): not tenant usage, not queued.
     pub unattributed: AtomicU64,
 }
@@ -64,57 +73,76 @@ impl Metrics {
     }
 }
 
-/// Tells the writer to stop, and waits for it.
-type WriterHandle = (oneshot::Sender<()>, JoinHandle<()>);
+/// Time the writer gets at shutdown to insert what is queued; the rest is
+/// spilled.
+const DRAIN_BUDGET: Duration = Duration::from_secs(8);
+/// Replay attempts of a segment ClickHouse refuses (not just unreachable)
+/// before it is moved to `dead/`.
+const SEGMENT_ATTEMPTS: u32 = 3;
 
 #[derive(Clone)]
 pub struct Usage {
     tx: mpsc::Sender<UsageEvent>,
     pub metrics: Arc<Metrics>,
-    spill: Arc<Spill>,
+    overflow: Arc<Overflow>,
     capacity: usize,
-    writer: Arc<Mutex<Option<WriterHandle>>>,
+    stop: Arc<Stop>,
+    writer: Arc<Mutex<Option<JoinHandle<()>>>>,
+}
+
+#[derive(Default)]
+struct Stop {
+    flag: AtomicBool,
+    notify: Notify,
+}
+
+impl Stop {
+    fn requested(&self) -> bool {
+        self.flag.load(Ordering::Acquire)
+    }
 }
 
 impl Usage {
-    /// Starts the writer task.
+    /// Starts the writer task and the overflow thread.
     pub fn start(client: clickhouse::Client, config: UsageConfig) -> anyhow::Result<Usage> {
         let spill = Arc::new(Spill::open(&config.spill_dir)?);
         let (tx, rx) = mpsc::channel(config.queue_capacity.max(1));
         let metrics = Arc::new(Metrics::default());
-        let (stop_tx, stop_rx) = oneshot::channel();
+        let stop = Arc::new(Stop::default());
+        let overflow = Arc::new(Overflow::start(spill.clone(), metrics.clone()));
         let writer = Writer {
             client,
             rx,
-            spill: spill.clone(),
+            spill,
             metrics: metrics.clone(),
             config: config.clone(),
+            stop: stop.clone(),
             down: false,
+            uncertain: Vec::new(),
+            segment_failures: HashMap::new(),
         };
-        let handle = tokio::spawn(writer.run(stop_rx));
+        let handle = tokio::spawn(writer.run());
         Ok(Usage {
             tx,
             metrics,
-            spill,
+            overflow,
             capacity: config.queue_capacity,
-            writer: Arc::new(Mutex::new(Some((stop_tx, handle)))),
+            stop,
+            writer: Arc::new(Mutex::new(Some(handle))),
         })
     }
 
-    /// Records an event without waiting on anything but, when the queue is
-    /// full, a buffered file append.
+    /// Records an event without waiting: a queue `try_send`, or, when the
+    /// queue is full, a channel send to the overflow thread.
     pub fn record(&self, event: UsageEvent) {
         Metrics::add(&self.metrics.queued, 1);
         if let Err(e) = self.tx.try_send(event) {
             let event = match e {
                 mpsc::error::TrySendError::Full(ev) | mpsc::error::TrySendError::Closed(ev) => ev,
             };
-            match self.spill.append_overflow(std::slice::from_ref(&event)) {
-                Ok(()) => Metrics::add(&self.metrics.spilled, 1),
-                Err(err) => {
-                    Metrics::add(&self.metrics.dropped, 1);
-                    tracing::error!(error = %err, "usage event lost: queue full and spill failed");
-                }
+            if !self.overflow.send(event) {
+                Metrics::add(&self.metrics.dropped, 1);
+                tracing::error!("usage event lost: queue full and the overflow thread is gone");
             }
         }
     }
@@ -124,15 +152,20 @@ impl Usage {
         self.capacity.saturating_sub(self.tx.capacity())
     }
 
-    /// Stops the writer after it has written or spilled everything queued.
-    /// Call once the server has stopped taking requests.
+    /// Stops the writer after it has written or spilled everything queued,
+    /// and waits until overflowed events are on disk. Call once the server
+    /// has stopped taking requests.
     pub async fn shutdown(&self, timeout: Duration) {
-        let Some((stop, handle)) = self.writer.lock().await.take() else {
+        let Some(handle) = self.writer.lock().await.take() else {
             return;
         };
-        let _ = stop.send(());
+        self.stop.flag.store(true, Ordering::Release);
+        self.stop.notify.notify_one();
         if tokio::time::timeout(timeout, handle).await.is_err() {
             tracing::error!("usage writer did not finish in time");
+        }
+        if !self.overflow.flush(Duration::from_secs(5)).await {
+            tracing::error!("usage overflow did not reach the disk in time");
         }
     }
 }
@@ -143,19 +176,52 @@ struct Writer {
     spill: Arc<Spill>,
     metrics: Arc<Metrics>,
     config: UsageConfig,
-    /// ClickHouse failed the last batch: spill until a probe succeeds.
+    stop: Arc<Stop>,
+    /// ClickHouse was unavailable: spill until a probe succeeds.
     down: bool,
+    /// Inserts whose outcome the client does not know: before any
+    /// duplicate check the writer waits until the server is done with them.
+    uncertain: Vec<String>,
+    /// Replay failures per segment, for refusals (not unavailability).
+    segment_failures: HashMap<PathBuf, u32>,
+}
+
+/// Why a write did not go through.
+enum Failure {
+    /// Unreachable, slow, or an outcome still pending: try again later.
+    Unavailable(String),
+    /// ClickHouse refused the data.
+    Refused(String),
+}
+
+impl From<clickhouse::error::Error> for Failure {
+    fn from(e: clickhouse::error::Error) -> Self {
+        if ch::is_unavailable(&e) {
+            Failure::Unavailable(e.to_string())
+        } else {
+            Failure::Refused(e.to_string())
+        }
+    }
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Failure::Unavailable(e) => write!(f, "unavailable: {e}"),
+            Failure::Refused(e) => write!(f, "refused: {e}"),
+        }
+    }
 }
 
 impl Writer {
-    async fn run(mut self, mut stop: oneshot::Receiver<()>) {
+    async fn run(mut self) {
         let mut next_probe = tokio::time::Instant::now();
         loop {
-            let (batch, stopping) = self.collect(&mut stop).await;
+            let batch = self.collect().await;
             if !batch.is_empty() {
                 self.write(batch).await;
             }
-            if stopping {
+            if self.stop.requested() {
                 self.drain().await;
                 return;
             }
@@ -167,103 +233,137 @@ impl Writer {
                     next_probe = tokio::time::Instant::now() + self.config.probe_interval;
                 }
             }
-            if !self.down && (self.spill.has_segments() || self.overflowed()) {
+            if !self.down {
                 self.replay().await;
             }
         }
     }
 
-    fn overflowed(&self) -> bool {
-        self.config.spill_dir.join("overflow.jsonl").exists()
-    }
-
     /// Up to `batch_rows` events, waiting at most `flush_interval` after
-    /// the first; returns early when stopping (or, while down, to probe).
-    async fn collect(&mut self, stop: &mut oneshot::Receiver<()>) -> (Vec<UsageEvent>, bool) {
+    /// the first; returns early when stopping (or idle, to probe/replay).
+    async fn collect(&mut self) -> Vec<UsageEvent> {
         let mut batch = Vec::new();
         let idle = if self.down {
             self.config.probe_interval
         } else {
             self.config.flush_interval
         };
-        // Wait for the first event (or stop, or a reason to look around).
         tokio::select! {
             ev = self.rx.recv() => match ev {
                 Some(ev) => batch.push(ev),
-                None => return (batch, true),
+                None => return batch,
             },
-            _ = &mut *stop => return (batch, true),
-            _ = tokio::time::sleep(idle) => return (batch, false),
+            _ = self.stop.notify.notified() => return batch,
+            _ = tokio::time::sleep(idle) => return batch,
         }
         let deadline = tokio::time::Instant::now() + self.config.flush_interval;
-        while batch.len() < self.config.batch_rows {
+        while batch.len() < self.config.batch_rows && !self.stop.requested() {
             tokio::select! {
                 ev = self.rx.recv() => match ev {
                     Some(ev) => batch.push(ev),
-                    None => return (batch, true),
+                    None => break,
                 },
-                _ = &mut *stop => return (batch, true),
+                _ = self.stop.notify.notified() => break,
                 _ = tokio::time::sleep_until(deadline) => break,
             }
         }
-        (batch, false)
+        batch
     }
 
     /// Inserts a batch with retries, or spills it.
     async fn write(&mut self, batch: Vec<UsageEvent>) {
         if !self.down {
-            match self.insert_with_retries(&batch).await {
+            match self.insert_with_retries(batch.clone()).await {
                 Ok(n) => {
                     Metrics::add(&self.metrics.written, n);
                     return;
                 }
                 Err(e) => {
-                    tracing::warn!(error = %e, events = batch.len(), "clickhouse unavailable; spilling usage");
+                    tracing::warn!(error = %e, events = batch.len(), "clickhouse did not take usage; spilling");
                     self.down = true;
                 }
             }
         }
-        self.spill_batch(&batch);
+        self.spill_batch(batch).await;
     }
 
-    fn spill_batch(&self, batch: &[UsageEvent]) {
-        match self.spill.write_segment(batch) {
-            Ok(()) => Metrics::add(&self.metrics.spilled, batch.len()),
+    async fn spill_batch(&self, batch: Vec<UsageEvent>) {
+        let n = batch.len();
+        let spill = self.spill.clone();
+        let result = tokio::task::spawn_blocking(move || spill.write_segment(&batch))
+            .await
+            .map_err(std::io::Error::other)
+            .and_then(|r| r);
+        match result {
+            Ok(()) => Metrics::add(&self.metrics.spilled, n),
             Err(e) => {
-                Metrics::add(&self.metrics.dropped, batch.len());
-                tracing::error!(error = %e, events = batch.len(), "usage events lost: spill failed");
+                Metrics::add(&self.metrics.dropped, n);
+                tracing::error!(error = %e, events = n, "usage events lost: spill failed");
             }
         }
     }
 
-    /// Inserts `batch`; on failure retries with backoff, first removing
-    /// what an attempt that looked failed may still have written. Returns
-    /// how many events were written.
-    async fn insert_with_retries(&self, batch: &[UsageEvent]) -> anyhow::Result<usize> {
+    /// Waits until no insert of unknown outcome is still running on the
+    /// server, so what is stored is final before a duplicate check.
+    async fn settle(&mut self) -> Result<(), Failure> {
+        let give_up = tokio::time::Instant::now() + 4 * ch::OP_TIMEOUT;
+        while let Some(id) = self.uncertain.last().cloned() {
+            if ch::still_running(&self.client, &id).await? {
+                if tokio::time::Instant::now() >= give_up {
+                    return Err(Failure::Unavailable(format!("insert {id} still running")));
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            } else {
+                self.uncertain.pop();
+            }
+        }
+        Ok(())
+    }
+
+    /// Inserts events not yet stored, after any earlier uncertain insert
+    /// has settled. Returns (written, already present).
+    async fn insert_new(
+        &mut self,
+        events: &mut Vec<UsageEvent>,
+        check: bool,
+    ) -> Result<(usize, usize), Failure> {
+        let mut skipped = 0;
+        if check {
+            self.settle().await?;
+            let present = ch::existing_ids(&self.client, events).await?;
+            skipped = present.len();
+            events.retain(|e| !present.contains(&e.event_id));
+        }
+        let query_id = Uuid::now_v7().to_string();
+        match ch::insert(&self.client, events, &query_id).await {
+            Ok(()) => Ok((events.len(), skipped)),
+            Err(e) => {
+                // The server may still be working on it, or may have
+                // committed it after the client gave up.
+                self.uncertain.push(query_id);
+                Err(e.into())
+            }
+        }
+    }
+
+    /// Inserts `batch`; on failure retries with backoff, each retry only
+    /// with what is not stored yet. Returns how many events were written.
+    async fn insert_with_retries(&mut self, mut batch: Vec<UsageEvent>) -> Result<usize, Failure> {
         let mut delay = self.config.retry_backoff;
-        let mut pending: Vec<UsageEvent> = batch.to_vec();
-        let mut first = true;
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let result = async {
-                if !first {
-                    let present = ch::existing_ids(&self.client, &pending).await?;
-                    if !present.is_empty() {
-                        Metrics::add(&self.metrics.deduplicated, present.len());
-                        pending.retain(|e| !present.contains(&e.event_id));
-                    }
+            match self.insert_new(&mut batch, attempt > 1).await {
+                Ok((n, skipped)) => {
+                    Metrics::add(&self.metrics.deduplicated, skipped);
+                    return Ok(n);
                 }
-                ch::insert(&self.client, &pending).await
-            }
-            .await;
-            match result {
-                Ok(()) => return Ok(pending.len()),
-                Err(e) if attempt >= self.config.attempts => return Err(e.into()),
+                Err(e) if attempt >= self.config.attempts || self.stop.requested() => {
+                    return Err(e)
+                }
                 Err(e) => {
                     tracing::debug!(error = %e, attempt, "usage insert failed; retrying");
-                    Metrics::add(&self.metrics.retried, pending.len());
-                    first = false;
+                    Metrics::add(&self.metrics.retried, batch.len());
                     tokio::time::sleep(delay).await;
                     delay *= 2;
                 }
@@ -271,11 +371,10 @@ impl Writer {
         }
     }
 
-    /// Replays sealed segments in order; stops at the first failure.
+    /// Replays sealed segments in order. Stops when ClickHouse is
+    /// unavailable or shutdown is requested; a segment ClickHouse keeps
+    /// refusing goes to `dead/` so it cannot block the others.
     async fn replay(&mut self) {
-        if let Err(e) = self.spill.seal_overflow() {
-            tracing::error!(error = %e, "could not seal the usage overflow file");
-        }
         let segments = match self.spill.segments() {
             Ok(s) => s,
             Err(e) => {
@@ -284,11 +383,20 @@ impl Writer {
             }
         };
         for path in segments {
-            let (events, bad) = match Spill::read_segment(&path) {
+            if self.stop.requested() {
+                return;
+            }
+            let read_path = path.clone();
+            let read = tokio::task::spawn_blocking(move || Spill::read_segment(&read_path))
+                .await
+                .map_err(std::io::Error::other)
+                .and_then(|r| r);
+            let (events, bad) = match read {
                 Ok(r) => r,
                 Err(e) => {
                     tracing::error!(error = %e, path = %path.display(), "cannot read spill segment");
-                    return;
+                    self.refused(&path, 0).await;
+                    continue;
                 }
             };
             if bad > 0 {
@@ -298,60 +406,78 @@ impl Writer {
                 );
                 tracing::error!(lines = bad, path = %path.display(), "unreadable spilled events");
             }
+            let mut ok = true;
             for chunk in events.chunks(self.config.batch_rows.max(1)) {
                 // A segment may have been partly replayed before a crash:
                 // always skip what is already there.
-                let result = async {
-                    let present = ch::existing_ids(&self.client, chunk).await?;
-                    let todo: Vec<UsageEvent> = chunk
-                        .iter()
-                        .filter(|e| !present.contains(&e.event_id))
-                        .cloned()
-                        .collect();
-                    ch::insert(&self.client, &todo).await?;
-                    Ok::<_, clickhouse::error::Error>((todo.len(), present.len()))
-                }
-                .await;
-                match result {
+                let mut todo = chunk.to_vec();
+                match self.insert_new(&mut todo, true).await {
                     Ok((written, skipped)) => {
                         Metrics::add(&self.metrics.replayed, written);
                         Metrics::add(&self.metrics.deduplicated, skipped);
                     }
-                    Err(e) => {
-                        tracing::warn!(error = %e, "replay failed; clickhouse down again");
+                    Err(Failure::Unavailable(e)) => {
+                        tracing::warn!(error = %e, "replay paused; clickhouse unavailable");
                         self.down = true;
                         return;
                     }
+                    Err(Failure::Refused(e)) => {
+                        tracing::error!(error = %e, path = %path.display(), "clickhouse refused spilled events");
+                        self.refused(&path, events.len()).await;
+                        ok = false;
+                        break;
+                    }
                 }
             }
-            if let Err(e) = std::fs::remove_file(&path) {
-                tracing::error!(error = %e, path = %path.display(), "cannot remove replayed segment");
-                return;
+            if ok {
+                self.segment_failures.remove(&path);
+                if let Err(e) = tokio::fs::remove_file(&path).await {
+                    tracing::error!(error = %e, path = %path.display(), "cannot remove replayed segment");
+                    return;
+                }
             }
         }
     }
 
-    /// Shutdown: everything still queued is written (one attempt) or spilled.
+    /// Counts a refusal of a segment; after a few, moves it to `dead/`.
+    async fn refused(&mut self, path: &std::path::Path, events: usize) {
+        let n = self.segment_failures.entry(path.to_owned()).or_insert(0);
+        *n += 1;
+        if *n >= SEGMENT_ATTEMPTS {
+            self.segment_failures.remove(path);
+            let spill = self.spill.clone();
+            let p = path.to_owned();
+            match tokio::task::spawn_blocking(move || spill.dead_letter(&p)).await {
+                Ok(Ok(())) => {
+                    Metrics::add(&self.metrics.dead_lettered, events);
+                    tracing::error!(path = %path.display(), "spill segment moved to dead/ after repeated refusals");
+                }
+                _ => tracing::error!(path = %path.display(), "cannot move a refused segment"),
+            }
+        }
+    }
+
+    /// Shutdown: everything still queued is written within the drain
+    /// budget, or spilled.
     async fn drain(&mut self) {
         self.rx.close();
         let mut rest = Vec::new();
         while let Ok(ev) = self.rx.try_recv() {
             rest.push(ev);
         }
+        let deadline = tokio::time::Instant::now() + DRAIN_BUDGET;
         for chunk in rest.chunks(self.config.batch_rows.max(1)) {
+            let mut todo = chunk.to_vec();
             let inserted = !self.down
-                && tokio::time::timeout(Duration::from_secs(5), ch::insert(&self.client, chunk))
-                    .await
-                    .is_ok_and(|r| r.is_ok());
+                && tokio::time::Instant::now() < deadline
+                && self.insert_new(&mut todo, false).await.is_ok();
             if inserted {
                 Metrics::add(&self.metrics.written, chunk.len());
             } else {
+                // Spilled in full: replay skips whatever did land.
                 self.down = true;
-                self.spill_batch(chunk);
+                self.spill_batch(chunk.to_vec()).await;
             }
-        }
-        if let Err(e) = self.spill.seal_overflow() {
-            tracing::error!(error = %e, "could not seal the usage overflow file");
         }
         tracing::info!(
             written = self.metrics.written.load(Ordering::Relaxed),

@@ -1,45 +1,50 @@
 //! The durable spill: events ClickHouse could not take yet, as JSON lines
-//! in files of a local directory.
+//! in segment files of a local directory.
 //!
 //! Why local files: the spill is needed exactly when a dependency is in
 //! trouble, so it should depend on nothing but the disk. Redis here keeps
 //! nothing on disk, and parking usage in Postgres would load the system of
 //! record during an analytics outage. Files survive a restart (mount a
-//! volume at `USAGE_SPILL_DIR` in production), are written with one fsync
-//! per batch, and replay in order by name.
+//! volume at `USAGE_SPILL_DIR` in production) and replay in order by name.
 //!
-//! Layout: `seg-<nanos>-<seq>.jsonl` are sealed segments (one batch each,
-//! written to `.tmp` then renamed, so a crash never leaves half a segment);
-//! `overflow.jsonl` collects events that found the in-memory queue full and
-//! is sealed into a segment before each replay and at shutdown.
+//! A segment is written to `.tmp`, fsynced, renamed to
+//! `seg-<nanos>-<seq>.jsonl`, and the directory fsynced: a crash never
+//! leaves half a segment, and a segment that exists survives power loss.
+//! Segments that fail to replay for a reason other than ClickHouse being
+//! unavailable are moved to `dead/` after a few attempts (kept, counted,
+//! never silently dropped).
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File};
 use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::mpsc as std_mpsc;
+use std::sync::Arc;
+use std::time::Duration;
 
 use qhub_lib::usage::UsageEvent;
+
+use super::Metrics;
 
 pub struct Spill {
     dir: PathBuf,
     seq: AtomicU64,
-    overflow: Mutex<Option<BufWriter<File>>>,
 }
-
-const OVERFLOW: &str = "overflow.jsonl";
 
 impl Spill {
     pub fn open(dir: &Path) -> std::io::Result<Spill> {
         fs::create_dir_all(dir)?;
-        let spill = Spill {
+        // A `.tmp` left by a crash was never renamed: its batch is still
+        // in a segment of its own or was never acknowledged as spilled.
+        for entry in fs::read_dir(dir)?.flatten() {
+            if entry.path().extension().is_some_and(|x| x == "tmp") {
+                let _ = fs::remove_file(entry.path());
+            }
+        }
+        Ok(Spill {
             dir: dir.to_owned(),
             seq: AtomicU64::new(0),
-            overflow: Mutex::new(None),
-        };
-        // An overflow file left by an earlier process becomes a segment.
-        spill.seal_overflow()?;
-        Ok(spill)
+        })
     }
 
     fn segment_path(&self) -> PathBuf {
@@ -48,7 +53,8 @@ impl Spill {
         self.dir.join(format!("seg-{nanos:020}-{seq:08}.jsonl"))
     }
 
-    /// Writes one batch as a sealed segment, durably.
+    /// Writes one batch as a sealed segment, durably. Blocking: call from
+    /// a blocking thread.
     pub fn write_segment(&self, events: &[UsageEvent]) -> std::io::Result<()> {
         if events.is_empty() {
             return Ok(());
@@ -65,48 +71,7 @@ impl Spill {
             w.get_ref().sync_all()?;
         }
         fs::rename(&tmp, &path)?;
-        Ok(())
-    }
-
-    /// Appends events that found the queue full (request path: buffered,
-    /// no fsync; sealed and synced by the writer).
-    pub fn append_overflow(&self, events: &[UsageEvent]) -> std::io::Result<()> {
-        let mut guard = self
-            .overflow
-            .lock()
-            .map_err(|_| std::io::Error::other("spill lock poisoned"))?;
-        if guard.is_none() {
-            let f = OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(self.dir.join(OVERFLOW))?;
-            *guard = Some(BufWriter::new(f));
-        }
-        if let Some(w) = guard.as_mut() {
-            for ev in events {
-                serde_json::to_writer(&mut *w, ev)?;
-                w.write_all(b"\n")?;
-            }
-            w.flush()?;
-        }
-        Ok(())
-    }
-
-    /// Turns the overflow file, if any, into a sealed segment.
-    pub fn seal_overflow(&self) -> std::io::Result<()> {
-        let mut guard = self
-            .overflow
-            .lock()
-            .map_err(|_| std::io::Error::other("spill lock poisoned"))?;
-        if let Some(mut w) = guard.take() {
-            w.flush()?;
-            w.get_ref().sync_all()?;
-        }
-        let path = self.dir.join(OVERFLOW);
-        if path.exists() {
-            fs::rename(&path, self.segment_path())?;
-        }
-        Ok(())
+        File::open(&self.dir)?.sync_all()
     }
 
     /// Sealed segments, oldest first.
@@ -122,10 +87,6 @@ impl Spill {
             .collect();
         segs.sort();
         Ok(segs)
-    }
-
-    pub fn has_segments(&self) -> bool {
-        self.segments().is_ok_and(|s| !s.is_empty())
     }
 
     /// Reads a segment: its events and the number of lines that could not
@@ -144,5 +105,90 @@ impl Spill {
             }
         }
         Ok((events, bad))
+    }
+
+    /// Moves a segment that keeps failing out of the replay path.
+    pub fn dead_letter(&self, path: &Path) -> std::io::Result<()> {
+        let dead = self.dir.join("dead");
+        fs::create_dir_all(&dead)?;
+        if let Some(name) = path.file_name() {
+            fs::rename(path, dead.join(name))?;
+        }
+        Ok(())
+    }
+}
+
+/// Events that found the in-memory queue full go to this thread, which
+/// writes them as segments (up to 1000 events or 20 ms per segment). The
+/// request path only does an unbounded channel send: no lock held across
+/// I/O, no file system call on the async runtime.
+pub struct Overflow {
+    tx: std_mpsc::Sender<OverflowMsg>,
+}
+
+enum OverflowMsg {
+    Event(Box<UsageEvent>),
+    /// Everything sent before is on disk once this is answered.
+    Flush(std_mpsc::Sender<()>),
+}
+
+impl Overflow {
+    pub fn start(spill: Arc<Spill>, metrics: Arc<Metrics>) -> Overflow {
+        let (tx, rx) = std_mpsc::channel::<OverflowMsg>();
+        std::thread::Builder::new()
+            .name("usage-overflow".into())
+            .spawn(move || {
+                let mut batch = Vec::new();
+                let mut acks = Vec::new();
+                loop {
+                    let first = match rx.recv() {
+                        Ok(m) => m,
+                        Err(_) => return,
+                    };
+                    let mut next = Some(first);
+                    while let Some(msg) = next.take() {
+                        match msg {
+                            OverflowMsg::Event(ev) => batch.push(*ev),
+                            OverflowMsg::Flush(ack) => acks.push(ack),
+                        }
+                        if batch.len() >= 1000 || !acks.is_empty() {
+                            break;
+                        }
+                        next = rx.recv_timeout(Duration::from_millis(20)).ok();
+                    }
+                    if !batch.is_empty() {
+                        match spill.write_segment(&batch) {
+                            Ok(()) => Metrics::add(&metrics.spilled, batch.len()),
+                            Err(e) => {
+                                Metrics::add(&metrics.dropped, batch.len());
+                                tracing::error!(error = %e, events = batch.len(), "usage events lost: spill failed");
+                            }
+                        }
+                        batch.clear();
+                    }
+                    for ack in acks.drain(..) {
+                        let _ = ack.send(());
+                    }
+                }
+            })
+            .map(|_| ())
+            .unwrap_or_else(|e| tracing::error!(error = %e, "cannot start the usage overflow thread"));
+        Overflow { tx }
+    }
+
+    /// Hands an event to the overflow thread; false if it is gone.
+    pub fn send(&self, ev: UsageEvent) -> bool {
+        self.tx.send(OverflowMsg::Event(Box::new(ev))).is_ok()
+    }
+
+    /// Waits (on a blocking thread) until everything sent so far is on disk.
+    pub async fn flush(&self, timeout: Duration) -> bool {
+        let (ack_tx, ack_rx) = std_mpsc::channel();
+        if self.tx.send(OverflowMsg::Flush(ack_tx)).is_err() {
+            return false;
+        }
+        tokio::task::spawn_blocking(move || ack_rx.recv_timeout(timeout).is_ok())
+            .await
+            .unwrap_or(false)
     }
 }
