@@ -19,8 +19,10 @@ pub fn routes() -> OpenApiRouter<AppState> {
 /// Prometheus metrics of this server process (text exposition format).
 ///
 /// `qhub_usage_events_total{outcome=…}` counts usage events: `queued`,
-/// `written`, `retried`, `spilled`, `replayed`, `deduplicated` and `dropped`
-/// (which must stay 0); `qhub_usage_queue_depth` is the in-memory backlog.
+/// `written`, `retried`, `spilled`, `replayed`, `deduplicated`, `dropped`
+/// (which must stay 0), `dead_lettered` (kept on disk, refused by
+/// ClickHouse) and `unattributed`; `qhub_usage_queue_depth` is the
+/// in-memory backlog.
 #[utoipa::path(
     get, path = "/metrics", tag = "meta", operation_id = "getMetrics",
     responses((status = 200, description = "Prometheus text format", content_type = "text/plain", body = String)),
@@ -42,6 +44,7 @@ async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
         ("replayed", &m.replayed),
         ("deduplicated", &m.deduplicated),
         ("dropped", &m.dropped),
+        ("dead_lettered", &m.dead_lettered),
         ("unattributed", &m.unattributed),
     ] {
         let _ = writeln!(
