@@ -136,7 +136,8 @@ const STANDARD_ERRORS: &[(&str, &str, &str)] = &[
     (
         "429",
         "RateLimited",
-        "Rate limit exceeded; see `Retry-After` and the `RateLimit-*` headers",
+        "A rate limit is exhausted (the caller's API budget, or the per-IP / per-account \
+         limit of an authentication endpoint); see `Retry-After` and `RateLimit-*`",
     ),
     (
         "500",
@@ -204,7 +205,7 @@ fn complete(doc: &mut Doc) {
         .flatten()
         {
             add_api_key_alternative(op);
-            add_errors(op, has_path_params);
+            add_errors(op, has_path_params, path.starts_with("/v1/"));
         }
     }
 }
@@ -245,7 +246,7 @@ fn add_api_key_alternative(op: &mut Operation) {
         .push(SecurityRequirement::new("apiKeyAuth", scopes));
 }
 
-fn add_errors(op: &mut Operation, has_path_params: bool) {
+fn add_errors(op: &mut Operation, has_path_params: bool, rate_limited: bool) {
     let has_body = op.request_body.is_some();
     let has_input =
         has_body || has_path_params || op.parameters.as_ref().is_some_and(|p| !p.is_empty());
@@ -253,7 +254,10 @@ fn add_errors(op: &mut Operation, has_path_params: bool) {
     for (status, name, _) in STANDARD_ERRORS {
         let applies = match *status {
             "400" | "422" => has_input,
-            "401" | "403" | "429" => secured,
+            "401" | "403" => secured,
+            // Every /v1 request counts against a rate limit: the caller's
+            // budget, or the per-IP one of the unauthenticated endpoints.
+            "429" => rate_limited,
             "404" => has_path_params,
             "408" | "413" | "415" => has_body,
             _ => true,

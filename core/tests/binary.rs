@@ -20,25 +20,8 @@ fn free_port() -> u16 {
 #[tokio::test]
 async fn json_logs_carry_request_id_and_sigterm_drains() {
     let port = free_port();
-    let secret = "binary-test-secret-binary-test-secret-xyz";
-    let mut child = Command::new(env!("CARGO_BIN_EXE_qhub"))
-        .arg("serve")
-        .env("BIND_ADDR", format!("127.0.0.1:{port}"))
-        .env("APP_DATABASE_URL", common::app_db_url())
-        .env("DATABASE_URL", common::owner_db_url())
-        .env(
-            "REDIS_URL",
-            common::env_or("TEST_REDIS_URL", "redis://127.0.0.1:6379/1"),
-        )
-        .env("JWT_SECRET", secret)
-        // Its mail sender shares the test database's outbox: it must deliver
-        // to the same sink as every other test server.
-        .env(
-            "SMTP_URL",
-            format!("smtp://127.0.0.1:{}", common::smtp_port()),
-        )
-        .env("RATE_LIMIT_AUTH_IP", "100000/60")
-        .env("RATE_LIMIT_ACCOUNT", "100000/60")
+    let secret = "test-secret-test-secret-test-secret-0123";
+    let mut child = common::qhub_command(port)
         .env("LOG_FORMAT", "json")
         .env("RUST_LOG", "info")
         .stdout(Stdio::piped())

@@ -184,22 +184,7 @@ async fn a_clickhouse_outage_loses_and_duplicates_nothing() {
 /// directory; returns it with its base URL.
 fn spawn_binary(ch: &PrivateClickHouse, spill: &Path) -> (std::process::Child, String) {
     let port = free_port();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_qhub"))
-        .arg("serve")
-        .env("BIND_ADDR", format!("127.0.0.1:{port}"))
-        .env("APP_DATABASE_URL", common::app_db_url())
-        .env("DATABASE_URL", common::owner_db_url())
-        .env(
-            "REDIS_URL",
-            common::env_or("TEST_REDIS_URL", "redis://127.0.0.1:6379/1"),
-        )
-        // The test harness's secret: tokens it issues work here too.
-        .env("JWT_SECRET", "test-secret-test-secret-test-secret-0123")
-        .env(
-            "SMTP_URL",
-            format!("smtp://127.0.0.1:{}", common::smtp_port()),
-        )
-        .env("RATE_LIMIT_AUTH_IP", "100000/60")
+    let mut child = common::qhub_command(port)
         .env("CLICKHOUSE_URL", ch.config().url)
         .env("CLICKHOUSE_DATABASE", ch.config().database)
         .env("USAGE_SPILL_DIR", spill)

@@ -185,7 +185,6 @@ pub struct TokenRequest {
     responses(
         (status = 204, description = "Email verified"),
         (status = 404, description = "Invalid, expired or used token", body = qhub_lib::Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many attempts from this address", body = qhub_lib::Problem, content_type = "application/problem+json"),
     ),
     security(())
 )]
@@ -235,7 +234,6 @@ pub struct PasswordResetRequest {
     request_body = PasswordResetRequest,
     responses(
         (status = 202, description = "If the account exists, a reset mail is on its way"),
-        (status = 429, description = "Too many requests from this address or for this account", body = qhub_lib::Problem, content_type = "application/problem+json"),
     ),
     security(())
 )]
@@ -297,7 +295,6 @@ pub struct PasswordResetConfirm {
     responses(
         (status = 204, description = "Password changed; all sessions ended"),
         (status = 404, description = "Invalid, expired or used token", body = qhub_lib::Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many attempts from this address", body = qhub_lib::Problem, content_type = "application/problem+json"),
     ),
     security(())
 )]

@@ -111,7 +111,6 @@ fn bad_credentials() -> ApiError {
     responses(
         (status = 200, description = "Logged in", body = TokenPair),
         (status = 401, description = "Wrong tenant, email or password (one answer for all)", body = qhub_lib::Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many attempts from this address or for this account", body = qhub_lib::Problem, content_type = "application/problem+json"),
     ),
     security(())
 )]
@@ -191,7 +190,6 @@ pub struct RefreshRequest {
     responses(
         (status = 200, description = "A new token pair", body = TokenPair),
         (status = 401, description = "Unknown, expired or reused refresh token (reuse revokes the session)", body = qhub_lib::Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many attempts from this address", body = qhub_lib::Problem, content_type = "application/problem+json"),
     ),
     security(())
 )]

@@ -292,7 +292,6 @@ pub struct AcceptInvitationResponse {
         (status = 201, description = "User created and logged in", body = AcceptInvitationResponse),
         (status = 404, description = "Invalid, expired, revoked or used token", body = qhub_lib::Problem, content_type = "application/problem+json"),
         (status = 409, description = "The email already belongs to a user of the tenant", body = qhub_lib::Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many attempts from this address", body = qhub_lib::Problem, content_type = "application/problem+json"),
     ),
     security(())
 )]

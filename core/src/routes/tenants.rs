@@ -75,7 +75,6 @@ pub struct SignupResponse {
     responses(
         (status = 201, description = "Tenant and owner created", body = SignupResponse),
         (status = 409, description = "The slug is taken", body = qhub_lib::Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many signups from this address", body = qhub_lib::Problem, content_type = "application/problem+json"),
     ),
     security(())
 )]

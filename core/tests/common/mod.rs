@@ -115,48 +115,68 @@ pub fn ensure_mail_sink() {
 /// `subject`; returns it as {from, to, subject, body}.
 pub async fn wait_for_mail(to: &str, subject: &str) -> Value {
     ensure_mail_sink();
-    let to = to.to_lowercase();
     for _ in 0..150 {
-        if let Ok(entries) = std::fs::read_dir(mail_dir()) {
-            let mut found: Vec<Value> = entries
-                .flatten()
-                .filter(|e| e.path().extension().is_some_and(|x| x == "json"))
-                .filter_map(|e| std::fs::read(e.path()).ok())
-                .filter_map(|b| serde_json::from_slice::<Value>(&b).ok())
-                .filter(|m| {
-                    m["to"]
-                        .as_array()
-                        .is_some_and(|t| t.iter().any(|a| a == &to))
-                        && m["subject"].as_str().is_some_and(|s| s.contains(subject))
-                })
-                .collect();
-            if let Some(m) = found.pop() {
-                return m;
-            }
+        if let Some(m) = mails_to(to)
+            .into_iter()
+            .rfind(|m| m["subject"].as_str().is_some_and(|s| s.contains(subject)))
+        {
+            return m;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     panic!("no mail to {to} with subject containing {subject:?} within 15 s");
 }
 
-/// All messages delivered to `to` so far.
+/// All messages delivered to `to` so far, oldest first.
 pub fn mails_to(to: &str) -> Vec<Value> {
     let to = to.to_lowercase();
-    std::fs::read_dir(mail_dir())
+    let mut paths: Vec<_> = std::fs::read_dir(mail_dir())
         .map(|entries| {
             entries
                 .flatten()
-                .filter(|e| e.path().extension().is_some_and(|x| x == "json"))
-                .filter_map(|e| std::fs::read(e.path()).ok())
-                .filter_map(|b| serde_json::from_slice::<Value>(&b).ok())
-                .filter(|m| {
-                    m["to"]
-                        .as_array()
-                        .is_some_and(|t| t.iter().any(|a| a == &to))
-                })
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x == "json"))
                 .collect()
         })
-        .unwrap_or_default()
+        .unwrap_or_default();
+    paths.sort();
+    paths
+        .into_iter()
+        .filter_map(|p| std::fs::read(p).ok())
+        .filter_map(|b| serde_json::from_slice::<Value>(&b).ok())
+        .filter(|m| {
+            m["to"]
+                .as_array()
+                .is_some_and(|t| t.iter().any(|a| a == &to))
+        })
+        .collect()
+}
+
+/// The `qhub` binary set up against the test services, with generous
+/// limits and the test SMTP sink (its mail sender shares the test outbox,
+/// so it must deliver where every other test server does).
+pub fn qhub_command(port: u16) -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_qhub"));
+    cmd.arg("serve")
+        .env("BIND_ADDR", format!("127.0.0.1:{port}"))
+        .env("APP_DATABASE_URL", app_db_url())
+        .env("DATABASE_URL", owner_db_url())
+        .env(
+            "REDIS_URL",
+            env_or("TEST_REDIS_URL", "redis://127.0.0.1:6379/1"),
+        )
+        // The harness's secret: tokens it issues work in the binary too.
+        .env("JWT_SECRET", "test-secret-test-secret-test-secret-0123")
+        .env("SMTP_URL", format!("smtp://127.0.0.1:{}", smtp_port()))
+        .env("RATE_LIMIT_AUTH_IP", "100000/60")
+        .env("RATE_LIMIT_ACCOUNT", "100000/60")
+        .env("CLICKHOUSE_URL", clickhouse_config().url)
+        .env("CLICKHOUSE_DATABASE", clickhouse_config().database)
+        .env(
+            "USAGE_SPILL_DIR",
+            std::env::temp_dir().join(format!("qhub-spill-{}", Uuid::new_v4().simple())),
+        );
+    cmd
 }
 
 /// The token a QHub mail carries (its `Token: …` line).
