@@ -254,3 +254,37 @@ async fn events_spilled_at_sigterm_arrive_after_a_restart() {
     let _ = second.wait();
     let _ = std::fs::remove_dir_all(&spill);
 }
+
+#[tokio::test]
+async fn events_that_overflow_the_queue_arrive_exactly_once() {
+    let mut config = test_config();
+    // A queue of one: a burst of requests overflows to the spill thread.
+    config.usage.queue_capacity = 1;
+    config.usage.flush_interval = Duration::from_millis(500);
+    let spill_dir = config.usage.spill_dir.clone();
+    let app = TestApp::spawn_with(config).await;
+    let t = app.signup().await;
+    let mut burst = tokio::task::JoinSet::new();
+    for _ in 0..40 {
+        let (http, url, token) = (
+            app.http.clone(),
+            format!("{}/v1/tenant", app.base),
+            t.access.clone(),
+        );
+        burst.spawn(async move { http.get(url).bearer_auth(token).send().await });
+    }
+    while let Some(r) = burst.join_next().await {
+        assert_eq!(r.unwrap().unwrap().status().as_u16(), 200);
+    }
+    let ch = common::clickhouse_config();
+    assert_eq!(wait_stored(&ch, t.id, 40).await, (40, 40));
+    let m = &app.state.usage.metrics;
+    let load = |c: &std::sync::atomic::AtomicU64| c.load(std::sync::atomic::Ordering::Relaxed);
+    assert!(load(&m.spilled) > 0, "the burst never overflowed");
+    assert_eq!(load(&m.dropped), 0);
+    assert_eq!(
+        segments(&spill_dir),
+        0,
+        "overflow segments were not replayed"
+    );
+}
