@@ -53,15 +53,16 @@ pub async fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<()>
     tokio::spawn(mail::run_sender(state.clone()));
     let usage = state.usage.clone();
     let app = router(state);
-    axum::serve(
+    let served = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown_signal())
-    .await?;
-    // No request is in flight any more: write or spill every queued event.
+    .await;
+    // No request is in flight any more: write or spill every queued event,
+    // even if the server loop ended with an error.
     usage.shutdown(Duration::from_secs(20)).await;
-    Ok(())
+    served.map_err(Into::into)
 }
 
 pub async fn shutdown_signal() {

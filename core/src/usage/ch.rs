@@ -99,14 +99,30 @@ pub const OP_TIMEOUT: Duration = Duration::from_secs(10);
 /// default `max_query_size` (256 KiB).
 const IDS_PER_CHECK: usize = 1000;
 
-/// Whether an error means "ClickHouse is unreachable or too slow" (worth
-/// waiting for) rather than "ClickHouse refused this" (retrying the same
-/// data will not help).
-pub fn is_unavailable(e: &clickhouse::error::Error) -> bool {
-    matches!(
-        e,
-        clickhouse::error::Error::Network(_) | clickhouse::error::Error::TimedOut
-    )
+/// ClickHouse error codes that mean "this data cannot be inserted" (parse
+/// and type errors). Everything else (unreachable, timeouts, too many
+/// parts, memory limits, too many queries, read-only tables, a proxy's
+/// 503, a missing table before `migrate`) is temporary: wait and retry.
+const DATA_ERROR_CODES: &[u32] = &[6, 26, 27, 33, 38, 41, 53, 69, 70, 72, 117, 130, 131];
+
+/// Whether an insert error means ClickHouse refused the data itself, so
+/// retrying the same rows cannot help.
+pub fn is_refusal(e: &clickhouse::error::Error) -> bool {
+    use clickhouse::error::Error;
+    match e {
+        Error::BadResponse(msg) => error_code(msg).is_some_and(|c| DATA_ERROR_CODES.contains(&c)),
+        Error::DataFormat(_) | Error::Custom(_) | Error::InvalidUtf8Encoding(_) => true,
+        _ => false,
+    }
+}
+
+/// The `Code: N` of a ClickHouse error message.
+fn error_code(msg: &str) -> Option<u32> {
+    let rest = &msg[msg.find("Code: ")? + 6..];
+    rest.split(|c: char| !c.is_ascii_digit())
+        .next()?
+        .parse()
+        .ok()
 }
 
 async fn bounded<T>(
@@ -319,6 +335,22 @@ mod tests {
         for (i, (version, _, _)) in MIGRATIONS.iter().enumerate() {
             assert_eq!(*version as usize, i + 1);
         }
+    }
+
+    #[test]
+    fn error_codes_classify_refusals() {
+        assert_eq!(
+            error_code("Code: 252, e.displayText() = DB::Exception: Too many parts"),
+            Some(252)
+        );
+        assert_eq!(error_code("no code"), None);
+        let e = |m: &str| clickhouse::error::Error::BadResponse(m.into());
+        assert!(!is_refusal(&e(
+            "Code: 252, e.displayText() = Too many parts"
+        )));
+        assert!(!is_refusal(&e("Code: 241, Memory limit exceeded")));
+        assert!(is_refusal(&e("Code: 27, Cannot parse input")));
+        assert!(!is_refusal(&clickhouse::error::Error::TimedOut));
     }
 
     #[test]

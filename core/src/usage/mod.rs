@@ -19,7 +19,7 @@ pub mod ch;
 pub mod middleware;
 pub mod spill;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -74,11 +74,16 @@ impl Metrics {
 }
 
 /// Time the writer gets at shutdown to insert what is queued; the rest is
-/// spilled.
-const DRAIN_BUDGET: Duration = Duration::from_secs(8);
-/// Replay attempts of a segment ClickHouse refuses (not just unreachable)
-/// before it is moved to `dead/`.
+/// spilled. With a ClickHouse call in flight when the stop arrives (at
+/// most `ch::OP_TIMEOUT`), the writer finishes well inside the 20 s that
+/// `app::serve` gives it.
+const DRAIN_BUDGET: Duration = Duration::from_secs(5);
+/// A segment ClickHouse refuses (bad data, not unavailability) is retried
+/// at this interval, and moved to `dead/` after this many refusals.
+const SEGMENT_RETRY: Duration = Duration::from_secs(30);
 const SEGMENT_ATTEMPTS: u32 = 3;
+/// Longest pause between two attempts of a batch.
+const MAX_BACKOFF: Duration = Duration::from_secs(30);
 
 #[derive(Clone)]
 pub struct Usage {
@@ -106,6 +111,7 @@ impl Usage {
     /// Starts the writer task and the overflow thread.
     pub fn start(client: clickhouse::Client, config: UsageConfig) -> anyhow::Result<Usage> {
         let spill = Arc::new(Spill::open(&config.spill_dir)?);
+        let uncertain = spill.load_uncertain();
         let (tx, rx) = mpsc::channel(config.queue_capacity.max(1));
         let metrics = Arc::new(Metrics::default());
         let stop = Arc::new(Stop::default());
@@ -118,8 +124,10 @@ impl Usage {
             config: config.clone(),
             stop: stop.clone(),
             down: false,
-            uncertain: Vec::new(),
+            // Inserts an earlier process could not confirm.
+            uncertain,
             segment_failures: HashMap::new(),
+            bad_lines_counted: HashSet::new(),
         };
         let handle = tokio::spawn(writer.run());
         Ok(Usage {
@@ -165,7 +173,11 @@ impl Usage {
             tracing::error!("usage writer did not finish in time");
         }
         if !self.overflow.flush(Duration::from_secs(5)).await {
-            tracing::error!("usage overflow did not reach the disk in time");
+            tracing::error!(
+                queued = self.metrics.queued.load(Ordering::Relaxed),
+                spilled = self.metrics.spilled.load(Ordering::Relaxed),
+                "usage overflow did not reach the disk in time; events may be lost"
+            );
         }
     }
 }
@@ -182,8 +194,10 @@ struct Writer {
     /// Inserts whose outcome the client does not know: before any
     /// duplicate check the writer waits until the server is done with them.
     uncertain: Vec<String>,
-    /// Replay failures per segment, for refusals (not unavailability).
-    segment_failures: HashMap<PathBuf, u32>,
+    /// Refusals per segment: (count, first refusal, next attempt).
+    segment_failures: HashMap<PathBuf, (u32, tokio::time::Instant, tokio::time::Instant)>,
+    /// Segments whose unreadable lines are already counted as dropped.
+    bad_lines_counted: HashSet<PathBuf>,
 }
 
 /// Why a write did not go through.
@@ -194,13 +208,19 @@ enum Failure {
     Refused(String),
 }
 
-impl From<clickhouse::error::Error> for Failure {
-    fn from(e: clickhouse::error::Error) -> Self {
-        if ch::is_unavailable(&e) {
-            Failure::Unavailable(e.to_string())
-        } else {
+impl Failure {
+    /// An INSERT's error: refused only for data errors.
+    fn of_insert(e: clickhouse::error::Error) -> Self {
+        if ch::is_refusal(&e) {
             Failure::Refused(e.to_string())
+        } else {
+            Failure::Unavailable(e.to_string())
         }
+    }
+
+    /// Any other call's error (checks, pings): ClickHouse is not usable now.
+    fn unavailable(e: clickhouse::error::Error) -> Self {
+        Failure::Unavailable(e.to_string())
     }
 }
 
@@ -307,8 +327,15 @@ impl Writer {
     /// server, so what is stored is final before a duplicate check.
     async fn settle(&mut self) -> Result<(), Failure> {
         let give_up = tokio::time::Instant::now() + 4 * ch::OP_TIMEOUT;
+        let before = self.uncertain.len();
         while let Some(id) = self.uncertain.last().cloned() {
-            if ch::still_running(&self.client, &id).await? {
+            if self.stop.requested() {
+                return Err(Failure::Unavailable("stopping".into()));
+            }
+            if ch::still_running(&self.client, &id)
+                .await
+                .map_err(Failure::unavailable)?
+            {
                 if tokio::time::Instant::now() >= give_up {
                     return Err(Failure::Unavailable(format!("insert {id} still running")));
                 }
@@ -317,7 +344,20 @@ impl Writer {
                 self.uncertain.pop();
             }
         }
+        if before > 0 {
+            self.persist_uncertain().await;
+        }
         Ok(())
+    }
+
+    /// Saves the uncertain inserts next to the spill, so a restarted
+    /// process waits for them before its first duplicate check.
+    async fn persist_uncertain(&self) {
+        let (spill, ids) = (self.spill.clone(), self.uncertain.clone());
+        let saved = tokio::task::spawn_blocking(move || spill.save_uncertain(&ids)).await;
+        if !matches!(saved, Ok(Ok(()))) {
+            tracing::error!("cannot record uncertain usage inserts");
+        }
     }
 
     /// Inserts events not yet stored, after any earlier uncertain insert
@@ -330,7 +370,9 @@ impl Writer {
         let mut skipped = 0;
         if check {
             self.settle().await?;
-            let present = ch::existing_ids(&self.client, events).await?;
+            let present = ch::existing_ids(&self.client, events)
+                .await
+                .map_err(Failure::unavailable)?;
             skipped = present.len();
             events.retain(|e| !present.contains(&e.event_id));
         }
@@ -341,7 +383,8 @@ impl Writer {
                 // The server may still be working on it, or may have
                 // committed it after the client gave up.
                 self.uncertain.push(query_id);
-                Err(e.into())
+                self.persist_uncertain().await;
+                Err(Failure::of_insert(e))
             }
         }
     }
@@ -355,8 +398,10 @@ impl Writer {
             attempt += 1;
             match self.insert_new(&mut batch, attempt > 1).await {
                 Ok((n, skipped)) => {
+                    // What a retry finds stored came from this batch's own
+                    // earlier attempt: written, not a duplicate.
                     Metrics::add(&self.metrics.deduplicated, skipped);
-                    return Ok(n);
+                    return Ok(n + skipped);
                 }
                 Err(e) if attempt >= self.config.attempts || self.stop.requested() => {
                     return Err(e)
@@ -364,27 +409,41 @@ impl Writer {
                 Err(e) => {
                     tracing::debug!(error = %e, attempt, "usage insert failed; retrying");
                     Metrics::add(&self.metrics.retried, batch.len());
-                    tokio::time::sleep(delay).await;
-                    delay *= 2;
+                    tokio::select! {
+                        _ = tokio::time::sleep(delay) => {}
+                        _ = self.stop.notify.notified() => return Err(e),
+                    }
+                    delay = (delay * 2).min(MAX_BACKOFF);
                 }
             }
         }
     }
 
     /// Replays sealed segments in order. Stops when ClickHouse is
-    /// unavailable or shutdown is requested; a segment ClickHouse keeps
-    /// refusing goes to `dead/` so it cannot block the others.
+    /// unavailable or shutdown is requested; a segment ClickHouse refuses
+    /// waits for its next attempt while the others go on, and after
+    /// repeated refusals goes to `dead/`.
     async fn replay(&mut self) {
-        let segments = match self.spill.segments() {
-            Ok(s) => s,
-            Err(e) => {
-                tracing::error!(error = %e, "cannot list the usage spill");
+        let spill = self.spill.clone();
+        let listed = tokio::task::spawn_blocking(move || spill.segments()).await;
+        let segments = match listed {
+            Ok(Ok(s)) => s,
+            _ => {
+                tracing::error!("cannot list the usage spill");
                 return;
             }
         };
+        let now = tokio::time::Instant::now();
         for path in segments {
             if self.stop.requested() {
                 return;
+            }
+            if self
+                .segment_failures
+                .get(&path)
+                .is_some_and(|(_, _, next)| *next > now)
+            {
+                continue;
             }
             let read_path = path.clone();
             let read = tokio::task::spawn_blocking(move || Spill::read_segment(&read_path))
@@ -399,7 +458,7 @@ impl Writer {
                     continue;
                 }
             };
-            if bad > 0 {
+            if bad > 0 && self.bad_lines_counted.insert(path.clone()) {
                 Metrics::add(
                     &self.metrics.dropped,
                     usize::try_from(bad).unwrap_or(usize::MAX),
@@ -408,8 +467,8 @@ impl Writer {
             }
             let mut ok = true;
             for chunk in events.chunks(self.config.batch_rows.max(1)) {
-                // A segment may have been partly replayed before a crash:
-                // always skip what is already there.
+                // A segment may have been partly replayed before a pause or
+                // a crash: always skip what is already there.
                 let mut todo = chunk.to_vec();
                 match self.insert_new(&mut todo, true).await {
                     Ok((written, skipped)) => {
@@ -431,6 +490,7 @@ impl Writer {
             }
             if ok {
                 self.segment_failures.remove(&path);
+                self.bad_lines_counted.remove(&path);
                 if let Err(e) = tokio::fs::remove_file(&path).await {
                     tracing::error!(error = %e, path = %path.display(), "cannot remove replayed segment");
                     return;
@@ -439,21 +499,31 @@ impl Writer {
         }
     }
 
-    /// Counts a refusal of a segment; after a few, moves it to `dead/`.
+    /// Counts a refusal of a segment and schedules its next attempt; after
+    /// `SEGMENT_ATTEMPTS` refusals spread over at least a minute, moves it
+    /// to `dead/` (kept on disk, counted as dead-lettered).
     async fn refused(&mut self, path: &std::path::Path, events: usize) {
-        let n = self.segment_failures.entry(path.to_owned()).or_insert(0);
-        *n += 1;
-        if *n >= SEGMENT_ATTEMPTS {
-            self.segment_failures.remove(path);
-            let spill = self.spill.clone();
-            let p = path.to_owned();
-            match tokio::task::spawn_blocking(move || spill.dead_letter(&p)).await {
-                Ok(Ok(())) => {
-                    Metrics::add(&self.metrics.dead_lettered, events);
-                    tracing::error!(path = %path.display(), "spill segment moved to dead/ after repeated refusals");
-                }
-                _ => tracing::error!(path = %path.display(), "cannot move a refused segment"),
+        let now = tokio::time::Instant::now();
+        let entry = self
+            .segment_failures
+            .entry(path.to_owned())
+            .or_insert((0, now, now));
+        entry.0 += 1;
+        entry.2 = now + SEGMENT_RETRY;
+        let (count, first) = (entry.0, entry.1);
+        if count < SEGMENT_ATTEMPTS || now.duration_since(first) < 2 * SEGMENT_RETRY {
+            return;
+        }
+        self.segment_failures.remove(path);
+        self.bad_lines_counted.remove(path);
+        let spill = self.spill.clone();
+        let p = path.to_owned();
+        match tokio::task::spawn_blocking(move || spill.dead_letter(&p)).await {
+            Ok(Ok(())) => {
+                Metrics::add(&self.metrics.dead_lettered, events);
+                tracing::error!(path = %path.display(), "spill segment moved to dead/ after repeated refusals");
             }
+            _ => tracing::error!(path = %path.display(), "cannot move a refused segment"),
         }
     }
 
@@ -470,7 +540,9 @@ impl Writer {
             let mut todo = chunk.to_vec();
             let inserted = !self.down
                 && tokio::time::Instant::now() < deadline
-                && self.insert_new(&mut todo, false).await.is_ok();
+                && tokio::time::timeout_at(deadline, self.insert_new(&mut todo, false))
+                    .await
+                    .is_ok_and(|r| r.is_ok());
             if inserted {
                 Metrics::add(&self.metrics.written, chunk.len());
             } else {

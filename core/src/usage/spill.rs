@@ -107,6 +107,41 @@ impl Spill {
         Ok((events, bad))
     }
 
+    fn uncertain_path(&self) -> PathBuf {
+        self.dir.join("uncertain-inserts.txt")
+    }
+
+    /// Query ids of inserts whose outcome is unknown, kept across restarts:
+    /// a new process must wait for them too before checking what landed.
+    pub fn load_uncertain(&self) -> Vec<String> {
+        fs::read_to_string(self.uncertain_path())
+            .map(|s| {
+                s.lines()
+                    .map(str::to_owned)
+                    .filter(|l| !l.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Replaces the list of uncertain inserts, durably. Blocking.
+    pub fn save_uncertain(&self, ids: &[String]) -> std::io::Result<()> {
+        if ids.is_empty() {
+            return match fs::remove_file(self.uncertain_path()) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+                _ => Ok(()),
+            };
+        }
+        let tmp = self.uncertain_path().with_extension("tmp");
+        {
+            let mut f = File::create(&tmp)?;
+            f.write_all(ids.join("\n").as_bytes())?;
+            f.sync_all()?;
+        }
+        fs::rename(&tmp, self.uncertain_path())?;
+        File::open(&self.dir)?.sync_all()
+    }
+
     /// Moves a segment that keeps failing out of the replay path.
     pub fn dead_letter(&self, path: &Path) -> std::io::Result<()> {
         let dead = self.dir.join("dead");
