@@ -1,11 +1,11 @@
 //! A small Redis cache for hot lookups (API key → principal, user → role,
 //! tenant slug → id).
 //!
-//! Readers fill a missing entry with `SET NX`; writers overwrite it with
-//! `SET` after their transaction commits. The NX matters: a reader that
-//! read Postgres just before a writer committed cannot put its stale value
-//! back over the writer's fresh one. Entries are short-lived anyway, which
-//! bounds staleness if a writer's Redis call fails after its commit.
+//! Readers fill a missing entry with `SET NX`; writers overwrite it (a
+//! tombstone for a revoked key, before the commit; a versioned role, see
+//! `set_versioned`). The NX matters: a reader that read Postgres just
+//! before a writer committed cannot put its stale value back over the
+//! writer's. Entries are short-lived anyway (`CACHE_TTL_SECS`).
 
 use std::sync::LazyLock;
 use std::time::Duration;
@@ -75,14 +75,6 @@ impl Cache {
         conn.set_ex::<_, _, ()>(key, value, secs(self.ttl))
             .await
             .map_err(redis_err)
-    }
-
-    /// Replaces the entry after a committed write. Failures are logged, not
-    /// returned: the write has happened, and the entry expires within `ttl`.
-    pub async fn put(&self, key: &str, value: &str) {
-        if let Err(e) = self.set(key, value).await {
-            tracing::warn!(key, error = %e, "cache invalidation failed; entry expires on its own");
-        }
     }
 }
 

@@ -17,7 +17,10 @@ use qhub_lib::error::rate_limit_headers;
 use qhub_lib::ApiError;
 
 use crate::auth::apikeys;
-use crate::auth::extract::{presented, Presented};
+use axum::http::request::Parts;
+
+use crate::auth::apikeys::KeyDigest;
+use crate::auth::extract::{presented, ClientInfo, Presented};
 use crate::auth::sessions::redis_err;
 use crate::state::AppState;
 
@@ -166,36 +169,47 @@ impl RateLimiter {
     }
 }
 
-/// The per-principal API limit, for every `/v1` request that presents a
-/// credential: keyed by the user of a valid JWT, or by the hash of an API
-/// key. (Made-up keys are limited separately, per IP, by the credential
-/// extractor.) Unauthenticated endpoints have their own stricter per-IP and
-/// per-account limits in their handlers. Adds `RateLimit-*` headers to the
-/// response unless a stricter limit already set them.
+/// The rate limit of every `/v1` request, in one place:
+/// - with a valid access token: the user's API budget (`RATE_LIMIT_API`);
+/// - with an API key: that key's API budget (keyed by the key's digest);
+/// - otherwise (signup, login, refresh, password reset, email verification,
+///   invitation accept, or a bad token): the client IP's auth budget
+///   (`RATE_LIMIT_AUTH_IP`).
+///
+/// The verified claims and the key digest are left in the request for the
+/// credential extractor, so neither is computed twice. Per-account limits
+/// need the body and stay in their handlers. Adds `RateLimit-*` headers to
+/// the response unless a stricter limit already set them.
 pub async fn per_principal(State(state): State<AppState>, req: Request, next: Next) -> Response {
     if !req.uri().path().starts_with("/v1/") {
         return next.run(req).await;
     }
-    let identity = match presented(req.headers()) {
-        Some(Presented::ApiKey(key)) => Some(format!("key:{}", hex::encode(apikeys::hash(key)))),
-        Some(Presented::Jwt(token)) => state
-            .tokens
-            .verify_access(token)
-            .map(|c| format!("user:{}", c.sub)),
-        None => None,
+    let (mut parts, body) = req.into_parts();
+    let (bucket, identity, limit) = match presented(&parts.headers) {
+        Some(Presented::ApiKey(key)) => {
+            let digest = apikeys::hash(key);
+            parts.extensions.insert(KeyDigest(digest));
+            (
+                "api",
+                format!("key:{}", hex::encode(digest)),
+                state.config.rate_limit_api,
+            )
+        }
+        Some(Presented::Jwt(token)) => match state.tokens.verify_access(token) {
+            Some(claims) => {
+                let user = format!("user:{}", claims.sub);
+                parts.extensions.insert(claims);
+                ("api", user, state.config.rate_limit_api)
+            }
+            None => auth_ip(&state, &parts),
+        },
+        None => auth_ip(&state, &parts),
     };
-    let Some(identity) = identity else {
-        return next.run(req).await;
-    };
-    let decision = match state
-        .limiter
-        .check("api", &identity, state.config.rate_limit_api)
-        .await
-    {
+    let decision = match state.limiter.check(bucket, &identity, limit).await {
         Ok(d) => d,
         Err(e) => return e.into_response(),
     };
-    let mut res = next.run(req).await;
+    let mut res = next.run(Request::from_parts(parts, body)).await;
     if !res.headers().contains_key("ratelimit-limit") {
         rate_limit_headers(
             res.headers_mut(),
@@ -205,6 +219,13 @@ pub async fn per_principal(State(state): State<AppState>, req: Request, next: Ne
         );
     }
     res
+}
+
+fn auth_ip(state: &AppState, parts: &Parts) -> (&'static str, String, Limit) {
+    let ip = ClientInfo::from_parts(parts, state.config.trusted_proxy_hops)
+        .ip
+        .unwrap_or_default();
+    ("auth-ip", ip, state.config.rate_limit_auth_ip)
 }
 
 #[cfg(test)]

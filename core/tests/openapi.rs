@@ -201,3 +201,18 @@ fn api_key_scopes_are_documented_per_operation() {
     expect("/v1/api-keys", "post", &[]);
     expect("/v1/auth/me", "get", &[]);
 }
+
+/// The audit log's documented action list is the one the server writes.
+#[test]
+fn every_audit_action_is_documented() {
+    let spec = spec_json();
+    let description = spec["paths"]["/v1/audit-events"]["get"]["description"]
+        .as_str()
+        .unwrap();
+    for action in qhub_core::audit::ACTIONS {
+        assert!(
+            description.contains(&format!("`{action}`")),
+            "{action} missing from the listAuditEvents description"
+        );
+    }
+}

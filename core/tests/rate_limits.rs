@@ -47,11 +47,13 @@ async fn login_is_limited_per_ip_with_headers_and_resets() {
     config.rate_limit_auth_ip = Limit::per(3, 2);
     let app = TestApp::spawn_with(config).await;
     let ip = fresh_ip();
-    // Distinct accounts: only the IP budget is at stake.
-    for _ in 0..3 {
-        login_from(&app, &ip, "nope", &format!("{}@x.test", unique("e")))
-            .await
-            .problem(401, "unauthenticated");
+    // Distinct accounts: only the IP budget is at stake. Answers under the
+    // limit carry the budget too.
+    for left in [2, 1, 0] {
+        let r = login_from(&app, &ip, "nope", &format!("{}@x.test", unique("e"))).await;
+        r.problem(401, "unauthenticated");
+        assert_eq!(header(&r, "ratelimit-limit"), 3);
+        assert_eq!(header(&r, "ratelimit-remaining"), left);
     }
     let r = login_from(&app, &ip, "nope", "z@x.test").await;
     r.problem(429, "rate_limited");
@@ -191,7 +193,8 @@ async fn made_up_api_keys_are_limited_per_ip() {
             .await
             .problem(401, "unauthenticated");
     }
-    // The address is now refused before any lookup, even with a real key.
+    // The address is now refused before any database lookup, even with a
+    // real key that is not in the cache yet.
     let r = with_ip("qh_live_guess9".into(), ip.clone()).await;
     r.problem(429, "rate_limited");
     with_ip(key.clone(), ip.clone())

@@ -33,18 +33,21 @@ fn route_count(summary: &Value, route: &str) -> Option<u64> {
         .and_then(|r| r["requests"].as_u64())
 }
 
-/// Polls until `route` reaches `want` in the tenant's summary (events are
-/// written asynchronously); returns the summary.
-async fn wait_for(app: &TestApp, t: &Tenant, route: &str, want: u64) -> Value {
+/// Polls the tenant's summary until every `(route, count)` has reached
+/// its count (events are written asynchronously); returns that summary.
+async fn wait_for(app: &TestApp, t: &Tenant, want: &[(&str, u64)]) -> Value {
     let mut last = Value::Null;
     for _ in 0..100 {
         last = summary(app, &t.access).await;
-        if route_count(&last, route) >= Some(want) {
+        if want
+            .iter()
+            .all(|(route, n)| route_count(&last, route) >= Some(*n))
+        {
             return last;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    panic!("{route} never reached {want}: {last}");
+    panic!("{want:?} never reached: {last}");
 }
 
 #[tokio::test]
@@ -68,8 +71,7 @@ async fn each_tenant_counts_exactly_its_own_requests() {
         .await
         .problem(404, "not_found");
 
-    let sa = wait_for(&app, &a, "/v1/users/{id}", 2).await;
-    let sa = wait_for(&app, &a, "/v1/tenant", n).await.max(sa);
+    let sa = wait_for(&app, &a, &[("/v1/users/{id}", 2), ("/v1/tenant", n)]).await;
     assert_eq!(route_count(&sa, "/v1/tenant"), Some(n), "{sa}");
     // B's routes and requests never show up in A's analytics.
     assert_eq!(route_count(&sa, "/v1/users"), None, "{sa}");
@@ -90,8 +92,7 @@ async fn each_tenant_counts_exactly_its_own_requests() {
     assert!(sa["p50_us"].as_f64().unwrap() > 0.0);
     assert!(sa["response_bytes"].as_u64().unwrap() > 0);
 
-    let sb = wait_for(&app, &b, "/v1/users", m).await;
-    let sb = wait_for(&app, &b, "/v1/tenant", m).await.max(sb);
+    let sb = wait_for(&app, &b, &[("/v1/users", m), ("/v1/tenant", m)]).await;
     assert_eq!(route_count(&sb, "/v1/tenant"), Some(m));
     assert_eq!(route_count(&sb, "/v1/users/{id}"), None);
 
@@ -122,20 +123,6 @@ async fn each_tenant_counts_exactly_its_own_requests() {
         .as_str()
         .unwrap()
         .ends_with("T00:00:00Z"));
-}
-
-trait MaxBy {
-    fn max(self, other: Value) -> Value;
-}
-impl MaxBy for Value {
-    /// The later of two polls (the one with more requests).
-    fn max(self, other: Value) -> Value {
-        if self["requests"].as_u64() >= other["requests"].as_u64() {
-            self
-        } else {
-            other
-        }
-    }
 }
 
 #[tokio::test]
@@ -192,7 +179,7 @@ async fn metrics_expose_the_pipeline_counters() {
     let app = TestApp::spawn().await;
     let t = app.signup().await;
     app.get("/v1/tenant", &t.access).await.ok(200);
-    wait_for(&app, &t, "/v1/tenant", 1).await;
+    wait_for(&app, &t, &[("/v1/tenant", 1)]).await;
     let res = app
         .http
         .get(format!("{}/metrics", app.base))

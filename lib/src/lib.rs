@@ -6,6 +6,7 @@ pub mod page;
 mod rejection;
 pub mod role;
 pub mod scope;
+pub mod time;
 pub mod usage;
 
 pub use error::{ApiError, FieldError, Problem};

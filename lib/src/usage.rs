@@ -68,7 +68,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn events_round_trip_as_json_lines() {
+    fn events_round_trip_as_json_lines() -> Result<(), serde_json::Error> {
         let ev = UsageEvent {
             event_id: Uuid::now_v7(),
             tenant_id: Uuid::now_v7(),
@@ -84,10 +84,11 @@ mod tests {
                 response_bytes: 321,
             },
         };
-        let line = serde_json::to_string(&ev).unwrap_or_default();
+        let line = serde_json::to_string(&ev)?;
         assert!(line.contains(r#""type":"api.request""#), "{line}");
-        let back: UsageEvent = serde_json::from_str(&line).expect("parse");
+        let back: UsageEvent = serde_json::from_str(&line)?;
         assert_eq!(back, ev);
         assert_eq!(ev.kind.name(), "api.request");
+        Ok(())
     }
 }

@@ -48,6 +48,11 @@ pub fn hash(key: &str) -> [u8; 32] {
     Sha256::digest(key.as_bytes()).into()
 }
 
+/// A presented key's digest, computed once per request by the rate-limit
+/// middleware and reused by the credential extractor.
+#[derive(Debug, Clone, Copy)]
+pub struct KeyDigest(pub [u8; 32]);
+
 pub fn looks_like_key(token: &str) -> bool {
     token.starts_with(KEY_PREFIX)
 }
@@ -66,18 +71,21 @@ fn invalid() -> ApiError {
     ApiError::Unauthenticated("invalid or revoked API key".into())
 }
 
-/// Resolves a presented key to its principal, or 401.
+/// Resolves a key (by its digest) to its principal, or 401. Cache hits,
+/// valid or not, cost no query; on a miss, `before_lookup` runs first (the
+/// per-IP budget for bad keys), so made-up keys cannot flood Postgres.
 pub async fn authenticate(
     db: &sqlx::PgPool,
     cache: &Cache,
-    key: &str,
+    digest: &[u8; 32],
+    before_lookup: impl std::future::Future<Output = Result<(), ApiError>>,
 ) -> Result<KeyPrincipal, ApiError> {
-    let digest = hash(key);
     let cache_key = api_key_key(&hex::encode(digest));
     let principal = match cache.get(&cache_key).await? {
         Some(v) if v == REVOKED || v == UNKNOWN => return Err(invalid()),
         Some(v) => serde_json::from_str::<KeyPrincipal>(&v).map_err(ApiError::internal)?,
         None => {
+            before_lookup.await?;
             let row = sqlx::query!(
                 r#"SELECT id AS "id!", tenant_id AS "tenant_id!", created_by AS "created_by!",
                           scopes AS "scopes!", expires_at, revoked_at

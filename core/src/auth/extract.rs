@@ -16,7 +16,8 @@ use sqlx::{Postgres, Transaction};
 use std::net::SocketAddr;
 use uuid::Uuid;
 
-use super::apikeys::{self, KeyPrincipal};
+use super::apikeys::{self, KeyDigest, KeyPrincipal};
+use super::tokens::Claims;
 use crate::cache::{split_versioned, user_key};
 use crate::db::begin_tenant_tx;
 use crate::middleware::X_REQUEST_ID;
@@ -80,18 +81,19 @@ impl FromRequestParts<AppState> for Credential {
                 ))
             }
             Some(Presented::ApiKey(key)) => {
-                // Invalid keys are counted per client IP: once an address has
-                // used up the auth budget on bad keys, it is refused before
-                // any lookup.
+                let digest = parts
+                    .extensions
+                    .get::<KeyDigest>()
+                    .map_or_else(|| apikeys::hash(key), |d| d.0);
+                // Bad keys count against the client IP's auth budget; once
+                // it is spent, a key not in the cache is refused before any
+                // database lookup.
                 let ip = ClientInfo::from_parts(parts, state.config.trusted_proxy_hops)
                     .ip
                     .unwrap_or_default();
                 let limit = state.config.rate_limit_auth_ip;
-                state
-                    .limiter
-                    .refuse_if_spent("bad-key-ip", &ip, limit)
-                    .await?;
-                match apikeys::authenticate(&state.db, &state.cache, key).await {
+                let guard = state.limiter.refuse_if_spent("bad-key-ip", &ip, limit);
+                match apikeys::authenticate(&state.db, &state.cache, &digest, guard).await {
                     Ok(k) => Credential::ApiKey(k),
                     Err(e @ ApiError::Unauthenticated(_)) => {
                         state.limiter.hit("bad-key-ip", &ip, limit).await?;
@@ -101,9 +103,13 @@ impl FromRequestParts<AppState> for Credential {
                 }
             }
             Some(Presented::Jwt(token)) => {
-                let claims = state.tokens.verify_access(token).ok_or_else(|| {
-                    ApiError::Unauthenticated("invalid or expired access token".into())
-                })?;
+                // Usually verified already by the rate-limit middleware.
+                let claims = match parts.extensions.get::<Claims>() {
+                    Some(c) => c.clone(),
+                    None => state.tokens.verify_access(token).ok_or_else(|| {
+                        ApiError::Unauthenticated("invalid or expired access token".into())
+                    })?,
+                };
                 match state.sessions.touch(claims.sid).await? {
                     Some((tid, uid)) if tid == claims.tid && uid == claims.sub => {}
                     _ => return Err(ApiError::Unauthenticated("session has ended".into())),

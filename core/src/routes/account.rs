@@ -193,7 +193,6 @@ async fn verify_email(
     client: ClientInfo,
     Json(req): Json<TokenRequest>,
 ) -> Result<StatusCode, ApiError> {
-    limit_ip(&state, &client).await?;
     let (tenant, hash) = onetime::parse(&req.token).ok_or_else(invalid_token)?;
     let mut tx = begin_tenant_tx(&state.db, tenant, None).await?;
     let user = consume(&mut tx, &hash, Purpose::VerifyEmail).await?;
@@ -239,12 +238,10 @@ pub struct PasswordResetRequest {
 )]
 async fn request_password_reset(
     State(state): State<AppState>,
-    client: ClientInfo,
     Json(req): Json<PasswordResetRequest>,
 ) -> Result<StatusCode, ApiError> {
     let email = validate::normalize_email(&req.email);
     let slug = req.tenant.trim();
-    limit_ip(&state, &client).await?;
     // Counted before any lookup, so known and unknown accounts are limited
     // alike.
     limit_account(&state, AccountBucket::PasswordReset, slug, &email).await?;
@@ -303,7 +300,6 @@ async fn confirm_password_reset(
     client: ClientInfo,
     Json(req): Json<PasswordResetConfirm>,
 ) -> Result<StatusCode, ApiError> {
-    limit_ip(&state, &client).await?;
     Checks::default()
         .check("new_password", check_password(&req.new_password))
         .finish()?;
@@ -340,16 +336,6 @@ async fn confirm_password_reset(
         tracing::warn!(user_id = %user, error = %e, "post-reset session sweep failed");
     }
     Ok(StatusCode::NO_CONTENT)
-}
-
-/// The per-IP limit of the unauthenticated auth endpoints.
-pub async fn limit_ip(state: &AppState, client: &ClientInfo) -> Result<(), ApiError> {
-    let ip = client.ip.as_deref().unwrap_or("unknown");
-    state
-        .limiter
-        .check("auth-ip", ip, state.config.rate_limit_auth_ip)
-        .await
-        .map(|_| ())
 }
 
 /// Which per-account budget: login and password reset count separately, so

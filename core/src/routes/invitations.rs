@@ -14,7 +14,6 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-use super::account::limit_ip;
 use super::auth::{issue_tokens, TokenPair};
 use super::users::{insert_user, may_grant, NewUser, UserView};
 use crate::audit::{self, Event};
@@ -300,7 +299,6 @@ async fn accept_invitation(
     client: ClientInfo,
     Json(req): Json<AcceptInvitationRequest>,
 ) -> Result<(StatusCode, axum::Json<AcceptInvitationResponse>), ApiError> {
-    limit_ip(&state, &client).await?;
     Checks::default()
         .check("name", validate::name(&req.name))
         .check("password", check_password(&req.password))

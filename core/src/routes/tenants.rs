@@ -11,7 +11,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-use super::account::{limit_ip, send_verification};
+use super::account::send_verification;
 use super::auth::{issue_tokens, TokenPair};
 use super::users::{insert_user, NewUser, UserView};
 use crate::audit::{Diff, Event};
@@ -83,7 +83,6 @@ async fn signup(
     client: ClientInfo,
     Json(req): Json<SignupRequest>,
 ) -> Result<(StatusCode, axum::Json<SignupResponse>), ApiError> {
-    limit_ip(&state, &client).await?;
     let email = validate::normalize_email(&req.owner_email);
     Checks::default()
         .check("name", validate::name(&req.name))

@@ -2,8 +2,9 @@
 //! ClickHouse. The tenant comes from the principal and is bound into every
 //! query server-side; no parameter can name another tenant.
 
-use chrono::{DateTime, Duration, TimeZone, Utc};
+use chrono::{DateTime, Duration, Utc};
 use clickhouse::Row;
+use qhub_lib::time::from_epoch as ts;
 use qhub_lib::{ApiError, Scope};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -133,10 +134,6 @@ fn range(q: &RangeQuery, max_days: i64, checks: &mut Checks) -> Range {
         checks.check("from", Some("must be between 1970 and 2106"));
     }
     Range { from, to }
-}
-
-fn ts(secs: i64) -> DateTime<Utc> {
-    Utc.timestamp_opt(secs, 0).single().unwrap_or_default()
 }
 
 fn unavailable(e: clickhouse::error::Error) -> ApiError {

@@ -291,14 +291,15 @@ impl Writer {
     }
 
     /// Inserts a batch with retries, or spills it.
-    async fn write(&mut self, batch: Vec<UsageEvent>) {
+    async fn write(&mut self, mut batch: Vec<UsageEvent>) {
         if !self.down {
-            match self.insert_with_retries(batch.clone()).await {
+            match self.insert_with_retries(&mut batch).await {
                 Ok(n) => {
                     Metrics::add(&self.metrics.written, n);
                     return;
                 }
                 Err(e) => {
+                    // `batch` now holds only what is not known to be stored.
                     tracing::warn!(error = %e, events = batch.len(), "clickhouse did not take usage; spilling");
                     self.down = true;
                 }
@@ -390,13 +391,15 @@ impl Writer {
     }
 
     /// Inserts `batch`; on failure retries with backoff, each retry only
-    /// with what is not stored yet. Returns how many events were written.
-    async fn insert_with_retries(&mut self, mut batch: Vec<UsageEvent>) -> Result<usize, Failure> {
+    /// with what is not stored yet (the batch shrinks in place, so after a
+    /// final failure it holds just the events still to spill). Returns how
+    /// many events were written.
+    async fn insert_with_retries(&mut self, batch: &mut Vec<UsageEvent>) -> Result<usize, Failure> {
         let mut delay = self.config.retry_backoff;
         let mut attempt = 0;
         loop {
             attempt += 1;
-            match self.insert_new(&mut batch, attempt > 1).await {
+            match self.insert_new(batch, attempt > 1).await {
                 Ok((n, skipped)) => {
                     // What a retry finds stored came from this batch's own
                     // earlier attempt: written, not a duplicate.
@@ -424,6 +427,19 @@ impl Writer {
     /// waits for its next attempt while the others go on, and after
     /// repeated refusals goes to `dead/`.
     async fn replay(&mut self) {
+        // Nothing was spilled since the last complete replay: skip listing.
+        if !self.spill.take_pending() {
+            return;
+        }
+        // Any way out before every segment is gone leaves work to do.
+        let mut done = false;
+        self.replay_segments(&mut done).await;
+        if !done {
+            self.spill.mark_pending();
+        }
+    }
+
+    async fn replay_segments(&mut self, done: &mut bool) {
         let spill = self.spill.clone();
         let listed = tokio::task::spawn_blocking(move || spill.segments()).await;
         let segments = match listed {
@@ -434,6 +450,7 @@ impl Writer {
             }
         };
         let now = tokio::time::Instant::now();
+        let mut skipped = false;
         for path in segments {
             if self.stop.requested() {
                 return;
@@ -443,6 +460,7 @@ impl Writer {
                 .get(&path)
                 .is_some_and(|(_, _, next)| *next > now)
             {
+                skipped = true;
                 continue;
             }
             let read_path = path.clone();
@@ -455,6 +473,7 @@ impl Writer {
                 Err(e) => {
                     tracing::error!(error = %e, path = %path.display(), "cannot read spill segment");
                     self.refused(&path, 0).await;
+                    skipped = true;
                     continue;
                 }
             };
@@ -484,6 +503,7 @@ impl Writer {
                         tracing::error!(error = %e, path = %path.display(), "clickhouse refused spilled events");
                         self.refused(&path, events.len()).await;
                         ok = false;
+                        skipped = true;
                         break;
                     }
                 }
@@ -497,6 +517,7 @@ impl Writer {
                 }
             }
         }
+        *done = !skipped;
     }
 
     /// Counts a refusal of a segment and schedules its next attempt; after

@@ -17,7 +17,7 @@
 use std::fs::{self, File};
 use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc as std_mpsc;
 use std::sync::Arc;
 use std::time::Duration;
@@ -29,6 +29,9 @@ use super::Metrics;
 pub struct Spill {
     dir: PathBuf,
     seq: AtomicU64,
+    /// Segments may exist that no replay has seen: set by every write (and
+    /// at start), so the writer lists the directory only when it must.
+    pending: AtomicBool,
 }
 
 impl Spill {
@@ -44,6 +47,7 @@ impl Spill {
         Ok(Spill {
             dir: dir.to_owned(),
             seq: AtomicU64::new(0),
+            pending: AtomicBool::new(true),
         })
     }
 
@@ -71,7 +75,17 @@ impl Spill {
             w.get_ref().sync_all()?;
         }
         fs::rename(&tmp, &path)?;
+        self.mark_pending();
         File::open(&self.dir)?.sync_all()
+    }
+
+    pub fn mark_pending(&self) {
+        self.pending.store(true, Ordering::Release);
+    }
+
+    /// Whether a replay is due; clears the flag (set again by any write).
+    pub fn take_pending(&self) -> bool {
+        self.pending.swap(false, Ordering::AcqRel)
     }
 
     /// Sealed segments, oldest first.
