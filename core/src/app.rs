@@ -4,9 +4,10 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use axum::extract::DefaultBodyLimit;
-use axum::http::StatusCode;
+use axum::http::{header, HeaderName, HeaderValue, Method, StatusCode};
 use axum::Router;
 use tokio::net::TcpListener;
+use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::timeout::TimeoutLayer;
 
 use crate::middleware::{buffer_body, not_found, problem_fallback, request_id, BodyLimits};
@@ -43,8 +44,40 @@ pub fn router(state: AppState) -> Router {
             usage::middleware::record_request,
         ))
         .layer(axum::middleware::from_fn(problem_fallback))
+        // Outside everything but the request id: preflights are answered
+        // here (not rate-limited or metered), and every response, errors
+        // included, carries the CORS headers the browser needs to read it.
+        .layer(cors(&config.cors_origins))
         .layer(axum::middleware::from_fn(request_id))
         .with_state(state)
+}
+
+/// The console's origins may call the API from the browser, with
+/// credentials (the refresh cookie), and read the rate-limit headers.
+fn cors(origins: &[String]) -> CorsLayer {
+    let origins: Vec<HeaderValue> = origins
+        .iter()
+        .filter_map(|o| HeaderValue::from_str(o).ok())
+        .collect();
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::list(origins))
+        .allow_credentials(true)
+        .allow_methods([Method::GET, Method::POST, Method::PATCH, Method::DELETE])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            HeaderName::from_static("x-api-key"),
+            HeaderName::from_static("x-request-id"),
+        ])
+        .expose_headers([
+            HeaderName::from_static("ratelimit-limit"),
+            HeaderName::from_static("ratelimit-remaining"),
+            HeaderName::from_static("ratelimit-reset"),
+            header::RETRY_AFTER,
+            header::LOCATION,
+            HeaderName::from_static("x-request-id"),
+        ])
+        .max_age(Duration::from_secs(600))
 }
 
 /// Serves until SIGTERM or Ctrl-C, then stops accepting and lets in-flight

@@ -48,6 +48,12 @@ pub struct Config {
     pub mail_from: String,
     /// Base URL of the web console, for links in mail.
     pub web_url: String,
+    /// Origins whose browser code may call the API with credentials (CORS).
+    /// Exact `scheme://host[:port]` values; never `*`, since the refresh
+    /// cookie rides on these requests.
+    pub cors_origins: Vec<String>,
+    /// Mark the refresh cookie `Secure` (HTTPS only). On in production.
+    pub cookie_secure: bool,
     pub invitation_ttl: Duration,
     /// How often the mail sender looks for due mail when not woken.
     pub outbox_poll: Duration,
@@ -127,6 +133,8 @@ impl Config {
                 .unwrap_or_else(|| "http://127.0.0.1:5173".into())
                 .trim_end_matches('/')
                 .to_owned(),
+            cors_origins: Vec::new(),
+            cookie_secure: parse_var("COOKIE_SECURE", production)?,
             invitation_ttl: Duration::from_secs(parse_var("INVITATION_TTL_SECS", 7 * 24 * 3600)?),
             outbox_poll: Duration::from_millis(parse_var("OUTBOX_POLL_MS", 1000)?),
             clickhouse: ChConfig {
@@ -147,7 +155,10 @@ impl Config {
                 probe_interval: Duration::from_millis(parse_var("USAGE_PROBE_MS", 1000)?),
             },
         })
-        .and_then(|c: Config| {
+        .and_then(|mut c: Config| {
+            // The console's own origin is allowed unless a list is given.
+            let origins = var("CORS_ORIGINS").unwrap_or_else(|| origin_of(&c.web_url));
+            c.cors_origins = parse_origins(&origins)?;
             if c.access_token_ttl.is_zero() || c.refresh_token_ttl < c.access_token_ttl {
                 bail!("REFRESH_TOKEN_TTL_SECS must be at least ACCESS_TOKEN_TTL_SECS (> 0)");
             }
@@ -169,6 +180,42 @@ impl Config {
         })
         .context("configuration")
     }
+}
+
+/// `scheme://host[:port]` of a URL (the console's origin for CORS).
+fn origin_of(url: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, rest)) => {
+            let host = rest.split('/').next().unwrap_or_default();
+            format!("{scheme}://{host}")
+        }
+        None => url.to_owned(),
+    }
+}
+
+/// A comma-separated list of exact origins. Paths, wildcards and anything
+/// but http(s) are refused at startup rather than silently never matching.
+pub fn parse_origins(list: &str) -> anyhow::Result<Vec<String>> {
+    let mut out = Vec::new();
+    for o in list.split(',').map(str::trim).filter(|o| !o.is_empty()) {
+        let o = o.trim_end_matches('/');
+        let rest = o
+            .strip_prefix("https://")
+            .or_else(|| o.strip_prefix("http://"));
+        match rest {
+            Some(host)
+                if !host.is_empty()
+                    && !host.contains(['/', '*', '?', '#', ' '])
+                    && axum::http::HeaderValue::from_str(o).is_ok() =>
+            {
+                out.push(o.to_owned())
+            }
+            _ => bail!(
+                "CORS_ORIGINS: {o:?} is not an origin like https://console.example.com (no path, no wildcard)"
+            ),
+        }
+    }
+    Ok(out)
 }
 
 /// `LOG_FORMAT=json`: read on its own so logging can start before the rest
@@ -214,6 +261,8 @@ impl std::fmt::Debug for Config {
             .field("smtp_url", &redact_url(&self.smtp_url))
             .field("mail_from", &self.mail_from)
             .field("web_url", &self.web_url)
+            .field("cors_origins", &self.cors_origins)
+            .field("cookie_secure", &self.cookie_secure)
             .field("invitation_ttl", &self.invitation_ttl)
             .field("outbox_poll", &self.outbox_poll)
             .field("clickhouse_url", &redact_url(&self.clickhouse.url))
@@ -237,6 +286,27 @@ mod tests {
         assert_eq!(
             redact_url("redis://127.0.0.1:6379/0"),
             "redis://127.0.0.1:6379/0"
+        );
+    }
+
+    #[test]
+    fn origins_are_exact() {
+        assert_eq!(
+            parse_origins("http://127.0.0.1:5173, https://console.example.com/").unwrap(),
+            vec!["http://127.0.0.1:5173", "https://console.example.com"]
+        );
+        for bad in [
+            "*",
+            "https://*.example.com",
+            "console.example.com",
+            "https://a.com/app",
+            "ftp://a.com",
+        ] {
+            assert!(parse_origins(bad).is_err(), "{bad} accepted");
+        }
+        assert_eq!(
+            origin_of("http://127.0.0.1:5173/console/"),
+            "http://127.0.0.1:5173"
         );
     }
 }

@@ -93,12 +93,22 @@ async fn openapi_json() -> axum::Json<&'static Doc> {
 /// The OpenAPI document as YAML (the same as `openapi.yaml` in the repository).
 #[utoipa::path(
     get, path = "/openapi.yaml", tag = "meta", operation_id = "getOpenapiYaml",
-    responses((status = 200, description = "OpenAPI 3.1 document", content_type = "application/yaml", body = String)),
+    responses((status = 200, description = "OpenAPI 3.1 document. `application/yaml` (RFC 9512) unless the `Accept` header asks for `text/yaml`, for clients that only read text types",
+        content((String = "application/yaml"), (String = "text/yaml")))),
     security(())
 )]
-async fn openapi_yaml() -> Response {
+async fn openapi_yaml(headers: axum::http::HeaderMap) -> Response {
+    let wants_text = headers
+        .get(header::ACCEPT)
+        .and_then(|a| a.to_str().ok())
+        .is_some_and(|a| a.contains("text/yaml"));
+    let content_type = if wants_text {
+        "text/yaml; charset=utf-8"
+    } else {
+        "application/yaml"
+    };
     match to_yaml() {
-        Ok(y) => ([(header::CONTENT_TYPE, "application/yaml")], y).into_response(),
+        Ok(y) => ([(header::CONTENT_TYPE, content_type)], y).into_response(),
         Err(e) => qhub_lib::ApiError::internal(e).into_response(),
     }
 }
@@ -206,6 +216,12 @@ fn complete(doc: &mut Doc) {
         {
             add_api_key_alternative(op);
             add_errors(op, has_path_params, path.starts_with("/v1/"));
+            // `security(())` yields `[{}]` ("anonymous allowed"); generated
+            // clients read any requirement as "needs credentials". `[]` says
+            // plainly that the operation has none.
+            if !is_secured(op) {
+                op.security = Some(Vec::new());
+            }
         }
     }
 }

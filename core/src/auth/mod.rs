@@ -3,6 +3,7 @@
 //! authenticated principal.
 
 pub mod apikeys;
+pub mod cookie;
 pub mod extract;
 pub mod onetime;
 pub mod password;

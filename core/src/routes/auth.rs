@@ -2,7 +2,8 @@
 //! caller's identity and their sessions.
 
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use qhub_lib::time::from_epoch as ts;
 use qhub_lib::{ApiError, Role};
@@ -16,6 +17,7 @@ use super::account::{limit_account, AccountBucket};
 use super::tenants::{fetch_tenant, TenantView};
 use super::users::{fetch_user, UserView};
 use crate::audit::Event;
+use crate::auth::cookie;
 use crate::auth::extract::{ClientInfo, Credential, Session, TenantCtx};
 use crate::auth::sessions::Rotation;
 use crate::auth::tokens::parse_refresh;
@@ -110,7 +112,8 @@ fn bad_credentials() -> ApiError {
     post, path = "/v1/auth/login", tag = "auth", operation_id = "login",
     request_body = LoginRequest,
     responses(
-        (status = 200, description = "Logged in", body = TokenPair),
+        (status = 200, description = "Logged in (the refresh token is also set as the `qhub_refresh` cookie)", body = TokenPair,
+            headers(("Set-Cookie" = String, description = "`qhub_refresh`: the refresh token (HttpOnly, SameSite=Strict, Path=/v1/auth)"))),
         (status = 401, description = "Wrong tenant, email or password (one answer for all)", body = qhub_lib::Problem, content_type = "application/problem+json"),
     ),
     security(())
@@ -119,7 +122,7 @@ async fn login(
     State(state): State<AppState>,
     client: ClientInfo,
     Json(req): Json<LoginRequest>,
-) -> Result<axum::Json<TokenPair>, ApiError> {
+) -> Result<Response, ApiError> {
     let email = validate::normalize_email(&req.email);
     limit_account(&state, AccountBucket::Login, req.tenant.trim(), &email).await?;
     let nonempty = |s: &str| s.trim().is_empty().then_some("must not be empty");
@@ -171,34 +174,72 @@ async fn login(
     }
     let tokens = issue_tokens(&state, tid, user_id, &client).await?;
     tx.commit().await?;
-    Ok(axum::Json(tokens))
+    Ok(cookie::issued(
+        &state.config,
+        StatusCode::OK,
+        &tokens.refresh_token,
+        &tokens,
+    ))
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RefreshRequest {
-    pub refresh_token: String,
+    /// The refresh token. Omit it (send `{}`) to use the `qhub_refresh`
+    /// cookie instead, as the web console does.
+    #[serde(default)]
+    pub refresh_token: Option<String>,
 }
 
 /// Exchange a refresh token for a new token pair.
 ///
-/// The presented token stops working (rotation). Presenting a token that was
-/// already rotated revokes the whole session (reuse detection).
+/// The token comes from the body or, when the body has none, from the
+/// `qhub_refresh` cookie. The presented token stops working (rotation).
+/// Presenting a token that was already rotated revokes the whole session
+/// (reuse detection). The response sets the cookie to the new token; a
+/// refused cookie is cleared.
 #[utoipa::path(
     post, path = "/v1/auth/refresh", tag = "auth", operation_id = "refreshTokens",
     request_body = RefreshRequest,
     responses(
-        (status = 200, description = "A new token pair", body = TokenPair),
-        (status = 401, description = "Unknown, expired or reused refresh token (reuse revokes the session)", body = qhub_lib::Problem, content_type = "application/problem+json"),
+        (status = 200, description = "A new token pair (also set as the `qhub_refresh` cookie)", body = TokenPair,
+            headers(("Set-Cookie" = String, description = "`qhub_refresh`: the new refresh token (HttpOnly, SameSite=Strict, Path=/v1/auth)"))),
+        (status = 401, description = "Missing, unknown, expired or reused refresh token (reuse revokes the session)", body = qhub_lib::Problem, content_type = "application/problem+json"),
     ),
     security(())
 )]
 async fn refresh(
     State(state): State<AppState>,
+    headers: HeaderMap,
     Json(req): Json<RefreshRequest>,
-) -> Result<axum::Json<TokenPair>, ApiError> {
+) -> Response {
+    let from_cookie = match req.refresh_token {
+        Some(_) => None,
+        None => cookie::read_refresh(&headers),
+    };
+    let refused_cookie = from_cookie.is_some();
+    let presented = req.refresh_token.or(from_cookie);
+    match rotate(&state, presented.as_deref()).await {
+        Ok(tokens) => cookie::issued(
+            &state.config,
+            StatusCode::OK,
+            &tokens.refresh_token,
+            &tokens,
+        ),
+        // A cookie that no longer works is dropped, so the browser stops
+        // presenting it; a failed body token leaves the cookie alone.
+        Err(e @ ApiError::Unauthenticated(_)) if refused_cookie => {
+            cookie::cleared(&state.config, e.into_response())
+        }
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn rotate(state: &AppState, presented: Option<&str>) -> Result<TokenPair, ApiError> {
     let invalid = || ApiError::Unauthenticated("invalid refresh token".into());
-    let (sid, secret) = parse_refresh(req.refresh_token.trim()).ok_or_else(invalid)?;
+    let (sid, secret) = presented
+        .and_then(|t| parse_refresh(t.trim()))
+        .ok_or_else(invalid)?;
     let (tenant, user, refresh_token) = match state.sessions.rotate(sid, secret).await? {
         Rotation::Rotated {
             tenant,
@@ -223,27 +264,25 @@ async fn refresh(
         state.sessions.revoke(sid, user).await?;
         return Err(invalid());
     }
-    Ok(axum::Json(TokenPair::new(
-        &state,
-        tenant,
-        user,
-        sid,
-        refresh_token,
-    )?))
+    TokenPair::new(state, tenant, user, sid, refresh_token)
 }
 
 /// End the current session. Its access and refresh tokens stop working at once.
 #[utoipa::path(
     post, path = "/v1/auth/logout", tag = "auth", operation_id = "logout",
-    responses((status = 204, description = "Logged out")),
+    responses((status = 204, description = "Logged out; the `qhub_refresh` cookie is cleared",
+        headers(("Set-Cookie" = String, description = "Clears `qhub_refresh`")))),
     security(("bearerAuth" = []))
 )]
-async fn logout(State(state): State<AppState>, session: Session) -> Result<StatusCode, ApiError> {
+async fn logout(State(state): State<AppState>, session: Session) -> Result<Response, ApiError> {
     state
         .sessions
         .revoke(session.session_id, session.user_id)
         .await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(cookie::cleared(
+        &state.config,
+        StatusCode::NO_CONTENT.into_response(),
+    ))
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]

@@ -5,6 +5,7 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::response::Response;
 use chrono::{DateTime, Utc};
 use qhub_lib::page::{Page, PageQuery};
 use qhub_lib::{ApiError, Role, Scope};
@@ -17,6 +18,7 @@ use uuid::Uuid;
 use super::auth::{issue_tokens, TokenPair};
 use super::users::{insert_user, may_grant, NewUser, UserView};
 use crate::audit::{self, Event};
+use crate::auth::cookie;
 use crate::auth::extract::{ClientInfo, TenantCtx};
 use crate::auth::onetime;
 use crate::auth::password::check_password;
@@ -288,7 +290,8 @@ pub struct AcceptInvitationResponse {
     post, path = "/v1/invitations/accept", tag = "invitations", operation_id = "acceptInvitation",
     request_body = AcceptInvitationRequest,
     responses(
-        (status = 201, description = "User created and logged in", body = AcceptInvitationResponse),
+        (status = 201, description = "User created and logged in", body = AcceptInvitationResponse,
+            headers(("Set-Cookie" = String, description = "`qhub_refresh`: the refresh token (HttpOnly, SameSite=Strict, Path=/v1/auth)"))),
         (status = 404, description = "Invalid, expired, revoked or used token", body = qhub_lib::Problem, content_type = "application/problem+json"),
         (status = 409, description = "The email already belongs to a user of the tenant", body = qhub_lib::Problem, content_type = "application/problem+json"),
     ),
@@ -298,7 +301,7 @@ async fn accept_invitation(
     State(state): State<AppState>,
     client: ClientInfo,
     Json(req): Json<AcceptInvitationRequest>,
-) -> Result<(StatusCode, axum::Json<AcceptInvitationResponse>), ApiError> {
+) -> Result<Response, ApiError> {
     Checks::default()
         .check("name", validate::name(&req.name))
         .check("password", check_password(&req.password))
@@ -369,9 +372,12 @@ async fn accept_invitation(
         let _ = state.sessions.revoke_all(user_id).await;
         return Err(e.into());
     }
-    Ok((
+    let refresh = tokens.refresh_token.clone();
+    Ok(cookie::issued(
+        &state.config,
         StatusCode::CREATED,
-        axum::Json(AcceptInvitationResponse { user, tokens }),
+        &refresh,
+        AcceptInvitationResponse { user, tokens },
     ))
 }
 

@@ -2,6 +2,7 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::response::Response;
 use chrono::{DateTime, Utc};
 use qhub_lib::error::is_unique_violation;
 use qhub_lib::{ApiError, Role, Scope};
@@ -15,6 +16,7 @@ use super::account::send_verification;
 use super::auth::{issue_tokens, TokenPair};
 use super::users::{insert_user, NewUser, UserView};
 use crate::audit::{Diff, Event};
+use crate::auth::cookie;
 use crate::auth::extract::{ClientInfo, Session, TenantCtx};
 use crate::auth::password::check_password;
 use crate::db::begin_tenant_tx;
@@ -73,7 +75,8 @@ pub struct SignupResponse {
     post, path = "/v1/tenants", tag = "tenants", operation_id = "signup",
     request_body = SignupRequest,
     responses(
-        (status = 201, description = "Tenant and owner created", body = SignupResponse),
+        (status = 201, description = "Tenant and owner created", body = SignupResponse,
+            headers(("Set-Cookie" = String, description = "`qhub_refresh`: the refresh token (HttpOnly, SameSite=Strict, Path=/v1/auth)"))),
         (status = 409, description = "The slug is taken", body = qhub_lib::Problem, content_type = "application/problem+json"),
     ),
     security(())
@@ -82,7 +85,7 @@ async fn signup(
     State(state): State<AppState>,
     client: ClientInfo,
     Json(req): Json<SignupRequest>,
-) -> Result<(StatusCode, axum::Json<SignupResponse>), ApiError> {
+) -> Result<Response, ApiError> {
     let email = validate::normalize_email(&req.owner_email);
     Checks::default()
         .check("name", validate::name(&req.name))
@@ -135,13 +138,17 @@ async fn signup(
     }
     state.mailer.wake();
     tracing::info!(tenant_id = %tenant_id, "tenant signed up");
-    Ok((
+    let refresh = tokens.refresh_token.clone();
+    let body = SignupResponse {
+        tenant,
+        user,
+        tokens,
+    };
+    Ok(cookie::issued(
+        &state.config,
         StatusCode::CREATED,
-        axum::Json(SignupResponse {
-            tenant,
-            user,
-            tokens,
-        }),
+        &refresh,
+        body,
     ))
 }
 

@@ -61,6 +61,8 @@ pub fn test_config() -> Config {
         smtp_url: format!("smtp://127.0.0.1:{}", smtp_port()),
         mail_from: "QHub Test <no-reply@qhub.test>".into(),
         web_url: "http://console.test".into(),
+        cors_origins: vec!["http://console.test".into()],
+        cookie_secure: false,
         invitation_ttl: Duration::from_secs(7 * 24 * 3600),
         outbox_poll: Duration::from_millis(200),
         clickhouse: clickhouse_config(),
