@@ -1,0 +1,108 @@
+import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { lazy, Suspense } from "react";
+import { BrowserRouter, Route, Routes } from "react-router";
+import { ApiError } from "./api/problem";
+import { AuthProvider } from "./auth/AuthProvider";
+import { useAuth } from "./auth/AuthContext";
+import { Layout } from "./components/Layout";
+import { NotFound } from "./components/NotFound";
+import { PublicShell } from "./components/PublicShell";
+import { AnonymousOnly, RequireAuth } from "./components/RequireAuth";
+import { Loading } from "./components/States";
+import { AcceptInvitationPage } from "./pages/AcceptInvitation";
+import { ApiKeyDetailPage } from "./pages/ApiKeyDetail";
+import { ApiKeysPage } from "./pages/ApiKeys";
+import { AuditPage } from "./pages/Audit";
+import { DashboardPage } from "./pages/Dashboard";
+import { ForgotPasswordPage } from "./pages/ForgotPassword";
+import { LoginPage } from "./pages/Login";
+import { ProfilePage } from "./pages/Profile";
+import { ResetPasswordPage } from "./pages/ResetPassword";
+import { SessionsPage } from "./pages/Sessions";
+import { SettingsPage } from "./pages/Settings";
+import { SignupPage } from "./pages/Signup";
+import { UserDetailPage } from "./pages/UserDetail";
+import { UsersPage } from "./pages/Users";
+import { VerifyEmailPage } from "./pages/VerifyEmail";
+
+// swagger-ui is large: load it only when the reference is opened.
+const ReferencePage = lazy(() => import("./pages/Reference"));
+
+/** Retry transient failures, never a 4xx (the answer will not change). */
+export function shouldRetry(failureCount: number, error: unknown): boolean {
+  if (error instanceof ApiError && error.status >= 400 && error.status < 500 && error.status !== 408 && error.status !== 429) {
+    return false;
+  }
+  return failureCount < 2;
+}
+
+export function createQueryClient(): QueryClient {
+  return new QueryClient({
+    defaultOptions: {
+      queries: { retry: shouldRetry, refetchOnWindowFocus: false },
+      mutations: { retry: false },
+    },
+  });
+}
+
+function CatchAll() {
+  const { status } = useAuth();
+  if (status === "starting") return <Loading />;
+  if (status === "authenticated") {
+    return (
+      <Layout>
+        <NotFound />
+      </Layout>
+    );
+  }
+  return (
+    <PublicShell title="Not found">
+      <NotFound />
+    </PublicShell>
+  );
+}
+
+export function AppRoutes() {
+  return (
+    <Routes>
+      <Route path="/login" element={<AnonymousOnly><LoginPage /></AnonymousOnly>} />
+      <Route path="/signup" element={<AnonymousOnly><SignupPage /></AnonymousOnly>} />
+      <Route path="/forgot-password" element={<ForgotPasswordPage />} />
+      <Route path="/reset-password" element={<ResetPasswordPage />} />
+      <Route path="/accept-invitation" element={<AcceptInvitationPage />} />
+      <Route path="/verify-email" element={<VerifyEmailPage />} />
+      <Route element={<RequireAuth><Layout /></RequireAuth>}>
+        <Route index element={<DashboardPage />} />
+        <Route path="users" element={<UsersPage />} />
+        <Route path="users/:id" element={<UserDetailPage />} />
+        <Route path="api-keys" element={<ApiKeysPage />} />
+        <Route path="api-keys/:id" element={<ApiKeyDetailPage />} />
+        <Route path="sessions" element={<SessionsPage />} />
+        <Route path="settings" element={<SettingsPage />} />
+        <Route path="profile" element={<ProfilePage />} />
+        <Route path="audit" element={<AuditPage />} />
+        <Route
+          path="reference"
+          element={
+            <Suspense fallback={<Loading label="Loading the API reference…" />}>
+              <ReferencePage />
+            </Suspense>
+          }
+        />
+      </Route>
+      <Route path="*" element={<CatchAll />} />
+    </Routes>
+  );
+}
+
+export function App({ queryClient = createQueryClient() }: { queryClient?: QueryClient }) {
+  return (
+    <QueryClientProvider client={queryClient}>
+      <BrowserRouter>
+        <AuthProvider>
+          <AppRoutes />
+        </AuthProvider>
+      </BrowserRouter>
+    </QueryClientProvider>
+  );
+}

@@ -1,0 +1,115 @@
+// Refreshing the access token.
+//
+// The refresh token is an HttpOnly cookie (`qhub_refresh`, Path=/v1/auth)
+// that the browser sends itself; this module never sees it. Refresh tokens
+// rotate and presenting a rotated one revokes the whole session, so two
+// refreshes must never race with the same cookie: within a tab, concurrent
+// callers share one request (single flight), and across tabs a Web Lock
+// ("qhub-refresh") serializes them, so each refresh sends the cookie the
+// previous one set.
+
+/** What a refresh yields: a new access token and its lifetime. */
+export interface RefreshResult {
+  accessToken: string;
+  expiresIn: number;
+}
+
+/** The part of `navigator.locks` this module uses. */
+export interface LockManagerLike {
+  request<T>(name: string, callback: () => Promise<T>): Promise<T>;
+}
+
+export const REFRESH_LOCK = "qhub-refresh";
+/** Refresh this long before the access token runs out. */
+export const REFRESH_LEAD_SECS = 60;
+/** Never schedule sooner than this, so a tiny `expires_in` cannot spin. */
+export const MIN_REFRESH_DELAY_SECS = 5;
+/** After a refresh fails on the network, try again this much later. */
+export const RETRY_AFTER_FAILURE_SECS = 15;
+
+/**
+ * Milliseconds to wait before refreshing a token that expires in
+ * `expiresInSecs`: 60 s before expiry, or half its life for tokens shorter
+ * than two minutes, but never less than 5 s.
+ */
+export function refreshDelayMs(expiresInSecs: number): number {
+  const lead = Math.min(REFRESH_LEAD_SECS, expiresInSecs / 2);
+  return Math.max(MIN_REFRESH_DELAY_SECS, expiresInSecs - lead) * 1000;
+}
+
+/** `navigator.locks` where the browser has it (secure contexts), else null. */
+export function browserLocks(): LockManagerLike | null {
+  if (typeof navigator === "undefined") return null;
+  const locks = (navigator as Navigator & { locks?: LockManager }).locks;
+  if (!locks || typeof locks.request !== "function") return null;
+  return {
+    request: <T>(name: string, cb: () => Promise<T>) =>
+      locks.request(name, { mode: "exclusive" }, cb) as Promise<T>,
+  };
+}
+
+export interface RefresherDeps {
+  /** Performs POST /v1/auth/refresh; resolves null when the session is gone (401). */
+  refresh: () => Promise<RefreshResult | null>;
+  /** Stores a new token (called inside the lock, before it is released). */
+  onRefreshed: (result: RefreshResult) => void;
+  /** Called when a refresh finds no session any more. */
+  onSessionLost: () => void;
+  locks: LockManagerLike | null;
+  setTimer?: (cb: () => void, ms: number) => unknown;
+  clearTimer?: (handle: unknown) => void;
+}
+
+export interface Refresher {
+  /** Refreshes now (joining a refresh already under way); true on success. */
+  refreshNow(): Promise<boolean>;
+  /** Schedules the next refresh for a token that lives `expiresInSecs`. */
+  schedule(expiresInSecs: number): void;
+  /** Cancels the scheduled refresh (logout). */
+  cancel(): void;
+}
+
+export function createRefresher(deps: RefresherDeps): Refresher {
+  const setTimer = deps.setTimer ?? ((cb, ms) => setTimeout(cb, ms));
+  const clearTimer = deps.clearTimer ?? ((h) => clearTimeout(h as ReturnType<typeof setTimeout>));
+  let inFlight: Promise<boolean> | null = null;
+  let timer: unknown = null;
+
+  const cancel = () => {
+    if (timer !== null) clearTimer(timer);
+    timer = null;
+  };
+
+  const schedule = (expiresInSecs: number) => {
+    cancel();
+    timer = setTimer(() => {
+      timer = null;
+      // A network failure leaves the session as it was: try again shortly
+      // (the 401 path also refreshes if the token expires meanwhile).
+      refreshNow().catch(() => schedule(RETRY_AFTER_FAILURE_SECS + REFRESH_LEAD_SECS));
+    }, refreshDelayMs(expiresInSecs));
+  };
+
+  const attempt = async (): Promise<boolean> => {
+    const result = await deps.refresh();
+    if (result === null) {
+      cancel();
+      deps.onSessionLost();
+      return false;
+    }
+    deps.onRefreshed(result);
+    schedule(result.expiresIn);
+    return true;
+  };
+
+  const refreshNow = (): Promise<boolean> => {
+    if (inFlight) return inFlight;
+    const run = deps.locks ? deps.locks.request(REFRESH_LOCK, attempt) : attempt();
+    inFlight = run.finally(() => {
+      inFlight = null;
+    });
+    return inFlight;
+  };
+
+  return { refreshNow, schedule, cancel };
+}

@@ -1,0 +1,50 @@
+// Audit log vocabulary: the actions listed in openapi.yaml for
+// GET /v1/audit-events (a unit test keeps this list equal to the spec's).
+export const AUDIT_ACTIONS = [
+  "tenant.updated",
+  "user.created",
+  "user.updated",
+  "user.role_changed",
+  "user.deactivated",
+  "user.reactivated",
+  "user.deleted",
+  "user.email_verified",
+  "user.password_reset",
+  "api_key.created",
+  "api_key.revoked",
+  "invitation.sent",
+  "invitation.revoked",
+  "invitation.accepted",
+  "session.revoked",
+] as const;
+
+/** Families usable as a filter (`user.*` matches every user action). */
+export const AUDIT_FAMILIES = [...new Set(AUDIT_ACTIONS.map((a) => `${a.split(".")[0]}.*`))];
+
+/** A valid `action` filter: one of the actions, a family, or empty. */
+export function validateActionFilter(value: string): string | null {
+  const v = value.trim();
+  if (v === "") return null;
+  if (/^[a-z_]+\.(\*|[a-z_]+)$/.test(v)) return null;
+  return "Use an action such as user.role_changed, or a family such as user.*.";
+}
+
+/** `{"role": {"from": "viewer", "to": "admin"}}` → `role: viewer → admin`. */
+export function describeDiff(diff: unknown): string {
+  if (diff === null || typeof diff !== "object") return "";
+  return Object.entries(diff as Record<string, unknown>)
+    .map(([field, change]) => {
+      if (change && typeof change === "object" && "from" in change && "to" in change) {
+        const c = change as { from: unknown; to: unknown };
+        return `${field}: ${show(c.from)} → ${show(c.to)}`;
+      }
+      return `${field}: ${show(change)}`;
+    })
+    .join("; ");
+}
+
+function show(v: unknown): string {
+  if (v === null || v === undefined) return "—";
+  if (typeof v === "string") return v;
+  return JSON.stringify(v);
+}

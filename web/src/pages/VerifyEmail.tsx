@@ -1,0 +1,49 @@
+import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { useEffect, useRef } from "react";
+import { Link, useSearchParams } from "react-router";
+import { api, unwrap } from "../api/client";
+import { ApiError, describeError } from "../api/problem";
+import { qk } from "../api/queries";
+import { PublicShell } from "../components/PublicShell";
+import { Loading } from "../components/States";
+
+export function VerifyEmailPage() {
+  const [params] = useSearchParams();
+  const token = params.get("token") ?? "";
+  const queryClient = useQueryClient();
+  const verify = useMutation({
+    mutationFn: (t: string) => unwrap(api().POST("/v1/auth/verify-email", { body: { token: t } })),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: qk.me }),
+  });
+
+  // Tokens are single-use: send it exactly once, even under StrictMode.
+  const sent = useRef(false);
+  useEffect(() => {
+    if (token && !sent.current) {
+      sent.current = true;
+      verify.mutate(token);
+    }
+  }, [token, verify]);
+
+  let body;
+  if (!token) body = <p role="alert">This link has no verification token. Open the link from your email.</p>;
+  else if (verify.isSuccess) body = <p role="status">Your email address is verified. Thank you!</p>;
+  else if (verify.isError)
+    body = (
+      <p role="alert">
+        {verify.error instanceof ApiError && verify.error.status === 404
+          ? "This verification link is invalid, expired or already used."
+          : describeError(verify.error)}
+      </p>
+    );
+  else body = <Loading label="Verifying your email address…" />;
+
+  return (
+    <PublicShell title="Verify email">
+      {body}
+      <p>
+        <Link to="/">Continue to the console</Link>
+      </p>
+    </PublicShell>
+  );
+}

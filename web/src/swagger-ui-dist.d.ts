@@ -1,0 +1,13 @@
+// swagger-ui-dist ships no types; this is the part the reference page uses.
+declare module "swagger-ui-dist/swagger-ui-es-bundle.js" {
+  interface SwaggerUIOptions {
+    domNode: HTMLElement;
+    spec: Record<string, unknown>;
+    validatorUrl: string | null;
+    deepLinking?: boolean;
+    tryItOutEnabled?: boolean;
+    requestInterceptor?: (req: { headers: Record<string, string> }) => unknown;
+  }
+  const SwaggerUIBundle: (options: SwaggerUIOptions) => unknown;
+  export default SwaggerUIBundle;
+}
