@@ -80,15 +80,17 @@ export function createRefresher(deps: RefresherDeps): Refresher {
     timer = null;
   };
 
-  const schedule = (expiresInSecs: number) => {
+  const scheduleIn = (ms: number) => {
     cancel();
     timer = setTimer(() => {
       timer = null;
       // A network failure leaves the session as it was: try again shortly
       // (the 401 path also refreshes if the token expires meanwhile).
-      refreshNow().catch(() => schedule(RETRY_AFTER_FAILURE_SECS + REFRESH_LEAD_SECS));
-    }, refreshDelayMs(expiresInSecs));
+      refreshNow().catch(() => scheduleIn(RETRY_AFTER_FAILURE_SECS * 1000));
+    }, ms);
   };
+
+  const schedule = (expiresInSecs: number) => scheduleIn(refreshDelayMs(expiresInSecs));
 
   const attempt = async (): Promise<boolean> => {
     const result = await deps.refresh();

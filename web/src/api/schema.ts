@@ -148,7 +148,7 @@ export interface paths {
          * The tenant's audit log, newest first.
          * @description Actions: `tenant.updated`, `user.created`, `user.updated`, `user.role_changed`,
          *     `user.deactivated`, `user.reactivated`, `user.deleted`, `user.email_verified`,
-         *     `user.password_reset`, `api_key.created`, `api_key.revoked`, `invitation.sent`,
+         *     `user.password_reset`, `user.password_changed`, `api_key.created`, `api_key.revoked`, `invitation.sent`,
          *     `invitation.revoked`, `invitation.accepted`, `session.revoked`.
          */
         get: operations["listAuditEvents"];
@@ -212,6 +212,28 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
+        /** Change the caller's own display name (any role; user sessions only). */
+        patch: operations["updateMe"];
+        trace?: never;
+    };
+    "/v1/auth/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Change the caller's own password, proving the current one.
+         * @description Every other session of the user ends; this one stays. Wrong current
+         *     passwords count against the account's login budget.
+         */
+        post: operations["changePassword"];
+        delete?: never;
+        options?: never;
+        head?: never;
         patch?: never;
         trace?: never;
     };
@@ -264,8 +286,11 @@ export interface paths {
         put?: never;
         /**
          * Exchange a refresh token for a new token pair.
-         * @description The presented token stops working (rotation). Presenting a token that was
-         *     already rotated revokes the whole session (reuse detection).
+         * @description The token comes from the body or, when the body has none, from the
+         *     `qhub_refresh` cookie. The presented token stops working (rotation).
+         *     Presenting a token that was already rotated revokes the whole session
+         *     (reuse detection). The response sets the cookie to the new token; a
+         *     refused cookie is cleared.
          */
         post: operations["refreshTokens"];
         delete?: never;
@@ -564,6 +589,11 @@ export interface components {
             target_type?: string | null;
             user_agent?: string | null;
         };
+        ChangePasswordRequest: {
+            current_password: string;
+            /** @description At least 10 characters. */
+            new_password: string;
+        };
         CreateApiKeyRequest: {
             /**
              * Format: date-time
@@ -723,7 +753,11 @@ export interface components {
             type: string;
         };
         RefreshRequest: {
-            refresh_token: string;
+            /**
+             * @description The refresh token. Omit it (send `{}`) to use the `qhub_refresh`
+             *     cookie instead, as the web console does.
+             */
+            refresh_token?: string | null;
         };
         /**
          * @description A user's role within their tenant.
@@ -822,6 +856,10 @@ export interface components {
         TokenRequest: {
             /** @description The token from the mail. */
             token: string;
+        };
+        UpdateMeRequest: {
+            /** @example Ada Lovelace */
+            name: string;
         };
         UpdateTenantRequest: {
             name?: string | null;
@@ -1097,13 +1135,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description OpenAPI 3.1 document */
+            /** @description OpenAPI 3.1 document. `application/yaml` (RFC 9512) unless the `Accept` header asks for `text/yaml`, for clients that only read text types */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/yaml": string;
+                    "text/yaml": string;
                 };
             };
             500: components["responses"]["InternalError"];
@@ -1300,9 +1339,11 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Logged in */
+            /** @description Logged in (the refresh token is also set as the `qhub_refresh` cookie) */
             200: {
                 headers: {
+                    /** @description `qhub_refresh`: the refresh token (HttpOnly, SameSite=Strict, Path=/v1/auth) */
+                    "Set-Cookie"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1337,9 +1378,11 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Logged out */
+            /** @description Logged out; the `qhub_refresh` cookie is cleared */
             204: {
                 headers: {
+                    /** @description Clears `qhub_refresh` */
+                    "Set-Cookie"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -1371,6 +1414,72 @@ export interface operations {
             };
             401: components["responses"]["Unauthenticated"];
             403: components["responses"]["Forbidden"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    updateMe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateMeRequest"];
+            };
+        };
+        responses: {
+            /** @description The updated caller */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MeResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            408: components["responses"]["RequestTimeout"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    changePassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChangePasswordRequest"];
+            };
+        };
+        responses: {
+            /** @description Password changed; the caller's other sessions ended */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            408: components["responses"]["RequestTimeout"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
@@ -1458,9 +1567,11 @@ export interface operations {
             };
         };
         responses: {
-            /** @description A new token pair */
+            /** @description A new token pair (also set as the `qhub_refresh` cookie) */
             200: {
                 headers: {
+                    /** @description `qhub_refresh`: the new refresh token (HttpOnly, SameSite=Strict, Path=/v1/auth) */
+                    "Set-Cookie"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1468,7 +1579,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
-            /** @description Unknown, expired or reused refresh token (reuse revokes the session) */
+            /** @description Missing, unknown, expired or reused refresh token (reuse revokes the session) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1670,6 +1781,8 @@ export interface operations {
             /** @description User created and logged in */
             201: {
                 headers: {
+                    /** @description `qhub_refresh`: the refresh token (HttpOnly, SameSite=Strict, Path=/v1/auth) */
+                    "Set-Cookie"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1817,6 +1930,8 @@ export interface operations {
             /** @description Tenant and owner created */
             201: {
                 headers: {
+                    /** @description `qhub_refresh`: the refresh token (HttpOnly, SameSite=Strict, Path=/v1/auth) */
+                    "Set-Cookie"?: string;
                     [name: string]: unknown;
                 };
                 content: {

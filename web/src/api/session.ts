@@ -4,12 +4,7 @@ import { api, setAuthHooks, unwrap } from "./client";
 import { ApiError } from "./problem";
 import { browserLocks, createRefresher, type Refresher, type RefreshResult } from "./refresh";
 import { clearAccessToken, setAccessToken } from "./tokenStore";
-import type { Schemas, TokenPair } from "./types";
-
-// The cookie carries the refresh token, so the body is `{}`. Until the spec
-// marks `refresh_token` optional (requested in /tmp/spa-requests.md), the
-// generated type still demands it; this is the one place that bends it.
-const EMPTY_REFRESH_BODY = {} as Schemas["RefreshRequest"];
+import type { TokenPair } from "./types";
 
 let refresher: Refresher | null = null;
 
@@ -20,7 +15,7 @@ let refresher: Refresher | null = null;
  */
 async function refreshFromCookie(): Promise<RefreshResult | null> {
   try {
-    const pair = await unwrap(api().POST("/v1/auth/refresh", { body: EMPTY_REFRESH_BODY }));
+    const pair = await unwrap(api().POST("/v1/auth/refresh", { body: {} }));
     return { accessToken: pair.access_token, expiresIn: pair.expires_in };
   } catch (err) {
     if (err instanceof ApiError && err.status === 401) return null;

@@ -33,6 +33,8 @@ export type UpdateUserRequest = Schemas["UpdateUserRequest"];
 export type CreateInvitationRequest = Schemas["CreateInvitationRequest"];
 export type CreateApiKeyRequest = Schemas["CreateApiKeyRequest"];
 export type UpdateTenantRequest = Schemas["UpdateTenantRequest"];
+export type UpdateMeRequest = Schemas["UpdateMeRequest"];
+export type ChangePasswordRequest = Schemas["ChangePasswordRequest"];
 
 /** Query parameters of the audit log, as the spec declares them. */
 export type AuditQuery = NonNullable<Paths["/v1/audit-events"]["get"]["parameters"]["query"]>;

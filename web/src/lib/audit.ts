@@ -10,6 +10,7 @@ export const AUDIT_ACTIONS = [
   "user.deleted",
   "user.email_verified",
   "user.password_reset",
+  "user.password_changed",
   "api_key.created",
   "api_key.revoked",
   "invitation.sent",

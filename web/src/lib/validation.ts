@@ -5,6 +5,7 @@
 // the same keys the server uses in problem+json `errors[].field`.
 import type {
   AcceptInvitationRequest,
+  ChangePasswordRequest,
   CreateApiKeyRequest,
   CreateInvitationRequest,
   CreateUserRequest,
@@ -79,8 +80,9 @@ export function validateUuid(value: string, what = "Id"): string | null {
 /** Suggests a slug from an organization name ("Acme Quantum!" → "acme-quantum"). */
 export function slugify(name: string): string {
   return name
-    .toLowerCase()
     .normalize("NFKD")
+    .replace(/\p{M}/gu, "")
+    .toLowerCase()
     .replace(/[^a-z0-9]+/g, "-")
     .replace(/^-+|-+$/g, "")
     .slice(0, SLUG_MAX)
@@ -169,4 +171,11 @@ export function validateCreateApiKey(
 /** "Confirm password" must match. */
 export function validateConfirmation(password: string, confirmation: string): string | null {
   return password === confirmation ? null : "The passwords do not match.";
+}
+
+export function validateChangePassword(v: ChangePasswordRequest): FormErrors<ChangePasswordRequest> {
+  return collect<ChangePasswordRequest>([
+    ["current_password", v.current_password === "" ? "Your current password is required." : null],
+    ["new_password", validatePassword(v.new_password)],
+  ]);
 }

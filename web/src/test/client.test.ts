@@ -1,0 +1,104 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { api, authFetch, configureApi, setAuthHooks, shouldRetryAfterRefresh, unwrap } from "../api/client";
+import { ApiError } from "../api/problem";
+import { clearAccessToken, getAccessToken, setAccessToken } from "../api/tokenStore";
+
+const problem401 = { type: "t", title: "Unauthenticated", status: 401, detail: "Token expired.", code: "unauthenticated" };
+
+function json(status: number, body: unknown, type = "application/json") {
+  return new Response(JSON.stringify(body), { status, headers: { "content-type": type } });
+}
+
+describe("authFetch", () => {
+  const fetchMock = vi.fn<(req: Request) => Promise<Response>>();
+  beforeEach(() => {
+    vi.stubGlobal("fetch", fetchMock);
+    fetchMock.mockReset();
+    clearAccessToken();
+    configureApi("http://api.test/");
+  });
+  afterEach(() => {
+    vi.unstubAllGlobals();
+    setAuthHooks({ refresh: async () => false });
+  });
+
+  it("sends the in-memory token and cookies", async () => {
+    setAccessToken("tok-1", 900);
+    fetchMock.mockResolvedValue(json(200, { ok: true }));
+    await authFetch(new Request("http://api.test/v1/tenant"));
+    const sent = fetchMock.mock.calls[0]![0];
+    expect(sent.headers.get("Authorization")).toBe("Bearer tok-1");
+    expect(sent.credentials).toBe("include");
+  });
+
+  it("on 401 refreshes once and retries with the new token", async () => {
+    setAccessToken("old", 900);
+    const refresh = vi.fn(async () => {
+      setAccessToken("new", 900);
+      return true;
+    });
+    setAuthHooks({ refresh });
+    fetchMock.mockResolvedValueOnce(json(401, problem401, "application/problem+json")).mockResolvedValueOnce(json(200, { id: 1 }));
+    const res = await authFetch(new Request("http://api.test/v1/users", { method: "POST", body: JSON.stringify({ a: 1 }) }));
+    expect(res.status).toBe(200);
+    expect(refresh).toHaveBeenCalledTimes(1);
+    const retried = fetchMock.mock.calls[1]![0];
+    expect(retried.headers.get("Authorization")).toBe("Bearer new");
+    expect(await retried.text()).toBe('{"a":1}');
+  });
+
+  it("gives the 401 back when the refresh fails (no loop)", async () => {
+    setAccessToken("old", 900);
+    const refresh = vi.fn(async () => false);
+    setAuthHooks({ refresh });
+    fetchMock.mockResolvedValue(json(401, problem401));
+    const res = await authFetch(new Request("http://api.test/v1/users"));
+    expect(res.status).toBe(401);
+    expect(refresh).toHaveBeenCalledTimes(1);
+    expect(fetchMock).toHaveBeenCalledTimes(1);
+  });
+
+  it("retries without refreshing when another caller already refreshed", async () => {
+    setAccessToken("old", 900);
+    const refresh = vi.fn(async () => true);
+    setAuthHooks({ refresh });
+    fetchMock.mockImplementationOnce(async () => {
+      setAccessToken("fresh", 900); // a refresh finished while this request was out
+      return json(401, problem401);
+    });
+    fetchMock.mockResolvedValueOnce(json(200, {}));
+    const res = await authFetch(new Request("http://api.test/v1/users"));
+    expect(res.status).toBe(200);
+    expect(refresh).not.toHaveBeenCalled();
+    expect(fetchMock.mock.calls[1]![0].headers.get("Authorization")).toBe("Bearer fresh");
+  });
+
+  it("does not refresh on a failed login or refresh", async () => {
+    const refresh = vi.fn(async () => true);
+    setAuthHooks({ refresh });
+    fetchMock.mockResolvedValue(json(401, problem401));
+    await authFetch(new Request("http://api.test/v1/auth/login", { method: "POST" }));
+    await authFetch(new Request("http://api.test/v1/auth/refresh", { method: "POST" }));
+    expect(refresh).not.toHaveBeenCalled();
+    expect(shouldRetryAfterRefresh("http://api.test/v1/auth/me", 401)).toBe(true);
+    expect(shouldRetryAfterRefresh("http://api.test/v1/auth/me", 403)).toBe(false);
+  });
+
+  it("unwrap throws an ApiError carrying the problem", async () => {
+    setAccessToken("t", 900);
+    fetchMock.mockResolvedValue(
+      json(404, { type: "t", title: "Not found", status: 404, detail: "No such user.", code: "not_found" }, "application/problem+json"),
+    );
+    const call = unwrap(api().GET("/v1/users/{id}", { params: { path: { id: "0190c7a0-0000-7000-8000-000000000000" } } }));
+    await expect(call).rejects.toBeInstanceOf(ApiError);
+    await expect(call).rejects.toMatchObject({ status: 404, code: "not_found", detail: "No such user." });
+    expect(fetchMock.mock.calls[0]![0].url).toBe("http://api.test/v1/users/0190c7a0-0000-7000-8000-000000000000");
+  });
+
+  it("never writes the token to web storage", async () => {
+    setAccessToken("secret-token", 900);
+    expect(getAccessToken()).toBe("secret-token");
+    expect(JSON.stringify({ ...localStorage })).not.toContain("secret-token");
+    expect(JSON.stringify({ ...sessionStorage })).not.toContain("secret-token");
+  });
+});
