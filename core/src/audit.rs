@@ -21,6 +21,7 @@ pub const ACTIONS: &[&str] = &[
     "user.deleted",
     "user.email_verified",
     "user.password_reset",
+    "user.password_changed",
     "api_key.created",
     "api_key.revoked",
     "invitation.sent",

@@ -238,8 +238,20 @@ impl SessionStore {
     /// Removes exactly the ids it read from the index, so a session created
     /// meanwhile is not silently dropped from it.
     pub async fn revoke_all(&self, user: Uuid) -> Result<usize, ApiError> {
+        self.revoke_all_except(user, None).await
+    }
+
+    /// As `revoke_all`, sparing `keep` (the session changing its password).
+    pub async fn revoke_all_except(
+        &self,
+        user: Uuid,
+        keep: Option<Uuid>,
+    ) -> Result<usize, ApiError> {
         let mut conn = self.conn().await?;
-        let sids: Vec<String> = conn.smembers(user_key(user)).await.map_err(redis_err)?;
+        let mut sids: Vec<String> = conn.smembers(user_key(user)).await.map_err(redis_err)?;
+        if let Some(keep) = keep {
+            sids.retain(|s| *s != keep.to_string());
+        }
         if sids.is_empty() {
             return Ok(0);
         }

@@ -282,6 +282,7 @@ pub struct PasswordResetConfirm {
     /// The token from the reset mail.
     pub token: String,
     /// At least 10 characters.
+    #[schema(min_length = 10, max_length = 256)]
     pub new_password: String,
 }
 

@@ -99,7 +99,7 @@ fn sees_all(p: &Principal) -> bool {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateApiKeyRequest {
-    #[schema(example = "CI pipeline")]
+    #[schema(example = "CI pipeline", min_length = 1, max_length = 200)]
     pub name: String,
     /// At least one; each must be granted by the caller's role.
     pub scopes: Vec<Scope>,

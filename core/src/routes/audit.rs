@@ -59,7 +59,7 @@ pub struct AuditFilter {
 ///
 /// Actions: `tenant.updated`, `user.created`, `user.updated`, `user.role_changed`,
 /// `user.deactivated`, `user.reactivated`, `user.deleted`, `user.email_verified`,
-/// `user.password_reset`, `api_key.created`, `api_key.revoked`, `invitation.sent`,
+/// `user.password_reset`, `user.password_changed`, `api_key.created`, `api_key.revoked`, `invitation.sent`,
 /// `invitation.revoked`, `invitation.accepted`, `session.revoked`.
 #[utoipa::path(
     get, path = "/v1/audit-events", tag = "audit", operation_id = "listAuditEvents",

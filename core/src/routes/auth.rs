@@ -6,7 +6,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use qhub_lib::time::from_epoch as ts;
-use qhub_lib::{ApiError, Role};
+use qhub_lib::ApiError;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -14,8 +14,6 @@ use utoipa_axum::routes;
 use uuid::Uuid;
 
 use super::account::{limit_account, AccountBucket};
-use super::tenants::{fetch_tenant, TenantView};
-use super::users::{fetch_user, UserView};
 use crate::audit::Event;
 use crate::auth::cookie;
 use crate::auth::extract::{ClientInfo, Credential, Session, TenantCtx};
@@ -31,7 +29,6 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(login))
         .routes(routes!(refresh))
         .routes(routes!(logout))
-        .routes(routes!(me))
         .routes(routes!(list_sessions))
         .routes(routes!(revoke_session))
 }
@@ -283,34 +280,6 @@ async fn logout(State(state): State<AppState>, session: Session) -> Result<Respo
         &state.config,
         StatusCode::NO_CONTENT.into_response(),
     ))
-}
-
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct MeResponse {
-    pub user: UserView,
-    pub tenant: TenantView,
-    pub role: Role,
-}
-
-/// The calling user, their tenant and role (user sessions only).
-#[utoipa::path(
-    get, path = "/v1/auth/me", tag = "auth", operation_id = "getMe",
-    responses((status = 200, description = "The caller", body = MeResponse)),
-    security(("bearerAuth" = []))
-)]
-async fn me(
-    State(state): State<AppState>,
-    session: Session,
-    client: ClientInfo,
-) -> Result<axum::Json<MeResponse>, ApiError> {
-    let mut ctx = TenantCtx::open(&state, &Credential::Session(session), client).await?;
-    let user = fetch_user(&mut ctx.tx, ctx.principal.user_id).await?;
-    let tenant = fetch_tenant(&mut ctx.tx).await?;
-    Ok(axum::Json(MeResponse {
-        role: user.role,
-        user,
-        tenant,
-    }))
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]

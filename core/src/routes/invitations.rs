@@ -92,7 +92,7 @@ impl From<InvitationRow> for InvitationView {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateInvitationRequest {
-    #[schema(example = "grace@acme.test")]
+    #[schema(example = "grace@acme.test", max_length = 254)]
     pub email: String,
     /// Only an owner may invite an owner.
     pub role: Role,
@@ -270,9 +270,10 @@ async fn revoke_invitation(
 pub struct AcceptInvitationRequest {
     /// The token from the invitation mail.
     pub token: String,
-    #[schema(example = "Grace Hopper")]
+    #[schema(example = "Grace Hopper", min_length = 1, max_length = 200)]
     pub name: String,
     /// At least 10 characters.
+    #[schema(min_length = 10, max_length = 256)]
     pub password: String,
 }
 

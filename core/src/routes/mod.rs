@@ -9,6 +9,7 @@ pub mod auth;
 pub mod health;
 pub mod invitations;
 pub mod metrics;
+pub mod profile;
 pub mod tenants;
 pub mod usage;
 pub mod users;
@@ -22,6 +23,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(health::routes())
         .merge(tenants::routes())
         .merge(auth::routes())
+        .merge(profile::routes())
         .merge(users::routes())
         .merge(account::routes())
         .merge(api_keys::routes())

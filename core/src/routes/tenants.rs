@@ -46,17 +46,22 @@ pub struct TenantView {
 #[serde(deny_unknown_fields)]
 pub struct SignupRequest {
     /// Organization name, 1–200 characters.
-    #[schema(example = "Acme Quantum")]
+    #[schema(example = "Acme Quantum", min_length = 1, max_length = 200)]
     pub name: String,
     /// 3–40 characters of `a-z`, `0-9`, `-`; starts and ends with a letter or digit. Unique.
-    #[schema(example = "acme")]
+    #[schema(
+        example = "acme",
+        min_length = 3,
+        max_length = 40,
+        pattern = r"^[a-z0-9][a-z0-9-]*[a-z0-9]$"
+    )]
     pub slug: String,
-    #[schema(example = "ada@acme.test")]
+    #[schema(example = "ada@acme.test", max_length = 254)]
     pub owner_email: String,
     /// At least 10 characters.
-    #[schema(example = "correct horse battery")]
+    #[schema(example = "correct horse battery", min_length = 10, max_length = 256)]
     pub owner_password: String,
-    #[schema(example = "Ada Lovelace")]
+    #[schema(example = "Ada Lovelace", min_length = 1, max_length = 200)]
     pub owner_name: String,
 }
 
@@ -176,6 +181,7 @@ pub async fn fetch_tenant(conn: &mut sqlx::PgConnection) -> Result<TenantView, A
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateTenantRequest {
+    #[schema(min_length = 1, max_length = 200)]
     pub name: Option<String>,
     /// Replaces the settings object (at most 16 KiB of JSON).
     #[schema(value_type = Option<Object>)]

@@ -84,11 +84,12 @@ async fn list_users(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateUserRequest {
-    #[schema(example = "grace@acme.test")]
+    #[schema(example = "grace@acme.test", max_length = 254)]
     pub email: String,
-    #[schema(example = "Grace Hopper")]
+    #[schema(example = "Grace Hopper", min_length = 1, max_length = 200)]
     pub name: String,
     /// Initial password, at least 10 characters.
+    #[schema(min_length = 10, max_length = 256)]
     pub password: String,
     pub role: Role,
 }
@@ -169,6 +170,7 @@ async fn get_user(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateUserRequest {
+    #[schema(min_length = 1, max_length = 200)]
     pub name: Option<String>,
     pub role: Option<Role>,
     /// False deactivates the user and ends all their sessions.

@@ -1,0 +1,126 @@
+//! The caller's own profile: any role renames itself and changes its
+//! password (proving the current one); API keys cannot.
+
+mod common;
+
+use common::TestApp;
+use reqwest::Method;
+use serde_json::json;
+
+#[tokio::test]
+async fn a_viewer_renames_itself_and_nobody_else() {
+    let app = TestApp::spawn().await;
+    let t = app.signup().await;
+    let (viewer, access, _) = app.user_with_role(&t, "viewer").await;
+
+    let r = app
+        .patch("/v1/auth/me", &access, json!({"name": "  Vera Viewer "}))
+        .await;
+    let b = r.ok(200);
+    assert_eq!(b["user"]["name"], "Vera Viewer");
+    assert_eq!(b["role"], "viewer");
+    assert_eq!(b["tenant"]["slug"], t.slug);
+    let owner_view = app.get(&format!("/v1/users/{viewer}"), &t.access).await;
+    assert_eq!(owner_view.ok(200)["name"], "Vera Viewer");
+    // The owner is untouched, and the change is audited with its diff.
+    let owner = app
+        .get(&format!("/v1/users/{}", t.owner_id), &t.access)
+        .await;
+    assert_eq!(owner.ok(200)["name"], "Owner");
+    let events = app.audit(&t, "user.updated").await;
+    let e = events
+        .iter()
+        .find(|e| e["target_id"] == viewer.to_string())
+        .expect("audited");
+    assert_eq!(e["actor_id"], viewer.to_string());
+    assert_eq!(e["diff"]["name"]["to"], "Vera Viewer");
+
+    // Bad names change nothing.
+    app.patch("/v1/auth/me", &access, json!({"name": "   "}))
+        .await
+        .problem(422, "validation_failed");
+    app.patch("/v1/auth/me", &access, json!({"role": "owner"}))
+        .await
+        .problem(422, "validation_failed");
+    let me = app.get("/v1/auth/me", &access).await;
+    assert_eq!(me.ok(200)["user"]["name"], "Vera Viewer");
+    assert_eq!(me.body["role"], "viewer");
+}
+
+#[tokio::test]
+async fn changing_the_password_needs_the_current_one_and_ends_other_sessions() {
+    let app = TestApp::spawn().await;
+    let t = app.signup().await;
+    let (other_session, _) = app.login(&t.slug, &t.owner_email, &t.password).await;
+
+    // Wrong current password: 422 on that field, nothing changes.
+    let wrong = app
+        .post(
+            "/v1/auth/password",
+            Some(&t.access),
+            json!({"current_password": "not it at all", "new_password": "a brand new secret"}),
+        )
+        .await;
+    wrong.problem(422, "validation_failed");
+    assert_eq!(wrong.body["errors"][0]["field"], "current_password");
+    app.get("/v1/auth/me", &other_session).await.ok(200);
+    app.try_login(&t.slug, &t.owner_email, "a brand new secret")
+        .await
+        .problem(401, "unauthenticated");
+
+    // Too short a new password is refused before any hashing.
+    app.post(
+        "/v1/auth/password",
+        Some(&t.access),
+        json!({"current_password": t.password, "new_password": "short"}),
+    )
+    .await
+    .problem(422, "validation_failed");
+
+    let ok = app
+        .post(
+            "/v1/auth/password",
+            Some(&t.access),
+            json!({"current_password": t.password, "new_password": "a brand new secret"}),
+        )
+        .await;
+    assert_eq!(ok.status, 204, "{}", ok.body);
+    // This session lives on; the other one is over.
+    app.get("/v1/auth/me", &t.access).await.ok(200);
+    app.get("/v1/auth/me", &other_session)
+        .await
+        .problem(401, "unauthenticated");
+    app.try_login(&t.slug, &t.owner_email, &t.password)
+        .await
+        .problem(401, "unauthenticated");
+    app.login(&t.slug, &t.owner_email, "a brand new secret")
+        .await;
+    let events = app.audit(&t, "user.password_changed").await;
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0]["actor_id"], t.owner_id.to_string());
+}
+
+#[tokio::test]
+async fn api_keys_have_no_profile() {
+    let app = TestApp::spawn().await;
+    let t = app.signup().await;
+    let (_, key) = app.api_key(&t.access, &["admin", "users:write"]).await;
+    app.with_key(
+        Method::PATCH,
+        "/v1/auth/me",
+        &key,
+        Some(json!({"name": "Key"})),
+    )
+    .await
+    .problem(403, "forbidden");
+    app.with_key(
+        Method::POST,
+        "/v1/auth/password",
+        &key,
+        Some(json!({"current_password": t.password, "new_password": "taken over now"})),
+    )
+    .await
+    .problem(403, "forbidden");
+    // The owner's password still works.
+    app.login(&t.slug, &t.owner_email, &t.password).await;
+}
