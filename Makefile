@@ -1,6 +1,8 @@
 # QHub: two commands matter.
-#   make dev   - installs/starts Postgres and Redis, migrates, runs QHub on :8080
-#   make test  - the same services, then every test and check
+#   make dev   - installs/starts Postgres, Redis and ClickHouse, migrates, runs
+#                QHub on :8080 and the console (web/) on :5173
+#   make test  - the same services, then every test and check (Rust, the
+#                generated Python client, the console's unit and browser tests)
 SHELL := /bin/bash
 export CARGO_TARGET_DIR ?= /var/tmp/qhub-target
 QHUB := $(CARGO_TARGET_DIR)/debug/qhub
@@ -10,14 +12,10 @@ export DATABASE_URL ?= postgres://qhub_owner:qhub_owner@127.0.0.1:5432/qhub
 export APP_DATABASE_URL ?= postgres://qhub_app:qhub_app@127.0.0.1:5432/qhub
 export REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: dev test services build migrate openapi fmt lint sqlx-prepare
+.PHONY: dev test e2e services build migrate openapi fmt lint sqlx-prepare
 
 dev: services build migrate
-	bash scripts/smtp_sink.sh 1025 .dev/mail
-	@echo "QHub API: http://127.0.0.1:8080  (spec: http://127.0.0.1:8080/openapi.json)"
-	@echo "Mail QHub sends: .dev/mail/*.json (log: .dev/mail/sink.log)"
-	JWT_SECRET=$${JWT_SECRET:-$$(cat .dev/jwt_secret 2>/dev/null || (mkdir -p .dev && head -c 48 /dev/urandom | base64 | tr -d '\n' | tee .dev/jwt_secret))} \
-		$(QHUB) serve
+	bash scripts/dev.sh
 
 test: services
 	bash scripts/test.sh
@@ -31,9 +29,15 @@ build:
 migrate: build
 	$(QHUB) migrate
 
-# Regenerates the committed openapi.yaml from the code.
+# Regenerates the committed openapi.yaml from the code, and the console's
+# API types from it.
 openapi: build
 	$(QHUB) openapi > openapi.yaml
+	bash scripts/web_deps.sh && cd web && npm run --silent gen:api
+
+# The console's browser tests alone (a real server, Chromium headless).
+e2e: services build
+	bash scripts/e2e.sh
 
 fmt:
 	cargo fmt --all

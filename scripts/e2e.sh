@@ -47,15 +47,6 @@ ensure_chromium() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-liberation >/dev/null
 }
 
-# npm ci when node_modules is missing or older than the lock file.
-ensure_web_deps() {
-  if [ ! -f web/node_modules/.package-lock.json ] \
-    || [ web/package-lock.json -nt web/node_modules/.package-lock.json ]; then
-    log "npm ci (web/)"
-    (cd web && npm ci --no-audit --no-fund --loglevel=error)
-  fi
-}
-
 stop_pidfile() {
   local f=$1
   [ -f "$f" ] || return 0
@@ -77,7 +68,7 @@ up() {
   bash scripts/services.sh
   bash scripts/smtp_sink.sh "$SMTP_PORT" "$QHUB_MAIL_DIR"
   ensure_chromium
-  ensure_web_deps
+  bash scripts/web_deps.sh
   mkdir -p "$state" "$QHUB_SCREENSHOT_DIR"
   down
   for port in "$API_PORT" "$WEB_PORT"; do

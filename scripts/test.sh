@@ -41,10 +41,17 @@ step "openapi.yaml validates as OpenAPI 3.1"
 bash scripts/pyenv.sh
 .venv/bin/python scripts/validate_openapi.py openapi.yaml
 
-step "tests"
+step "tests (Rust, and the generated Python client against a live server)"
 bash scripts/smtp_sink.sh "$TEST_SMTP_PORT" "$TEST_MAIL_DIR"
 if cargo nextest --version >/dev/null 2>&1; then
   cargo nextest run --locked --no-fail-fast
 else
   cargo test --locked --no-fail-fast
 fi
+
+step "console: generated API client is current, types check, unit tests"
+bash scripts/web_deps.sh
+(cd web && npm run --silent check:api && npm run --silent typecheck && npm test --silent)
+
+step "console: browser tests against a real server (Chromium headless)"
+QHUB_BIN="$CARGO_TARGET_DIR/debug/qhub" bash scripts/e2e.sh
