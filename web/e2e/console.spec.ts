@@ -1,0 +1,319 @@
+// The console end to end, against a real QHub server: two organizations,
+// an invitation accepted in a second browser, a role change seen by the
+// invited user, an API key shown once and revoked, usage on the chart, the
+// audit log, and tenant isolation by URL.
+import { expect, test, type Browser, type BrowserContext, type Page } from "@playwright/test";
+import { mkdirSync } from "node:fs";
+import { API_URL, callWithKey, SCREENSHOT_DIR, shot, waitForMail, WEB_URL } from "./helpers";
+
+const run = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e4).toString(36)}`;
+const PASSWORD = "correct horse battery staple";
+const orgA = { name: `Acme Quantum ${run}`, slug: `acme-${run}`, owner: "Ada Lovelace", email: `ada-${run}@acme.test` };
+const orgB = { name: `Globex ${run}`, slug: `globex-${run}`, owner: "Hank Scorpio", email: `hank-${run}@globex.test` };
+const invitee = { name: "Grace Hopper", email: `grace-${run}@acme.test` };
+const keyName = `e2e key ${run}`;
+
+// One browser context per person, shared by the steps below (serial).
+let ctxA: BrowserContext;
+let ctxB: BrowserContext;
+let ctxInvitee: BrowserContext;
+let pageA: Page;
+let pageB: Page;
+let pageInvitee: Page;
+let inviteeId = "";
+let keyId = "";
+let keySecret = "";
+
+test.describe.configure({ mode: "serial" });
+
+test.beforeAll(async ({ browser }: { browser: Browser }) => {
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  ctxA = await browser.newContext({ baseURL: WEB_URL });
+  ctxB = await browser.newContext({ baseURL: WEB_URL });
+  ctxInvitee = await browser.newContext({ baseURL: WEB_URL });
+  pageA = await ctxA.newPage();
+  pageB = await ctxB.newPage();
+  pageInvitee = await ctxInvitee.newPage();
+});
+
+test.afterAll(async () => {
+  await ctxA?.close();
+  await ctxB?.close();
+  await ctxInvitee?.close();
+});
+
+async function signUp(page: Page, org: typeof orgA) {
+  await page.goto("/signup");
+  await page.getByLabel("Organization name").fill(org.name);
+  await page.getByLabel("Organization slug").fill(org.slug);
+  await page.getByLabel("Your name").fill(org.owner);
+  await page.getByLabel("Email").fill(org.email);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Create organization" }).click();
+  await expect(page.getByTestId("tenant-name")).toHaveText(org.name);
+  await expect(page.getByTestId("my-role")).toHaveText("Owner");
+}
+
+async function nav(page: Page, link: string) {
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: link, exact: true }).click();
+}
+
+test("login and signup validate before submitting", async () => {
+  await pageB.goto("/login");
+  await pageB.getByRole("button", { name: "Log in" }).click();
+  await expect(pageB.getByText("Organization is required.")).toBeVisible();
+  await expect(pageB.getByText("Email is required.")).toBeVisible();
+  await shot(pageB, "login");
+
+  await pageB.goto("/signup");
+  await pageB.getByLabel("Organization name").fill("X");
+  await pageB.getByLabel("Organization slug").fill("-bad-");
+  await pageB.getByLabel("Email").fill("not-an-email");
+  await pageB.getByLabel("Password").fill("short");
+  await pageB.getByRole("button", { name: "Create organization" }).click();
+  await expect(pageB.getByText(/must start and end with a letter or digit/)).toBeVisible();
+  await expect(pageB.getByText("Enter an email address like name@example.com.")).toBeVisible();
+  await expect(pageB.getByText("Password must be at least 10 characters.")).toBeVisible();
+  await expect(pageB).toHaveURL(/\/signup$/);
+});
+
+test("signs up two organizations", async () => {
+  await signUp(pageA, orgA);
+  await signUp(pageB, orgB);
+  // A taken slug is refused by the server, in words.
+  const other = await ctxB.browser()!.newContext({ baseURL: WEB_URL });
+  const p = await other.newPage();
+  await p.goto("/signup");
+  await p.getByLabel("Organization name").fill("Copycat");
+  await p.getByLabel("Organization slug").fill(orgA.slug);
+  await p.getByLabel("Your name").fill("Copy Cat");
+  await p.getByLabel("Email").fill(`copy-${run}@cat.test`);
+  await p.getByLabel("Password").fill(PASSWORD);
+  await p.getByRole("button", { name: "Create organization" }).click();
+  await expect(p.getByRole("alert")).toContainText(/taken|exists|already/i);
+  await other.close();
+});
+
+test("the session survives a reload (refresh cookie, token only in memory)", async () => {
+  await pageA.goto("/sessions");
+  await expect(pageA.getByTestId("session-current")).toBeVisible();
+  const stored = await pageA.evaluate(() => JSON.stringify({ ...localStorage, ...sessionStorage }));
+  expect(stored).toBe("{}");
+  await pageA.reload();
+  await expect(pageA).toHaveURL(/\/sessions$/);
+  await expect(pageA.getByTestId("session-current")).toBeVisible();
+  await shot(pageA, "sessions");
+});
+
+test("invites a user, who accepts in a second browser", async () => {
+  await pageA.goto("/users");
+  await pageA.getByLabel("Invitee email").fill(invitee.email);
+  await pageA.getByLabel("Invitee role").selectOption("viewer");
+  await pageA.getByRole("button", { name: "Send invitation" }).click();
+  await expect(pageA.getByText(`Invitation sent to ${invitee.email}.`)).toBeVisible();
+  await expect(pageA.getByTestId(`invitation-row-${invitee.email}`).getByTestId("invitation-status")).toHaveText("pending");
+
+  const mail = await waitForMail(invitee.email, /\/accept-invitation\?token=/);
+  const link = /(https?:\/\/[^\s"'<>]+\/accept-invitation\?token=[^\s"'<>]+)/.exec(mail.body)?.[1];
+  expect(link, "invitation link in the mail").toBeTruthy();
+  expect(link!.startsWith(`${WEB_URL}/accept-invitation?token=`)).toBe(true);
+
+  await pageInvitee.goto(link!);
+  await pageInvitee.getByLabel("Your name").fill(invitee.name);
+  await pageInvitee.getByLabel("Password", { exact: true }).fill(PASSWORD);
+  await pageInvitee.getByLabel("Confirm password").fill("something else entirely");
+  await pageInvitee.getByRole("button", { name: "Accept invitation" }).click();
+  await expect(pageInvitee.getByText("The passwords do not match.")).toBeVisible();
+  await pageInvitee.getByLabel("Confirm password").fill(PASSWORD);
+  await pageInvitee.getByRole("button", { name: "Accept invitation" }).click();
+  await expect(pageInvitee.getByTestId("tenant-name")).toHaveText(orgA.name);
+  await expect(pageInvitee.getByTestId("my-role")).toHaveText("Viewer");
+  // A viewer gets no user management.
+  await expect(pageInvitee.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Users" })).toHaveCount(0);
+  await pageInvitee.goto("/users");
+  await expect(pageInvitee.getByText("Only owners and admins can see and manage the organization's users.")).toBeVisible();
+  // The used link is dead.
+  const again = await ctxInvitee.browser()!.newContext({ baseURL: WEB_URL });
+  const p = await again.newPage();
+  await p.goto(link!);
+  await p.getByLabel("Your name").fill("Someone Else");
+  await p.getByLabel("Password", { exact: true }).fill(PASSWORD);
+  await p.getByLabel("Confirm password").fill(PASSWORD);
+  await p.getByRole("button", { name: "Accept invitation" }).click();
+  await expect(p.getByRole("alert")).toContainText("invalid, expired, revoked or already used");
+  await again.close();
+});
+
+test("the owner changes the invited user's role; the user sees it after reload", async () => {
+  await pageA.goto("/users");
+  await expect(pageA.getByTestId(`invitation-row-${invitee.email}`).getByTestId("invitation-status")).toHaveText("accepted");
+  const row = pageA.getByTestId(`user-row-${invitee.email}`);
+  await expect(row.getByTestId("user-role")).toHaveText("Viewer");
+  await shot(pageA, "users");
+  await row.getByRole("link", { name: invitee.name }).click();
+  await expect(pageA).toHaveURL(/\/users\/[0-9a-f-]{36}$/);
+  inviteeId = pageA.url().split("/").pop()!;
+
+  await pageA.getByLabel("Role").selectOption("developer");
+  await pageA.getByRole("button", { name: "Change role" }).click();
+  await expect(pageA.getByText("Role changed to Developer.")).toBeVisible();
+  await expect(pageA.getByTestId("user-role")).toHaveText("Developer");
+  await pageA.reload();
+  await expect(pageA.getByTestId("user-role")).toHaveText("Developer");
+  await shot(pageA, "user-detail");
+
+  await pageInvitee.reload();
+  await expect(pageInvitee.getByTestId("my-role")).toHaveText("Developer");
+  await pageInvitee.goto("/profile");
+  await expect(pageInvitee.getByTestId("profile-role")).toHaveText("Developer");
+});
+
+test("creates an API key whose secret is shown once", async () => {
+  await nav(pageA, "API keys");
+  await expect(pageA.getByRole("heading", { name: "API keys", level: 1 })).toBeVisible();
+  await pageA.getByRole("button", { name: "Create key" }).click();
+  await expect(pageA.getByText("Choose at least one scope.")).toBeVisible();
+  await pageA.getByLabel("Key name").fill(keyName);
+  await pageA.getByLabel("users:read", { exact: true }).check();
+  await pageA.getByLabel("usage:read", { exact: true }).check();
+  await pageA.getByRole("button", { name: "Create key" }).click();
+
+  const secret = pageA.getByTestId("api-key-secret");
+  await expect(secret).toHaveText(/^qh_live_\S+$/);
+  keySecret = (await secret.textContent())!.trim();
+  await expect(pageA.getByText(/It is shown only once/)).toBeVisible();
+  await expect(pageA.getByRole("button", { name: "Copy key" })).toBeVisible();
+  const row = pageA.getByTestId(`api-key-row-${keyName}`);
+  await expect(row.getByTestId("api-key-status")).toHaveText("active");
+  await expect(row).toContainText(keySecret.slice(0, 6));
+  await shot(pageA, "api-keys-secret");
+  const href = await row.getByRole("link", { name: keyName }).getAttribute("href");
+  keyId = href!.split("/").pop()!;
+  expect(keyId).toMatch(/^[0-9a-f-]{36}$/);
+
+  // Leave and come back: the secret is gone for good.
+  await nav(pageA, "Dashboard");
+  await nav(pageA, "API keys");
+  await expect(pageA.getByTestId(`api-key-row-${keyName}`)).toBeVisible();
+  await expect(pageA.getByTestId("api-key-secret")).toHaveCount(0);
+  expect(await pageA.content()).not.toContain(keySecret);
+  await pageA.goto(`/api-keys/${keyId}`);
+  await expect(pageA.getByRole("heading", { name: keyName })).toBeVisible();
+  expect(await pageA.content()).not.toContain(keySecret);
+});
+
+test("API requests show up on the usage chart", async () => {
+  await pageA.goto("/");
+  const total = pageA.getByTestId("usage-total-requests");
+  await expect(total).toHaveText(/^\d+$/);
+  const before = Number(await total.textContent());
+  await expect(pageA.getByTestId("usage-chart")).toBeVisible();
+
+  for (let i = 0; i < 5; i++) expect(await callWithKey(keySecret, "/v1/users")).toBe(200);
+  expect(await callWithKey(keySecret, `/v1/users/${crypto.randomUUID()}`)).toBe(404);
+
+  await expect(async () => {
+    await pageA.reload();
+    const now = Number(await pageA.getByTestId("usage-total-requests").textContent());
+    expect(now).toBeGreaterThanOrEqual(before + 6);
+  }).toPass({ timeout: 30_000, intervals: [1_000] });
+  await expect(pageA.getByTestId("usage-total-errors")).not.toHaveText("0");
+
+  // The range and interval selector re-queries.
+  await pageA.getByLabel("Range").selectOption("7d");
+  await pageA.getByLabel("Interval").selectOption("day");
+  await expect(pageA.getByTestId("usage-chart")).toBeVisible();
+  expect(Number(await pageA.getByTestId("usage-total-requests").textContent())).toBeGreaterThanOrEqual(before + 6);
+  await pageA.getByLabel("Range").selectOption("24h");
+  await pageA.getByLabel("Interval").selectOption("hour");
+  await expect(pageA.getByTestId("count-api-keys")).toHaveText("1");
+  await expect(pageA.getByTestId("count-users")).toHaveText("2");
+  await shot(pageA, "dashboard");
+});
+
+test("revokes the API key", async () => {
+  await pageA.goto("/api-keys");
+  const row = pageA.getByTestId(`api-key-row-${keyName}`);
+  await row.getByRole("button", { name: "Revoke" }).click();
+  await row.getByRole("button", { name: `Confirm revoking ${keyName}` }).click();
+  await expect(pageA.getByTestId(`api-key-row-${keyName}`)).toHaveCount(0);
+  await pageA.getByLabel("Show revoked keys").check();
+  await expect(pageA.getByTestId(`api-key-row-${keyName}`).getByTestId("api-key-status")).toHaveText("revoked");
+  await pageA.goto(`/api-keys/${keyId}`);
+  await expect(pageA.getByTestId("api-key-status")).toHaveText("revoked");
+  expect(await callWithKey(keySecret, "/v1/users")).toBe(401);
+});
+
+test("the audit log shows what happened and filters by action", async () => {
+  await nav(pageA, "Audit log");
+  const actions = pageA.getByTestId("audit-action");
+  for (const action of ["invitation.sent", "invitation.accepted", "user.role_changed", "api_key.created", "api_key.revoked"]) {
+    await expect(actions.filter({ hasText: new RegExp(`^${action.replace(".", "\\.")}$`) }).first()).toBeVisible();
+  }
+  await expect(pageA.getByText("role: viewer → developer")).toBeVisible();
+  await shot(pageA, "audit");
+
+  await pageA.getByLabel("Action").fill("api_key.*");
+  await pageA.getByRole("button", { name: "Apply filters" }).click();
+  await expect(pageA).toHaveURL(/action=api_key/);
+  await expect(actions).toHaveCount(2);
+  for (const text of await actions.allTextContents()) expect(text).toMatch(/^api_key\./);
+
+  await pageA.getByLabel("Action").fill("not an action");
+  await pageA.getByRole("button", { name: "Apply filters" }).click();
+  await expect(pageA.getByText(/Use an action such as/)).toBeVisible();
+});
+
+test("settings, reference and not-found pages", async () => {
+  await pageA.goto("/settings");
+  const renamed = `${orgA.name} Labs`;
+  await pageA.getByLabel("Organization name").fill(renamed);
+  await pageA.getByRole("button", { name: "Save" }).click();
+  await expect(pageA.getByText("Saved.")).toBeVisible();
+  await expect(pageA.getByTestId("settings-tenant-name")).toHaveText(renamed);
+  await expect(pageA.getByTestId("whoami")).toContainText(renamed);
+  await shot(pageA, "settings");
+
+  await pageA.goto("/reference");
+  await expect(pageA.getByTestId("api-reference")).toContainText("QHub API", { timeout: 30_000 });
+  await expect(pageA.getByTestId("api-reference")).toContainText("/v1/users/{id}");
+  await shot(pageA, "reference");
+
+  await pageA.goto("/definitely/not/a/page");
+  await expect(pageA.getByTestId("not-found")).toBeVisible();
+  await shot(pageA, "not-found");
+});
+
+test("the second organization cannot reach the first one's users or keys", async () => {
+  // Log out and back in through the form.
+  await pageB.getByRole("button", { name: "Log out" }).click();
+  await expect(pageB).toHaveURL(/\/login/);
+  await expect(pageB.getByText("You have logged out.")).toBeVisible();
+  await pageB.getByLabel("Organization").fill(orgB.slug);
+  await pageB.getByLabel("Email").fill(orgB.email);
+  await pageB.getByLabel("Password").fill("wrong password here");
+  await pageB.getByRole("button", { name: "Log in" }).click();
+  await expect(pageB.getByRole("alert")).toBeVisible();
+  await pageB.getByLabel("Password").fill(PASSWORD);
+  await pageB.getByRole("button", { name: "Log in" }).click();
+  await expect(pageB.getByTestId("tenant-name")).toHaveText(orgB.name);
+
+  await pageB.goto(`/users/${inviteeId}`);
+  await expect(pageB.getByTestId("not-found")).toBeVisible();
+  await pageB.goto(`/api-keys/${keyId}`);
+  await expect(pageB.getByTestId("not-found")).toBeVisible();
+  await pageB.goto("/users");
+  await expect(pageB.getByTestId(`user-row-${invitee.email}`)).toHaveCount(0);
+  await expect(pageB.getByTestId(`user-row-${orgB.email}`)).toBeVisible();
+
+  // Logged out, a protected page sends you to log in and back.
+  await pageB.getByRole("button", { name: "Log out" }).click();
+  await pageB.goto("/audit");
+  await expect(pageB).toHaveURL(/\/login\?next=%2Faudit/);
+  await pageB.getByLabel("Organization").fill(orgB.slug);
+  await pageB.getByLabel("Email").fill(orgB.email);
+  await pageB.getByLabel("Password").fill(PASSWORD);
+  await pageB.getByRole("button", { name: "Log in" }).click();
+  await expect(pageB).toHaveURL(/\/audit$/);
+  expect(API_URL).toMatch(/^http/);
+});
