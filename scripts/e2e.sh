@@ -7,8 +7,9 @@
 #   bash scripts/e2e.sh up     start everything and leave it running
 #   bash scripts/e2e.sh down   stop what `up` started
 #
-# The server binary is $QHUB_BIN (default: the cargo debug build). It uses
-# the test databases (qhub_test, Redis db 1), like `make test`.
+# The server binary is $QHUB_BIN (default: the cargo debug build). It has
+# databases of its own (Postgres and ClickHouse qhub_e2e, Redis db 2), so its
+# mail sender never takes mail the Rust tests wait for, and vice versa.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -76,15 +77,14 @@ up() {
   done
 
   [ -x "$QHUB_BIN" ] || { log "no server binary at $QHUB_BIN (cargo build first)"; exit 1; }
-  local db_owner=${TEST_DATABASE_URL:-postgres://qhub_owner:qhub_owner@127.0.0.1:5432/qhub_test}
-  local db_app=${TEST_APP_DATABASE_URL:-postgres://qhub_app:qhub_app@127.0.0.1:5432/qhub_test}
-  export DATABASE_URL=$db_owner APP_DATABASE_URL=$db_app
-  export CLICKHOUSE_DATABASE=${TEST_CLICKHOUSE_DATABASE:-qhub_test}
+  export DATABASE_URL=${E2E_DATABASE_URL:-postgres://qhub_owner:qhub_owner@127.0.0.1:5432/qhub_e2e}
+  export APP_DATABASE_URL=${E2E_APP_DATABASE_URL:-postgres://qhub_app:qhub_app@127.0.0.1:5432/qhub_e2e}
+  export CLICKHOUSE_DATABASE=${E2E_CLICKHOUSE_DATABASE:-qhub_e2e}
   "$QHUB_BIN" migrate >"$state/migrate.log" 2>&1 || { cat "$state/migrate.log" >&2; exit 1; }
 
   log "QHub on $QHUB_API_URL (log: $state/qhub.log)"
   BIND_ADDR=127.0.0.1:$API_PORT \
-    REDIS_URL=${TEST_REDIS_URL:-redis://127.0.0.1:6379/1} \
+    REDIS_URL=${E2E_REDIS_URL:-redis://127.0.0.1:6379/2} \
     SMTP_URL=smtp://127.0.0.1:$SMTP_PORT \
     WEB_URL=$QHUB_WEB_URL \
     JWT_SECRET=$(head -c 48 /dev/urandom | base64 | tr -d '\n') \
