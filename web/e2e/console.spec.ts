@@ -168,6 +168,27 @@ test("the owner changes the invited user's role; the user sees it after reload",
   await expect(pageInvitee.getByTestId("profile-role")).toHaveText("Developer");
 });
 
+test("any user edits their own profile", async () => {
+  await pageInvitee.goto("/profile");
+  await pageInvitee.getByLabel("Your name").fill("Grace B. Hopper");
+  await pageInvitee.getByRole("button", { name: "Save name" }).click();
+  await expect(pageInvitee.getByText("Name saved.")).toBeVisible();
+  await expect(pageInvitee.getByTestId("profile-name")).toHaveText("Grace B. Hopper");
+  await expect(pageInvitee.getByTestId("whoami")).toContainText("Grace B. Hopper");
+
+  await pageInvitee.getByLabel("Current password").fill("not my password");
+  await pageInvitee.getByLabel("New password", { exact: true }).fill(`${PASSWORD} 2`);
+  await pageInvitee.getByLabel("Confirm new password").fill(`${PASSWORD} 2`);
+  await pageInvitee.getByRole("button", { name: "Change password" }).click();
+  await expect(pageInvitee.getByText("is not your current password")).toBeVisible();
+  await pageInvitee.getByLabel("Current password").fill(PASSWORD);
+  await pageInvitee.getByRole("button", { name: "Change password" }).click();
+  await expect(pageInvitee.getByText("Password changed. Your other sessions have been logged out.")).toBeVisible();
+  // This session stays.
+  await pageInvitee.reload();
+  await expect(pageInvitee.getByTestId("profile-name")).toHaveText("Grace B. Hopper");
+});
+
 test("creates an API key whose secret is shown once", async () => {
   await nav(pageA, "API keys");
   await expect(pageA.getByRole("heading", { name: "API keys", level: 1 })).toBeVisible();

@@ -1,5 +1,5 @@
 import type { ReactNode } from "react";
-import { Navigate, useLocation } from "react-router";
+import { Navigate, useLocation, useSearchParams } from "react-router";
 import { useAuth } from "../auth/AuthContext";
 import { Loading } from "./States";
 
@@ -23,10 +23,15 @@ export function RequireAuth({ children }: { children: ReactNode }) {
   return <>{children}</>;
 }
 
-/** Public-only pages (login, signup): a signed-in user goes to the dashboard. */
+/**
+ * Public-only pages (login, signup): a signed-in user goes on to `?next=`
+ * (the page they were sent away from) or the dashboard. This is also how a
+ * successful login leaves the login page.
+ */
 export function AnonymousOnly({ children }: { children: ReactNode }) {
   const { status } = useAuth();
+  const [params] = useSearchParams();
   if (status === "starting") return <Loading label="Restoring your session…" />;
-  if (status === "authenticated") return <Navigate to="/" replace />;
+  if (status === "authenticated") return <Navigate to={safeNext(params.get("next"))} replace />;
   return <>{children}</>;
 }

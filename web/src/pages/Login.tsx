@@ -1,19 +1,16 @@
-import { Link, useNavigate, useSearchParams } from "react-router";
+import { Link, useSearchParams } from "react-router";
 import { api, unwrap } from "../api/client";
 import type { LoginRequest } from "../api/types";
 import { useAuth } from "../auth/AuthContext";
 import { TextField } from "../components/Field";
 import { PublicShell } from "../components/PublicShell";
-import { safeNext } from "../components/RequireAuth";
 import { FormAlert } from "../components/States";
 import { useForm } from "../lib/useForm";
 import { validateLogin } from "../lib/validation";
 
 export function LoginPage() {
   const { signIn, notice } = useAuth();
-  const navigate = useNavigate();
   const [params] = useSearchParams();
-  const next = safeNext(params.get("next"));
 
   const form = useForm<LoginRequest>(
     { tenant: params.get("tenant") ?? "", email: "", password: "" },
@@ -22,8 +19,8 @@ export function LoginPage() {
       const pair = await unwrap(
         api().POST("/v1/auth/login", { body: { tenant: v.tenant.trim(), email: v.email.trim(), password: v.password } }),
       );
+      // <AnonymousOnly> then moves on to `?next=` (or the dashboard).
       signIn(pair);
-      navigate(next, { replace: true });
     },
   );
   const { values, errors, set } = form;

@@ -30,7 +30,7 @@ function NameForm({ current }: { current: string }) {
   );
   return (
     <form className="panel" noValidate onSubmit={form.onSubmit} aria-labelledby="name-heading">
-      <h2 id="name-heading">Your name</h2>
+      <h2 id="name-heading">Display name</h2>
       <TextField
         label="Your name"
         value={form.values.name}
@@ -132,7 +132,7 @@ export function ProfilePage() {
         <dd>{formatDateTime(me.user.last_login_at)}</dd>
       </dl>
       <div className="columns">
-        <NameForm key={me.user.name} current={me.user.name} />
+        <NameForm key={me.user.id} current={me.user.name} />
         <PasswordChangeForm />
       </div>
       <p>

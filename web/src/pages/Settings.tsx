@@ -72,7 +72,7 @@ export function SettingsPage() {
               </dd>
             </dl>
             {canEditTenant(me.role) ? (
-              <TenantForm key={t.updated_at} tenant={t} />
+              <TenantForm key={t.id} tenant={t} />
             ) : (
               <p className="notice">Only owners and admins can change the organization's settings.</p>
             )}

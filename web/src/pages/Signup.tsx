@@ -1,5 +1,5 @@
 import { useState } from "react";
-import { Link, useNavigate } from "react-router";
+import { Link } from "react-router";
 import { api, unwrap } from "../api/client";
 import type { SignupRequest } from "../api/types";
 import { useAuth } from "../auth/AuthContext";
@@ -11,7 +11,6 @@ import { PASSWORD_MIN, slugify, validateSignup } from "../lib/validation";
 
 export function SignupPage() {
   const { signIn } = useAuth();
-  const navigate = useNavigate();
   const [slugTouched, setSlugTouched] = useState(false);
 
   const form = useForm<SignupRequest>(
@@ -29,8 +28,7 @@ export function SignupPage() {
           },
         }),
       );
-      signIn(res);
-      navigate("/", { replace: true });
+      signIn(res); // <AnonymousOnly> moves on to the dashboard
     },
   );
   const { values, errors, set } = form;
