@@ -44,8 +44,8 @@ export async function waitForMail(to: string, bodyPattern: RegExp, timeoutMs = 1
   }
 }
 
-export async function shot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`), fullPage: true });
+export async function shot(page: Page, name: string, fullPage = true): Promise<void> {
+  await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`), fullPage });
 }
 
 /** Calls the API directly (as an integrator would) with an API key. */

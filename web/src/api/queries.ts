@@ -23,6 +23,7 @@ export const qk = {
   audit: (q: AuditQuery) => ["audit", q] as const,
   usage: (from: string, to: string, interval: Interval) => ["usage", from, to, interval] as const,
   counts: (what: string) => ["counts", what] as const,
+  directory: ["users", "directory"] as const,
 };
 
 export const fetchMe = () => unwrap(api().GET("/v1/auth/me"));
@@ -128,6 +129,34 @@ export function usePendingInvitationCount(enabled: boolean) {
         return page;
       });
       return { count: pending, capped: all.capped };
+    },
+  });
+}
+
+/**
+ * Names for ids in the audit log: the tenant's users and API keys (revoked
+ * ones included), for owners and admins. Removed users are not in it.
+ */
+export function useDirectory(enabled: boolean) {
+  return useQuery({
+    queryKey: qk.directory,
+    enabled,
+    staleTime: 60_000,
+    queryFn: async () => {
+      const names: Record<string, string> = {};
+      await countAll(async (cursor) => {
+        const page = await unwrap(api().GET("/v1/users", { params: { query: { limit: COUNT_PAGE, cursor } } }));
+        for (const u of page.items) names[u.id] = u.name;
+        return page;
+      });
+      await countAll(async (cursor) => {
+        const page = await unwrap(
+          api().GET("/v1/api-keys", { params: { query: { limit: COUNT_PAGE, cursor, include_revoked: true } } }),
+        );
+        for (const k of page.items) names[k.id] = `key “${k.name}”`;
+        return page;
+      });
+      return names;
     },
   });
 }

@@ -1,6 +1,6 @@
 import { useMemo, useState, type FormEvent } from "react";
 import { useSearchParams } from "react-router";
-import { useAuditEvents } from "../api/queries";
+import { useAuditEvents, useDirectory } from "../api/queries";
 import type { AuditQuery } from "../api/types";
 import { useSignedIn } from "../auth/useSignedIn";
 import { TextField } from "../components/Field";
@@ -12,6 +12,11 @@ import { useCursorPager } from "../lib/paging";
 import { canViewAudit } from "../lib/permissions";
 import { validateUuid } from "../lib/validation";
 import { PAGE_SIZE } from "../api/queries";
+
+/** UUIDv7s share their leading (time) digits: show the random tail. */
+export function shortId(id: string): string {
+  return id.length > 12 ? `…${id.slice(-12)}` : id;
+}
 
 interface Filters {
   action: string;
@@ -66,6 +71,8 @@ export function AuditPage() {
   const allowed = canViewAudit(me.role);
   const query = useMemo(() => auditQueryFrom(applied, pager.cursor), [applied.action, applied.actor, applied.from, applied.to, pager.cursor]); // eslint-disable-line react-hooks/exhaustive-deps
   const events = useAuditEvents(query, allowed);
+  const directory = useDirectory(allowed);
+  const nameOf = (id: string | null | undefined) => (id ? (directory.data?.[id] ?? shortId(id)) : "—");
 
   if (!allowed) {
     return (
@@ -120,17 +127,24 @@ export function AuditPage() {
                 <td data-testid="audit-action">
                   <code>{ev.action}</code>
                 </td>
-                <td>
-                  {ev.actor_type === "api_key" ? "API key " : ""}
+                <td data-testid="audit-actor">
                   {ev.actor_id ? (
-                    <button type="button" className="link" title="Filter by this actor" onClick={() => setDraft((d) => ({ ...d, actor: ev.actor_id ?? "" }))}>
-                      <code>{ev.actor_id.slice(0, 8)}</code>
+                    <button
+                      type="button"
+                      className="link"
+                      title={`Filter by this actor (${ev.actor_id})`}
+                      onClick={() => setDraft((d) => ({ ...d, actor: ev.actor_id ?? "" }))}
+                    >
+                      {ev.actor_type === "api_key" && !directory.data?.[ev.actor_id] ? "API key " : ""}
+                      {nameOf(ev.actor_id)}
                     </button>
                   ) : (
                     "—"
                   )}
                 </td>
-                <td>{ev.target_type ? `${ev.target_type} ${ev.target_id?.slice(0, 8) ?? ""}` : "—"}</td>
+                <td title={ev.target_id ?? undefined}>
+                  {ev.target_type ? `${ev.target_type.replace("_", " ")}: ${nameOf(ev.target_id)}` : "—"}
+                </td>
                 <td>{describeDiff(ev.diff)}</td>
                 <td>{ev.ip ?? "—"}</td>
               </tr>
