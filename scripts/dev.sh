@@ -13,8 +13,8 @@ bash scripts/smtp_sink.sh 1025 .dev/mail
 bash scripts/web_deps.sh
 # The console talks to the API at the address in web/public/config.json
 # (http://127.0.0.1:8080); the API allows the console's origin (WEB_URL).
-(cd web && setsid nohup npx vite --host 127.0.0.1 --port "$WEB_PORT" --strictPort \
-  >../.dev/web.log 2>&1 </dev/null & echo $! >../.dev/web.pid)
+bash scripts/spawn.sh .dev/web.pid .dev/web.log \
+  web/node_modules/.bin/vite web --host 127.0.0.1 --port "$WEB_PORT" --strictPort
 trap 'kill -TERM -- "-$(cat .dev/web.pid)" 2>/dev/null || true; rm -f .dev/web.pid' EXIT
 
 if [ ! -s .dev/jwt_secret ]; then

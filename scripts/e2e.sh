@@ -91,8 +91,7 @@ up() {
     USAGE_FLUSH_MS=200 USAGE_SPILL_DIR=$state/spill OUTBOX_POLL_MS=200 \
     RATE_LIMIT_API=100000/60 RATE_LIMIT_AUTH_IP=100000/60 RATE_LIMIT_ACCOUNT=1000/60 \
     LOG_FORMAT=json \
-    setsid nohup "$QHUB_BIN" serve >"$state/qhub.log" 2>&1 </dev/null &
-  echo $! >"$state/qhub.pid"
+    bash scripts/spawn.sh "$state/qhub.pid" "$state/qhub.log" "$QHUB_BIN" serve
   wait_http "$QHUB_API_URL/health/live" "QHub" "$state/qhub.log"
 
   log "building the console (web/dist)"
@@ -102,9 +101,8 @@ up() {
   rm -rf "$state/web" && cp -r web/dist "$state/web"
   printf '{"apiUrl": "%s"}\n' "$QHUB_API_URL" >"$state/web/config.json"
   log "console on $QHUB_WEB_URL (log: $state/web.log)"
-  (cd web && setsid nohup npx vite preview --outDir "$state/web" --host 127.0.0.1 \
-    --port "$WEB_PORT" --strictPort >"$state/web.log" 2>&1 </dev/null &
-    echo $! >"$state/web.pid")
+  bash scripts/spawn.sh "$state/web.pid" "$state/web.log" web/node_modules/.bin/vite preview web \
+    --outDir "$state/web" --host 127.0.0.1 --port "$WEB_PORT" --strictPort
   wait_http "$QHUB_WEB_URL/config.json" "the console" "$state/web.log"
 
   cat <<EOF
