@@ -8,6 +8,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use qhub_lib::{FieldError, Problem};
 use utoipa::openapi::path::Operation;
+use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::openapi::security::{
     ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
 };
@@ -163,6 +164,20 @@ const STANDARD_ERRORS: &[(&str, &str, &str)] = &[
 
 fn complete(doc: &mut Doc) {
     let components = doc.components.get_or_insert_with(Default::default);
+    // The audit vocabulary, from the server's own list, for clients that
+    // offer it (the console's filter). Responses keep `action` a string.
+    components.schemas.insert(
+        "AuditAction".to_owned(),
+        RefOr::T(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .enum_values(Some(crate::audit::ACTIONS.iter().copied()))
+                .description(Some(
+                    "What an audit event records (today's list; later releases may add more).",
+                ))
+                .into(),
+        ),
+    );
     components.add_security_scheme(
         "bearerAuth",
         SecurityScheme::Http(

@@ -26,6 +26,9 @@ pub struct AuditEventView {
     #[schema(example = "user")]
     pub actor_type: String,
     pub actor_id: Option<Uuid>,
+    /// One of the `AuditAction` values. Deliberately a plain string here:
+    /// later releases add actions, and a client generated today must still
+    /// read their events.
     #[schema(example = "user.role_changed")]
     pub action: String,
     #[schema(example = "user")]
@@ -57,10 +60,8 @@ pub struct AuditFilter {
 
 /// The tenant's audit log, newest first.
 ///
-/// Actions: `tenant.updated`, `user.created`, `user.updated`, `user.role_changed`,
-/// `user.deactivated`, `user.reactivated`, `user.deleted`, `user.email_verified`,
-/// `user.password_reset`, `user.password_changed`, `api_key.created`, `api_key.revoked`, `invitation.sent`,
-/// `invitation.revoked`, `invitation.accepted`, `session.revoked`.
+/// Actions are the `AuditAction` schema; the `action` filter takes one of
+/// them or a family such as `user.*`.
 #[utoipa::path(
     get, path = "/v1/audit-events", tag = "audit", operation_id = "listAuditEvents",
     params(PageQuery, AuditFilter),
