@@ -203,6 +203,80 @@ test("any user edits their own profile", async () => {
   await expect(pageInvitee.getByTestId("profile-name")).toHaveText("Grace B. Hopper");
 });
 
+test("an admin manages users but cannot touch owners", async () => {
+  // Promote the invited user to admin.
+  await pageA.goto(`/users/${inviteeId}`);
+  await pageA.getByLabel("Role").selectOption("admin");
+  await pageA.getByRole("button", { name: "Change role" }).click();
+  await expect(pageA.getByTestId("user-role")).toHaveText("Admin");
+
+  await pageInvitee.reload();
+  await expect(pageInvitee.getByTestId("my-role")).toHaveText("Admin");
+  await nav(pageInvitee, "Users");
+  const ownerRow = pageInvitee.getByTestId(`user-row-${orgA.email}`);
+  await expect(ownerRow.getByTestId("user-role")).toHaveText("Owner");
+  // Admins cannot hand out the owner role …
+  await expect(pageInvitee.getByLabel("Invitee role").locator("option")).toHaveText(["Viewer", "Developer", "Admin"]);
+  // … nor change an owner.
+  await ownerRow.getByRole("link").click();
+  await expect(pageInvitee.getByText("Only owners can change or remove an owner.")).toBeVisible();
+  await expect(pageInvitee.getByRole("button", { name: "Change role" })).toHaveCount(0);
+  await expect(pageInvitee.getByRole("button", { name: "Remove" })).toHaveCount(0);
+});
+
+test("creates, deactivates, reactivates and removes a user", async () => {
+  const temp = { name: "Temp Worker", email: `temp-${run}@acme.test` };
+  await pageA.goto("/users");
+  const form = pageA.getByRole("form", { name: "Create a user" });
+  await form.getByLabel("Name").fill(temp.name);
+  await form.getByLabel("Email").fill(temp.email);
+  await form.getByLabel("Initial password").fill("short");
+  await form.getByRole("button", { name: "Create user" }).click();
+  await expect(form.getByText("Password must be at least 10 characters.")).toBeVisible();
+  await form.getByLabel("Initial password").fill(PASSWORD);
+  await form.getByLabel("Role").selectOption("developer");
+  await form.getByRole("button", { name: "Create user" }).click();
+  await expect(form.getByText(`Created ${temp.name} (${temp.email}).`)).toBeVisible();
+  // The same email again is refused by the server, in words.
+  await form.getByLabel("Name").fill(temp.name);
+  await form.getByLabel("Email").fill(temp.email);
+  await form.getByLabel("Initial password").fill(PASSWORD);
+  await form.getByRole("button", { name: "Create user" }).click();
+  await expect(form.getByRole("alert")).toBeVisible();
+
+  const row = pageA.getByTestId(`user-row-${temp.email}`);
+  await expect(row.getByTestId("user-role")).toHaveText("Developer");
+  await row.getByRole("link", { name: temp.name }).click();
+  await pageA.getByRole("button", { name: "Deactivate" }).click();
+  await pageA.getByRole("button", { name: "Confirm deactivate" }).click();
+  await expect(pageA.getByTestId("user-status")).toHaveText("Deactivated");
+  await pageA.getByRole("button", { name: "Reactivate" }).click();
+  await expect(pageA.getByTestId("user-status")).toHaveText("Active");
+  await pageA.getByRole("button", { name: "Remove" }).click();
+  await pageA.getByRole("button", { name: "Confirm removal" }).click();
+  await expect(pageA).toHaveURL(/\/users$/);
+  await expect(pageA.getByTestId(`user-row-${temp.email}`)).toHaveCount(0);
+});
+
+test("a deactivated user is sent to the login page", async () => {
+  await pageA.goto(`/users/${inviteeId}`);
+  await pageA.getByRole("button", { name: "Deactivate" }).click();
+  await pageA.getByRole("button", { name: "Confirm deactivate" }).click();
+  await expect(pageA.getByTestId("user-status")).toHaveText("Deactivated");
+
+  // Mid-session (no reload): the next API call is 401, the refresh fails too,
+  // and the console sends the user to log in, remembering the page.
+  await nav(pageInvitee, "Sessions");
+  await expect(pageInvitee).toHaveURL(/\/login\?next=%2Fsessions$/);
+  await expect(pageInvitee.getByText("Your session has ended. Please log in again.")).toBeVisible();
+  // After a reload too.
+  await pageInvitee.goto("/profile");
+  await expect(pageInvitee).toHaveURL(/\/login\?next=%2Fprofile$/);
+
+  await pageA.getByRole("button", { name: "Reactivate" }).click();
+  await expect(pageA.getByTestId("user-status")).toHaveText("Active");
+});
+
 test("creates an API key whose secret is shown once", async () => {
   await nav(pageA, "API keys");
   await expect(pageA.getByRole("heading", { name: "API keys", level: 1 })).toBeVisible();
@@ -289,7 +363,7 @@ test("the audit log shows what happened and filters by action", async () => {
   }
   await expect(pageA.getByText("role: viewer → developer")).toBeVisible();
   // Actors and targets are named, not shown as raw ids.
-  const roleRow = pageA.getByRole("row").filter({ hasText: "user.role_changed" });
+  const roleRow = pageA.getByRole("row").filter({ hasText: "role: viewer → developer" });
   await expect(roleRow.getByTestId("audit-actor")).toHaveText(orgA.owner);
   await expect(roleRow).toContainText("user: Grace B. Hopper");
   await shot(pageA, "audit");
