@@ -241,6 +241,25 @@ impl SessionStore {
         self.revoke_all_except(user, None).await
     }
 
+    /// Commits a password change in `tx`, ending every session of `user`
+    /// but `keep` on both sides of the commit. Before: if Redis is down the
+    /// request fails and nothing changes, rather than changing the password
+    /// while an attacker's session lives on. After: a login with the old
+    /// password between the first sweep and the commit must not outlive it.
+    pub async fn commit_password_change(
+        &self,
+        tx: sqlx::Transaction<'_, sqlx::Postgres>,
+        user: Uuid,
+        keep: Option<Uuid>,
+    ) -> Result<(), ApiError> {
+        self.revoke_all_except(user, keep).await?;
+        tx.commit().await?;
+        if let Err(e) = self.revoke_all_except(user, keep).await {
+            tracing::warn!(user_id = %user, error = %e, "post-commit session sweep failed");
+        }
+        Ok(())
+    }
+
     /// As `revoke_all`, sparing `keep` (the session changing its password).
     pub async fn revoke_all_except(
         &self,

@@ -326,16 +326,10 @@ async fn confirm_password_reset(
         Event::new("user.password_reset", "user", user),
     )
     .await?;
-    // Sessions end before the commit: if Redis is down the request fails
-    // and nothing changes, rather than changing the password while an
-    // attacker's session lives on.
-    state.sessions.revoke_all(user).await?;
-    tx.commit().await?;
-    // And again after: a login with the old password between the first
-    // revocation and the commit must not outlive the reset.
-    if let Err(e) = state.sessions.revoke_all(user).await {
-        tracing::warn!(user_id = %user, error = %e, "post-reset session sweep failed");
-    }
+    state
+        .sessions
+        .commit_password_change(tx, user, None)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -171,16 +171,10 @@ async fn change_password(
     .await?;
     ctx.audit(Event::new("user.password_changed", "user", user_id))
         .await?;
-    // As with a reset: other sessions end before the commit (Redis down:
-    // nothing changes) and again after (a login with the old password in
-    // between must not survive).
+    // As with a reset, but this session stays.
     state
         .sessions
-        .revoke_all_except(user_id, Some(keep))
+        .commit_password_change(ctx.tx, user_id, Some(keep))
         .await?;
-    ctx.commit().await?;
-    if let Err(e) = state.sessions.revoke_all_except(user_id, Some(keep)).await {
-        tracing::warn!(user_id = %user_id, error = %e, "post-change session sweep failed");
-    }
     Ok(StatusCode::NO_CONTENT)
 }
