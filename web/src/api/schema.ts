@@ -146,10 +146,8 @@ export interface paths {
         };
         /**
          * The tenant's audit log, newest first.
-         * @description Actions: `tenant.updated`, `user.created`, `user.updated`, `user.role_changed`,
-         *     `user.deactivated`, `user.reactivated`, `user.deleted`, `user.email_verified`,
-         *     `user.password_reset`, `user.password_changed`, `api_key.created`, `api_key.revoked`, `invitation.sent`,
-         *     `invitation.revoked`, `invitation.accepted`, `session.revoked`.
+         * @description Actions are the `AuditAction` schema; the `action` filter takes one of
+         *     them or a family such as `user.*`.
          */
         get: operations["listAuditEvents"];
         put?: never;
@@ -561,13 +559,23 @@ export interface components {
             revoked_at?: string | null;
             scopes: components["schemas"]["Scope"][];
         };
+        /**
+         * @description What an audit event records (today's list; later releases may add more).
+         * @enum {string}
+         */
+        AuditAction: "tenant.updated" | "user.created" | "user.updated" | "user.role_changed" | "user.deactivated" | "user.reactivated" | "user.deleted" | "user.email_verified" | "user.password_reset" | "user.password_changed" | "api_key.created" | "api_key.revoked" | "invitation.sent" | "invitation.revoked" | "invitation.accepted" | "session.revoked";
         AuditEventPage: {
             items: components["schemas"]["AuditEventView"][];
             /** @description Pass as `cursor` to get the next page; null on the last page. */
             next_cursor?: string | null;
         };
         AuditEventView: {
-            /** @example user.role_changed */
+            /**
+             * @description One of the `AuditAction` values. Deliberately a plain string here:
+             *     later releases add actions, and a client generated today must still
+             *     read their events.
+             * @example user.role_changed
+             */
             action: string;
             /** Format: uuid */
             actor_id?: string | null;
@@ -2225,6 +2233,7 @@ type ReadonlyArray<T> = [
 ] extends [
     unknown[]
 ] ? Readonly<Exclude<T, undefined>> : Readonly<Exclude<T, undefined>[]>;
+export const auditActionValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AuditAction"]> = ["tenant.updated", "user.created", "user.updated", "user.role_changed", "user.deactivated", "user.reactivated", "user.deleted", "user.email_verified", "user.password_reset", "user.password_changed", "api_key.created", "api_key.revoked", "invitation.sent", "invitation.revoked", "invitation.accepted", "session.revoked"];
 export const intervalValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Interval"]> = ["hour", "day"];
 export const invitationStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["InvitationStatus"]> = ["pending", "accepted", "expired"];
 export const roleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Role"]> = ["viewer", "developer", "admin", "owner"];

@@ -5,6 +5,8 @@ import { dropSession, endSession, restoreSession, startSession } from "../api/se
 import { onTokenChange } from "../api/tokenStore";
 import { AuthContext, type AuthContextValue, type AuthStatus } from "./AuthContext";
 
+const AUTH_CHANNEL = "qhub-auth";
+
 export function AuthProvider({ children }: { children: ReactNode }) {
   const queryClient = useQueryClient();
   const [status, setStatus] = useState<AuthStatus>("starting");
@@ -58,12 +60,26 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     [queryClient],
   );
 
+  // Logging out in one tab logs out the others at once (they would find out
+  // at their next request anyway). Only a message crosses tabs, never a token.
+  const channel = useMemo(() => (typeof BroadcastChannel === "undefined" ? null : new BroadcastChannel(AUTH_CHANNEL)), []);
+  useEffect(() => {
+    if (!channel) return;
+    channel.onmessage = (e: MessageEvent) => {
+      if (e.data === "logout" && statusRef.current === "authenticated") {
+        signOutLocally("You logged out in another tab.");
+      }
+    };
+    return () => channel.close();
+  }, [channel, signOutLocally]);
+
   const signOut = useCallback(async () => {
     setStatus("anonymous");
     await endSession();
     queryClient.clear();
     setNotice("You have logged out.");
-  }, [queryClient]);
+    channel?.postMessage("logout");
+  }, [queryClient, channel]);
 
   const value = useMemo<AuthContextValue>(
     () => ({ status, notice, signIn, signOut, signOutLocally }),

@@ -1,6 +1,6 @@
 import { useMemo, useState, type FormEvent } from "react";
 import { useSearchParams } from "react-router";
-import { useAuditEvents, useDirectory } from "../api/queries";
+import { PAGE_SIZE, useAuditEvents, useDirectory } from "../api/queries";
 import type { AuditQuery } from "../api/types";
 import { useSignedIn } from "../auth/useSignedIn";
 import { TextField } from "../components/Field";
@@ -11,7 +11,6 @@ import { formatDateTime, localInputToIso } from "../lib/format";
 import { useCursorPager } from "../lib/paging";
 import { canViewAudit } from "../lib/permissions";
 import { validateUuid } from "../lib/validation";
-import { PAGE_SIZE } from "../api/queries";
 
 /** UUIDv7s share their leading (time) digits: show the random tail. */
 export function shortId(id: string): string {
@@ -69,7 +68,7 @@ export function AuditPage() {
   const [errors, setErrors] = useState<Partial<Record<keyof Filters, string>>>({});
   const pager = useCursorPager();
   const allowed = canViewAudit(me.role);
-  const query = useMemo(() => auditQueryFrom(applied, pager.cursor), [applied.action, applied.actor, applied.from, applied.to, pager.cursor]); // eslint-disable-line react-hooks/exhaustive-deps
+  const query = useMemo(() => auditQueryFrom(filtersFrom(params), pager.cursor), [params, pager.cursor]);
   const events = useAuditEvents(query, allowed);
   const directory = useDirectory(allowed);
   const nameOf = (id: string | null | undefined) => (id ? (directory.data?.[id] ?? shortId(id)) : "—");

@@ -1,4 +1,5 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
 import { Link } from "react-router";
 import { api, unwrap } from "../api/client";
 import { describeError } from "../api/problem";
@@ -14,7 +15,6 @@ import { useCursorPager } from "../lib/paging";
 import { assignableRoles, canInvite, canManageUsers, ROLE_LABELS } from "../lib/permissions";
 import { useForm } from "../lib/useForm";
 import { PASSWORD_MIN, validateCreateUser, validateInvitation } from "../lib/validation";
-import { useState } from "react";
 
 function roleOptions(actor: Role) {
   return assignableRoles(actor).map((r) => ({ value: r, label: ROLE_LABELS[r] }));

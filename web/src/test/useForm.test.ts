@@ -1,0 +1,32 @@
+import { describe, expect, it } from "vitest";
+import { ApiError } from "../api/problem";
+import { splitServerError } from "../lib/useForm";
+
+describe("splitServerError", () => {
+  const fields = ["email", "password"];
+
+  it("puts field errors next to the fields the form shows", () => {
+    const err = new ApiError({
+      status: 422,
+      code: "validation_failed",
+      detail: "invalid",
+      fieldErrors: { email: "is already used", tenant: "is unknown" },
+    });
+    const out = splitServerError(err, fields);
+    expect(out.fieldErrors).toEqual({ email: "is already used" });
+    expect(out.formError).toBe("Please correct: tenant: is unknown.");
+  });
+
+  it("says which fields to fix when all errors are shown inline", () => {
+    const err = new ApiError({ status: 422, code: "validation_failed", detail: "x", fieldErrors: { password: "is too short" } });
+    expect(splitServerError(err, fields)).toEqual({
+      fieldErrors: { password: "is too short" },
+      formError: "Please correct the highlighted fields.",
+    });
+  });
+
+  it("turns other failures into one sentence", () => {
+    const err = new ApiError({ status: 409, code: "conflict", detail: "An open invitation exists for this email." });
+    expect(splitServerError(err, fields)).toEqual({ fieldErrors: {}, formError: "An open invitation exists for this email." });
+  });
+});
