@@ -23,6 +23,15 @@ let pageInvitee: Page;
 let inviteeId = "";
 let keyId = "";
 let keySecret = "";
+/** Every request the pages made to anything but this machine (must stay empty: no CDN). */
+const external: string[] = [];
+
+function watchRequests(ctx: BrowserContext) {
+  ctx.on("request", (r) => {
+    const url = new URL(r.url());
+    if (url.protocol.startsWith("http") && !["127.0.0.1", "localhost", "[::1]"].includes(url.hostname)) external.push(r.url());
+  });
+}
 
 test.describe.configure({ mode: "serial" });
 
@@ -31,6 +40,7 @@ test.beforeAll(async ({ browser }: { browser: Browser }) => {
   ctxA = await browser.newContext({ baseURL: WEB_URL });
   ctxB = await browser.newContext({ baseURL: WEB_URL });
   ctxInvitee = await browser.newContext({ baseURL: WEB_URL });
+  for (const ctx of [ctxA, ctxB, ctxInvitee]) watchRequests(ctx);
   pageA = await ctxA.newPage();
   pageB = await ctxB.newPage();
   pageInvitee = await ctxInvitee.newPage();
@@ -400,10 +410,16 @@ test("settings, reference and not-found pages", async () => {
 });
 
 test("the second organization cannot reach the first one's users or keys", async () => {
-  // Log out and back in through the form.
+  // Log out (another tab of the same browser follows) and back in through the form.
+  const otherTab = await ctxB.newPage();
+  await otherTab.goto("/sessions");
+  await expect(otherTab.getByTestId("session-current")).toBeVisible();
   await pageB.getByRole("button", { name: "Log out" }).click();
   await expect(pageB).toHaveURL(/\/login/);
   await expect(pageB.getByText("You have logged out.")).toBeVisible();
+  await expect(otherTab).toHaveURL(/\/login/);
+  await expect(otherTab.getByText("You logged out in another tab.")).toBeVisible();
+  await otherTab.close();
   await pageB.getByLabel("Organization").fill(orgB.slug);
   await pageB.getByLabel("Email").fill(orgB.email);
   await pageB.getByLabel("Password").fill("wrong password here");
@@ -431,4 +447,8 @@ test("the second organization cannot reach the first one's users or keys", async
   await pageB.getByRole("button", { name: "Log in" }).click();
   await expect(pageB).toHaveURL(/\/audit$/);
   expect(API_URL).toMatch(/^http/);
+});
+
+test("no page loaded anything from outside this machine", () => {
+  expect(external).toEqual([]);
 });
