@@ -168,6 +168,36 @@ test("invites a user, who accepts in a second browser", async () => {
   await again.close();
 });
 
+test("revokes a pending invitation; its link stops working", async () => {
+  const email = `later-${run}@acme.test`;
+  await pageA.goto("/users");
+  await pageA.getByLabel("Invitee email").fill(email);
+  await pageA.getByLabel("Invitee role").selectOption("developer");
+  await pageA.getByRole("button", { name: "Send invitation" }).click();
+  const row = pageA.getByTestId(`invitation-row-${email}`);
+  await expect(row.getByTestId("invitation-status")).toHaveText("pending");
+  // Inviting the same address again while it is open is refused, in words.
+  await pageA.getByLabel("Invitee email").fill(email);
+  await pageA.getByRole("button", { name: "Send invitation" }).click();
+  await expect(pageA.getByRole("form", { name: "Invite by email" }).getByRole("alert")).toBeVisible();
+
+  const mail = await waitForMail(email, /\/accept-invitation\?token=/);
+  const link = /(https?:\/\/[^\s"'<>]+\/accept-invitation\?token=[^\s"'<>]+)/.exec(mail.body)![1]!;
+  await row.getByRole("button", { name: "Revoke" }).click();
+  await row.getByRole("button", { name: `Confirm revoking ${email}` }).click();
+  await expect(pageA.getByTestId(`invitation-row-${email}`)).toHaveCount(0);
+
+  const ctx = await ctxA.browser()!.newContext({ baseURL: WEB_URL });
+  const p = await ctx.newPage();
+  await p.goto(link);
+  await p.getByLabel("Your name").fill("Too Late");
+  await p.getByLabel("Password", { exact: true }).fill(PASSWORD);
+  await p.getByLabel("Confirm password").fill(PASSWORD);
+  await p.getByRole("button", { name: "Accept invitation" }).click();
+  await expect(p.getByRole("alert")).toContainText("invalid, expired, revoked or already used");
+  await ctx.close();
+});
+
 test("the owner changes the invited user's role; the user sees it after reload", async () => {
   await pageA.goto("/users");
   await expect(pageA.getByTestId(`invitation-row-${invitee.email}`).getByTestId("invitation-status")).toHaveText("accepted");
