@@ -129,6 +129,19 @@ test("the session survives a reload (refresh cookie, token only in memory)", asy
   await shot(pageA, "sessions");
 });
 
+test("verifies the owner's email from the signup mail", async () => {
+  const mail = await waitForMail(orgA.email, /\/verify-email\?token=/);
+  const link = /(https?:\/\/[^\s"'<>]+\/verify-email\?token=[^\s"'<>]+)/.exec(mail.body)![1]!;
+  expect(link.startsWith(`${WEB_URL}/verify-email?token=`)).toBe(true);
+  await pageA.goto(link);
+  await expect(pageA.getByText("Your email address is verified. Thank you!")).toBeVisible();
+  // Single use.
+  await pageA.goto(link);
+  await expect(pageA.getByRole("alert")).toHaveText("This verification link is invalid, expired or already used.");
+  await pageA.goto("/users");
+  await expect(pageA.getByTestId(`user-row-${orgA.email}`)).not.toContainText("unverified");
+});
+
 test("invites a user, who accepts in a second browser", async () => {
   await pageA.goto("/users");
   await pageA.getByLabel("Invitee email").fill(invitee.email);
@@ -477,6 +490,35 @@ test("the second organization cannot reach the first one's users or keys", async
   await pageB.getByRole("button", { name: "Log in" }).click();
   await expect(pageB).toHaveURL(/\/audit$/);
   expect(API_URL).toMatch(/^http/);
+});
+
+test("password reset by email, then log in with the new password", async () => {
+  const newPassword = `${PASSWORD} reset`;
+  await pageB.getByRole("button", { name: "Log out" }).click();
+  await pageB.getByRole("link", { name: "Forgot your password?" }).click();
+  await pageB.getByLabel("Organization").fill(orgB.slug);
+  await pageB.getByLabel("Email").fill(orgB.email);
+  await pageB.getByRole("button", { name: "Send reset link" }).click();
+  await expect(pageB.getByText(/a password-reset link is on its way/)).toBeVisible();
+
+  const mail = await waitForMail(orgB.email, /\/reset-password\?token=/);
+  const link = /(https?:\/\/[^\s"'<>]+\/reset-password\?token=[^\s"'<>]+)/.exec(mail.body)![1]!;
+  expect(link.startsWith(`${WEB_URL}/reset-password?token=`)).toBe(true);
+  await pageB.goto(link);
+  await pageB.getByLabel("New password", { exact: true }).fill("too short");
+  await pageB.getByRole("button", { name: "Set new password" }).click();
+  await expect(pageB.getByText("Password must be at least 10 characters.")).toBeVisible();
+  await pageB.getByLabel("New password", { exact: true }).fill(newPassword);
+  await pageB.getByLabel("Confirm new password").fill(newPassword);
+  await pageB.getByRole("button", { name: "Set new password" }).click();
+  await expect(pageB.getByText("Your password has been changed and every session has been logged out.")).toBeVisible();
+
+  await pageB.getByRole("link", { name: "Log in with your new password" }).click();
+  await pageB.getByLabel("Organization").fill(orgB.slug);
+  await pageB.getByLabel("Email").fill(orgB.email);
+  await pageB.getByLabel("Password").fill(newPassword);
+  await pageB.getByRole("button", { name: "Log in" }).click();
+  await expect(pageB.getByTestId("tenant-name")).toHaveText(orgB.name);
 });
 
 test("no page loaded anything from outside this machine", () => {
