@@ -62,24 +62,29 @@ export function AuthProvider({ children }: { children: ReactNode }) {
 
   // Logging out in one tab logs out the others at once (they would find out
   // at their next request anyway). Only a message crosses tabs, never a token.
-  const channel = useMemo(() => (typeof BroadcastChannel === "undefined" ? null : new BroadcastChannel(AUTH_CHANNEL)), []);
+  const channel = useRef<BroadcastChannel | null>(null);
   useEffect(() => {
-    if (!channel) return;
-    channel.onmessage = (e: MessageEvent) => {
+    if (typeof BroadcastChannel === "undefined") return;
+    const ch = new BroadcastChannel(AUTH_CHANNEL);
+    ch.onmessage = (e: MessageEvent) => {
       if (e.data === "logout" && statusRef.current === "authenticated") {
         signOutLocally("You logged out in another tab.");
       }
     };
-    return () => channel.close();
-  }, [channel, signOutLocally]);
+    channel.current = ch;
+    return () => {
+      channel.current = null;
+      ch.close();
+    };
+  }, [signOutLocally]);
 
   const signOut = useCallback(async () => {
     setStatus("anonymous");
     await endSession();
     queryClient.clear();
     setNotice("You have logged out.");
-    channel?.postMessage("logout");
-  }, [queryClient, channel]);
+    channel.current?.postMessage("logout");
+  }, [queryClient]);
 
   const value = useMemo<AuthContextValue>(
     () => ({ status, notice, signIn, signOut, signOutLocally }),
