@@ -445,6 +445,9 @@ test("settings, reference and not-found pages", async () => {
   await pageA.goto("/reference");
   await expect(pageA.getByTestId("api-reference")).toContainText("QHub API", { timeout: 30_000 });
   await expect(pageA.getByTestId("api-reference")).toContainText("/v1/users/{id}");
+  // The first operation shows without scrolling: no console style leaks
+  // into swagger-ui's layout (a shared `.main` class once pushed it 800px down).
+  await expect(pageA.locator(".opblock").first()).toBeInViewport();
   await shot(pageA, "reference", false);
 
   await pageA.goto("/definitely/not/a/page");

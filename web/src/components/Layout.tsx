@@ -19,7 +19,7 @@ export function Layout({ children }: { children?: ReactNode }) {
 
   return (
     <div className="app">
-      <header className="topbar">
+      <header className="app-topbar">
         <span className="brand">QHub console</span>
         {me.data && (
           <span className="whoami" data-testid="whoami">
@@ -31,7 +31,7 @@ export function Layout({ children }: { children?: ReactNode }) {
           Log out
         </button>
       </header>
-      <div className="main">
+      <div className="app-main">
         <nav className="sidenav" aria-label="Main">
           <NavLink to="/" end>
             Dashboard
@@ -44,7 +44,7 @@ export function Layout({ children }: { children?: ReactNode }) {
           {role && canViewAudit(role) && <NavLink to="/audit">Audit log</NavLink>}
           <NavLink to="/reference">API reference</NavLink>
         </nav>
-        <main className="content">
+        <main className="app-content">
           {me.isPending ? (
             <Loading />
           ) : me.error ? (

@@ -95,7 +95,7 @@ function CreateKeyForm({ onCreated }: { onCreated: (k: CreatedApiKey) => void })
         {scopeValues.map((s) => {
           const allowed = granted.includes(s);
           return (
-            <label key={s} className={`checkbox${allowed ? "" : " disabled"}`}>
+            <label key={s} className={`check-row${allowed ? "" : " disabled"}`}>
               <input
                 type="checkbox"
                 checked={values.scopes.includes(s)}
@@ -200,7 +200,7 @@ export function ApiKeysPage() {
         current role.
       </p>
       {created && <NewKeySecret created={created} onDone={() => setCreated(null)} />}
-      <label className="checkbox">
+      <label className="check-row">
         <input
           type="checkbox"
           checked={includeRevoked}
