@@ -6,7 +6,8 @@
 #   bash bench/hot_path.sh            # 10 s per measurement, 32 connections
 #   DURATION=30 CONNS=64 bash bench/hot_path.sh
 #
-# Prints both throughputs and their ratio (API / raw Postgres). It asserts
+# Prints the throughputs and their ratios (API / raw Postgres; the console's
+# cross-origin requests / the same requests without an Origin). It asserts
 # nothing: speed is reported, not tested.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -76,14 +77,24 @@ wrk -t2 -c"$CONNS" -d"${DURATION}s" -H "x-api-key: $key" \
   "http://127.0.0.1:$PORT/v1/users?limit=50" > "$WORK/wrk_key.txt"
 cat "$WORK/wrk_key.txt"
 key_rps=$(grep 'Requests/sec' "$WORK/wrk_key.txt" | awk '{print $2}')
-non2xx=$(cat "$WORK/wrk.txt" "$WORK/wrk_key.txt" | grep -c 'Non-2xx' || true)
+# As the console sends it: a JWT and the console's Origin, so the CORS layer
+# matches the origin and adds its headers to every response.
+echo "==> API GET /v1/users?limit=50 from the console's origin (CORS): $CONNS connections, ${DURATION}s"
+wrk -t2 -c"$CONNS" -d"${DURATION}s" -H "authorization: Bearer $token" \
+  -H "origin: http://127.0.0.1:5173" \
+  "http://127.0.0.1:$PORT/v1/users?limit=50" > "$WORK/wrk_cors.txt"
+cat "$WORK/wrk_cors.txt"
+cors_rps=$(grep 'Requests/sec' "$WORK/wrk_cors.txt" | awk '{print $2}')
+non2xx=$(cat "$WORK/wrk.txt" "$WORK/wrk_key.txt" "$WORK/wrk_cors.txt" | grep -c 'Non-2xx' || true)
 
-python3 - "$pg_tps" "$api_rps" "$key_rps" "$non2xx" <<'PY'
+python3 - "$pg_tps" "$api_rps" "$key_rps" "$cors_rps" "$non2xx" <<'PY'
 import sys
-pg, api, key, bad = float(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4])
+pg, api, key, cors = (float(a) for a in sys.argv[1:5])
+bad = int(sys.argv[5])
 print(f"raw postgres tenant read:   {pg:10.0f} tx/s")
 print(f"API GET /v1/users (JWT):    {api:10.0f} req/s   ratio {api / pg:.2f}")
 print(f"API GET /v1/users (API key):{key:10.0f} req/s   ratio {key / pg:.2f}")
+print(f"API GET /v1/users (console, CORS):{cors:10.0f} req/s   ratio {cors / pg:.2f}   vs JWT without Origin {cors / api:.2f}")
 if bad:
     print("WARNING: wrk saw non-2xx responses; the run is not valid")
 PY
