@@ -6,7 +6,7 @@ declare module "swagger-ui-dist/swagger-ui-es-bundle.js" {
     validatorUrl: string | null;
     deepLinking?: boolean;
     tryItOutEnabled?: boolean;
-    requestInterceptor?: (req: { headers: Record<string, string> }) => unknown;
+    requestInterceptor?: (req: { url: string; headers: Record<string, string> }) => unknown;
   }
   const SwaggerUIBundle: (options: SwaggerUIOptions) => unknown;
   export default SwaggerUIBundle;

@@ -8,6 +8,7 @@ import SwaggerUI from "swagger-ui-dist/swagger-ui-es-bundle.js";
 import "swagger-ui-dist/swagger-ui.css";
 import { apiBaseUrl } from "../api/client";
 import { getAccessToken } from "../api/tokenStore";
+import { authorizeApiRequest, type InterceptedRequest } from "../lib/apiOrigin";
 import { ErrorState } from "../components/States";
 
 export function ReferencePage() {
@@ -26,11 +27,10 @@ export function ReferencePage() {
         validatorUrl: null,
         deepLinking: false,
         tryItOutEnabled: false,
-        requestInterceptor: (req: { headers: Record<string, string> }) => {
-          const token = getAccessToken();
-          if (token && !req.headers.Authorization) req.headers.Authorization = `Bearer ${token}`;
-          return req;
-        },
+        // The console's token goes only to the console's API: "Try it out"
+        // with an edited server URL must not hand it to another origin.
+        requestInterceptor: (req: InterceptedRequest) =>
+          authorizeApiRequest(req, getAccessToken(), apiBaseUrl(), window.location.href),
       });
     } catch (err) {
       setError(err);
