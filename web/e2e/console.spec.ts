@@ -308,6 +308,7 @@ test("creates, deactivates, reactivates and removes a user", async () => {
   await pageA.getByRole("button", { name: "Remove" }).click();
   await pageA.getByRole("button", { name: "Confirm removal" }).click();
   await expect(pageA).toHaveURL(/\/users$/);
+  await expect(pageA.getByTestId(`user-row-${orgA.email}`)).toBeVisible(); // the list has loaded
   await expect(pageA.getByTestId(`user-row-${temp.email}`)).toHaveCount(0);
 });
 
@@ -480,8 +481,10 @@ test("the second organization cannot reach the first one's users or keys", async
   await pageB.goto(`/api-keys/${keyId}`);
   await expect(pageB.getByTestId("not-found")).toBeVisible();
   await pageB.goto("/users");
-  await expect(pageB.getByTestId(`user-row-${invitee.email}`)).toHaveCount(0);
+  // Only once the list has loaded does "no row for the other org's user" mean anything.
   await expect(pageB.getByTestId(`user-row-${orgB.email}`)).toBeVisible();
+  await expect(pageB.getByTestId(`user-row-${invitee.email}`)).toHaveCount(0);
+  await expect(pageB.getByTestId(`user-row-${orgA.email}`)).toHaveCount(0);
 
   // Logged out, a protected page sends you to log in and back.
   await pageB.getByRole("button", { name: "Log out" }).click();
