@@ -5,7 +5,7 @@
 import createClient, { type Client } from "openapi-fetch";
 import type { paths } from "./schema";
 import { apiErrorFrom } from "./problem";
-import { getAccessToken } from "./tokenStore";
+import { getAccessToken, identityOf, sameIdentity, type AccessToken } from "./tokenStore";
 
 let client: Client<paths> | null = null;
 let baseUrl = "";
@@ -37,6 +37,19 @@ function withAuth(request: Request): Request {
   return req;
 }
 
+/**
+ * True when a request sent with `sentWith` may be repeated with `now`: a
+ * retry must act as the same user of the same organization. (The refresh
+ * cookie is shared by the browser's tabs, so a refresh can come back as
+ * someone who logged in elsewhere; their token must not replay this
+ * request.) Without a token before, there was no identity to keep.
+ */
+export function mayRetryAs(sentWith: string | null, now: string | null): boolean {
+  if (now === null) return false;
+  if (sentWith === null) return true;
+  return sameIdentity(identityOf(sentWith), identityOf(now));
+}
+
 export async function authFetch(request: Request): Promise<Response> {
   const spare = request.clone();
   const sentWith = getAccessToken();
@@ -44,10 +57,31 @@ export async function authFetch(request: Request): Promise<Response> {
   if (!shouldRetryAfterRefresh(request.url, response.status)) return response;
   // Another caller may have refreshed while this request was under way.
   const now = getAccessToken();
-  if (now !== null && now !== sentWith) return fetch(withAuth(spare));
+  if (now !== null && now !== sentWith) return mayRetryAs(sentWith, now) ? fetch(withAuth(spare)) : response;
   const refreshed = await hooks.refresh().catch(() => false);
-  if (!refreshed) return response;
+  if (!refreshed || !mayRetryAs(sentWith, getAccessToken())) return response;
   return fetch(withAuth(spare));
+}
+
+/** An access token this close to expiry is not sent with a logout. */
+const LOGOUT_TOKEN_MARGIN_MS = 5_000;
+
+/**
+ * The fetch for POST /v1/auth/logout. The `qhub_refresh` cookie always goes
+ * along (`credentials: "include"`): it names the session even when the
+ * access token is missing or expired, and the server clears it in every
+ * case. The bearer token `token` (the one the session had; the store is
+ * already empty) is added only while it is still valid, and a 401 with it is
+ * retried with the cookie alone. Never refreshes.
+ */
+export async function logoutFetch(request: Request, token: AccessToken | null, now: number = Date.now()): Promise<Response> {
+  const spare = request.clone();
+  const req = new Request(request, { credentials: "include" });
+  if (!token || token.expiresAt - LOGOUT_TOKEN_MARGIN_MS <= now) return fetch(req);
+  req.headers.set("Authorization", `Bearer ${token.token}`);
+  const response = await fetch(req);
+  if (response.status !== 401) return response;
+  return fetch(new Request(spare, { credentials: "include" }));
 }
 
 export function configureApi(apiUrl: string): void {

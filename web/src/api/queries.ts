@@ -28,8 +28,8 @@ export const qk = {
 
 export const fetchMe = () => unwrap(api().GET("/v1/auth/me"));
 
-export function useMe() {
-  return useQuery({ queryKey: qk.me, queryFn: fetchMe, staleTime: 30_000 });
+export function useMe(enabled = true) {
+  return useQuery({ queryKey: qk.me, queryFn: fetchMe, staleTime: 30_000, enabled });
 }
 
 export function useTenant() {

@@ -27,6 +27,22 @@ export const MIN_REFRESH_DELAY_SECS = 5;
 /** After a refresh fails on the network, try again this much later. */
 export const RETRY_AFTER_FAILURE_SECS = 15;
 
+/** A rate-limited refresh waits its Retry-After, but at most this long. */
+export const MAX_RETRY_AFTER_SECS = 60;
+
+/**
+ * Milliseconds until a failed scheduled refresh is tried again: the error's
+ * `retryAfter` (an ApiError from a 429) within [15 s, 60 s], else 15 s.
+ */
+export function retryDelayMs(err: unknown): number {
+  const ra = typeof err === "object" && err !== null ? (err as { retryAfter?: unknown }).retryAfter : undefined;
+  const secs =
+    typeof ra === "number" && Number.isFinite(ra)
+      ? Math.min(MAX_RETRY_AFTER_SECS, Math.max(RETRY_AFTER_FAILURE_SECS, ra))
+      : RETRY_AFTER_FAILURE_SECS;
+  return secs * 1000;
+}
+
 /**
  * Milliseconds to wait before refreshing a token that expires in
  * `expiresInSecs`: 60 s before expiry, or half its life for tokens shorter
@@ -84,9 +100,10 @@ export function createRefresher(deps: RefresherDeps): Refresher {
     cancel();
     timer = setTimer(() => {
       timer = null;
-      // A network failure leaves the session as it was: try again shortly
-      // (the 401 path also refreshes if the token expires meanwhile).
-      refreshNow().catch(() => scheduleIn(RETRY_AFTER_FAILURE_SECS * 1000));
+      // A network failure or a 429 leaves the session as it was: try again
+      // shortly, or when Retry-After says (the 401 path also refreshes if
+      // the token expires meanwhile).
+      refreshNow().catch((err: unknown) => scheduleIn(retryDelayMs(err)));
     }, ms);
   };
 
