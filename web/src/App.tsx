@@ -7,7 +7,7 @@ import { useAuth } from "./auth/AuthContext";
 import { Layout } from "./components/Layout";
 import { NotFound } from "./components/NotFound";
 import { PublicShell } from "./components/PublicShell";
-import { AnonymousOnly, RequireAuth } from "./components/RequireAuth";
+import { AnonymousOnly, RequireAuth, RestoringSession } from "./components/RequireAuth";
 import { Loading } from "./components/States";
 import { AcceptInvitationPage } from "./pages/AcceptInvitation";
 import { ApiKeyDetailPage } from "./pages/ApiKeyDetail";
@@ -47,7 +47,7 @@ export function createQueryClient(): QueryClient {
 
 function CatchAll() {
   const { status } = useAuth();
-  if (status === "starting") return <Loading />;
+  if (status === "starting") return <RestoringSession />;
   if (status === "authenticated") {
     return (
       <Layout>

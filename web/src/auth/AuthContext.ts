@@ -5,8 +5,16 @@ export type AuthStatus = "starting" | "anonymous" | "authenticated";
 
 export interface AuthContextValue {
   status: AuthStatus;
-  /** Why the user is anonymous, for the login page to explain. */
+  /**
+   * Something the user should know about the session: why they are
+   * anonymous (the login page shows it), or that another tab's login
+   * switched this tab to another account (the layout shows it).
+   */
   notice: string | null;
+  /** Hide the notice. */
+  dismissNotice: () => void;
+  /** While starting: the server rate-limited the restore; seconds until the next try. */
+  retryingIn: number | null;
   /** After login, signup or accepting an invitation. */
   signIn: (pair: Pick<TokenPair, "access_token" | "expires_in">) => void;
   /** Log out on the server, then forget everything. */

@@ -8,7 +8,7 @@ import { ErrorState, Loading } from "./States";
 /** The signed-in shell; renders the matched route, or `children` when given (catch-all). */
 export function Layout({ children }: { children?: ReactNode }) {
   const me = useMe();
-  const { signOut } = useAuth();
+  const { signOut, notice, dismissNotice } = useAuth();
   const navigate = useNavigate();
   const role = me.data?.role;
 
@@ -45,6 +45,14 @@ export function Layout({ children }: { children?: ReactNode }) {
           <NavLink to="/reference">API reference</NavLink>
         </nav>
         <main className="app-content">
+          {notice && (
+            <div className="notice" role="status" data-testid="auth-notice">
+              <span>{notice}</span>{" "}
+              <button type="button" onClick={dismissNotice}>
+                Dismiss
+              </button>
+            </div>
+          )}
           {me.isPending ? (
             <Loading />
           ) : me.error ? (

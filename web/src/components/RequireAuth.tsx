@@ -15,10 +15,23 @@ export function safeNext(next: string | null): string {
   return next;
 }
 
+/** What a page shows while the session is being restored (and why it takes long). */
+export function RestoringSession() {
+  const { retryingIn } = useAuth();
+  if (retryingIn !== null) {
+    return (
+      <p className="state state-loading" role="status" aria-live="polite" data-testid="session-rate-limited">
+        Too many requests right now. Retrying to restore your session in {retryingIn} {retryingIn === 1 ? "second" : "seconds"}…
+      </p>
+    );
+  }
+  return <Loading label="Restoring your session…" />;
+}
+
 export function RequireAuth({ children }: { children: ReactNode }) {
   const { status } = useAuth();
   const location = useLocation();
-  if (status === "starting") return <Loading label="Restoring your session…" />;
+  if (status === "starting") return <RestoringSession />;
   if (status === "anonymous") return <Navigate to={loginPathFor(location)} replace />;
   return <>{children}</>;
 }
@@ -31,7 +44,7 @@ export function RequireAuth({ children }: { children: ReactNode }) {
 export function AnonymousOnly({ children }: { children: ReactNode }) {
   const { status } = useAuth();
   const [params] = useSearchParams();
-  if (status === "starting") return <Loading label="Restoring your session…" />;
+  if (status === "starting") return <RestoringSession />;
   if (status === "authenticated") return <Navigate to={safeNext(params.get("next"))} replace />;
   return <>{children}</>;
 }

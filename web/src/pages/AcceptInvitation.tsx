@@ -1,10 +1,12 @@
 import { Link, useNavigate, useSearchParams } from "react-router";
 import { api, unwrap } from "../api/client";
 import { ApiError } from "../api/problem";
+import { useMe } from "../api/queries";
 import type { AcceptInvitationRequest } from "../api/types";
 import { useAuth } from "../auth/AuthContext";
 import { TextField } from "../components/Field";
 import { PublicShell } from "../components/PublicShell";
+import { RestoringSession } from "../components/RequireAuth";
 import { FormAlert } from "../components/States";
 import { useForm } from "../lib/useForm";
 import { PASSWORD_MIN, validateAcceptInvitation, validateConfirmation } from "../lib/validation";
@@ -15,8 +17,9 @@ type AcceptForm = AcceptInvitationRequest & { confirm: string };
 export function AcceptInvitationPage() {
   const [params] = useSearchParams();
   const token = params.get("token") ?? "";
-  const { signIn } = useAuth();
+  const { status, signIn, signOut } = useAuth();
   const navigate = useNavigate();
+  const me = useMe(status === "authenticated");
   const form = useForm<AcceptForm>(
     { token, name: "", password: "", confirm: "" },
     (v) => {
@@ -43,6 +46,31 @@ export function AcceptInvitationPage() {
       <PublicShell title="Accept invitation">
         <p role="alert">This link has no invitation token. Open the link from your invitation email.</p>
         <Link to="/login">Go to log in</Link>
+      </PublicShell>
+    );
+  }
+
+  if (status === "starting") {
+    return (
+      <PublicShell title="Accept invitation">
+        <RestoringSession />
+      </PublicShell>
+    );
+  }
+
+  // Accepting would replace the session this browser holds, in every tab:
+  // the user logs out first, knowingly.
+  if (status === "authenticated") {
+    return (
+      <PublicShell title="Accept invitation">
+        <p role="alert" data-testid="accept-signed-in">
+          You are logged in{me.data ? ` as ${me.data.user.email} (${me.data.tenant.name})` : ""}. Log out first to accept this
+          invitation as its new user; this browser keeps one session for all its tabs.
+        </p>
+        <button type="button" className="primary" onClick={() => void signOut()}>
+          Log out
+        </button>{" "}
+        <Link to="/">Back to the console</Link>
       </PublicShell>
     );
   }

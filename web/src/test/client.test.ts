@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { api, authFetch, configureApi, setAuthHooks, shouldRetryAfterRefresh, unwrap } from "../api/client";
 import { ApiError } from "../api/problem";
-import { clearAccessToken, getAccessToken, setAccessToken } from "../api/tokenStore";
+import { clearAccessToken, setAccessToken } from "../api/tokenStore";
 
 const problem401 = { type: "t", title: "Unauthenticated", status: 401, detail: "Token expired.", code: "unauthenticated" };
 
@@ -93,12 +93,5 @@ describe("authFetch", () => {
     await expect(call).rejects.toBeInstanceOf(ApiError);
     await expect(call).rejects.toMatchObject({ status: 404, code: "not_found", detail: "No such user." });
     expect(fetchMock.mock.calls[0]![0].url).toBe("http://api.test/v1/users/0190c7a0-0000-7000-8000-000000000000");
-  });
-
-  it("never writes the token to web storage", async () => {
-    setAccessToken("secret-token", 900);
-    expect(getAccessToken()).toBe("secret-token");
-    expect(JSON.stringify({ ...localStorage })).not.toContain("secret-token");
-    expect(JSON.stringify({ ...sessionStorage })).not.toContain("secret-token");
   });
 });
