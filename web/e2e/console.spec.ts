@@ -196,6 +196,13 @@ test("revokes a pending invitation; its link stops working", async () => {
 
   const mail = await waitForMail(email, /\/accept-invitation\?token=/);
   const link = /(https?:\/\/[^\s"'<>]+\/accept-invitation\?token=[^\s"'<>]+)/.exec(mail.body)![1]!;
+  // Signed in, the link does not silently replace the session: log out first.
+  await pageA.goto(link);
+  await expect(pageA.getByTestId("accept-signed-in")).toContainText(orgA.email);
+  await expect(pageA.getByLabel("Your name")).toHaveCount(0);
+  await expect(pageA.getByRole("button", { name: "Log out" })).toBeVisible();
+  await pageA.goto("/users");
+  await expect(row.getByTestId("invitation-status")).toHaveText("pending");
   await row.getByRole("button", { name: "Revoke" }).click();
   await row.getByRole("button", { name: `Confirm revoking ${email}` }).click();
   await expect(pageA.getByTestId(`invitation-row-${email}`)).toHaveCount(0);
@@ -235,7 +242,22 @@ test("the owner changes the invited user's role; the user sees it after reload",
   await expect(pageInvitee.getByTestId("profile-role")).toHaveText("Developer");
 });
 
+async function logIn(page: Page, slug: string, email: string, password: string) {
+  await page.getByLabel("Organization").fill(slug);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Log in" }).click();
+}
+
 test("any user edits their own profile", async () => {
+  // The same user, signed in in another browser: changing the password ends that session.
+  const elsewhere = await ctxInvitee.browser()!.newContext({ baseURL: WEB_URL });
+  watchRequests(elsewhere);
+  const otherPage = await elsewhere.newPage();
+  await otherPage.goto("/login");
+  await logIn(otherPage, orgA.slug, invitee.email, PASSWORD);
+  await expect(otherPage.getByTestId("whoami")).toContainText(invitee.name);
+
   await pageInvitee.goto("/profile");
   await pageInvitee.getByLabel("Your name").fill("Grace B. Hopper");
   await pageInvitee.getByRole("button", { name: "Save name" }).click();
@@ -254,6 +276,13 @@ test("any user edits their own profile", async () => {
   // This session stays.
   await pageInvitee.reload();
   await expect(pageInvitee.getByTestId("profile-name")).toHaveText("Grace B. Hopper");
+  // The other browser's session is over: its next request sends it to log in.
+  await nav(otherPage, "Sessions");
+  await expect(otherPage).toHaveURL(/\/login\?next=%2Fsessions$/);
+  await expect(otherPage.getByText("Your session has ended. Please log in again.")).toBeVisible();
+  await otherPage.reload();
+  await expect(otherPage.getByRole("button", { name: "Log in" })).toBeVisible();
+  await elsewhere.close();
 });
 
 test("an admin manages users but cannot touch owners", async () => {
@@ -496,6 +525,34 @@ test("the second organization cannot reach the first one's users or keys", async
   await pageB.getByRole("button", { name: "Log in" }).click();
   await expect(pageB).toHaveURL(/\/audit$/);
   expect(API_URL).toMatch(/^http/);
+});
+
+test("logging in as someone else in another tab switches this tab over", async ({ browser }) => {
+  const ctx = await browser.newContext({ baseURL: WEB_URL });
+  watchRequests(ctx);
+  const tab1 = await ctx.newPage();
+  const tab2 = await ctx.newPage();
+  await tab1.goto("/login");
+  await tab2.goto("/login");
+  await logIn(tab1, orgA.slug, orgA.email, PASSWORD);
+  await expect(tab1.getByTestId("whoami")).toContainText(orgA.owner);
+  await tab1.goto("/users");
+  await expect(tab1.getByTestId(`user-row-${invitee.email}`)).toBeVisible();
+
+  // tab2 still shows its login form; logging in there replaces the browser's
+  // (shared) refresh cookie with another organization's session.
+  await logIn(tab2, orgB.slug, orgB.email, PASSWORD);
+  await expect(tab2.getByTestId("tenant-name")).toHaveText(orgB.name);
+
+  // tab1 follows: dashboard, a notice, the new identity, none of the old data.
+  await expect(tab1.getByTestId("auth-notice")).toContainText("another tab");
+  await expect(tab1).toHaveURL(/\/$/);
+  await expect(tab1.getByTestId("whoami")).toContainText(orgB.owner);
+  await expect(tab1.getByTestId("tenant-name")).toHaveText(orgB.name);
+  await nav(tab1, "Users");
+  await expect(tab1.getByTestId(`user-row-${orgB.email}`)).toBeVisible();
+  await expect(tab1.getByTestId(`user-row-${invitee.email}`)).toHaveCount(0);
+  await ctx.close();
 });
 
 test("password reset by email, then log in with the new password", async () => {
