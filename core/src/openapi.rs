@@ -200,6 +200,13 @@ fn complete(doc: &mut Doc) {
             "An API key (`qh_live_…`) from POST /v1/api-keys, carrying the scopes listed on the operation.",
         ))),
     );
+    components.add_security_scheme(
+        "refreshCookie",
+        SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+            crate::auth::cookie::REFRESH_COOKIE,
+            "The HttpOnly refresh cookie set for `refresh_delivery: \"cookie\"` (the web console).",
+        ))),
+    );
     for (_, name, description) in STANDARD_ERRORS {
         components.responses.insert(
             (*name).to_owned(),

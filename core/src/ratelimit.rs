@@ -20,6 +20,7 @@ use crate::auth::apikeys;
 use axum::http::request::Parts;
 
 use crate::auth::apikeys::KeyDigest;
+use crate::auth::cookie;
 use crate::auth::extract::{presented, ClientInfo, Presented};
 use crate::auth::sessions::redis_err;
 use crate::state::AppState;
@@ -172,6 +173,8 @@ impl RateLimiter {
 /// The rate limit of every `/v1` request, in one place:
 /// - with a valid access token: the user's API budget (`RATE_LIMIT_API`);
 /// - with an API key: that key's API budget (keyed by the key's digest);
+/// - a refresh presenting the `qhub_refresh` cookie: that session's own
+///   budget (the size of `RATE_LIMIT_AUTH_IP`), refused once the IP's is spent;
 /// - otherwise (signup, login, refresh, password reset, email verification,
 ///   invitation accept, or a bad token): the client IP's auth budget
 ///   (`RATE_LIMIT_AUTH_IP`).
@@ -203,7 +206,21 @@ pub async fn per_principal(State(state): State<AppState>, req: Request, next: Ne
             }
             None => auth_ip(&state, &parts),
         },
-        None => auth_ip(&state, &parts),
+        // A browser restoring its session from the refresh cookie counts
+        // against that session, not the IP: people behind one NAT reloading
+        // the console must not spend each other's login budget. Cookies are
+        // free to make up, so an IP whose budget is spent is still refused,
+        // and a refused cookie counts against the IP (in the handler).
+        None => match refresh_cookie_session(&parts) {
+            Some(sid) => {
+                let (bucket, ip, limit) = auth_ip(&state, &parts);
+                if let Err(e) = state.limiter.refuse_if_spent(bucket, &ip, limit).await {
+                    return e.into_response();
+                }
+                ("refresh", format!("sess:{sid}"), limit)
+            }
+            None => auth_ip(&state, &parts),
+        },
     };
     let decision = match state.limiter.check(bucket, &identity, limit).await {
         Ok(d) => d,
@@ -219,6 +236,28 @@ pub async fn per_principal(State(state): State<AppState>, req: Request, next: Ne
         );
     }
     res
+}
+
+/// The session of a cookie refresh (`POST /v1/auth/refresh` carrying a
+/// well-formed `qhub_refresh`), which has its own bucket.
+fn refresh_cookie_session(parts: &Parts) -> Option<uuid::Uuid> {
+    if parts.method != axum::http::Method::POST || parts.uri.path() != "/v1/auth/refresh" {
+        return None;
+    }
+    cookie::refresh_session(&parts.headers)
+}
+
+/// Counts a refused cookie refresh against the client IP's auth budget,
+/// which the per-session bucket would otherwise let it skip.
+pub async fn count_refused_refresh(state: &AppState, client: &ClientInfo) {
+    let ip = client.ip.clone().unwrap_or_default();
+    if let Err(e) = state
+        .limiter
+        .hit("auth-ip", &ip, state.config.rate_limit_auth_ip)
+        .await
+    {
+        tracing::warn!(error = %e, "could not count a refused refresh");
+    }
 }
 
 fn auth_ip(state: &AppState, parts: &Parts) -> (&'static str, String, Limit) {

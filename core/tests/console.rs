@@ -108,27 +108,47 @@ async fn cors_admits_the_console_origin_only() {
     assert_eq!(header(&other, "access-control-allow-origin"), None);
 }
 
+/// POST `path` with a JSON body and optional extra headers, keeping the
+/// raw response for its Set-Cookie headers.
+async fn post_raw(
+    app: &TestApp,
+    path: &str,
+    headers: &[(&str, String)],
+    body: serde_json::Value,
+) -> reqwest::Response {
+    let mut req = app.http.post(format!("{}{path}", app.base)).json(&body);
+    for (name, value) in headers {
+        req = req.header(*name, value);
+    }
+    req.send().await.unwrap()
+}
+
+fn with_cookie(token: &str) -> Vec<(&'static str, String)> {
+    vec![("cookie", format!("theme=dark; qhub_refresh={token}"))]
+}
+
 #[tokio::test]
 async fn the_refresh_cookie_restores_rotates_and_clears() {
     let app = TestApp::spawn().await;
     let slug = unique("ck");
     let email = format!("owner@{slug}.test");
-    let signup = app
-        .http
-        .post(format!("{}/v1/tenants", app.base))
-        .json(
-            &json!({"name": "Cookie Co", "slug": slug, "owner_email": email,
-                      "owner_password": "correct horse battery", "owner_name": "Ada"}),
-        )
-        .send()
-        .await
-        .unwrap();
+    let signup = post_raw(
+        &app,
+        "/v1/tenants",
+        &[],
+        json!({"name": "Cookie Co", "slug": slug, "owner_email": email,
+               "owner_password": "correct horse battery", "owner_name": "Ada",
+               "refresh_delivery": "cookie"}),
+    )
+    .await;
     let set = refresh_cookie(signup.headers()).expect("signup sets the refresh cookie");
     let signup = TestApp::read(signup).await;
     let body = signup.ok(201);
-    // The cookie holds exactly the body's refresh token, out of scripts' reach
-    // and off every request but /v1/auth/*.
-    assert_eq!(cookie_value(&set), body["refresh_token"].as_str().unwrap());
+    // The refresh token is only in the cookie, out of scripts' reach and
+    // off every request but /v1/auth/*: never in a body a script can read.
+    assert!(body["access_token"].is_string());
+    assert!(body.get("refresh_token").is_none(), "{body}");
+    assert!(cookie_value(&set).contains('.'), "{set}");
     for attr in [
         "HttpOnly",
         "SameSite=Strict",
@@ -139,21 +159,14 @@ async fn the_refresh_cookie_restores_rotates_and_clears() {
     }
     assert!(!set.contains("Secure"), "test config is plain http: {set}");
 
-    let refresh_with = |cookie: String| {
-        app.http
-            .post(format!("{}/v1/auth/refresh", app.base))
-            .header("cookie", format!("theme=dark; qhub_refresh={cookie}"))
-            .json(&json!({}))
-            .send()
-    };
-
-    // A reload: an empty body and the cookie give a new pair and a new cookie.
+    // A reload: an empty body and the cookie give a new access token and a
+    // new cookie, and again no refresh token in the body.
     let first = cookie_value(&set).to_owned();
-    let r1 = refresh_with(first.clone()).await.unwrap();
+    let r1 = post_raw(&app, "/v1/auth/refresh", &with_cookie(&first), json!({})).await;
     let set2 = refresh_cookie(r1.headers()).expect("refresh sets the cookie");
     let r1 = TestApp::read(r1).await;
     let b1 = r1.ok(200).clone();
-    assert_eq!(cookie_value(&set2), b1["refresh_token"].as_str().unwrap());
+    assert!(b1.get("refresh_token").is_none(), "{b1}");
     assert_ne!(cookie_value(&set2), first);
     let access = b1["access_token"].as_str().unwrap().to_owned();
     assert_eq!(
@@ -162,7 +175,7 @@ async fn the_refresh_cookie_restores_rotates_and_clears() {
     );
 
     // The rotated-out cookie is reuse: the session dies and the cookie is cleared.
-    let reused = refresh_with(first).await.unwrap();
+    let reused = post_raw(&app, "/v1/auth/refresh", &with_cookie(&first), json!({})).await;
     let cleared = refresh_cookie(reused.headers()).expect("a refused cookie is cleared");
     assert!(cleared.starts_with("qhub_refresh=;") && cleared.contains("Max-Age=0"));
     TestApp::read(reused).await.problem(401, "unauthenticated");
@@ -175,45 +188,172 @@ async fn the_refresh_cookie_restores_rotates_and_clears() {
     none.problem(401, "unauthenticated");
     assert_eq!(refresh_cookie(&none.headers), None);
 
-    // Login sets it too; logout clears it.
-    let login = app
-        .http
-        .post(format!("{}/v1/auth/login", app.base))
-        .json(&json!({"tenant": slug, "email": email, "password": "correct horse battery"}))
-        .send()
-        .await
-        .unwrap();
+    // Login asks for the cookie too; logout clears it.
+    let login = post_raw(
+        &app,
+        "/v1/auth/login",
+        &[],
+        json!({"tenant": slug, "email": email, "password": "correct horse battery",
+               "refresh_delivery": "cookie"}),
+    )
+    .await;
     let set3 = refresh_cookie(login.headers()).expect("login sets the cookie");
     let login = TestApp::read(login).await;
-    assert_eq!(
-        cookie_value(&set3),
-        login.ok(200)["refresh_token"].as_str().unwrap()
-    );
+    assert!(login.ok(200).get("refresh_token").is_none());
     let access = login.body["access_token"].as_str().unwrap();
     let out = app.post("/v1/auth/logout", Some(access), json!(null)).await;
     assert_eq!(out.status, 204);
     let gone = refresh_cookie(&out.headers).expect("logout clears the cookie");
     assert!(gone.contains("Max-Age=0"), "{gone}");
     // ...and the logged-out cookie no longer refreshes.
-    let after = refresh_with(cookie_value(&set3).to_owned()).await.unwrap();
+    let after = post_raw(
+        &app,
+        "/v1/auth/refresh",
+        &with_cookie(cookie_value(&set3)),
+        json!({}),
+    )
+    .await;
     assert_eq!(after.status(), 401);
 }
 
 #[tokio::test]
-async fn the_cookie_is_secure_when_configured() {
-    let mut config = test_config();
-    config.cookie_secure = true;
-    let app = TestApp::spawn_with(config).await;
-    let t = app.signup().await;
-    let login = app
-        .http
-        .post(format!("{}/v1/auth/login", app.base))
-        .json(&json!({"tenant": t.slug, "email": t.owner_email, "password": t.password}))
-        .send()
-        .await
-        .unwrap();
+async fn api_clients_get_the_refresh_token_in_the_body_and_no_cookie() {
+    let app = TestApp::spawn().await;
+    let t = app.signup().await; // no refresh_delivery: the body default
+    let login = post_raw(
+        &app,
+        "/v1/auth/login",
+        &[],
+        json!({"tenant": t.slug, "email": t.owner_email, "password": t.password}),
+    )
+    .await;
+    assert_eq!(refresh_cookie(login.headers()), None);
+    let login = TestApp::read(login).await;
+    let token = login.ok(200)["refresh_token"].as_str().unwrap().to_owned();
+    // A body refresh answers in the body and sets no cookie.
+    let r = post_raw(
+        &app,
+        "/v1/auth/refresh",
+        &[],
+        json!({"refresh_token": token}),
+    )
+    .await;
+    assert_eq!(refresh_cookie(r.headers()), None);
+    let r = TestApp::read(r).await;
+    let next = r.ok(200)["refresh_token"].as_str().unwrap();
+    assert_ne!(next, token);
+    // An unknown delivery is refused like any bad field.
+    app.post(
+        "/v1/auth/login",
+        None,
+        json!({"tenant": t.slug, "email": t.owner_email, "password": t.password,
+               "refresh_delivery": "header"}),
+    )
+    .await
+    .problem(422, "validation_failed");
+}
+
+/// A cookie login: (access token, refresh cookie value).
+async fn cookie_login(app: &TestApp, t: &common::Tenant) -> (String, String) {
+    let login = post_raw(
+        app,
+        "/v1/auth/login",
+        &[],
+        json!({"tenant": t.slug, "email": t.owner_email, "password": t.password,
+               "refresh_delivery": "cookie"}),
+    )
+    .await;
     let set = refresh_cookie(login.headers()).expect("cookie");
-    assert!(set.ends_with("; Secure"), "{set}");
+    let login = TestApp::read(login).await;
+    let access = login.ok(200)["access_token"].as_str().unwrap().to_owned();
+    (access, cookie_value(&set).to_owned())
+}
+
+#[tokio::test]
+async fn logout_works_from_the_cookie_when_the_access_token_is_gone() {
+    let app = TestApp::spawn().await;
+    let t = app.signup().await;
+    let (access, cookie) = cookie_login(&app, &t).await;
+
+    // An expired or lost access token: the cookie alone ends the session.
+    let out = post_raw(&app, "/v1/auth/logout", &with_cookie(&cookie), json!(null)).await;
+    assert_eq!(out.status(), 204);
+    let gone = refresh_cookie(out.headers()).expect("logout clears the cookie");
+    assert!(gone.contains("Max-Age=0"), "{gone}");
+    app.get("/v1/auth/me", &access)
+        .await
+        .problem(401, "unauthenticated");
+    let again = post_raw(&app, "/v1/auth/refresh", &with_cookie(&cookie), json!({})).await;
+    assert_eq!(again.status(), 401);
+
+    // Without either credential logout is refused (and still clears).
+    let bare = post_raw(&app, "/v1/auth/logout", &[], json!(null)).await;
+    assert!(refresh_cookie(bare.headers()).is_some());
+    TestApp::read(bare).await.problem(401, "unauthenticated");
+    // A cookie whose secret is wrong ends nothing.
+    let (access2, cookie2) = cookie_login(&app, &t).await;
+    let (sid, _) = cookie2.split_once('.').unwrap();
+    let forged = format!("{sid}.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+    let out = post_raw(&app, "/v1/auth/logout", &with_cookie(&forged), json!(null)).await;
+    assert_eq!(out.status(), 204);
+    app.get("/v1/auth/me", &access2).await.ok(200);
+
+    // Bearer of one session and cookie of another (another tab logged in):
+    // both end.
+    let (access3, cookie3) = cookie_login(&app, &t).await;
+    let mut headers = with_cookie(&cookie3);
+    headers.push(("authorization", format!("Bearer {access2}")));
+    let out = post_raw(&app, "/v1/auth/logout", &headers, json!(null)).await;
+    assert_eq!(out.status(), 204);
+    app.get("/v1/auth/me", &access2)
+        .await
+        .problem(401, "unauthenticated");
+    app.get("/v1/auth/me", &access3)
+        .await
+        .problem(401, "unauthenticated");
+}
+
+#[tokio::test]
+async fn cookie_refreshes_count_per_session_not_per_ip() {
+    let mut config = test_config();
+    config.rate_limit_auth_ip = qhub_core::ratelimit::Limit::per(3, 60);
+    config.trusted_proxy_hops = 1;
+    let app = TestApp::spawn_with(config).await;
+    // Logins go through an unlimited replica (same Postgres and Redis): the
+    // loopback address's auth budget is shared with every other test.
+    let plain = TestApp::spawn().await;
+    let n = uuid::Uuid::new_v4().as_u128();
+    let ip = format!("2001:db8::{:x}:{:x}", (n >> 16) & 0xffff, n & 0xffff);
+    let t = plain.signup().await;
+    let limited = &app;
+    let refresh = |cookie: String| {
+        let mut h = with_cookie(&cookie);
+        h.push(("x-forwarded-for", ip.clone()));
+        async move {
+            let r = post_raw(limited, "/v1/auth/refresh", &h, json!({})).await;
+            let next = refresh_cookie(r.headers()).map(|c| cookie_value(&c).to_owned());
+            (r.status().as_u16(), next)
+        }
+    };
+    // Two people behind one address reload three times each: six refreshes
+    // from one IP whose auth budget is three, all served.
+    for _ in 0..2 {
+        let (_, mut cookie) = cookie_login(&plain, &t).await;
+        for _ in 0..3 {
+            let (status, next) = refresh(cookie.clone()).await;
+            assert_eq!(status, 200);
+            cookie = next.unwrap();
+        }
+    }
+    // Made-up cookies spend the IP's budget...
+    for _ in 0..3 {
+        let fake = format!("{}.bm90LWEtcmVhbC1zZWNyZXQ", uuid::Uuid::new_v4());
+        assert_eq!(refresh(fake).await.0, 401);
+    }
+    // ...after which even a good cookie from that IP waits.
+    let (_, cookie) = cookie_login(&plain, &t).await;
+    let (status, _) = refresh(cookie).await;
+    assert_eq!(status, 429);
 }
 
 #[tokio::test]

@@ -101,6 +101,64 @@ async fn changing_the_password_needs_the_current_one_and_ends_other_sessions() {
 }
 
 #[tokio::test]
+async fn concurrent_password_changes_cannot_both_win() {
+    let app = TestApp::spawn().await;
+    let t = app.signup().await;
+    let (second, _) = app.login(&t.slug, &t.owner_email, &t.password).await;
+    // Both prove the same current password at the same time; the hashing
+    // runs outside the transaction, so only the update decides.
+    let change = |token: String, new_password: &'static str| {
+        let app = &app;
+        let current = t.password.clone();
+        async move {
+            app.post(
+                "/v1/auth/password",
+                Some(&token),
+                json!({"current_password": current, "new_password": new_password}),
+            )
+            .await
+        }
+    };
+    let (a, b) = tokio::join!(
+        change(t.access.clone(), "first new secret"),
+        change(second, "second new secret")
+    );
+    let won: Vec<_> = [(&a, "first new secret"), (&b, "second new secret")]
+        .into_iter()
+        .filter(|(r, _)| r.status == 204)
+        .map(|(_, p)| p)
+        .collect();
+    assert_eq!(
+        won.len(),
+        1,
+        "{} {} / {} {}",
+        a.status,
+        a.body,
+        b.status,
+        b.body
+    );
+    let lost = if a.status == 204 { &b } else { &a };
+    // The loser saw the change either before (wrong current password) or
+    // during its request (conflict); its session may have ended first.
+    assert!(
+        [409, 422, 401].contains(&lost.status.as_u16()),
+        "{} {}",
+        lost.status,
+        lost.body
+    );
+    app.login(&t.slug, &t.owner_email, won[0]).await;
+    let other = if won[0] == "first new secret" {
+        "second new secret"
+    } else {
+        "first new secret"
+    };
+    app.try_login(&t.slug, &t.owner_email, other)
+        .await
+        .problem(401, "unauthenticated");
+    assert_eq!(app.audit(&t, "user.password_changed").await.len(), 1);
+}
+
+#[tokio::test]
 async fn api_keys_have_no_profile() {
     let app = TestApp::spawn().await;
     let t = app.signup().await;

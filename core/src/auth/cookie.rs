@@ -1,10 +1,12 @@
 //! The refresh token as an HttpOnly cookie, for the browser console.
 //!
-//! Token-issuing responses carry the refresh token in the body (for API
-//! clients) and also in `qhub_refresh`, which scripts cannot read. The SPA
+//! A client chooses where its refresh token goes: API clients get it in the
+//! JSON body (the default); the console asks for `refresh_delivery:
+//! "cookie"` and gets it only in `qhub_refresh`, which scripts cannot read,
+//! so an injected script can never carry a long-lived token away. The SPA
 //! keeps only the access token, in memory, and restores a session after a
 //! reload by calling `/v1/auth/refresh` with an empty body: the browser sends
-//! the cookie. `SameSite=Strict` and the JSON-only body (a cross-site form
+//! the cookie, and the rotated token goes back into the cookie only. `SameSite=Strict` and the JSON-only body (a cross-site form
 //! cannot send `application/json` without a CORS preflight we refuse) keep
 //! other sites from triggering a refresh; `Path=/v1/auth` keeps the cookie
 //! off every other request.
@@ -12,9 +14,22 @@
 use axum::http::header::{COOKIE, SET_COOKIE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::config::Config;
+use crate::routes::auth::TokenPair;
+
+/// Where a token-issuing response puts the refresh token.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum RefreshDelivery {
+    /// In the JSON body as `refresh_token`; no cookie is set.
+    #[default]
+    Body,
+    /// Only in the `qhub_refresh` cookie (HttpOnly); the body has none.
+    Cookie,
+}
 
 pub const REFRESH_COOKIE: &str = "qhub_refresh";
 const PATH: &str = "/v1/auth";
@@ -42,16 +57,24 @@ fn cookie(
     HeaderValue::from_str(&header).ok().map(|v| (SET_COOKIE, v))
 }
 
-/// A response that hands out a session: `body` as JSON, plus the cookie
-/// carrying `refresh_token`.
+/// A response that hands out a session: `body(tokens)` as JSON, with the
+/// refresh token where `delivery` says (taken out of the body for a cookie).
 pub fn issued<T: Serialize>(
     config: &Config,
     status: StatusCode,
-    refresh_token: &str,
-    body: T,
+    delivery: RefreshDelivery,
+    mut tokens: TokenPair,
+    body: impl FnOnce(TokenPair) -> T,
 ) -> Response {
-    let mut res = (status, axum::Json(body)).into_response();
-    if let Some((name, value)) = set_refresh(config, refresh_token) {
+    let set_cookie = match delivery {
+        RefreshDelivery::Body => None,
+        RefreshDelivery::Cookie => tokens
+            .refresh_token
+            .take()
+            .and_then(|t| set_refresh(config, &t)),
+    };
+    let mut res = (status, axum::Json(body(tokens))).into_response();
+    if let Some((name, value)) = set_cookie {
         res.headers_mut().append(name, value);
     }
     res
@@ -75,6 +98,12 @@ pub fn read_refresh(headers: &HeaderMap) -> Option<String> {
         .filter_map(|pair| pair.trim().split_once('='))
         .find(|(name, value)| *name == REFRESH_COOKIE && !value.is_empty())
         .map(|(_, value)| value.to_owned())
+}
+
+/// The session a well-formed refresh cookie names (not yet checked).
+pub fn refresh_session(headers: &HeaderMap) -> Option<uuid::Uuid> {
+    let token = read_refresh(headers)?;
+    crate::auth::tokens::parse_refresh(token.trim()).map(|(sid, _)| sid)
 }
 
 #[cfg(test)]

@@ -55,10 +55,25 @@ end
 return {'0'}
 "#;
 
+/// Ends a session for whoever holds one of its refresh tokens, current or
+/// already rotated (proof of possession without a live access token):
+/// returns the user id, or false when the token names no live session.
+const END: &str = r#"
+local cur = redis.call('HGET', KEYS[1], 'rh')
+if not cur then return false end
+if cur == ARGV[1] or redis.call('SISMEMBER', KEYS[2], ARGV[1]) == 1 then
+  local uid = redis.call('HGET', KEYS[1], 'uid')
+  redis.call('DEL', KEYS[1], KEYS[2])
+  return uid
+end
+return false
+"#;
+
 // Built once: `Script::new` hashes its source, and TOUCH runs on every
 // authenticated request.
 static TOUCH_SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(TOUCH));
 static ROTATE_SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(ROTATE));
+static END_SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(END));
 
 #[derive(Clone)]
 pub struct SessionStore {
@@ -214,6 +229,27 @@ impl SessionStore {
             }
             _ => Ok(Rotation::Invalid),
         }
+    }
+
+    /// Ends the session a refresh token belongs to (logout from the cookie
+    /// alone). True when a live session was ended.
+    pub async fn end_by_refresh(&self, sid: Uuid, secret: &str) -> Result<bool, ApiError> {
+        let mut conn = self.conn().await?;
+        let uid: Option<String> = END_SCRIPT
+            .key(sess_key(sid))
+            .key(used_key(sid))
+            .arg(sha256_hex(secret))
+            .invoke_async(&mut conn)
+            .await
+            .map_err(redis_err)?;
+        let Some(uid) = uid.and_then(|u| Uuid::try_parse(&u).ok()) else {
+            return Ok(false);
+        };
+        let _: () = conn
+            .srem(user_key(uid), sid.to_string())
+            .await
+            .map_err(redis_err)?;
+        Ok(true)
     }
 
     /// Owner of a session, if it is alive.

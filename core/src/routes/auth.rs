@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use super::account::{limit_account, AccountBucket};
 use crate::audit::Event;
-use crate::auth::cookie;
+use crate::auth::cookie::{self, RefreshDelivery};
 use crate::auth::extract::{ClientInfo, Credential, Session, TenantCtx};
 use crate::auth::sessions::Rotation;
 use crate::auth::tokens::parse_refresh;
@@ -38,7 +38,11 @@ pub struct TokenPair {
     /// Short-lived JWT for `Authorization: Bearer`.
     pub access_token: String,
     /// Opaque, single-use; exchange at `/v1/auth/refresh` for a new pair.
-    pub refresh_token: String,
+    /// Absent when the refresh token went into the `qhub_refresh` cookie
+    /// instead (`refresh_delivery: "cookie"`, or a refresh that presented
+    /// the cookie).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
     #[schema(example = "Bearer")]
     pub token_type: String,
     /// Seconds until the access token expires.
@@ -60,7 +64,7 @@ impl TokenPair {
             .map_err(ApiError::internal)?;
         Ok(TokenPair {
             access_token,
-            refresh_token,
+            refresh_token: Some(refresh_token),
             token_type: "Bearer".into(),
             expires_in: state.tokens.access_ttl.as_secs(),
         })
@@ -95,6 +99,10 @@ pub struct LoginRequest {
     #[schema(example = "ada@acme.test")]
     pub email: String,
     pub password: String,
+    /// Where the refresh token goes: the response body (default) or only
+    /// the HttpOnly `qhub_refresh` cookie (browsers).
+    #[serde(default)]
+    pub refresh_delivery: RefreshDelivery,
 }
 
 fn bad_credentials() -> ApiError {
@@ -109,8 +117,8 @@ fn bad_credentials() -> ApiError {
     post, path = "/v1/auth/login", tag = "auth", operation_id = "login",
     request_body = LoginRequest,
     responses(
-        (status = 200, description = "Logged in (the refresh token is also set as the `qhub_refresh` cookie)", body = TokenPair,
-            headers(("Set-Cookie" = String, description = "`qhub_refresh`: the refresh token (HttpOnly, SameSite=Strict, Path=/v1/auth)"))),
+        (status = 200, description = "Logged in", body = TokenPair,
+            headers(("Set-Cookie" = String, description = "With `refresh_delivery: \"cookie\"`: `qhub_refresh`, the refresh token (HttpOnly, SameSite=Strict, Path=/v1/auth)"))),
         (status = 401, description = "Wrong tenant, email or password (one answer for all)", body = qhub_lib::Problem, content_type = "application/problem+json"),
     ),
     security(())
@@ -174,8 +182,9 @@ async fn login(
     Ok(cookie::issued(
         &state.config,
         StatusCode::OK,
-        &tokens.refresh_token,
-        &tokens,
+        req.refresh_delivery,
+        tokens,
+        |t| t,
     ))
 }
 
@@ -193,14 +202,14 @@ pub struct RefreshRequest {
 /// The token comes from the body or, when the body has none, from the
 /// `qhub_refresh` cookie. The presented token stops working (rotation).
 /// Presenting a token that was already rotated revokes the whole session
-/// (reuse detection). The response sets the cookie to the new token; a
-/// refused cookie is cleared.
+/// (reuse detection). The new refresh token goes back the way the old one
+/// came: in the body, or only in the cookie (a refused cookie is cleared).
 #[utoipa::path(
     post, path = "/v1/auth/refresh", tag = "auth", operation_id = "refreshTokens",
     request_body = RefreshRequest,
     responses(
-        (status = 200, description = "A new token pair (also set as the `qhub_refresh` cookie)", body = TokenPair,
-            headers(("Set-Cookie" = String, description = "`qhub_refresh`: the new refresh token (HttpOnly, SameSite=Strict, Path=/v1/auth)"))),
+        (status = 200, description = "A new token pair (from a cookie: the refresh token only in the cookie)", body = TokenPair,
+            headers(("Set-Cookie" = String, description = "When the cookie was presented: `qhub_refresh`, the new refresh token (HttpOnly, SameSite=Strict, Path=/v1/auth)"))),
         (status = 401, description = "Missing, unknown, expired or reused refresh token (reuse revokes the session)", body = qhub_lib::Problem, content_type = "application/problem+json"),
     ),
     security(())
@@ -208,25 +217,36 @@ pub struct RefreshRequest {
 async fn refresh(
     State(state): State<AppState>,
     headers: HeaderMap,
+    client: ClientInfo,
     Json(req): Json<RefreshRequest>,
 ) -> Response {
+    // With a cookie the request was counted against its session, not the
+    // IP (see ratelimit): a failure counts against the IP after all.
+    let cookie_bucket = cookie::refresh_session(&headers).is_some();
     let from_cookie = match req.refresh_token {
         Some(_) => None,
         None => cookie::read_refresh(&headers),
     };
     let refused_cookie = from_cookie.is_some();
+    let delivery = if refused_cookie {
+        RefreshDelivery::Cookie
+    } else {
+        RefreshDelivery::Body
+    };
     let presented = req.refresh_token.or(from_cookie);
     match rotate(&state, presented.as_deref()).await {
-        Ok(tokens) => cookie::issued(
-            &state.config,
-            StatusCode::OK,
-            &tokens.refresh_token,
-            &tokens,
-        ),
+        Ok(tokens) => cookie::issued(&state.config, StatusCode::OK, delivery, tokens, |t| t),
         // A cookie that no longer works is dropped, so the browser stops
         // presenting it; a failed body token leaves the cookie alone.
-        Err(e @ ApiError::Unauthenticated(_)) if refused_cookie => {
-            cookie::cleared(&state.config, e.into_response())
+        Err(e @ ApiError::Unauthenticated(_)) => {
+            if cookie_bucket {
+                crate::ratelimit::count_refused_refresh(&state, &client).await;
+            }
+            if refused_cookie {
+                cookie::cleared(&state.config, e.into_response())
+            } else {
+                e.into_response()
+            }
         }
         Err(e) => e.into_response(),
     }
@@ -265,21 +285,42 @@ async fn rotate(state: &AppState, presented: Option<&str>) -> Result<TokenPair, 
 }
 
 /// End the current session. Its access and refresh tokens stop working at once.
+///
+/// The session is the one the access token names or, without a valid
+/// access token (it may have expired while the tab slept), the one the
+/// `qhub_refresh` cookie names. The cookie is always cleared.
 #[utoipa::path(
     post, path = "/v1/auth/logout", tag = "auth", operation_id = "logout",
     responses((status = 204, description = "Logged out; the `qhub_refresh` cookie is cleared",
         headers(("Set-Cookie" = String, description = "Clears `qhub_refresh`")))),
-    security(("bearerAuth" = []))
+    security(("bearerAuth" = []), ("refreshCookie" = []))
 )]
-async fn logout(State(state): State<AppState>, session: Session) -> Result<Response, ApiError> {
-    state
-        .sessions
-        .revoke(session.session_id, session.user_id)
-        .await?;
-    Ok(cookie::cleared(
-        &state.config,
-        StatusCode::NO_CONTENT.into_response(),
-    ))
+async fn logout(
+    State(state): State<AppState>,
+    session: Result<Session, ApiError>,
+    headers: HeaderMap,
+) -> Response {
+    // The cookie's session ends too (it may differ from the bearer's when
+    // another tab logged in): the browser is about to forget its token.
+    let cookie = cookie::read_refresh(&headers);
+    let by_cookie = match cookie.as_deref().and_then(|t| parse_refresh(t.trim())) {
+        Some((sid, secret)) => state.sessions.end_by_refresh(sid, secret).await.map(Some),
+        None => Ok(None),
+    };
+    let ended = match (session, by_cookie) {
+        (_, Err(e)) => Err(e),
+        (Ok(s), Ok(_)) => state.sessions.revoke(s.session_id, s.user_id).await,
+        // Without a valid access token the cookie is the proof of
+        // possession; one naming a session that already ended leaves
+        // nothing to do.
+        (Err(_), Ok(_)) if cookie.is_some() => Ok(()),
+        (Err(e), Ok(_)) => Err(e),
+    };
+    let res = match ended {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => e.into_response(),
+    };
+    cookie::cleared(&state.config, res)
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]

@@ -18,7 +18,7 @@ use uuid::Uuid;
 use super::auth::{issue_tokens, TokenPair};
 use super::users::{insert_user, may_grant, NewUser, UserView};
 use crate::audit::{self, Event};
-use crate::auth::cookie;
+use crate::auth::cookie::{self, RefreshDelivery};
 use crate::auth::extract::{ClientInfo, TenantCtx};
 use crate::auth::onetime;
 use crate::auth::password::check_password;
@@ -275,6 +275,10 @@ pub struct AcceptInvitationRequest {
     /// At least 10 characters.
     #[schema(min_length = 10, max_length = 256)]
     pub password: String,
+    /// Where the refresh token goes: the response body (default) or only
+    /// the HttpOnly `qhub_refresh` cookie (browsers).
+    #[serde(default)]
+    pub refresh_delivery: RefreshDelivery,
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -292,7 +296,7 @@ pub struct AcceptInvitationResponse {
     request_body = AcceptInvitationRequest,
     responses(
         (status = 201, description = "User created and logged in", body = AcceptInvitationResponse,
-            headers(("Set-Cookie" = String, description = "`qhub_refresh`: the refresh token (HttpOnly, SameSite=Strict, Path=/v1/auth)"))),
+            headers(("Set-Cookie" = String, description = "With `refresh_delivery: \"cookie\"`: `qhub_refresh`, the refresh token (HttpOnly, SameSite=Strict, Path=/v1/auth)"))),
         (status = 404, description = "Invalid, expired, revoked or used token", body = qhub_lib::Problem, content_type = "application/problem+json"),
         (status = 409, description = "The email already belongs to a user of the tenant", body = qhub_lib::Problem, content_type = "application/problem+json"),
     ),
@@ -373,12 +377,12 @@ async fn accept_invitation(
         let _ = state.sessions.revoke_all(user_id).await;
         return Err(e.into());
     }
-    let refresh = tokens.refresh_token.clone();
     Ok(cookie::issued(
         &state.config,
         StatusCode::CREATED,
-        &refresh,
-        AcceptInvitationResponse { user, tokens },
+        req.refresh_delivery,
+        tokens,
+        |tokens| AcceptInvitationResponse { user, tokens },
     ))
 }
 

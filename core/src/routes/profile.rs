@@ -126,7 +126,10 @@ pub struct ChangePasswordRequest {
 #[utoipa::path(
     post, path = "/v1/auth/password", tag = "auth", operation_id = "changePassword",
     request_body = ChangePasswordRequest,
-    responses((status = 204, description = "Password changed; the caller's other sessions ended")),
+    responses(
+        (status = 204, description = "Password changed; the caller's other sessions ended"),
+        (status = 409, description = "The password changed while this request ran (another change or a reset); nothing was changed", body = qhub_lib::Problem, content_type = "application/problem+json"),
+    ),
     security(("bearerAuth" = []))
 )]
 async fn change_password(
@@ -139,16 +142,19 @@ async fn change_password(
         .check("new_password", check_password(&req.new_password))
         .finish()?;
     let keep = session.session_id;
-    let mut ctx = open(&state, session, client).await?;
+    // Read, then let the transaction go: the two argon2 runs below take a
+    // while and must not hold a connection or a row lock meanwhile.
+    let mut ctx = open(&state, session, client.clone()).await?;
     let user_id = ctx.principal.user_id;
     let row = sqlx::query!(
         "SELECT u.email, u.password_hash, t.slug
          FROM users u JOIN tenants t ON t.id = u.tenant_id
-         WHERE u.id = $1 FOR UPDATE OF u",
+         WHERE u.id = $1",
         user_id
     )
     .fetch_one(&mut *ctx.tx)
     .await?;
+    drop(ctx);
     // A stolen access token must not buy unlimited guesses at the password
     // that would let it outlive the session.
     limit_account(&state, AccountBucket::Login, &row.slug, &row.email).await?;
@@ -162,13 +168,23 @@ async fn change_password(
             .finish()?;
     }
     let hash = state.passwords.hash(&req.new_password).await?;
-    sqlx::query!(
-        "UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1",
+    // The role and active checks run again; the update applies only if the
+    // password is still the one just verified (no concurrent change or reset).
+    let mut ctx = open(&state, session, client).await?;
+    let updated = sqlx::query_scalar!(
+        "UPDATE users SET password_hash = $2, updated_at = now()
+         WHERE id = $1 AND password_hash = $3 RETURNING id",
         user_id,
-        hash
+        hash,
+        row.password_hash
     )
-    .execute(&mut *ctx.tx)
+    .fetch_optional(&mut *ctx.tx)
     .await?;
+    if updated.is_none() {
+        return Err(ApiError::Conflict(
+            "the password was changed meanwhile; try again with the current one".into(),
+        ));
+    }
     ctx.audit(Event::new("user.password_changed", "user", user_id))
         .await?;
     // As with a reset, but this session stays.

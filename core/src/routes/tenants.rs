@@ -16,7 +16,7 @@ use super::account::send_verification;
 use super::auth::{issue_tokens, TokenPair};
 use super::users::{insert_user, NewUser, UserView};
 use crate::audit::{Diff, Event};
-use crate::auth::cookie;
+use crate::auth::cookie::{self, RefreshDelivery};
 use crate::auth::extract::{ClientInfo, Session, TenantCtx};
 use crate::auth::password::check_password;
 use crate::db::begin_tenant_tx;
@@ -63,6 +63,10 @@ pub struct SignupRequest {
     pub owner_password: String,
     #[schema(example = "Ada Lovelace", min_length = 1, max_length = 200)]
     pub owner_name: String,
+    /// Where the refresh token goes: the response body (default) or only
+    /// the HttpOnly `qhub_refresh` cookie (browsers).
+    #[serde(default)]
+    pub refresh_delivery: RefreshDelivery,
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -81,7 +85,7 @@ pub struct SignupResponse {
     request_body = SignupRequest,
     responses(
         (status = 201, description = "Tenant and owner created", body = SignupResponse,
-            headers(("Set-Cookie" = String, description = "`qhub_refresh`: the refresh token (HttpOnly, SameSite=Strict, Path=/v1/auth)"))),
+            headers(("Set-Cookie" = String, description = "With `refresh_delivery: \"cookie\"`: `qhub_refresh`, the refresh token (HttpOnly, SameSite=Strict, Path=/v1/auth)"))),
         (status = 409, description = "The slug is taken", body = qhub_lib::Problem, content_type = "application/problem+json"),
     ),
     security(())
@@ -143,17 +147,16 @@ async fn signup(
     }
     state.mailer.wake();
     tracing::info!(tenant_id = %tenant_id, "tenant signed up");
-    let refresh = tokens.refresh_token.clone();
-    let body = SignupResponse {
-        tenant,
-        user,
-        tokens,
-    };
     Ok(cookie::issued(
         &state.config,
         StatusCode::CREATED,
-        &refresh,
-        body,
+        req.refresh_delivery,
+        tokens,
+        |tokens| SignupResponse {
+            tenant,
+            user,
+            tokens,
+        },
     ))
 }
 
