@@ -26,10 +26,42 @@ let keySecret = "";
 /** Every request the pages made to anything but this machine (must stay empty: no CDN). */
 const external: string[] = [];
 
+/** Token-issuing API calls the pages made: what they asked for and whether a refresh_token came back. */
+const issued: { path: string; delivery: unknown; status: number; bodyHasRefreshToken: boolean }[] = [];
+const pendingChecks: Promise<void>[] = [];
+const ISSUING = ["/v1/auth/login", "/v1/auth/refresh", "/v1/tenants", "/v1/invitations/accept"];
+
 function watchRequests(ctx: BrowserContext) {
   ctx.on("request", (r) => {
     const url = new URL(r.url());
     if (url.protocol.startsWith("http") && !["127.0.0.1", "localhost", "[::1]"].includes(url.hostname)) external.push(r.url());
+  });
+  // Every token-issuing response the console receives must lack refresh_token
+  // (it asked for refresh_delivery "cookie"; refreshes present the cookie).
+  ctx.on("response", (res) => {
+    const req = res.request();
+    const path = new URL(res.url()).pathname;
+    if (req.method() !== "POST" || !res.url().startsWith(API_URL) || !ISSUING.includes(path)) return;
+    pendingChecks.push(
+      res
+        .text()
+        .then((text) => {
+          let body: unknown = null;
+          try {
+            body = JSON.parse(text);
+          } catch {
+            // not JSON (e.g. an empty 204)
+          }
+          const sent = (req.postDataJSON() ?? {}) as Record<string, unknown>;
+          issued.push({
+            path,
+            delivery: sent.refresh_delivery,
+            status: res.status(),
+            bodyHasRefreshToken: typeof body === "object" && body !== null && "refresh_token" in body,
+          });
+        })
+        .catch(() => undefined), // the page went away before the body could be read
+    );
   });
 }
 
@@ -502,8 +534,18 @@ test("the second organization cannot reach the first one's users or keys", async
   await pageB.getByRole("button", { name: "Log in" }).click();
   await expect(pageB.getByRole("alert")).toBeVisible();
   await pageB.getByLabel("Password").fill(PASSWORD);
+  const loginRequest = pageB.waitForRequest((r) => r.url() === `${API_URL}/v1/auth/login` && r.method() === "POST");
+  const loginResponse = pageB.waitForResponse((r) => r.url() === `${API_URL}/v1/auth/login` && r.status() === 200);
   await pageB.getByRole("button", { name: "Log in" }).click();
   await expect(pageB.getByTestId("tenant-name")).toHaveText(orgB.name);
+  // The refresh token goes only into the HttpOnly cookie, never into a body the page can read.
+  expect((await loginRequest).postDataJSON()).toMatchObject({ tenant: orgB.slug, email: orgB.email, refresh_delivery: "cookie" });
+  expect(await (await loginResponse).json()).not.toHaveProperty("refresh_token");
+  const refreshCookie = (await ctxB.cookies(API_URL)).find((c) => c.name === "qhub_refresh");
+  expect(refreshCookie, "qhub_refresh cookie").toBeTruthy();
+  expect(refreshCookie!.httpOnly).toBe(true);
+  expect(refreshCookie!.sameSite).toBe("Strict");
+  expect(await pageB.evaluate(() => document.cookie)).not.toContain("qhub_refresh");
 
   await pageB.goto(`/users/${inviteeId}`);
   await expect(pageB.getByTestId("not-found")).toBeVisible();
@@ -586,4 +628,14 @@ test("password reset by email, then log in with the new password", async () => {
 
 test("no page loaded anything from outside this machine", () => {
   expect(external).toEqual([]);
+});
+
+test("no token-issuing response gave the page a refresh token", async () => {
+  await Promise.all(pendingChecks);
+  const ok = issued.filter((i) => i.status >= 200 && i.status < 300);
+  // Signups, logins, invitation acceptances and refreshes all happened above.
+  for (const path of ISSUING) expect(ok.some((i) => i.path === path), `a successful ${path}`).toBe(true);
+  expect(ok.filter((i) => i.bodyHasRefreshToken)).toEqual([]);
+  expect(issued.filter((i) => i.path !== "/v1/auth/refresh" && i.delivery !== "cookie")).toEqual([]);
+  expect(issued.filter((i) => i.path === "/v1/auth/refresh" && i.delivery !== undefined)).toEqual([]);
 });

@@ -188,7 +188,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** End the current session. Its access and refresh tokens stop working at once. */
+        /**
+         * End the current session. Its access and refresh tokens stop working at once.
+         * @description The session is the one the access token names or, without a valid
+         *     access token (it may have expired while the tab slept), the one the
+         *     `qhub_refresh` cookie names. The cookie is always cleared.
+         */
         post: operations["logout"];
         delete?: never;
         options?: never;
@@ -287,8 +292,8 @@ export interface paths {
          * @description The token comes from the body or, when the body has none, from the
          *     `qhub_refresh` cookie. The presented token stops working (rotation).
          *     Presenting a token that was already rotated revokes the whole session
-         *     (reuse detection). The response sets the cookie to the new token; a
-         *     refused cookie is cleared.
+         *     (reuse detection). The new refresh token goes back the way the old one
+         *     came: in the body, or only in the cookie (a refused cookie is cleared).
          */
         post: operations["refreshTokens"];
         delete?: never;
@@ -521,6 +526,11 @@ export interface components {
             name: string;
             /** @description At least 10 characters. */
             password: string;
+            /**
+             * @description Where the refresh token goes: the response body (default) or only
+             *     the HttpOnly `qhub_refresh` cookie (browsers).
+             */
+            refresh_delivery?: components["schemas"]["RefreshDelivery"];
             /** @description The token from the invitation mail. */
             token: string;
         };
@@ -680,6 +690,11 @@ export interface components {
             email: string;
             password: string;
             /**
+             * @description Where the refresh token goes: the response body (default) or only
+             *     the HttpOnly `qhub_refresh` cookie (browsers).
+             */
+            refresh_delivery?: components["schemas"]["RefreshDelivery"];
+            /**
              * @description The tenant's slug.
              * @example acme
              */
@@ -760,6 +775,11 @@ export interface components {
              */
             type: string;
         };
+        /**
+         * @description Where a token-issuing response puts the refresh token.
+         * @enum {string}
+         */
+        RefreshDelivery: "body" | "cookie";
         RefreshRequest: {
             /**
              * @description The refresh token. Omit it (send `{}`) to use the `qhub_refresh`
@@ -827,6 +847,11 @@ export interface components {
              */
             owner_password: string;
             /**
+             * @description Where the refresh token goes: the response body (default) or only
+             *     the HttpOnly `qhub_refresh` cookie (browsers).
+             */
+            refresh_delivery?: components["schemas"]["RefreshDelivery"];
+            /**
              * @description 3–40 characters of `a-z`, `0-9`, `-`; starts and ends with a letter or digit. Unique.
              * @example acme
              */
@@ -856,8 +881,13 @@ export interface components {
              * @description Seconds until the access token expires.
              */
             expires_in: number;
-            /** @description Opaque, single-use; exchange at `/v1/auth/refresh` for a new pair. */
-            refresh_token: string;
+            /**
+             * @description Opaque, single-use; exchange at `/v1/auth/refresh` for a new pair.
+             *     Absent when the refresh token went into the `qhub_refresh` cookie
+             *     instead (`refresh_delivery: "cookie"`, or a refresh that presented
+             *     the cookie).
+             */
+            refresh_token?: string | null;
             /** @example Bearer */
             token_type: string;
         };
@@ -1347,10 +1377,10 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Logged in (the refresh token is also set as the `qhub_refresh` cookie) */
+            /** @description Logged in */
             200: {
                 headers: {
-                    /** @description `qhub_refresh`: the refresh token (HttpOnly, SameSite=Strict, Path=/v1/auth) */
+                    /** @description With `refresh_delivery: "cookie"`: `qhub_refresh`, the refresh token (HttpOnly, SameSite=Strict, Path=/v1/auth) */
                     "Set-Cookie"?: string;
                     [name: string]: unknown;
                 };
@@ -1485,6 +1515,15 @@ export interface operations {
             401: components["responses"]["Unauthenticated"];
             403: components["responses"]["Forbidden"];
             408: components["responses"]["RequestTimeout"];
+            /** @description The password changed while this request ran (another change or a reset); nothing was changed */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["ValidationFailed"];
@@ -1575,10 +1614,10 @@ export interface operations {
             };
         };
         responses: {
-            /** @description A new token pair (also set as the `qhub_refresh` cookie) */
+            /** @description A new token pair (from a cookie: the refresh token only in the cookie) */
             200: {
                 headers: {
-                    /** @description `qhub_refresh`: the new refresh token (HttpOnly, SameSite=Strict, Path=/v1/auth) */
+                    /** @description When the cookie was presented: `qhub_refresh`, the new refresh token (HttpOnly, SameSite=Strict, Path=/v1/auth) */
                     "Set-Cookie"?: string;
                     [name: string]: unknown;
                 };
@@ -1789,7 +1828,7 @@ export interface operations {
             /** @description User created and logged in */
             201: {
                 headers: {
-                    /** @description `qhub_refresh`: the refresh token (HttpOnly, SameSite=Strict, Path=/v1/auth) */
+                    /** @description With `refresh_delivery: "cookie"`: `qhub_refresh`, the refresh token (HttpOnly, SameSite=Strict, Path=/v1/auth) */
                     "Set-Cookie"?: string;
                     [name: string]: unknown;
                 };
@@ -1938,7 +1977,7 @@ export interface operations {
             /** @description Tenant and owner created */
             201: {
                 headers: {
-                    /** @description `qhub_refresh`: the refresh token (HttpOnly, SameSite=Strict, Path=/v1/auth) */
+                    /** @description With `refresh_delivery: "cookie"`: `qhub_refresh`, the refresh token (HttpOnly, SameSite=Strict, Path=/v1/auth) */
                     "Set-Cookie"?: string;
                     [name: string]: unknown;
                 };
@@ -2236,5 +2275,6 @@ type ReadonlyArray<T> = [
 export const auditActionValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AuditAction"]> = ["tenant.updated", "user.created", "user.updated", "user.role_changed", "user.deactivated", "user.reactivated", "user.deleted", "user.email_verified", "user.password_reset", "user.password_changed", "api_key.created", "api_key.revoked", "invitation.sent", "invitation.revoked", "invitation.accepted", "session.revoked"];
 export const intervalValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Interval"]> = ["hour", "day"];
 export const invitationStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["InvitationStatus"]> = ["pending", "accepted", "expired"];
+export const refreshDeliveryValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["RefreshDelivery"]> = ["body", "cookie"];
 export const roleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Role"]> = ["viewer", "developer", "admin", "owner"];
 export const scopeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Scope"]> = ["users:read", "users:write", "apps:read", "apps:write", "jobs:write", "usage:read", "admin"];

@@ -5,7 +5,15 @@ import { api, logoutFetch, setAuthHooks, unwrap } from "./client";
 import { ApiError } from "./problem";
 import { browserLocks, createRefresher, type Refresher, type RefreshResult } from "./refresh";
 import { clearAccessToken, getToken, identityOf, sameIdentity, setAccessToken, type Identity } from "./tokenStore";
-import type { TokenPair } from "./types";
+import type { RefreshDelivery, TokenPair } from "./types";
+
+/**
+ * What login, signup and invitation acceptance send as `refresh_delivery`:
+ * the server puts the refresh token only in the HttpOnly `qhub_refresh`
+ * cookie and leaves it out of the response body, so no script in the page
+ * ever sees it.
+ */
+export const REFRESH_DELIVERY: RefreshDelivery = "cookie";
 
 let refresher: Refresher | null = null;
 /** Who this tab is signed in as (from the access token's claims). */

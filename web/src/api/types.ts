@@ -12,6 +12,7 @@ export type Role = Schemas["Role"];
 export type Scope = Schemas["Scope"];
 export type Interval = Schemas["Interval"];
 export type TokenPair = Schemas["TokenPair"];
+export type RefreshDelivery = Schemas["RefreshDelivery"];
 export type MeResponse = Schemas["MeResponse"];
 export type TenantView = Schemas["TenantView"];
 export type UserView = Schemas["UserView"];

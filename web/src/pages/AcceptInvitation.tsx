@@ -2,6 +2,7 @@ import { Link, useNavigate, useSearchParams } from "react-router";
 import { api, unwrap } from "../api/client";
 import { ApiError } from "../api/problem";
 import { useMe } from "../api/queries";
+import { REFRESH_DELIVERY } from "../api/session";
 import type { AcceptInvitationRequest } from "../api/types";
 import { useAuth } from "../auth/AuthContext";
 import { TextField } from "../components/Field";
@@ -28,7 +29,7 @@ export function AcceptInvitationPage() {
     },
     async ({ confirm: _confirm, ...v }) => {
       try {
-        const res = await unwrap(api().POST("/v1/invitations/accept", { body: { ...v, name: v.name.trim() } }));
+        const res = await unwrap(api().POST("/v1/invitations/accept", { body: { ...v, name: v.name.trim(), refresh_delivery: REFRESH_DELIVERY } }));
         signIn(res);
         navigate("/", { replace: true });
       } catch (err) {

@@ -1,5 +1,6 @@
 import { Link, useSearchParams } from "react-router";
 import { api, unwrap } from "../api/client";
+import { REFRESH_DELIVERY } from "../api/session";
 import type { LoginRequest } from "../api/types";
 import { useAuth } from "../auth/AuthContext";
 import { TextField } from "../components/Field";
@@ -17,7 +18,9 @@ export function LoginPage() {
     validateLogin,
     async (v) => {
       const pair = await unwrap(
-        api().POST("/v1/auth/login", { body: { tenant: v.tenant.trim(), email: v.email.trim(), password: v.password } }),
+        api().POST("/v1/auth/login", {
+          body: { tenant: v.tenant.trim(), email: v.email.trim(), password: v.password, refresh_delivery: REFRESH_DELIVERY },
+        }),
       );
       // <AnonymousOnly> then moves on to `?next=` (or the dashboard).
       signIn(pair);

@@ -1,6 +1,7 @@
 import { useState } from "react";
 import { Link } from "react-router";
 import { api, unwrap } from "../api/client";
+import { REFRESH_DELIVERY } from "../api/session";
 import type { SignupRequest } from "../api/types";
 import { useAuth } from "../auth/AuthContext";
 import { TextField } from "../components/Field";
@@ -25,6 +26,7 @@ export function SignupPage() {
             owner_name: v.owner_name.trim(),
             owner_email: v.owner_email.trim(),
             owner_password: v.owner_password,
+            refresh_delivery: REFRESH_DELIVERY,
           },
         }),
       );

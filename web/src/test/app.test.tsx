@@ -40,9 +40,14 @@ let issued = 0;
 let refreshQueue: Response[] = [];
 const requests: { method: string; path: string; body: string; credentials: RequestCredentials; auth: string | null }[] = [];
 
-function pairFor(who: Who) {
-  // The cookie flow: the body has no refresh token.
-  return { access_token: tokenFor(who, ++issued), expires_in: 900, token_type: "Bearer" };
+/** Like the server: refresh_delivery "cookie" → the cookie only; otherwise ("body", the default) → the body only. */
+function issue(who: Who, delivery: unknown) {
+  const pair = { access_token: tokenFor(who, ++issued), expires_in: 900, token_type: "Bearer" };
+  if (delivery === "cookie") {
+    cookieHolder = who;
+    return pair;
+  }
+  return { ...pair, refresh_token: `rt-${issued}` };
 }
 
 /** Bumped per test: a request a previous test left under way gets no answer meant for this one. */
@@ -59,14 +64,23 @@ async function fakeApi(req: Request): Promise<Response> {
     case "POST /v1/auth/refresh": {
       const queued = refreshQueue.shift();
       if (queued) return queued;
-      return cookieHolder ? json(200, pairFor(cookieHolder)) : problem(401, "unauthenticated");
+      // A refresh from the cookie answers with the cookie: no refresh_token in the body.
+      return cookieHolder ? json(200, issue(cookieHolder, "cookie")) : problem(401, "unauthenticated");
     }
     case "POST /v1/auth/login": {
-      const { email, password } = JSON.parse(body) as { email: string; password: string };
+      const { email, password, refresh_delivery } = JSON.parse(body) as Record<string, unknown>;
       const who = [USER_A, USER_B].find((u) => people.get(u.sub)!.email === email);
       if (!who || password !== "correct horse battery") return problem(401, "invalid_credentials");
-      cookieHolder = who;
-      return json(200, pairFor(who));
+      return json(200, issue(who, refresh_delivery));
+    }
+    case "POST /v1/tenants": {
+      const { owner_email, refresh_delivery } = JSON.parse(body) as Record<string, unknown>;
+      const who = [USER_A, USER_B].find((u) => people.get(u.sub)!.email === owner_email)!;
+      return json(201, issue(who, refresh_delivery));
+    }
+    case "POST /v1/invitations/accept": {
+      const { refresh_delivery } = JSON.parse(body) as Record<string, unknown>;
+      return json(200, issue(USER_B, refresh_delivery));
     }
     case "POST /v1/auth/logout":
       cookieHolder = null;
@@ -139,6 +153,63 @@ describe("tokens stay out of storage", () => {
     expect(document.cookie).toBe("");
     // Every API call carried the browser's cookies (the refresh cookie flow).
     expect(requests.every((r) => r.credentials === "include")).toBe(true);
+  });
+});
+
+describe("the refresh token never reaches JavaScript", () => {
+  const sent = (path: string) => JSON.parse(requests.find((r) => r.path === path)!.body) as Record<string, unknown>;
+
+  it("login asks for refresh_delivery 'cookie', and the session then lives on the cookie", async () => {
+    renderAt("/login");
+    await screen.findByLabelText("Organization");
+    fill("Organization", "org-a");
+    fill("Email", "ada@a.test");
+    fill("Password", "correct horse battery");
+    fireEvent.click(screen.getByRole("button", { name: "Log in" }));
+    expect((await whoami()).textContent).toContain("Ada Lovelace");
+    expect(sent("/v1/auth/login")).toEqual({
+      tenant: "org-a",
+      email: "ada@a.test",
+      password: "correct horse battery",
+      refresh_delivery: "cookie",
+    });
+    expect(cookieHolder).toEqual(USER_A);
+    // A later refresh sends an empty body: the cookie carries the token.
+    await act(async () => {
+      expect(await refreshSession()).toBe(true);
+    });
+    expect(sent("/v1/auth/refresh")).toEqual({});
+  });
+
+  it("signup asks for refresh_delivery 'cookie'", async () => {
+    renderAt("/signup");
+    await screen.findByLabelText("Organization name");
+    fill("Organization name", "Org B");
+    fill("Organization slug", "org-b");
+    fill("Your name", "Bob Builder");
+    fill("Email", "bob@b.test");
+    fill("Password", "correct horse battery");
+    fireEvent.click(screen.getByRole("button", { name: "Create organization" }));
+    expect((await whoami()).textContent).toContain("Bob Builder");
+    expect(sent("/v1/tenants")).toMatchObject({ slug: "org-b", refresh_delivery: "cookie" });
+    expect(cookieHolder).toEqual(USER_B);
+  });
+
+  it("accepting an invitation asks for refresh_delivery 'cookie'", async () => {
+    renderAt("/accept-invitation?token=inv-123");
+    await screen.findByLabelText("Your name");
+    fill("Your name", "Bob Builder");
+    fill("Password", "correct horse battery");
+    fill("Confirm password", "correct horse battery");
+    fireEvent.click(screen.getByRole("button", { name: "Accept invitation" }));
+    expect((await whoami()).textContent).toContain("Bob Builder");
+    expect(sent("/v1/invitations/accept")).toEqual({
+      token: "inv-123",
+      name: "Bob Builder",
+      password: "correct horse battery",
+      refresh_delivery: "cookie",
+    });
+    expect(cookieHolder).toEqual(USER_B);
   });
 });
 
