@@ -55,3 +55,11 @@ bash scripts/web_deps.sh
 
 step "console: browser tests against a real server (Chromium headless)"
 QHUB_BIN="$CARGO_TARGET_DIR/debug/qhub" bash scripts/e2e.sh
+
+step "console: k8s/console.yaml's nginx serves the build with its security headers and CSP"
+if [ ! -x /usr/sbin/nginx ]; then
+  [ "$(id -u)" -eq 0 ] || { echo "install Debian's nginx-light (need root) and re-run" >&2; exit 1; }
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null
+fi
+(cd web && npm run --silent check:nginx)
