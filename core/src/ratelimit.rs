@@ -100,6 +100,16 @@ return {n, ttl}
 
 static HIT_SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(HIT));
 
+/// DECR only an existing, positive counter: never creates a key without
+/// an expiry, never goes below zero.
+const REFUND: &str = r#"
+local n = tonumber(redis.call('GET', KEYS[1]) or '0')
+if n > 0 then return redis.call('DECR', KEYS[1]) end
+return 0
+"#;
+
+static REFUND_SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(REFUND));
+
 #[derive(Clone)]
 pub struct RateLimiter {
     pool: deadpool_redis::Pool,
@@ -132,6 +142,18 @@ impl RateLimiter {
             reset_secs: ttl_ms.div_ceil(1000).max(1),
             allowed: count <= limit.count,
         })
+    }
+
+    /// Takes back one counted request (it turned out to be legitimate). A
+    /// window that has ended meanwhile is left alone.
+    pub async fn refund(&self, bucket: &str, identity: &str) -> Result<(), ApiError> {
+        let mut conn = self.pool.get().await.map_err(redis_err)?;
+        REFUND_SCRIPT
+            .key(format!("qhub:rl:{bucket}:{identity}"))
+            .invoke_async::<i64>(&mut conn)
+            .await
+            .map(drop)
+            .map_err(redis_err)
     }
 
     /// Fails with 429 if `identity` has already used up its budget, without
@@ -173,8 +195,8 @@ impl RateLimiter {
 /// The rate limit of every `/v1` request, in one place:
 /// - with a valid access token: the user's API budget (`RATE_LIMIT_API`);
 /// - with an API key: that key's API budget (keyed by the key's digest);
-/// - a refresh presenting the `qhub_refresh` cookie: that session's own
-///   budget (the size of `RATE_LIMIT_AUTH_IP`), refused once the IP's is spent;
+/// - a refresh presenting the `qhub_refresh` cookie: the client IP's refresh
+///   budget (the size of `RATE_LIMIT_AUTH_IP`), refunded when it succeeds;
 /// - otherwise (signup, login, refresh, password reset, email verification,
 ///   invitation accept, or a bad token): the client IP's auth budget
 ///   (`RATE_LIMIT_AUTH_IP`).
@@ -188,39 +210,38 @@ pub async fn per_principal(State(state): State<AppState>, req: Request, next: Ne
         return next.run(req).await;
     }
     let (mut parts, body) = req.into_parts();
-    let (bucket, identity, limit) = match presented(&parts.headers) {
-        Some(Presented::ApiKey(key)) => {
-            let digest = apikeys::hash(key);
-            parts.extensions.insert(KeyDigest(digest));
-            (
-                "api",
-                format!("key:{}", hex::encode(digest)),
-                state.config.rate_limit_api,
-            )
-        }
-        Some(Presented::Jwt(token)) => match state.tokens.verify_access(token) {
-            Some(claims) => {
-                let user = format!("user:{}", claims.sub);
-                parts.extensions.insert(claims);
-                ("api", user, state.config.rate_limit_api)
+    let (bucket, identity, limit) = if is_cookie_refresh(&parts) {
+        // A browser restoring its session from the refresh cookie: charged
+        // up front to the IP's refresh budget, and refunded by the handler
+        // when the refresh succeeds (it then counts for the user). So
+        // people behind one address reloading the console neither spend
+        // the login budget nor each other's, while made-up cookies (and
+        // anything refused before the handler) stay charged, bursts too.
+        // Checked before the bearer: the console's may have expired.
+        let (_, ip, _) = auth_ip(&state, &parts);
+        parts.extensions.insert(RefreshCharge { ip: ip.clone() });
+        ("refresh-ip", ip, state.config.rate_limit_auth_ip)
+    } else {
+        match presented(&parts.headers) {
+            Some(Presented::ApiKey(key)) => {
+                let digest = apikeys::hash(key);
+                parts.extensions.insert(KeyDigest(digest));
+                (
+                    "api",
+                    format!("key:{}", hex::encode(digest)),
+                    state.config.rate_limit_api,
+                )
             }
-            None => auth_ip(&state, &parts),
-        },
-        // A browser restoring its session from the refresh cookie counts
-        // against that session, not the IP: people behind one NAT reloading
-        // the console must not spend each other's login budget. Cookies are
-        // free to make up, so an IP whose budget is spent is still refused,
-        // and a refused cookie counts against the IP (in the handler).
-        None => match refresh_cookie_session(&parts) {
-            Some(sid) => {
-                let (bucket, ip, limit) = auth_ip(&state, &parts);
-                if let Err(e) = state.limiter.refuse_if_spent(bucket, &ip, limit).await {
-                    return e.into_response();
+            Some(Presented::Jwt(token)) => match state.tokens.verify_access(token) {
+                Some(claims) => {
+                    let user = format!("user:{}", claims.sub);
+                    parts.extensions.insert(claims);
+                    ("api", user, state.config.rate_limit_api)
                 }
-                ("refresh", format!("sess:{sid}"), limit)
-            }
+                None => auth_ip(&state, &parts),
+            },
             None => auth_ip(&state, &parts),
-        },
+        }
     };
     let decision = match state.limiter.check(bucket, &identity, limit).await {
         Ok(d) => d,
@@ -238,25 +259,34 @@ pub async fn per_principal(State(state): State<AppState>, req: Request, next: Ne
     res
 }
 
-/// The session of a cookie refresh (`POST /v1/auth/refresh` carrying a
-/// well-formed `qhub_refresh`), which has its own bucket.
-fn refresh_cookie_session(parts: &Parts) -> Option<uuid::Uuid> {
-    if parts.method != axum::http::Method::POST || parts.uri.path() != "/v1/auth/refresh" {
-        return None;
-    }
-    cookie::refresh_session(&parts.headers)
+/// `POST /v1/auth/refresh` carrying a `qhub_refresh` cookie (well-formed
+/// or not: either way it is charged to the same budget).
+fn is_cookie_refresh(parts: &Parts) -> bool {
+    parts.method == axum::http::Method::POST
+        && parts.uri.path() == "/v1/auth/refresh"
+        && cookie::read_refresh(&parts.headers).is_some()
 }
 
-/// Counts a refused cookie refresh against the client IP's auth budget,
-/// which the per-session bucket would otherwise let it skip.
-pub async fn count_refused_refresh(state: &AppState, client: &ClientInfo) {
-    let ip = client.ip.clone().unwrap_or_default();
-    if let Err(e) = state
-        .limiter
-        .hit("auth-ip", &ip, state.config.rate_limit_auth_ip)
-        .await
-    {
-        tracing::warn!(error = %e, "could not count a refused refresh");
+/// Left in a cookie refresh's request: the IP charged for it.
+#[derive(Debug, Clone)]
+pub struct RefreshCharge {
+    ip: String,
+}
+
+/// A cookie refresh succeeded for `user`: the IP gets its charge back and
+/// the refresh counts against the user's API budget instead (counted, not
+/// refused: the rotation has happened). Best effort.
+pub async fn settle_refresh(state: &AppState, charge: &RefreshCharge, user: uuid::Uuid) {
+    let limiter = &state.limiter;
+    let settled = async {
+        limiter.refund("refresh-ip", &charge.ip).await?;
+        limiter
+            .hit("api", &format!("user:{user}"), state.config.rate_limit_api)
+            .await
+            .map(drop)
+    };
+    if let Err(e) = settled.await {
+        tracing::warn!(error = %e, "could not settle a cookie refresh's rate limit");
     }
 }
 

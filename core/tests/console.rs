@@ -314,46 +314,131 @@ async fn logout_works_from_the_cookie_when_the_access_token_is_gone() {
 }
 
 #[tokio::test]
-async fn cookie_refreshes_count_per_session_not_per_ip() {
+async fn cookie_refreshes_have_their_own_ip_budget_refunded_on_success() {
     let mut config = test_config();
     config.rate_limit_auth_ip = qhub_core::ratelimit::Limit::per(3, 60);
     config.trusted_proxy_hops = 1;
     let app = TestApp::spawn_with(config).await;
-    // Logins go through an unlimited replica (same Postgres and Redis): the
-    // loopback address's auth budget is shared with every other test.
+    // Sessions are made through an unlimited replica (same Postgres and
+    // Redis): the loopback address's auth budget is shared with every
+    // other test.
     let plain = TestApp::spawn().await;
-    let n = uuid::Uuid::new_v4().as_u128();
-    let ip = format!("2001:db8::{:x}:{:x}", (n >> 16) & 0xffff, n & 0xffff);
+    let fresh_ip = || {
+        let n = uuid::Uuid::new_v4().as_u128();
+        format!("2001:db8::{:x}:{:x}", (n >> 16) & 0xffff, n & 0xffff)
+    };
+    let office = fresh_ip();
     let t = plain.signup().await;
     let limited = &app;
-    let refresh = |cookie: String| {
+    let refresh_from = |ip: String, cookie: String, extra: Option<(&'static str, String)>| {
         let mut h = with_cookie(&cookie);
-        h.push(("x-forwarded-for", ip.clone()));
+        h.push(("x-forwarded-for", ip));
+        h.extend(extra);
         async move {
             let r = post_raw(limited, "/v1/auth/refresh", &h, json!({})).await;
             let next = refresh_cookie(r.headers()).map(|c| cookie_value(&c).to_owned());
             (r.status().as_u16(), next)
         }
     };
-    // Two people behind one address reload three times each: six refreshes
-    // from one IP whose auth budget is three, all served.
+
+    // The office has spent its login budget...
+    for _ in 0..4 {
+        post_raw(
+            &app,
+            "/v1/auth/login",
+            &[("x-forwarded-for", office.clone())],
+            json!({"tenant": t.slug, "email": t.owner_email, "password": "not the password"}),
+        )
+        .await;
+    }
+    let spent = post_raw(
+        &app,
+        "/v1/auth/login",
+        &[("x-forwarded-for", office.clone())],
+        json!({"tenant": t.slug, "email": t.owner_email, "password": t.password}),
+    )
+    .await;
+    assert_eq!(spent.status(), 429);
+    // ...yet two people there reload three times each: six cookie
+    // refreshes against a budget of three, all served (each is refunded),
+    // one of them with the expired bearer the console still holds.
     for _ in 0..2 {
         let (_, mut cookie) = cookie_login(&plain, &t).await;
-        for _ in 0..3 {
-            let (status, next) = refresh(cookie.clone()).await;
+        for i in 0..3 {
+            let stale = (i == 0).then(|| ("authorization", "Bearer expired.jwt.here".to_owned()));
+            let (status, next) = refresh_from(office.clone(), cookie.clone(), stale).await;
             assert_eq!(status, 200);
             cookie = next.unwrap();
         }
     }
-    // Made-up cookies spend the IP's budget...
-    for _ in 0..3 {
-        let fake = format!("{}.bm90LWEtcmVhbC1zZWNyZXQ", uuid::Uuid::new_v4());
-        assert_eq!(refresh(fake).await.0, 401);
+
+    // Made-up cookies from another address stay charged, even ones naming
+    // a real session (its id is no secret)...
+    let (_, victim) = cookie_login(&plain, &t).await;
+    let (victim_sid, _) = victim.split_once('.').unwrap();
+    let attacker = fresh_ip();
+    let secret = "A".repeat(43); // well-formed, wrong
+    for _ in 0..2 {
+        let fake = format!("{victim_sid}.{secret}");
+        assert_eq!(refresh_from(attacker.clone(), fake, None).await.0, 401);
     }
-    // ...after which even a good cookie from that IP waits.
-    let (_, cookie) = cookie_login(&plain, &t).await;
-    let (status, _) = refresh(cookie).await;
-    assert_eq!(status, 429);
+    let garbage = "not-even-a-token".to_owned();
+    assert_eq!(refresh_from(attacker.clone(), garbage, None).await.0, 401);
+    let fake = format!("{}.{secret}", uuid::Uuid::new_v4().simple());
+    assert_eq!(refresh_from(attacker.clone(), fake, None).await.0, 429);
+    // ...so that address waits even with a good cookie, while the victim,
+    // elsewhere, is not locked out.
+    let (_, good) = cookie_login(&plain, &t).await;
+    assert_eq!(refresh_from(attacker, good, None).await.0, 429);
+    let (status, _) = refresh_from(office, victim, None).await;
+    assert_eq!(status, 200);
+}
+
+#[tokio::test]
+async fn pages_of_other_origins_cannot_use_the_cookie() {
+    let app = TestApp::spawn().await;
+    let t = app.signup().await;
+    let (access, cookie) = cookie_login(&app, &t).await;
+    // A sibling page (same site, other origin) posting a plain form:
+    // SameSite=Strict still sends the cookie, Origin gives it away.
+    let mut sibling = with_cookie(&cookie);
+    sibling.push(("origin", "http://blog.console.test".into()));
+    let out = post_raw(&app, "/v1/auth/logout", &sibling, json!(null)).await;
+    TestApp::read(out).await.problem(401, "unauthenticated");
+    let r = post_raw(&app, "/v1/auth/refresh", &sibling, json!({})).await;
+    TestApp::read(r).await.problem(401, "unauthenticated");
+    // The session is untouched, and the console's own origin may use it.
+    app.get("/v1/auth/me", &access).await.ok(200);
+    let mut console = with_cookie(&cookie);
+    console.push(("origin", CONSOLE.into()));
+    let r = post_raw(&app, "/v1/auth/refresh", &console, json!({})).await;
+    assert_eq!(r.status(), 200);
+    let next = cookie_value(&refresh_cookie(r.headers()).unwrap()).to_owned();
+    let mut console = with_cookie(&next);
+    console.push(("origin", CONSOLE.into()));
+    let out = post_raw(&app, "/v1/auth/logout", &console, json!(null)).await;
+    assert_eq!(out.status(), 204);
+    app.get("/v1/auth/me", &access)
+        .await
+        .problem(401, "unauthenticated");
+}
+
+#[tokio::test]
+async fn the_cookie_is_secure_when_configured() {
+    let mut config = test_config();
+    config.cookie_secure = true;
+    let app = TestApp::spawn_with(config).await;
+    let t = app.signup().await;
+    let login = post_raw(
+        &app,
+        "/v1/auth/login",
+        &[],
+        json!({"tenant": t.slug, "email": t.owner_email, "password": t.password,
+               "refresh_delivery": "cookie"}),
+    )
+    .await;
+    let set = refresh_cookie(login.headers()).expect("cookie");
+    assert!(set.ends_with("; Secure"), "{set}");
 }
 
 #[tokio::test]

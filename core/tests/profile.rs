@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::TestApp;
+use common::{owner_pool, TestApp};
 use reqwest::Method;
 use serde_json::json;
 
@@ -105,8 +105,46 @@ async fn concurrent_password_changes_cannot_both_win() {
     let app = TestApp::spawn().await;
     let t = app.signup().await;
     let (second, _) = app.login(&t.slug, &t.owner_email, &t.password).await;
-    // Both prove the same current password at the same time; the hashing
-    // runs outside the transaction, so only the update decides.
+
+    // Hold the user's row: both requests prove the current password (the
+    // hashing runs outside any transaction, so nothing blocks it) and then
+    // queue on their update. Only the update's own check can now tell the
+    // second that the password it proved is gone.
+    let pool = owner_pool().await;
+    let mut lock = pool.begin().await.unwrap();
+    sqlx::query("SELECT set_config('app.tenant_id', $1, true)")
+        .bind(t.id.to_string())
+        .execute(&mut *lock)
+        .await
+        .unwrap();
+    sqlx::query("SELECT id FROM users WHERE id = $1 FOR UPDATE")
+        .bind(t.owner_id)
+        .fetch_one(&mut *lock)
+        .await
+        .unwrap();
+    let xid: String = sqlx::query_scalar("SELECT pg_current_xact_id()::xid::text")
+        .fetch_one(&mut *lock)
+        .await
+        .unwrap();
+    let release = async {
+        // Both waiting: one on this transaction, the other on the row.
+        for _ in 0..200 {
+            let waiting: i64 = sqlx::query_scalar(
+                "SELECT count(*) FROM pg_locks WHERE NOT granted AND (
+                   (locktype = 'transactionid' AND transactionid::text = $1)
+                   OR (locktype = 'tuple' AND relation = 'users'::regclass))",
+            )
+            .bind(&xid)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+            if waiting >= 2 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        lock.commit().await.unwrap();
+    };
     let change = |token: String, new_password: &'static str| {
         let app = &app;
         let current = t.password.clone();
@@ -119,42 +157,34 @@ async fn concurrent_password_changes_cannot_both_win() {
             .await
         }
     };
-    let (a, b) = tokio::join!(
+    let (a, b, ()) = tokio::join!(
         change(t.access.clone(), "first new secret"),
-        change(second, "second new secret")
+        change(second, "second new secret"),
+        release
     );
-    let won: Vec<_> = [(&a, "first new secret"), (&b, "second new secret")]
-        .into_iter()
-        .filter(|(r, _)| r.status == 204)
-        .map(|(_, p)| p)
-        .collect();
+    let mut statuses = [a.status.as_u16(), b.status.as_u16()];
+    statuses.sort_unstable();
     assert_eq!(
-        won.len(),
-        1,
+        statuses,
+        [204, 409],
         "{} {} / {} {}",
         a.status,
         a.body,
         b.status,
         b.body
     );
-    let lost = if a.status == 204 { &b } else { &a };
-    // The loser saw the change either before (wrong current password) or
-    // during its request (conflict); its session may have ended first.
-    assert!(
-        [409, 422, 401].contains(&lost.status.as_u16()),
-        "{} {}",
-        lost.status,
-        lost.body
-    );
-    app.login(&t.slug, &t.owner_email, won[0]).await;
-    let other = if won[0] == "first new secret" {
-        "second new secret"
+    let loser = if a.status == 204 { &b } else { &a };
+    loser.problem(409, "conflict");
+    let (won, lost) = if a.status == 204 {
+        ("first new secret", "second new secret")
     } else {
-        "first new secret"
+        ("second new secret", "first new secret")
     };
-    app.try_login(&t.slug, &t.owner_email, other)
+    let (access, _) = app.login(&t.slug, &t.owner_email, won).await;
+    app.try_login(&t.slug, &t.owner_email, lost)
         .await
         .problem(401, "unauthenticated");
+    let t = common::Tenant { access, ..t };
     assert_eq!(app.audit(&t, "user.password_changed").await.len(), 1);
 }
 

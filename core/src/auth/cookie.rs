@@ -100,10 +100,22 @@ pub fn read_refresh(headers: &HeaderMap) -> Option<String> {
         .map(|(_, value)| value.to_owned())
 }
 
-/// The session a well-formed refresh cookie names (not yet checked).
-pub fn refresh_session(headers: &HeaderMap) -> Option<uuid::Uuid> {
-    let token = read_refresh(headers)?;
-    crate::auth::tokens::parse_refresh(token.trim()).map(|(sid, _)| sid)
+/// The refresh cookie, if the request may use it: a browser page of
+/// another origin (a sibling subdomain or port shares the site, so
+/// `SameSite=Strict` still sends the cookie) may not. Browsers send
+/// `Origin` on every POST, and a plain form needs no preflight, so this is
+/// what stops a sibling page from logging the user out. Clients without
+/// `Origin` are not browsers, and not open to cross-site requests.
+pub fn read_refresh_for(headers: &HeaderMap, config: &Config) -> Option<String> {
+    if let Some(origin) = headers.get(axum::http::header::ORIGIN) {
+        let allowed = origin
+            .to_str()
+            .is_ok_and(|o| config.cors_origins.iter().any(|a| a == o));
+        if !allowed {
+            return None;
+        }
+    }
+    read_refresh(headers)
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use axum::Extension;
 use chrono::{DateTime, Utc};
 use qhub_lib::time::from_epoch as ts;
 use qhub_lib::ApiError;
@@ -21,6 +22,7 @@ use crate::auth::sessions::Rotation;
 use crate::auth::tokens::parse_refresh;
 use crate::db::{begin_tenant_tx, tenant_id_by_slug};
 use crate::extract::{Json, Path};
+use crate::ratelimit::{settle_refresh, RefreshCharge};
 use crate::state::AppState;
 use crate::validate::{self, Checks};
 
@@ -217,15 +219,12 @@ pub struct RefreshRequest {
 async fn refresh(
     State(state): State<AppState>,
     headers: HeaderMap,
-    client: ClientInfo,
+    charge: Option<Extension<RefreshCharge>>,
     Json(req): Json<RefreshRequest>,
 ) -> Response {
-    // With a cookie the request was counted against its session, not the
-    // IP (see ratelimit): a failure counts against the IP after all.
-    let cookie_bucket = cookie::refresh_session(&headers).is_some();
     let from_cookie = match req.refresh_token {
         Some(_) => None,
-        None => cookie::read_refresh(&headers),
+        None => cookie::read_refresh_for(&headers, &state.config),
     };
     let refused_cookie = from_cookie.is_some();
     let delivery = if refused_cookie {
@@ -235,24 +234,23 @@ async fn refresh(
     };
     let presented = req.refresh_token.or(from_cookie);
     match rotate(&state, presented.as_deref()).await {
-        Ok(tokens) => cookie::issued(&state.config, StatusCode::OK, delivery, tokens, |t| t),
+        Ok((user, tokens)) => {
+            if let Some(Extension(charge)) = charge {
+                settle_refresh(&state, &charge, user).await;
+            }
+            cookie::issued(&state.config, StatusCode::OK, delivery, tokens, |t| t)
+        }
         // A cookie that no longer works is dropped, so the browser stops
         // presenting it; a failed body token leaves the cookie alone.
-        Err(e @ ApiError::Unauthenticated(_)) => {
-            if cookie_bucket {
-                crate::ratelimit::count_refused_refresh(&state, &client).await;
-            }
-            if refused_cookie {
-                cookie::cleared(&state.config, e.into_response())
-            } else {
-                e.into_response()
-            }
+        Err(e @ ApiError::Unauthenticated(_)) if refused_cookie => {
+            cookie::cleared(&state.config, e.into_response())
         }
         Err(e) => e.into_response(),
     }
 }
 
-async fn rotate(state: &AppState, presented: Option<&str>) -> Result<TokenPair, ApiError> {
+/// Rotates `presented`: the session's user and the new pair.
+async fn rotate(state: &AppState, presented: Option<&str>) -> Result<(Uuid, TokenPair), ApiError> {
     let invalid = || ApiError::Unauthenticated("invalid refresh token".into());
     let (sid, secret) = presented
         .and_then(|t| parse_refresh(t.trim()))
@@ -281,7 +279,10 @@ async fn rotate(state: &AppState, presented: Option<&str>) -> Result<TokenPair, 
         state.sessions.revoke(sid, user).await?;
         return Err(invalid());
     }
-    TokenPair::new(state, tenant, user, sid, refresh_token)
+    Ok((
+        user,
+        TokenPair::new(state, tenant, user, sid, refresh_token)?,
+    ))
 }
 
 /// End the current session. Its access and refresh tokens stop working at once.
@@ -302,20 +303,22 @@ async fn logout(
 ) -> Response {
     // The cookie's session ends too (it may differ from the bearer's when
     // another tab logged in): the browser is about to forget its token.
-    let cookie = cookie::read_refresh(&headers);
+    let cookie = cookie::read_refresh_for(&headers, &state.config);
     let by_cookie = match cookie.as_deref().and_then(|t| parse_refresh(t.trim())) {
-        Some((sid, secret)) => state.sessions.end_by_refresh(sid, secret).await.map(Some),
-        None => Ok(None),
+        Some((sid, secret)) => state.sessions.end_by_refresh(sid, secret).await.map(drop),
+        None => Ok(()),
     };
-    let ended = match (session, by_cookie) {
-        (_, Err(e)) => Err(e),
-        (Ok(s), Ok(_)) => state.sessions.revoke(s.session_id, s.user_id).await,
+    // The bearer's session ends whatever happened to the cookie's: the
+    // client forgets both either way.
+    let by_bearer = match session {
+        Ok(s) => state.sessions.revoke(s.session_id, s.user_id).await,
         // Without a valid access token the cookie is the proof of
         // possession; one naming a session that already ended leaves
         // nothing to do.
-        (Err(_), Ok(_)) if cookie.is_some() => Ok(()),
-        (Err(e), Ok(_)) => Err(e),
+        Err(_) if cookie.is_some() => Ok(()),
+        Err(e) => Err(e),
     };
+    let ended = by_cookie.and(by_bearer);
     let res = match ended {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(e) => e.into_response(),
