@@ -1,7 +1,8 @@
 // The generated API client (openapi-fetch over ./schema.ts) and the fetch
 // it uses: every request carries the browser's cookies for the API origin
 // (`credentials: "include"`, for the refresh cookie), the in-memory access
-// token, and one retry after a refresh when the server answers 401.
+// token (except the public token-issuing routes: NO_BEARER), and one retry
+// after a refresh when the server answers 401.
 import createClient, { type Client } from "openapi-fetch";
 import type { paths } from "./schema";
 import { apiErrorFrom } from "./problem";
@@ -30,8 +31,28 @@ export function shouldRetryAfterRefresh(url: string, status: number): boolean {
   return !NO_RETRY.some((p) => path.endsWith(p));
 }
 
+/**
+ * The public routes that issue tokens: they never get the bearer token. The
+ * refresh in particular must carry the `qhub_refresh` cookie alone — the
+ * server rate-limits cookie refreshes per session only without a bearer,
+ * and an expired bearer would charge the IP's login budget. (Logout is not
+ * here: `logoutFetch` sends the bearer while it is valid.)
+ */
+const NO_BEARER = ["/v1/auth/login", "/v1/auth/refresh", "/v1/tenants", "/v1/invitations/accept"];
+
+/** True when a request to `url` with `method` may carry the access token. */
+export function sendsBearer(method: string, url: string): boolean {
+  if (method.toUpperCase() !== "POST") return true;
+  const path = new URL(url, "http://x").pathname;
+  return !NO_BEARER.some((p) => path.endsWith(p));
+}
+
 function withAuth(request: Request): Request {
   const req = new Request(request, { credentials: "include" });
+  if (!sendsBearer(req.method, req.url)) {
+    req.headers.delete("Authorization");
+    return req;
+  }
   const token = getAccessToken();
   if (token) req.headers.set("Authorization", `Bearer ${token}`);
   return req;

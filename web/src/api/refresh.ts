@@ -81,38 +81,67 @@ export interface Refresher {
   refreshNow(): Promise<boolean>;
   /** Schedules the next refresh for a token that lives `expiresInSecs`. */
   schedule(expiresInSecs: number): void;
-  /** Cancels the scheduled refresh (logout). */
+  /**
+   * Cancels the scheduled refresh and disowns any refresh under way (logout,
+   * or a new login): a refresh started before `cancel` stores nothing,
+   * schedules nothing and reports no lost session when it returns (its
+   * `refreshNow` resolves false), and one still waiting for the lock does
+   * not send its request at all.
+   */
   cancel(): void;
 }
 
 export function createRefresher(deps: RefresherDeps): Refresher {
   const setTimer = deps.setTimer ?? ((cb, ms) => setTimeout(cb, ms));
   const clearTimer = deps.clearTimer ?? ((h) => clearTimeout(h as ReturnType<typeof setTimeout>));
-  let inFlight: Promise<boolean> | null = null;
+  let inFlight: { generation: number; promise: Promise<boolean> } | null = null;
   let timer: unknown = null;
+  // Bumped by cancel(): a refresh belongs to the generation it started in,
+  // and its outcome counts only while that generation is still current. (A
+  // logged-out tab must not store a token, re-arm the timer — which would
+  // keep rotating the shared cookie — or adopt another tab's later login.)
+  let generation = 0;
 
-  const cancel = () => {
+  const clearScheduled = () => {
     if (timer !== null) clearTimer(timer);
     timer = null;
   };
 
+  const cancel = () => {
+    generation++;
+    clearScheduled();
+  };
+
   const scheduleIn = (ms: number) => {
-    cancel();
+    clearScheduled();
+    const gen = generation;
     timer = setTimer(() => {
       timer = null;
       // A network failure or a 429 leaves the session as it was: try again
       // shortly, or when Retry-After says (the 401 path also refreshes if
       // the token expires meanwhile).
-      refreshNow().catch((err: unknown) => scheduleIn(retryDelayMs(err)));
+      refreshNow().catch((err: unknown) => {
+        if (gen === generation) scheduleIn(retryDelayMs(err));
+      });
     }, ms);
   };
 
   const schedule = (expiresInSecs: number) => scheduleIn(refreshDelayMs(expiresInSecs));
 
-  const attempt = async (): Promise<boolean> => {
-    const result = await deps.refresh();
+  const attempt = async (gen: number): Promise<boolean> => {
+    // Cancelled while waiting for the lock: do not rotate the cookie.
+    if (gen !== generation) return false;
+    let result: RefreshResult | null;
+    try {
+      result = await deps.refresh();
+    } catch (err) {
+      if (gen !== generation) return false;
+      throw err;
+    }
+    // Cancelled while the request was out: its answer is no longer ours.
+    if (gen !== generation) return false;
     if (result === null) {
-      cancel();
+      clearScheduled();
       deps.onSessionLost();
       return false;
     }
@@ -122,12 +151,19 @@ export function createRefresher(deps: RefresherDeps): Refresher {
   };
 
   const refreshNow = (): Promise<boolean> => {
-    if (inFlight) return inFlight;
-    const run = deps.locks ? deps.locks.request(REFRESH_LOCK, attempt) : attempt();
-    inFlight = run.finally(() => {
-      inFlight = null;
-    });
-    return inFlight;
+    // Join a refresh of this generation; one started before a cancel is
+    // disowned, so a new one starts (behind it, when there is a lock).
+    if (inFlight && inFlight.generation === generation) return inFlight.promise;
+    const gen = generation;
+    const run = deps.locks ? deps.locks.request(REFRESH_LOCK, () => attempt(gen)) : attempt(gen);
+    const entry = {
+      generation: gen,
+      promise: run.finally(() => {
+        if (inFlight === entry) inFlight = null;
+      }),
+    };
+    inFlight = entry;
+    return entry.promise;
   };
 
   return { refreshNow, schedule, cancel };

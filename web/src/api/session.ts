@@ -128,16 +128,22 @@ export async function restorePatiently(
   }
 }
 
-/** After login, signup or accepting an invitation: keep only the access token. */
+/**
+ * After login, signup or accepting an invitation: keep only the access
+ * token. A new generation for the refresher: whatever a refresh started
+ * before this login brings back is ignored.
+ */
 export function startSession(pair: Pick<TokenPair, "access_token" | "expires_in">): void {
   ended = false;
+  requireRefresher().cancel();
   setAccessToken(pair.access_token, pair.expires_in);
   identity = identityOf(pair.access_token);
   requireRefresher().schedule(pair.expires_in);
 }
 
 /**
- * Log out: forget the session locally at once (token, schedule, identity),
+ * Log out: forget the session locally at once (token, schedule, identity —
+ * and a refresh under way, whose answer is then ignored),
  * then POST /v1/auth/logout with the refresh cookie — and the access token
  * while it is still valid — so the server ends the session and clears the
  * cookie even when the token has expired. Local state is gone whatever the

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { api, authFetch, configureApi, setAuthHooks, shouldRetryAfterRefresh, unwrap } from "../api/client";
+import { api, authFetch, configureApi, sendsBearer, setAuthHooks, shouldRetryAfterRefresh, unwrap } from "../api/client";
 import { ApiError } from "../api/problem";
 import { clearAccessToken, setAccessToken } from "../api/tokenStore";
 
@@ -82,6 +82,44 @@ describe("authFetch", () => {
     expect(refresh).not.toHaveBeenCalled();
     expect(shouldRetryAfterRefresh("http://api.test/v1/auth/me", 401)).toBe(true);
     expect(shouldRetryAfterRefresh("http://api.test/v1/auth/me", 403)).toBe(false);
+  });
+
+  it("sends no bearer to the public token-issuing routes (cookie only), even with a token in memory", async () => {
+    setAccessToken("tok-1", 900);
+    fetchMock.mockImplementation(async () => json(401, problem401));
+    await api().POST("/v1/auth/refresh", { body: {} });
+    await api().POST("/v1/auth/login", { body: { tenant: "t", email: "e@x.test", password: "p" } as never });
+    await api().POST("/v1/tenants", { body: {} as never });
+    await api().POST("/v1/invitations/accept", { body: {} as never });
+    // A caller-set header does not slip through either.
+    await authFetch(new Request("http://api.test/v1/auth/refresh", { method: "POST", headers: { Authorization: "Bearer stale" } }));
+    const sent = fetchMock.mock.calls.map(([r]) => r);
+    expect(sent.map((r) => `${r.method} ${new URL(r.url).pathname}`)).toEqual([
+      "POST /v1/auth/refresh",
+      "POST /v1/auth/login",
+      "POST /v1/tenants",
+      "POST /v1/invitations/accept",
+      "POST /v1/auth/refresh",
+    ]);
+    for (const r of sent) {
+      expect(r.headers.get("Authorization")).toBeNull();
+      expect(r.credentials).toBe("include");
+    }
+  });
+
+  it("still sends the bearer everywhere else", async () => {
+    setAccessToken("tok-1", 900);
+    fetchMock.mockImplementation(async () => json(200, {}));
+    await api().GET("/v1/tenant");
+    await api().GET("/v1/auth/me");
+    await api().POST("/v1/invitations", { body: {} as never });
+    await api().POST("/v1/auth/password", { body: {} as never });
+    for (const [r] of fetchMock.mock.calls) expect(r.headers.get("Authorization")).toBe("Bearer tok-1");
+    expect(sendsBearer("POST", "http://api.test/v1/auth/refresh")).toBe(false);
+    expect(sendsBearer("post", "http://api.test/base/v1/tenants?x=1")).toBe(false);
+    expect(sendsBearer("GET", "http://api.test/v1/tenants")).toBe(true);
+    expect(sendsBearer("PATCH", "http://api.test/v1/tenant")).toBe(true);
+    expect(sendsBearer("POST", "http://api.test/v1/auth/logout")).toBe(true); // logoutFetch decides
   });
 
   it("unwrap throws an ApiError carrying the problem", async () => {

@@ -146,6 +146,97 @@ describe("createRefresher", () => {
     r.cancel();
   });
 
+  describe("cancel (logout) while a refresh is under way", () => {
+    it("ignores a token that comes back after cancel: not stored, nothing scheduled", async () => {
+      const d = deferred<RefreshResult | null>();
+      const refresh = vi.fn<() => Promise<RefreshResult | null>>().mockReturnValueOnce(d.promise);
+      const onRefreshed = vi.fn();
+      const onSessionLost = vi.fn();
+      const r = createRefresher({ refresh, onRefreshed, onSessionLost, locks: null });
+      r.schedule(120);
+      await vi.advanceTimersByTimeAsync(60_000); // the timer fires and the request goes out
+      expect(refresh).toHaveBeenCalledTimes(1);
+      r.cancel();
+      d.resolve({ accessToken: "late", expiresIn: 120 });
+      await vi.advanceTimersByTimeAsync(0);
+      expect(onRefreshed).not.toHaveBeenCalled();
+      expect(onSessionLost).not.toHaveBeenCalled();
+      expect(vi.getTimerCount()).toBe(0);
+      await vi.advanceTimersByTimeAsync(10_000_000);
+      expect(refresh).toHaveBeenCalledTimes(1);
+    });
+
+    it("resolves false for callers that joined it", async () => {
+      const d = deferred<RefreshResult | null>();
+      const onRefreshed = vi.fn();
+      const r = createRefresher({ refresh: () => d.promise, onRefreshed, onSessionLost: vi.fn(), locks: null });
+      const p = r.refreshNow();
+      r.cancel();
+      d.resolve({ accessToken: "late", expiresIn: 900 });
+      expect(await p).toBe(false);
+      expect(onRefreshed).not.toHaveBeenCalled();
+      expect(vi.getTimerCount()).toBe(0);
+    });
+
+    it("a 401 or a failure that comes back after cancel reports nothing and retries nothing", async () => {
+      const lost = deferred<RefreshResult | null>();
+      const failed = deferred<RefreshResult | null>();
+      const refresh = vi.fn<() => Promise<RefreshResult | null>>().mockReturnValueOnce(lost.promise).mockReturnValueOnce(failed.promise);
+      const onSessionLost = vi.fn();
+      const r = createRefresher({ refresh, onRefreshed: vi.fn(), onSessionLost, locks: null });
+      const p = r.refreshNow();
+      r.cancel();
+      lost.resolve(null);
+      expect(await p).toBe(false);
+      expect(onSessionLost).not.toHaveBeenCalled();
+      r.schedule(120);
+      await vi.advanceTimersByTimeAsync(60_000);
+      expect(refresh).toHaveBeenCalledTimes(2);
+      r.cancel();
+      failed.reject(new TypeError("Failed to fetch"));
+      await vi.advanceTimersByTimeAsync(0);
+      expect(vi.getTimerCount()).toBe(0); // no retry in 15 s
+      await vi.advanceTimersByTimeAsync(10_000_000);
+      expect(refresh).toHaveBeenCalledTimes(2);
+    });
+
+    it("one still waiting for the lock never sends its request", async () => {
+      const { locks } = fakeLocks();
+      const other = deferred<void>();
+      void locks.request(REFRESH_LOCK, () => other.promise); // another tab holds the lock
+      const refresh = vi.fn(async () => ({ accessToken: "x", expiresIn: 900 }));
+      const r = createRefresher({ refresh, onRefreshed: vi.fn(), onSessionLost: vi.fn(), locks });
+      const p = r.refreshNow();
+      r.cancel();
+      other.resolve();
+      expect(await p).toBe(false);
+      expect(refresh).not.toHaveBeenCalled();
+    });
+
+    it("after cancel, a new refresh or schedule works normally (a new generation)", async () => {
+      const stale = deferred<RefreshResult | null>();
+      const refresh = vi
+        .fn<() => Promise<RefreshResult | null>>()
+        .mockReturnValueOnce(stale.promise)
+        .mockResolvedValue({ accessToken: "fresh", expiresIn: 900 });
+      const onRefreshed = vi.fn();
+      const r = createRefresher({ refresh, onRefreshed, onSessionLost: vi.fn(), locks: null });
+      const old = r.refreshNow();
+      r.cancel();
+      // Does not join the disowned refresh.
+      expect(await r.refreshNow()).toBe(true);
+      expect(onRefreshed).toHaveBeenCalledWith({ accessToken: "fresh", expiresIn: 900 });
+      stale.resolve({ accessToken: "late", expiresIn: 900 });
+      expect(await old).toBe(false);
+      expect(onRefreshed).toHaveBeenCalledTimes(1);
+      expect(vi.getTimerCount()).toBe(1); // the fresh token's schedule, only
+      await vi.advanceTimersByTimeAsync(840_000);
+      expect(refresh).toHaveBeenCalledTimes(3);
+      expect(onRefreshed).toHaveBeenCalledTimes(2);
+      r.cancel();
+    });
+  });
+
   it("a new request after one finished makes a new refresh", async () => {
     const refresh = vi.fn(async () => ({ accessToken: "x", expiresIn: 900 }));
     const r = createRefresher({ refresh, onRefreshed: vi.fn(), onSessionLost: vi.fn(), locks: null });

@@ -132,6 +132,90 @@ describe("session", () => {
     });
   });
 
+  describe("logout while a refresh is under way", () => {
+    afterEach(() => vi.useRealTimers());
+
+    /** Answers POST /v1/auth/refresh with a response the test releases; logout gets 204. */
+    function heldRefreshes() {
+      const held: ((r: Response) => void)[] = [];
+      fetchMock.mockImplementation((req) =>
+        new URL(req.url).pathname === "/v1/auth/refresh"
+          ? new Promise<Response>((r) => held.push(r))
+          : Promise.resolve(new Response(null, { status: 204 })),
+      );
+      return held;
+    }
+    const pair = (token: string) => json(200, { access_token: token, expires_in: 900, token_type: "Bearer" });
+
+    it("ignores the scheduled refresh's answer: no token, no timer; a later login works normally", async () => {
+      vi.useFakeTimers();
+      const held = heldRefreshes();
+      startSession({ access_token: tokenFor(USER_A), expires_in: 900 });
+      await vi.advanceTimersByTimeAsync(840_000); // the timer's refresh goes out
+      expect(urls()).toEqual(["POST /v1/auth/refresh"]);
+      const refreshReq = fetchMock.mock.calls[0]![0];
+      expect(refreshReq.headers.get("Authorization")).toBeNull(); // the cookie alone
+      expect(refreshReq.credentials).toBe("include");
+
+      await endSession();
+      held[0]!(pair(tokenFor(USER_A, 1)));
+      await vi.advanceTimersByTimeAsync(0);
+      expect(getToken()).toBeNull();
+      expect(currentIdentity()).toBeNull();
+      expect(vi.getTimerCount()).toBe(0);
+      await vi.advanceTimersByTimeAsync(3_600_000);
+      expect(urls()).toEqual(["POST /v1/auth/refresh", "POST /v1/auth/logout"]);
+
+      // Logging in again starts afresh: the token is kept and refreshed on time.
+      startSession({ access_token: tokenFor(USER_B), expires_in: 900 });
+      expect(getAccessToken()).toBe(tokenFor(USER_B));
+      expect(vi.getTimerCount()).toBe(1);
+      await vi.advanceTimersByTimeAsync(840_000);
+      expect(urls()).toHaveLength(3);
+      held[1]!(pair(tokenFor(USER_B, 1)));
+      await vi.advanceTimersByTimeAsync(0);
+      expect(getAccessToken()).toBe(tokenFor(USER_B, 1));
+      expect(currentIdentity()).toEqual({ userId: USER_B.sub, tenantId: USER_B.tid });
+      expect(vi.getTimerCount()).toBe(1);
+    });
+
+    it("a login also disowns a refresh started before it (a slow restore), without a logout", async () => {
+      const held = heldRefreshes();
+      const restoring = restoreSession();
+      startSession({ access_token: tokenFor(USER_B), expires_in: 900 });
+      held[0]!(pair(tokenFor(USER_A)));
+      expect(await restoring).toBe(false);
+      expect(getAccessToken()).toBe(tokenFor(USER_B));
+      expect(currentIdentity()).toEqual({ userId: USER_B.sub, tenantId: USER_B.tid });
+    });
+
+    it("a late answer cannot replace or end the next login's session", async () => {
+      const held = heldRefreshes();
+      startSession({ access_token: tokenFor(USER_A), expires_in: 900 });
+      const changes = vi.fn();
+      const off = onIdentityChange(changes);
+      const first = refreshSession();
+      const second = refreshSession();
+      await endSession();
+      startSession({ access_token: tokenFor(USER_B), expires_in: 900 });
+      // The old session's refresh comes back as A: not adopted over B.
+      held[0]!(pair(tokenFor(USER_A, 1)));
+      expect(await first).toBe(false);
+      expect(await second).toBe(false);
+      expect(getAccessToken()).toBe(tokenFor(USER_B));
+      expect(changes).not.toHaveBeenCalled();
+      // …or as a 401 (logout revoked it): B's token stays.
+      const third = refreshSession();
+      await endSession();
+      startSession({ access_token: tokenFor(USER_B, 2), expires_in: 900 });
+      held[1]!(json(401, problem(401, "unauthenticated")));
+      expect(await third).toBe(false);
+      expect(getAccessToken()).toBe(tokenFor(USER_B, 2));
+      expect(currentIdentity()).toEqual({ userId: USER_B.sub, tenantId: USER_B.tid });
+      off();
+    });
+  });
+
   describe("logoutFetch", () => {
     it("adds the bearer only while it is valid (5 s margin)", async () => {
       fetchMock.mockResolvedValue(new Response(null, { status: 204 }));
