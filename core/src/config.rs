@@ -25,6 +25,10 @@ pub struct Config {
     pub jwt_secret: Vec<u8>,
     pub access_token_ttl: Duration,
     pub refresh_token_ttl: Duration,
+    /// How long a just-rotated refresh token still yields the same
+    /// successor (a retry after a lost response) instead of counting as
+    /// reuse. Zero turns it off.
+    pub refresh_reuse_grace: Duration,
     pub body_limit_bytes: usize,
     pub request_timeout: Duration,
     /// Time allowed to receive a request body (408 after).
@@ -112,6 +116,7 @@ impl Config {
                 "REFRESH_TOKEN_TTL_SECS",
                 30 * 24 * 3600,
             )?),
+            refresh_reuse_grace: Duration::from_secs(parse_var("REFRESH_REUSE_GRACE_SECS", 10)?),
             body_limit_bytes: parse_var("BODY_LIMIT_BYTES", 1024 * 1024)?,
             request_timeout: Duration::from_secs(parse_var("REQUEST_TIMEOUT_SECS", 30)?),
             body_read_timeout: Duration::from_secs(parse_var("BODY_READ_TIMEOUT_SECS", 10)?),
@@ -249,6 +254,7 @@ impl std::fmt::Debug for Config {
             .field("jwt_secret", &"***")
             .field("access_token_ttl", &self.access_token_ttl)
             .field("refresh_token_ttl", &self.refresh_token_ttl)
+            .field("refresh_reuse_grace", &self.refresh_reuse_grace)
             .field("body_limit_bytes", &self.body_limit_bytes)
             .field("request_timeout", &self.request_timeout)
             .field("body_read_timeout", &self.body_read_timeout)

@@ -45,7 +45,11 @@ impl AppState {
             .context("APP_DATABASE_URL")?;
         let redis = redis_pool(&config.redis_url)?;
         let tokens = Tokens::new(&config.jwt_secret, config.access_token_ttl);
-        let sessions = SessionStore::new(redis.clone(), config.refresh_token_ttl);
+        let sessions = SessionStore::new(
+            redis.clone(),
+            config.refresh_token_ttl,
+            config.refresh_reuse_grace,
+        );
         let passwords = Passwords::new().await?;
         let cache = Cache::new(redis.clone(), config.cache_ttl);
         let limiter = RateLimiter::new(redis.clone());

@@ -174,7 +174,21 @@ async fn the_refresh_cookie_restores_rotates_and_clears() {
         email
     );
 
-    // The rotated-out cookie is reuse: the session dies and the cookie is cleared.
+    // Presented again at once, the rotated-out cookie is taken for a retry
+    // whose answer was lost: the same successor comes back.
+    let retry = post_raw(&app, "/v1/auth/refresh", &with_cookie(&first), json!({})).await;
+    let set2b = refresh_cookie(retry.headers()).expect("a retry sets the cookie");
+    assert_eq!(cookie_value(&set2b), cookie_value(&set2));
+    // Once the successor has been used, the first cookie is reuse: the
+    // session dies and the cookie is cleared.
+    let r2 = post_raw(
+        &app,
+        "/v1/auth/refresh",
+        &with_cookie(cookie_value(&set2)),
+        json!({}),
+    )
+    .await;
+    assert_eq!(r2.status(), 200);
     let reused = post_raw(&app, "/v1/auth/refresh", &with_cookie(&first), json!({})).await;
     let cleared = refresh_cookie(reused.headers()).expect("a refused cookie is cleared");
     assert!(cleared.starts_with("qhub_refresh=;") && cleared.contains("Max-Age=0"));

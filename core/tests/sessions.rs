@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::TestApp;
+use common::{test_config, TestApp};
 use serde_json::json;
 
 #[tokio::test]
@@ -74,6 +74,48 @@ async fn refresh_rotates_and_reuse_revokes_the_session() {
 
     // Garbage tokens are plain 401s.
     app.try_refresh("nope")
+        .await
+        .problem(401, "unauthenticated");
+}
+
+#[tokio::test]
+async fn a_refresh_retried_at_once_gets_the_same_successor() {
+    // The answer to a refresh can be lost (a dropped connection, a closed
+    // tab): presenting the same token again at once is a retry, not theft.
+    let app = TestApp::spawn().await;
+    let t = app.signup().await;
+    let first = app.try_refresh(&t.refresh).await;
+    let next = first.ok(200)["refresh_token"].as_str().unwrap().to_owned();
+    let retry = app.try_refresh(&t.refresh).await;
+    let again = retry.ok(200);
+    assert_eq!(again["refresh_token"], next.as_str());
+    app.get("/v1/auth/me", again["access_token"].as_str().unwrap())
+        .await
+        .ok(200);
+    // The successor goes on as usual...
+    let r = app.try_refresh(&next).await;
+    let third = r.ok(200)["refresh_token"].as_str().unwrap().to_owned();
+    // ...and once it has been used, the first token is plain reuse.
+    app.try_refresh(&t.refresh)
+        .await
+        .problem(401, "unauthenticated");
+    app.try_refresh(&third)
+        .await
+        .problem(401, "unauthenticated");
+
+    // Past the grace period a retry is reuse too.
+    let mut config = test_config();
+    config.refresh_reuse_grace = std::time::Duration::ZERO;
+    let strict = TestApp::spawn_with(config).await;
+    let t = strict.signup().await;
+    let r = strict.try_refresh(&t.refresh).await;
+    let next = r.ok(200)["refresh_token"].as_str().unwrap().to_owned();
+    strict
+        .try_refresh(&t.refresh)
+        .await
+        .problem(401, "unauthenticated");
+    strict
+        .try_refresh(&next)
         .await
         .problem(401, "unauthenticated");
 }

@@ -2,7 +2,9 @@
 //!
 //! Keys (all expire with the refresh-token lifetime, renewed on refresh):
 //! - `qhub:sess:{sid}`: hash {tid, uid, rh (SHA-256 of the current refresh
-//!   secret), created_at, last_seen, ip, ua}
+//!   secret), created_at, last_seen, ip, ua, and since the last rotation
+//!   ph, pn, pt (the replaced secret's hash, the current secret sealed under
+//!   the replaced one, and when: see ROTATE)}
 //! - `qhub:sess:{sid}:used`: set of rotated refresh hashes (reuse detection)
 //! - `qhub:usess:{uid}`: set of the user's session ids
 
@@ -13,7 +15,9 @@ use deadpool_redis::redis::{self, AsyncCommands, Script};
 use qhub_lib::ApiError;
 use uuid::Uuid;
 
-use super::tokens::{format_refresh, new_refresh_secret, sha256_hex};
+use super::tokens::{
+    format_refresh, new_refresh_secret, open_successor, seal_successor, sha256_hex,
+};
 
 fn sess_key(sid: Uuid) -> String {
     format!("qhub:sess:{sid}")
@@ -34,23 +38,33 @@ return redis.call('HMGET', KEYS[1], 'tid', 'uid')
 "#;
 
 /// Atomic refresh rotation with reuse detection:
-/// `{"1", tid, uid}` rotated; `{"2", uid}` a rotated token was replayed and
-/// the session is now revoked; `{"0"}` unknown token or session.
+/// `{"1", tid, uid}` rotated; `{"3", tid, uid, sealed}` the token rotated
+/// just before (within the grace period, ARGV[6] s) was presented again:
+/// its sealed successor, unchanged; `{"2", uid}` a rotated token was
+/// replayed and the session is now revoked; `{"0"}` unknown token or session.
+///
+/// Fields: rh = hash of the current secret; ph, pn, pt = hash of the one
+/// it replaced, the current secret sealed under that one, and when.
 const ROTATE: &str = r#"
-local cur = redis.call('HGET', KEYS[1], 'rh')
-if not cur then return {'0'} end
-if cur == ARGV[1] then
-  redis.call('HSET', KEYS[1], 'rh', ARGV[2], 'last_seen', ARGV[4])
+local s = redis.call('HMGET', KEYS[1], 'rh', 'ph', 'pn', 'pt', 'tid', 'uid')
+if not s[1] then return {'0'} end
+if s[1] == ARGV[1] then
+  redis.call('HSET', KEYS[1], 'rh', ARGV[2], 'last_seen', ARGV[4],
+             'ph', ARGV[1], 'pn', ARGV[5], 'pt', ARGV[4])
   redis.call('SADD', KEYS[2], ARGV[1])
   redis.call('EXPIRE', KEYS[1], ARGV[3])
   redis.call('EXPIRE', KEYS[2], ARGV[3])
-  local v = redis.call('HMGET', KEYS[1], 'tid', 'uid')
-  return {'1', v[1], v[2]}
+  return {'1', s[5], s[6]}
+end
+local grace = tonumber(ARGV[6])
+if grace > 0 and s[2] == ARGV[1] and s[3] and s[4]
+   and tonumber(ARGV[4]) - tonumber(s[4]) <= grace then
+  redis.call('HSET', KEYS[1], 'last_seen', ARGV[4])
+  return {'3', s[5], s[6], s[3]}
 end
 if redis.call('SISMEMBER', KEYS[2], ARGV[1]) == 1 then
-  local uid = redis.call('HGET', KEYS[1], 'uid')
   redis.call('DEL', KEYS[1], KEYS[2])
-  return {'2', uid}
+  return {'2', s[6]}
 end
 return {'0'}
 "#;
@@ -79,6 +93,7 @@ static END_SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(END));
 pub struct SessionStore {
     pool: deadpool_redis::Pool,
     ttl: Duration,
+    reuse_grace: Duration,
 }
 
 #[derive(Debug, Clone)]
@@ -120,8 +135,12 @@ fn now() -> i64 {
 }
 
 impl SessionStore {
-    pub fn new(pool: deadpool_redis::Pool, ttl: Duration) -> SessionStore {
-        SessionStore { pool, ttl }
+    pub fn new(pool: deadpool_redis::Pool, ttl: Duration, reuse_grace: Duration) -> SessionStore {
+        SessionStore {
+            pool,
+            ttl,
+            reuse_grace,
+        }
     }
 
     async fn conn(&self) -> Result<deadpool_redis::Connection, ApiError> {
@@ -196,10 +215,28 @@ impl SessionStore {
             .arg(sha256_hex(&new_secret))
             .arg(self.ttl_secs())
             .arg(now())
+            .arg(seal_successor(secret, &new_secret))
+            .arg(self.reuse_grace.as_secs())
             .invoke_async(&mut conn)
             .await
             .map_err(redis_err)?;
         match v.as_slice() {
+            // A retry of the refresh just made (its answer was lost): the
+            // same successor again, so the client and the session live on.
+            [code, t, u, sealed] if code == "3" => {
+                match (
+                    Uuid::try_parse(t),
+                    Uuid::try_parse(u),
+                    open_successor(secret, sealed),
+                ) {
+                    (Ok(tenant), Ok(user), Some(successor)) => Ok(Rotation::Rotated {
+                        tenant,
+                        user,
+                        refresh_token: format_refresh(sid, &successor),
+                    }),
+                    _ => Ok(Rotation::Invalid),
+                }
+            }
             [code, t, u] if code == "1" => match (Uuid::try_parse(t), Uuid::try_parse(u)) {
                 (Ok(tenant), Ok(user)) => {
                     // The user's session index must live as long as its

@@ -10,7 +10,7 @@ use base64::Engine;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
+use sha2::{Digest, Sha256, Sha512};
 use uuid::Uuid;
 
 const ISSUER: &str = "qhub";
@@ -95,6 +95,32 @@ pub fn parse_refresh(token: &str) -> Option<(Uuid, &str)> {
     Some((Uuid::try_parse(sid).ok()?, secret))
 }
 
+/// The pad sealing the successor of refresh secret `presented`: only a
+/// holder of `presented` can derive it (the server keeps just its SHA-256,
+/// a different hash). Each pad seals one value: secrets are random and
+/// rotated once.
+fn grace_pad(presented: &str) -> [u8; 64] {
+    Sha512::digest(format!("qhub-refresh-grace:{presented}").as_bytes()).into()
+}
+
+/// `successor` sealed under `presented`, hex (kept in Redis for the
+/// reuse grace period instead of the successor itself).
+pub fn seal_successor(presented: &str, successor: &str) -> String {
+    let pad = grace_pad(presented);
+    let sealed: Vec<u8> = successor.bytes().zip(pad).map(|(a, b)| a ^ b).collect();
+    hex::encode(sealed)
+}
+
+/// Opens what `seal_successor(presented, …)` sealed.
+pub fn open_successor(presented: &str, sealed: &str) -> Option<String> {
+    let bytes = hex::decode(sealed).ok()?;
+    if bytes.len() > 64 {
+        return None;
+    }
+    let pad = grace_pad(presented);
+    String::from_utf8(bytes.into_iter().zip(pad).map(|(a, b)| a ^ b).collect()).ok()
+}
+
 pub fn sha256_hex(s: &str) -> String {
     hex::encode(Sha256::digest(s.as_bytes()))
 }
@@ -102,6 +128,19 @@ pub fn sha256_hex(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_sealed_successor_opens_only_with_the_token_it_replaced() {
+        let (old, next) = (new_refresh_secret(), new_refresh_secret());
+        let sealed = seal_successor(&old, &next);
+        assert!(!sealed.contains(&hex::encode(next.as_bytes())));
+        assert_eq!(
+            open_successor(&old, &sealed).as_deref(),
+            Some(next.as_str())
+        );
+        let other = open_successor(&new_refresh_secret(), &sealed);
+        assert_ne!(other.as_deref(), Some(next.as_str()));
+    }
 
     #[test]
     fn access_round_trip_and_tamper() -> anyhow::Result<()> {

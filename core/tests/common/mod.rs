@@ -47,6 +47,7 @@ pub fn test_config() -> Config {
         jwt_secret: b"test-secret-test-secret-test-secret-0123".to_vec(),
         access_token_ttl: Duration::from_secs(900),
         refresh_token_ttl: Duration::from_secs(3600),
+        refresh_reuse_grace: Duration::from_secs(10),
         body_limit_bytes: 64 * 1024,
         request_timeout: Duration::from_secs(30),
         body_read_timeout: Duration::from_secs(10),

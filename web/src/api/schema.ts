@@ -292,7 +292,9 @@ export interface paths {
          * @description The token comes from the body or, when the body has none, from the
          *     `qhub_refresh` cookie. The presented token stops working (rotation).
          *     Presenting a token that was already rotated revokes the whole session
-         *     (reuse detection). The new refresh token goes back the way the old one
+         *     (reuse detection), except for a retry: the token just rotated, presented
+         *     again within a few seconds and before its successor was used, gets that
+         *     same successor back. The new refresh token goes back the way the old one
          *     came: in the body, or only in the cookie (a refused cookie is cleared).
          */
         post: operations["refreshTokens"];
