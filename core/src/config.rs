@@ -203,7 +203,17 @@ fn origin_of(url: &str) -> String {
 pub fn parse_origins(list: &str) -> anyhow::Result<Vec<String>> {
     let mut out = Vec::new();
     for o in list.split(',').map(str::trim).filter(|o| !o.is_empty()) {
-        let o = o.trim_end_matches('/');
+        // As browsers send `Origin`: lowercase, no default port.
+        let lower = o.trim_end_matches('/').to_ascii_lowercase();
+        let o = lower
+            .strip_suffix(":443")
+            .filter(|o| o.starts_with("https://"))
+            .or_else(|| {
+                lower
+                    .strip_suffix(":80")
+                    .filter(|o| o.starts_with("http://"))
+            })
+            .unwrap_or(&lower);
         let rest = o
             .strip_prefix("https://")
             .or_else(|| o.strip_prefix("http://"));
@@ -300,6 +310,16 @@ mod tests {
         assert_eq!(
             parse_origins("http://127.0.0.1:5173, https://console.example.com/").unwrap(),
             vec!["http://127.0.0.1:5173", "https://console.example.com"]
+        );
+        // Written as a browser would send it.
+        assert_eq!(
+            parse_origins("HTTPS://Console.Example.com:443, http://a.test:80, https://b.test:8443")
+                .unwrap(),
+            vec![
+                "https://console.example.com",
+                "http://a.test",
+                "https://b.test:8443"
+            ]
         );
         for bad in [
             "*",

@@ -145,7 +145,8 @@ impl RateLimiter {
     }
 
     /// Takes back one counted request (it turned out to be legitimate). A
-    /// window that has ended meanwhile is left alone.
+    /// window that has ended meanwhile is left alone; one begun meanwhile
+    /// may lose a count it did not get (at most one per refund: harmless).
     pub async fn refund(&self, bucket: &str, identity: &str) -> Result<(), ApiError> {
         let mut conn = self.pool.get().await.map_err(redis_err)?;
         REFUND_SCRIPT
@@ -273,17 +274,21 @@ pub struct RefreshCharge {
     ip: String,
 }
 
-/// A cookie refresh succeeded for `user`: the IP gets its charge back and
-/// the refresh counts against the user's API budget instead (counted, not
-/// refused: the rotation has happened). Best effort.
+/// A cookie refresh succeeded for `user`: it counts against the user's API
+/// budget instead, and while that allows it the IP gets its charge back.
+/// (Not refused: the rotation has happened. A user past their budget keeps
+/// the IP charged, so a loop of valid refreshes is bounded by both.)
+/// Best effort.
 pub async fn settle_refresh(state: &AppState, charge: &RefreshCharge, user: uuid::Uuid) {
     let limiter = &state.limiter;
     let settled = async {
-        limiter.refund("refresh-ip", &charge.ip).await?;
-        limiter
+        let user_budget = limiter
             .hit("api", &format!("user:{user}"), state.config.rate_limit_api)
-            .await
-            .map(drop)
+            .await?;
+        if user_budget.allowed {
+            limiter.refund("refresh-ip", &charge.ip).await?;
+        }
+        Ok::<(), ApiError>(())
     };
     if let Err(e) = settled.await {
         tracing::warn!(error = %e, "could not settle a cookie refresh's rate limit");

@@ -406,6 +406,40 @@ async fn cookie_refreshes_have_their_own_ip_budget_refunded_on_success() {
     assert_eq!(refresh_from(attacker, good, None).await.0, 429);
     let (status, _) = refresh_from(office, victim, None).await;
     assert_eq!(status, 200);
+
+    // A body-token refresh sent along with some cookie is charged like any
+    // other and never refunded: valid tokens buy no extra budget.
+    let elsewhere = fresh_ip();
+    let mut token = plain.signup().await.refresh;
+    for _ in 0..3 {
+        let h = [
+            ("cookie", "qhub_refresh=junk".to_owned()),
+            ("x-forwarded-for", elsewhere.clone()),
+        ];
+        let r = TestApp::read(
+            post_raw(
+                &app,
+                "/v1/auth/refresh",
+                &h,
+                json!({"refresh_token": token}),
+            )
+            .await,
+        )
+        .await;
+        token = r.ok(200)["refresh_token"].as_str().unwrap().to_owned();
+    }
+    let h = [
+        ("cookie", "qhub_refresh=junk".to_owned()),
+        ("x-forwarded-for", elsewhere),
+    ];
+    let r = post_raw(
+        &app,
+        "/v1/auth/refresh",
+        &h,
+        json!({"refresh_token": token}),
+    )
+    .await;
+    assert_eq!(r.status(), 429);
 }
 
 #[tokio::test]
@@ -417,10 +451,14 @@ async fn pages_of_other_origins_cannot_use_the_cookie() {
     // SameSite=Strict still sends the cookie, Origin gives it away.
     let mut sibling = with_cookie(&cookie);
     sibling.push(("origin", "http://blog.console.test".into()));
+    // Refused outright: not even a clearing Set-Cookie, which would log
+    // the user out just the same.
     let out = post_raw(&app, "/v1/auth/logout", &sibling, json!(null)).await;
-    TestApp::read(out).await.problem(401, "unauthenticated");
+    assert_eq!(refresh_cookie(out.headers()), None);
+    TestApp::read(out).await.problem(403, "forbidden");
     let r = post_raw(&app, "/v1/auth/refresh", &sibling, json!({})).await;
-    TestApp::read(r).await.problem(401, "unauthenticated");
+    assert_eq!(refresh_cookie(r.headers()), None);
+    TestApp::read(r).await.problem(403, "forbidden");
     // The session is untouched, and the console's own origin may use it.
     app.get("/v1/auth/me", &access).await.ok(200);
     let mut console = with_cookie(&cookie);

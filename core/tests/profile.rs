@@ -122,19 +122,22 @@ async fn concurrent_password_changes_cannot_both_win() {
         .fetch_one(&mut *lock)
         .await
         .unwrap();
-    let xid: String = sqlx::query_scalar("SELECT pg_current_xact_id()::xid::text")
+    let holder: i32 = sqlx::query_scalar("SELECT pg_backend_pid()")
         .fetch_one(&mut *lock)
         .await
         .unwrap();
     let release = async {
-        // Both waiting: one on this transaction, the other on the row.
+        // Both waiting behind this transaction: one on it directly, the
+        // other on the row, behind the first (other tests' locks aside).
         for _ in 0..200 {
             let waiting: i64 = sqlx::query_scalar(
-                "SELECT count(*) FROM pg_locks WHERE NOT granted AND (
-                   (locktype = 'transactionid' AND transactionid::text = $1)
-                   OR (locktype = 'tuple' AND relation = 'users'::regclass))",
+                "WITH direct AS (
+                   SELECT pid FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid)))
+                 SELECT count(*) FROM pg_stat_activity a
+                 WHERE a.pid IN (SELECT pid FROM direct)
+                    OR pg_blocking_pids(a.pid) && ARRAY(SELECT pid FROM direct)",
             )
-            .bind(&xid)
+            .bind(holder)
             .fetch_one(&pool)
             .await
             .unwrap();

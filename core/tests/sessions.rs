@@ -103,7 +103,23 @@ async fn a_refresh_retried_at_once_gets_the_same_successor() {
         .await
         .problem(401, "unauthenticated");
 
-    // Past the grace period a retry is reuse too.
+    // Past the grace period a retry is reuse.
+    let mut config = test_config();
+    config.refresh_reuse_grace = std::time::Duration::from_secs(1);
+    let brief = TestApp::spawn_with(config).await;
+    let t = brief.signup().await;
+    brief.try_refresh(&t.refresh).await.ok(200);
+    tokio::time::sleep(std::time::Duration::from_millis(2200)).await;
+    brief
+        .try_refresh(&t.refresh)
+        .await
+        .problem(401, "unauthenticated");
+    brief
+        .get("/v1/auth/me", &t.access)
+        .await
+        .problem(401, "unauthenticated");
+
+    // With no grace period, at once too.
     let mut config = test_config();
     config.refresh_reuse_grace = std::time::Duration::ZERO;
     let strict = TestApp::spawn_with(config).await;

@@ -19,6 +19,7 @@ use utoipa::ToSchema;
 
 use crate::config::Config;
 use crate::routes::auth::TokenPair;
+use qhub_lib::ApiError;
 
 /// Where a token-issuing response puts the refresh token.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
@@ -100,22 +101,26 @@ pub fn read_refresh(headers: &HeaderMap) -> Option<String> {
         .map(|(_, value)| value.to_owned())
 }
 
-/// The refresh cookie, if the request may use it: a browser page of
-/// another origin (a sibling subdomain or port shares the site, so
-/// `SameSite=Strict` still sends the cookie) may not. Browsers send
-/// `Origin` on every POST, and a plain form needs no preflight, so this is
-/// what stops a sibling page from logging the user out. Clients without
-/// `Origin` are not browsers, and not open to cross-site requests.
-pub fn read_refresh_for(headers: &HeaderMap, config: &Config) -> Option<String> {
-    if let Some(origin) = headers.get(axum::http::header::ORIGIN) {
-        let allowed = origin
-            .to_str()
-            .is_ok_and(|o| config.cors_origins.iter().any(|a| a == o));
-        if !allowed {
-            return None;
-        }
+/// Refuses a browser page of another origin than the console's: a sibling
+/// subdomain or port shares the site, so `SameSite=Strict` still sends it
+/// the cookie, and a plain form to refresh or logout needs no preflight.
+/// Browsers send `Origin` on every POST; a refusal touches no cookie (a
+/// clearing `Set-Cookie` would log the user out just the same). Clients
+/// without `Origin` are not browsers, and not open to cross-site requests.
+pub fn refuse_foreign_origin(headers: &HeaderMap, config: &Config) -> Result<(), ApiError> {
+    let Some(origin) = headers.get(axum::http::header::ORIGIN) else {
+        return Ok(());
+    };
+    let allowed = origin
+        .to_str()
+        .is_ok_and(|o| config.cors_origins.iter().any(|a| a == o));
+    if allowed {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden(
+            "this origin may not use the session cookie".into(),
+        ))
     }
-    read_refresh(headers)
 }
 
 #[cfg(test)]

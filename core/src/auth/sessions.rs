@@ -2,10 +2,9 @@
 //!
 //! Keys (all expire with the refresh-token lifetime, renewed on refresh):
 //! - `qhub:sess:{sid}`: hash {tid, uid, rh (SHA-256 of the current refresh
-//!   secret), created_at, last_seen, ip, ua, and since the last rotation
-//!   ph, pn, pt (the replaced secret's hash, the current secret sealed under
-//!   the replaced one, and when: see ROTATE)}
+//!   secret), created_at, last_seen, ip, ua}
 //! - `qhub:sess:{sid}:used`: set of rotated refresh hashes (reuse detection)
+//! - `qhub:sess:{sid}:grace`: for the reuse grace period only (see ROTATE)
 //! - `qhub:usess:{uid}`: set of the user's session ids
 
 use std::sync::LazyLock;
@@ -25,6 +24,9 @@ fn sess_key(sid: Uuid) -> String {
 fn used_key(sid: Uuid) -> String {
     format!("qhub:sess:{sid}:used")
 }
+fn grace_key(sid: Uuid) -> String {
+    format!("qhub:sess:{sid}:grace")
+}
 fn user_key(uid: Uuid) -> String {
     format!("qhub:usess:{uid}")
 }
@@ -39,32 +41,40 @@ return redis.call('HMGET', KEYS[1], 'tid', 'uid')
 
 /// Atomic refresh rotation with reuse detection:
 /// `{"1", tid, uid}` rotated; `{"3", tid, uid, sealed}` the token rotated
-/// just before (within the grace period, ARGV[6] s) was presented again:
-/// its sealed successor, unchanged; `{"2", uid}` a rotated token was
-/// replayed and the session is now revoked; `{"0"}` unknown token or session.
+/// last was presented again while its grace key lives (a retry whose answer
+/// was lost): the current secret, sealed under that token; `{"2", uid}` a
+/// rotated token was replayed and the session is now revoked; `{"0"}`
+/// unknown token or session.
 ///
-/// Fields: rh = hash of the current secret; ph, pn, pt = hash of the one
-/// it replaced, the current secret sealed under that one, and when.
+/// The grace key (`…:grace`, "<replaced hash>:<sealed successor>") expires
+/// with the grace period, by Redis's clock, and goes with the next
+/// rotation: only the token rotated last, only until its successor is used.
 const ROTATE: &str = r#"
-local s = redis.call('HMGET', KEYS[1], 'rh', 'ph', 'pn', 'pt', 'tid', 'uid')
+local s = redis.call('HMGET', KEYS[1], 'rh', 'tid', 'uid')
 if not s[1] then return {'0'} end
 if s[1] == ARGV[1] then
-  redis.call('HSET', KEYS[1], 'rh', ARGV[2], 'last_seen', ARGV[4],
-             'ph', ARGV[1], 'pn', ARGV[5], 'pt', ARGV[4])
+  redis.call('HSET', KEYS[1], 'rh', ARGV[2], 'last_seen', ARGV[4])
   redis.call('SADD', KEYS[2], ARGV[1])
   redis.call('EXPIRE', KEYS[1], ARGV[3])
   redis.call('EXPIRE', KEYS[2], ARGV[3])
-  return {'1', s[5], s[6]}
+  if tonumber(ARGV[6]) > 0 then
+    redis.call('SET', KEYS[3], ARGV[1] .. ':' .. ARGV[5], 'EX', ARGV[6])
+  else
+    redis.call('DEL', KEYS[3])
+  end
+  return {'1', s[2], s[3]}
 end
-local grace = tonumber(ARGV[6])
-if grace > 0 and s[2] == ARGV[1] and s[3] and s[4]
-   and tonumber(ARGV[4]) - tonumber(s[4]) <= grace then
-  redis.call('HSET', KEYS[1], 'last_seen', ARGV[4])
-  return {'3', s[5], s[6], s[3]}
+local g = redis.call('GET', KEYS[3])
+if g then
+  local ph, pn = string.match(g, '^(%x+):(%x+)$')
+  if ph == ARGV[1] then
+    redis.call('HSET', KEYS[1], 'last_seen', ARGV[4])
+    return {'3', s[2], s[3], pn}
+  end
 end
 if redis.call('SISMEMBER', KEYS[2], ARGV[1]) == 1 then
-  redis.call('DEL', KEYS[1], KEYS[2])
-  return {'2', s[6]}
+  redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
+  return {'2', s[3]}
 end
 return {'0'}
 "#;
@@ -77,7 +87,7 @@ local cur = redis.call('HGET', KEYS[1], 'rh')
 if not cur then return false end
 if cur == ARGV[1] or redis.call('SISMEMBER', KEYS[2], ARGV[1]) == 1 then
   local uid = redis.call('HGET', KEYS[1], 'uid')
-  redis.call('DEL', KEYS[1], KEYS[2])
+  redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
   return uid
 end
 return false
@@ -211,6 +221,7 @@ impl SessionStore {
         let v: Vec<String> = ROTATE_SCRIPT
             .key(sess_key(sid))
             .key(used_key(sid))
+            .key(grace_key(sid))
             .arg(sha256_hex(secret))
             .arg(sha256_hex(&new_secret))
             .arg(self.ttl_secs())
@@ -275,6 +286,7 @@ impl SessionStore {
         let uid: Option<String> = END_SCRIPT
             .key(sess_key(sid))
             .key(used_key(sid))
+            .key(grace_key(sid))
             .arg(sha256_hex(secret))
             .invoke_async(&mut conn)
             .await
@@ -300,7 +312,7 @@ impl SessionStore {
         let mut conn = self.conn().await?;
         redis::pipe()
             .atomic()
-            .del(&[sess_key(sid), used_key(sid)])
+            .del(&[sess_key(sid), used_key(sid), grace_key(sid)])
             .srem(user_key(user), sid.to_string())
             .query_async::<()>(&mut conn)
             .await
@@ -351,7 +363,7 @@ impl SessionStore {
         pipe.atomic();
         for sid in &sids {
             if let Ok(sid) = Uuid::try_parse(sid) {
-                pipe.del(&[sess_key(sid), used_key(sid)]);
+                pipe.del(&[sess_key(sid), used_key(sid), grace_key(sid)]);
             }
         }
         pipe.srem(user_key(user), &sids);

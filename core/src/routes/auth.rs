@@ -215,6 +215,7 @@ pub struct RefreshRequest {
         (status = 200, description = "A new token pair (from a cookie: the refresh token only in the cookie)", body = TokenPair,
             headers(("Set-Cookie" = String, description = "When the cookie was presented: `qhub_refresh`, the new refresh token (HttpOnly, SameSite=Strict, Path=/v1/auth)"))),
         (status = 401, description = "Missing, unknown, expired or reused refresh token (reuse revokes the session)", body = qhub_lib::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Sent by a browser page whose origin is not in `CORS_ORIGINS`", body = qhub_lib::Problem, content_type = "application/problem+json"),
     ),
     security(())
 )]
@@ -224,9 +225,12 @@ async fn refresh(
     charge: Option<Extension<RefreshCharge>>,
     Json(req): Json<RefreshRequest>,
 ) -> Response {
+    if let Err(e) = cookie::refuse_foreign_origin(&headers, &state.config) {
+        return e.into_response();
+    }
     let from_cookie = match req.refresh_token {
         Some(_) => None,
-        None => cookie::read_refresh_for(&headers, &state.config),
+        None => cookie::read_refresh(&headers),
     };
     let refused_cookie = from_cookie.is_some();
     let delivery = if refused_cookie {
@@ -237,7 +241,9 @@ async fn refresh(
     let presented = req.refresh_token.or(from_cookie);
     match rotate(&state, presented.as_deref()).await {
         Ok((user, tokens)) => {
-            if let Some(Extension(charge)) = charge {
+            // Only a refresh that used the cookie is settled: a body token
+            // sent along with some cookie stays on the IP's budget.
+            if let (Some(Extension(charge)), RefreshDelivery::Cookie) = (charge, delivery) {
                 settle_refresh(&state, &charge, user).await;
             }
             cookie::issued(&state.config, StatusCode::OK, delivery, tokens, |t| t)
@@ -303,9 +309,12 @@ async fn logout(
     session: Result<Session, ApiError>,
     headers: HeaderMap,
 ) -> Response {
+    if let Err(e) = cookie::refuse_foreign_origin(&headers, &state.config) {
+        return e.into_response();
+    }
     // The cookie's session ends too (it may differ from the bearer's when
     // another tab logged in): the browser is about to forget its token.
-    let cookie = cookie::read_refresh_for(&headers, &state.config);
+    let cookie = cookie::read_refresh(&headers);
     let by_cookie = match cookie.as_deref().and_then(|t| parse_refresh(t.trim())) {
         Some((sid, secret)) => state.sessions.end_by_refresh(sid, secret).await.map(drop),
         None => Ok(()),
