@@ -306,15 +306,16 @@ mod tests {
     }
 
     #[test]
-    fn origins_are_exact() {
+    fn origins_are_exact() -> anyhow::Result<()> {
         assert_eq!(
-            parse_origins("http://127.0.0.1:5173, https://console.example.com/").unwrap(),
+            parse_origins("http://127.0.0.1:5173, https://console.example.com/")?,
             vec!["http://127.0.0.1:5173", "https://console.example.com"]
         );
         // Written as a browser would send it.
         assert_eq!(
-            parse_origins("HTTPS://Console.Example.com:443, http://a.test:80, https://b.test:8443")
-                .unwrap(),
+            parse_origins(
+                "HTTPS://Console.Example.com:443, http://a.test:80, https://b.test:8443"
+            )?,
             vec![
                 "https://console.example.com",
                 "http://a.test",
@@ -334,5 +335,6 @@ mod tests {
             origin_of("http://127.0.0.1:5173/console/"),
             "http://127.0.0.1:5173"
         );
+        Ok(())
     }
 }

@@ -127,6 +127,11 @@ fn with_cookie(token: &str) -> Vec<(&'static str, String)> {
     vec![("cookie", format!("theme=dark; qhub_refresh={token}"))]
 }
 
+/// A reload: `POST /v1/auth/refresh {}` presenting `token` as the cookie.
+async fn cookie_refresh(app: &TestApp, token: &str) -> reqwest::Response {
+    post_raw(app, "/v1/auth/refresh", &with_cookie(token), json!({})).await
+}
+
 #[tokio::test]
 async fn the_refresh_cookie_restores_rotates_and_clears() {
     let app = TestApp::spawn().await;
@@ -162,7 +167,7 @@ async fn the_refresh_cookie_restores_rotates_and_clears() {
     // A reload: an empty body and the cookie give a new access token and a
     // new cookie, and again no refresh token in the body.
     let first = cookie_value(&set).to_owned();
-    let r1 = post_raw(&app, "/v1/auth/refresh", &with_cookie(&first), json!({})).await;
+    let r1 = cookie_refresh(&app, &first).await;
     let set2 = refresh_cookie(r1.headers()).expect("refresh sets the cookie");
     let r1 = TestApp::read(r1).await;
     let b1 = r1.ok(200).clone();
@@ -176,20 +181,14 @@ async fn the_refresh_cookie_restores_rotates_and_clears() {
 
     // Presented again at once, the rotated-out cookie is taken for a retry
     // whose answer was lost: the same successor comes back.
-    let retry = post_raw(&app, "/v1/auth/refresh", &with_cookie(&first), json!({})).await;
+    let retry = cookie_refresh(&app, &first).await;
     let set2b = refresh_cookie(retry.headers()).expect("a retry sets the cookie");
     assert_eq!(cookie_value(&set2b), cookie_value(&set2));
     // Once the successor has been used, the first cookie is reuse: the
     // session dies and the cookie is cleared.
-    let r2 = post_raw(
-        &app,
-        "/v1/auth/refresh",
-        &with_cookie(cookie_value(&set2)),
-        json!({}),
-    )
-    .await;
+    let r2 = cookie_refresh(&app, cookie_value(&set2)).await;
     assert_eq!(r2.status(), 200);
-    let reused = post_raw(&app, "/v1/auth/refresh", &with_cookie(&first), json!({})).await;
+    let reused = cookie_refresh(&app, &first).await;
     let cleared = refresh_cookie(reused.headers()).expect("a refused cookie is cleared");
     assert!(cleared.starts_with("qhub_refresh=;") && cleared.contains("Max-Age=0"));
     TestApp::read(reused).await.problem(401, "unauthenticated");
@@ -220,13 +219,7 @@ async fn the_refresh_cookie_restores_rotates_and_clears() {
     let gone = refresh_cookie(&out.headers).expect("logout clears the cookie");
     assert!(gone.contains("Max-Age=0"), "{gone}");
     // ...and the logged-out cookie no longer refreshes.
-    let after = post_raw(
-        &app,
-        "/v1/auth/refresh",
-        &with_cookie(cookie_value(&set3)),
-        json!({}),
-    )
-    .await;
+    let after = cookie_refresh(&app, cookie_value(&set3)).await;
     assert_eq!(after.status(), 401);
 }
 
@@ -297,7 +290,7 @@ async fn logout_works_from_the_cookie_when_the_access_token_is_gone() {
     app.get("/v1/auth/me", &access)
         .await
         .problem(401, "unauthenticated");
-    let again = post_raw(&app, "/v1/auth/refresh", &with_cookie(&cookie), json!({})).await;
+    let again = cookie_refresh(&app, &cookie).await;
     assert_eq!(again.status(), 401);
 
     // Without either credential logout is refused (and still clears).

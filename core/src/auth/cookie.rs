@@ -6,10 +6,11 @@
 //! so an injected script can never carry a long-lived token away. The SPA
 //! keeps only the access token, in memory, and restores a session after a
 //! reload by calling `/v1/auth/refresh` with an empty body: the browser sends
-//! the cookie, and the rotated token goes back into the cookie only. `SameSite=Strict` and the JSON-only body (a cross-site form
-//! cannot send `application/json` without a CORS preflight we refuse) keep
-//! other sites from triggering a refresh; `Path=/v1/auth` keeps the cookie
-//! off every other request.
+//! the cookie, and the rotated token goes back into the cookie only.
+//! `SameSite=Strict` and the JSON-only body (a cross-site form cannot send
+//! `application/json` without a CORS preflight we refuse) keep other sites
+//! from triggering a refresh; `Path=/v1/auth` keeps the cookie off every
+//! other request.
 
 use axum::http::header::{COOKIE, SET_COOKIE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};

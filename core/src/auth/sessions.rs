@@ -83,12 +83,11 @@ return {'0'}
 /// already rotated (proof of possession without a live access token):
 /// returns the user id, or false when the token names no live session.
 const END: &str = r#"
-local cur = redis.call('HGET', KEYS[1], 'rh')
-if not cur then return false end
-if cur == ARGV[1] or redis.call('SISMEMBER', KEYS[2], ARGV[1]) == 1 then
-  local uid = redis.call('HGET', KEYS[1], 'uid')
+local s = redis.call('HMGET', KEYS[1], 'rh', 'uid')
+if not s[1] then return false end
+if s[1] == ARGV[1] or redis.call('SISMEMBER', KEYS[2], ARGV[1]) == 1 then
   redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
-  return uid
+  return s[2]
 end
 return false
 "#;

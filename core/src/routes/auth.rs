@@ -232,8 +232,7 @@ async fn refresh(
         Some(_) => None,
         None => cookie::read_refresh(&headers),
     };
-    let refused_cookie = from_cookie.is_some();
-    let delivery = if refused_cookie {
+    let delivery = if from_cookie.is_some() {
         RefreshDelivery::Cookie
     } else {
         RefreshDelivery::Body
@@ -250,7 +249,7 @@ async fn refresh(
         }
         // A cookie that no longer works is dropped, so the browser stops
         // presenting it; a failed body token leaves the cookie alone.
-        Err(e @ ApiError::Unauthenticated(_)) if refused_cookie => {
+        Err(e @ ApiError::Unauthenticated(_)) if delivery == RefreshDelivery::Cookie => {
             cookie::cleared(&state.config, e.into_response())
         }
         Err(e) => e.into_response(),

@@ -16,6 +16,7 @@ use super::users::{fetch_user, UserView};
 use crate::audit::{Diff, Event};
 use crate::auth::extract::{ClientInfo, Credential, Session, TenantCtx};
 use crate::auth::password::check_password;
+use crate::db::begin_tenant_tx;
 use crate::extract::Json;
 use crate::state::AppState;
 use crate::validate::{self, Checks};
@@ -143,18 +144,19 @@ async fn change_password(
         .finish()?;
     let keep = session.session_id;
     // Read, then let the transaction go: the two argon2 runs below take a
-    // while and must not hold a connection or a row lock meanwhile.
-    let mut ctx = open(&state, session, client.clone()).await?;
-    let user_id = ctx.principal.user_id;
+    // while and must not hold a connection or a row lock meanwhile. (The
+    // role and active checks come with the write, below.)
+    let user_id = session.user_id;
+    let mut tx = begin_tenant_tx(&state.db, session.tenant_id, Some(user_id)).await?;
     let row = sqlx::query!(
         "SELECT u.email, u.password_hash, t.slug
          FROM users u JOIN tenants t ON t.id = u.tenant_id
          WHERE u.id = $1",
         user_id
     )
-    .fetch_one(&mut *ctx.tx)
+    .fetch_one(&mut *tx)
     .await?;
-    drop(ctx);
+    drop(tx);
     // A stolen access token must not buy unlimited guesses at the password
     // that would let it outlive the session.
     limit_account(&state, AccountBucket::Login, &row.slug, &row.email).await?;
@@ -168,8 +170,8 @@ async fn change_password(
             .finish()?;
     }
     let hash = state.passwords.hash(&req.new_password).await?;
-    // The role and active checks run again; the update applies only if the
-    // password is still the one just verified (no concurrent change or reset).
+    // The update applies only if the password is still the one just
+    // verified (no concurrent change or reset).
     let mut ctx = open(&state, session, client).await?;
     let updated = sqlx::query_scalar!(
         "UPDATE users SET password_hash = $2, updated_at = now()

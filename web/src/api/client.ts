@@ -33,10 +33,10 @@ export function shouldRetryAfterRefresh(url: string, status: number): boolean {
 
 /**
  * The public routes that issue tokens: they never get the bearer token. The
- * refresh in particular must carry the `qhub_refresh` cookie alone — the
- * server rate-limits cookie refreshes per session only without a bearer,
- * and an expired bearer would charge the IP's login budget. (Logout is not
- * here: `logoutFetch` sends the bearer while it is valid.)
+ * refresh in particular is about the session the `qhub_refresh` cookie
+ * names, not the one a (possibly expired, possibly another tab's) access
+ * token names. (Logout is not here: `logoutFetch` sends the bearer while it
+ * is valid.)
  */
 const NO_BEARER = ["/v1/auth/login", "/v1/auth/refresh", "/v1/tenants", "/v1/invitations/accept"];
 

@@ -69,10 +69,7 @@ export function initSession(): void {
   refresher = createRefresher({
     refresh: refreshFromCookie,
     onRefreshed: adopt,
-    onSessionLost: () => {
-      identity = null;
-      clearAccessToken();
-    },
+    onSessionLost: forget,
     locks: browserLocks(),
   });
   const r = refresher;
@@ -153,8 +150,7 @@ export async function endSession(): Promise<void> {
   const token = getToken();
   ended = true;
   requireRefresher().cancel();
-  identity = null;
-  clearAccessToken();
+  forget();
   try {
     await api().POST("/v1/auth/logout", {
       fetch: (req) => logoutFetch(req, token),
@@ -169,6 +165,11 @@ export async function endSession(): Promise<void> {
 /** Forget the session locally (e.g. after revoking the current session). */
 export function dropSession(): void {
   requireRefresher().cancel();
+  forget();
+}
+
+/** This tab holds no token and no identity. */
+function forget(): void {
   identity = null;
   clearAccessToken();
 }

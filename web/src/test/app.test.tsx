@@ -102,6 +102,16 @@ function renderAt(path: string) {
 const fill = (label: string | RegExp, value: string) => fireEvent.change(screen.getByLabelText(label), { target: { value } });
 const whoami = () => screen.findByTestId("whoami");
 
+/** Opens the login page and submits it for `org` / `email`. */
+async function logIn(org: string, email: string) {
+  renderAt("/login");
+  await screen.findByLabelText("Organization");
+  fill("Organization", org);
+  fill("Email", email);
+  fill("Password", "correct horse battery");
+  fireEvent.click(screen.getByRole("button", { name: "Log in" }));
+}
+
 beforeEach(() => {
   generation++;
   cookieHolder = null;
@@ -131,12 +141,7 @@ describe("tokens stay out of storage", () => {
       cookieDesc.set!.call(document, v);
     });
 
-    renderAt("/login");
-    await screen.findByLabelText("Organization");
-    fill("Organization", "org-a");
-    fill("Email", "ada@a.test");
-    fill("Password", "correct horse battery");
-    fireEvent.click(screen.getByRole("button", { name: "Log in" }));
+    await logIn("org-a", "ada@a.test");
     expect(await whoami()).toHaveProperty("textContent", expect.stringContaining("Ada Lovelace"));
     await act(async () => {
       expect(await refreshSession()).toBe(true);
@@ -160,12 +165,7 @@ describe("the refresh token never reaches JavaScript", () => {
   const sent = (path: string) => JSON.parse(requests.find((r) => r.path === path)!.body) as Record<string, unknown>;
 
   it("login asks for refresh_delivery 'cookie', and the session then lives on the cookie", async () => {
-    renderAt("/login");
-    await screen.findByLabelText("Organization");
-    fill("Organization", "org-a");
-    fill("Email", "ada@a.test");
-    fill("Password", "correct horse battery");
-    fireEvent.click(screen.getByRole("button", { name: "Log in" }));
+    await logIn("org-a", "ada@a.test");
     expect((await whoami()).textContent).toContain("Ada Lovelace");
     expect(sent("/v1/auth/login")).toEqual({
       tenant: "org-a",
@@ -263,12 +263,7 @@ describe("one browser, several tabs, one shared refresh cookie", () => {
   it("logging in here tells the other tabs who is signed in (ids only, no token)", async () => {
     const otherTab = new BroadcastChannel(AUTH_CHANNEL);
     const heard = new Promise<unknown>((r) => (otherTab.onmessage = (e: MessageEvent) => r(e.data)));
-    renderAt("/login");
-    await screen.findByLabelText("Organization");
-    fill("Organization", "org-b");
-    fill("Email", "bob@b.test");
-    fill("Password", "correct horse battery");
-    fireEvent.click(screen.getByRole("button", { name: "Log in" }));
+    await logIn("org-b", "bob@b.test");
     expect(await heard).toEqual({ type: "signed-in", userId: USER_B.sub, tenantId: USER_B.tid });
     otherTab.close();
   });
