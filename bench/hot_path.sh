@@ -66,34 +66,30 @@ PGPASSWORD=qhub_app pgbench -n -h 127.0.0.1 -U qhub_app -c "$CONNS" -j 2 -T "$DU
   -f "$WORK/read.sql" qhub_test > "$WORK/pgbench.txt"
 pg_tps=$(grep -E '^tps' "$WORK/pgbench.txt" | head -1 | awk '{print $3}')
 
-echo "==> API GET /v1/users?limit=50: $CONNS connections, ${DURATION}s"
-wrk -t2 -c"$CONNS" -d"${DURATION}s" -H "authorization: Bearer $token" \
-  "http://127.0.0.1:$PORT/v1/users?limit=50" > "$WORK/wrk.txt"
-cat "$WORK/wrk.txt"
-api_rps=$(grep 'Requests/sec' "$WORK/wrk.txt" | awk '{print $2}')
+# wrk_run <name> <description> <header>...: one wrk run of the list
+# endpoint; prints its report and sets <name>_rps.
+wrk_run() {
+  local name=$1 what=$2; shift 2
+  local args=()
+  for h in "$@"; do args+=(-H "$h"); done
+  echo "==> API GET /v1/users?limit=50 $what: $CONNS connections, ${DURATION}s"
+  wrk -t2 -c"$CONNS" -d"${DURATION}s" "${args[@]}" \
+    "http://127.0.0.1:$PORT/v1/users?limit=50" > "$WORK/wrk_$name.txt"
+  cat "$WORK/wrk_$name.txt"
+  printf -v "${name}_rps" '%s' "$(grep 'Requests/sec' "$WORK/wrk_$name.txt" | awk '{print $2}')"
+}
 
-echo "==> API GET /v1/users?limit=50 with an API key: $CONNS connections, ${DURATION}s"
-wrk -t2 -c"$CONNS" -d"${DURATION}s" -H "x-api-key: $key" \
-  "http://127.0.0.1:$PORT/v1/users?limit=50" > "$WORK/wrk_key.txt"
-cat "$WORK/wrk_key.txt"
-key_rps=$(grep 'Requests/sec' "$WORK/wrk_key.txt" | awk '{print $2}')
+wrk_run api "with a JWT" "authorization: Bearer $token"
+wrk_run key "with an API key" "x-api-key: $key"
 # As the console sends it: a JWT and the console's Origin, so the CORS layer
 # matches the origin and adds its headers to every response.
-echo "==> API GET /v1/users?limit=50 from the console's origin (CORS): $CONNS connections, ${DURATION}s"
-wrk -t2 -c"$CONNS" -d"${DURATION}s" -H "authorization: Bearer $token" \
-  -H "origin: http://127.0.0.1:5173" \
-  "http://127.0.0.1:$PORT/v1/users?limit=50" > "$WORK/wrk_cors.txt"
-cat "$WORK/wrk_cors.txt"
-cors_rps=$(grep 'Requests/sec' "$WORK/wrk_cors.txt" | awk '{print $2}')
+wrk_run cors "from the console's origin (CORS)" "authorization: Bearer $token" \
+  "origin: http://127.0.0.1:5173"
 # The JWT run once more, last: the runs are sequential, so any drift over
 # the run (the usage writer, Redis keys piling up) shows as a difference
 # between the two JWT runs, and CORS is compared with their mean.
-echo "==> API GET /v1/users?limit=50 (JWT again): $CONNS connections, ${DURATION}s"
-wrk -t2 -c"$CONNS" -d"${DURATION}s" -H "authorization: Bearer $token" \
-  "http://127.0.0.1:$PORT/v1/users?limit=50" > "$WORK/wrk2.txt"
-cat "$WORK/wrk2.txt"
-api2_rps=$(grep 'Requests/sec' "$WORK/wrk2.txt" | awk '{print $2}')
-non2xx=$(cat "$WORK/wrk.txt" "$WORK/wrk_key.txt" "$WORK/wrk_cors.txt" "$WORK/wrk2.txt" | grep -c 'Non-2xx' || true)
+wrk_run api2 "with a JWT, again" "authorization: Bearer $token"
+non2xx=$(cat "$WORK"/wrk_*.txt | grep -c 'Non-2xx' || true)
 
 python3 - "$pg_tps" "$api_rps" "$key_rps" "$cors_rps" "$api2_rps" "$non2xx" <<'PY'
 import sys
