@@ -1,16 +1,24 @@
 //! The router with its middleware stack, and the server loop.
 
-use std::net::SocketAddr;
 use std::time::Duration;
 
+use axum::extract::ConnectInfo;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{header, HeaderName, HeaderValue, Method, StatusCode};
 use axum::Router;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto;
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
+use tower::ServiceExt;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::timeout::TimeoutLayer;
 
-use crate::middleware::{buffer_body, not_found, problem_fallback, request_id, BodyLimits};
+use crate::middleware::{
+    buffer_body, header_limits, not_found, problem_fallback, request_id, BodyLimits,
+    HYPER_MAX_HEADERS,
+};
 use crate::openapi;
 use crate::state::AppState;
 use crate::{mail, ratelimit, usage};
@@ -48,6 +56,7 @@ pub fn router(state: AppState) -> Router {
         // here (not rate-limited or metered), and every response, errors
         // included, carries the CORS headers the browser needs to read it.
         .layer(cors(&config.cors_origins))
+        .layer(axum::middleware::from_fn(header_limits))
         .layer(axum::middleware::from_fn(request_id))
         .with_state(state)
 }
@@ -82,20 +91,56 @@ fn cors(origins: &[String]) -> CorsLayer {
 
 /// Serves until SIGTERM or Ctrl-C, then stops accepting and lets in-flight
 /// requests finish.
+///
+/// The accept loop is hyper-util's rather than `axum::serve`, which offers
+/// no way to set hyper's header limit: hyper answers a request over its
+/// limit with a bare 431 before the app sees it, so it is set above the
+/// app's own (`header_limits`), which answers in problem+json.
 pub async fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<()> {
     tokio::spawn(mail::run_sender(state.clone()));
     let usage = state.usage.clone();
     let app = router(state);
-    let served = axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await;
-    // No request is in flight any more: write or spill every queued event,
-    // even if the server loop ended with an error.
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder.http1().max_headers(HYPER_MAX_HEADERS);
+    let graceful = GracefulShutdown::new();
+    let shutdown = shutdown_signal();
+    tokio::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(conn) => conn,
+                Err(e) => {
+                    // Out of file descriptors and the like: back off, go on.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let svc =
+            app.clone()
+                .map_request(move |mut req: axum::http::Request<hyper::body::Incoming>| {
+                    req.extensions_mut().insert(ConnectInfo(peer));
+                    req
+                });
+        let conn = builder
+            .serve_connection_with_upgrades(TokioIo::new(stream), TowerToHyperService::new(svc))
+            .into_owned();
+        let conn = graceful.watch(conn);
+        tokio::spawn(async move {
+            if let Err(e) = conn.await {
+                tracing::debug!(error = %e, "connection ended with an error");
+            }
+        });
+    }
+    drop(listener);
+    // No new connections; idle ones are closed, busy ones finish.
+    graceful.shutdown().await;
+    // No request is in flight any more: write or spill every queued event.
     usage.shutdown(Duration::from_secs(20)).await;
-    served.map_err(Into::into)
+    Ok(())
 }
 
 pub async fn shutdown_signal() {

@@ -14,6 +14,7 @@ use std::time::Duration;
 
 use lettre::message::header::ContentType;
 use lettre::message::Mailbox;
+use lettre::Address;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use qhub_lib::ApiError;
 use sqlx::PgConnection;
@@ -71,9 +72,13 @@ impl Mailer {
     }
 
     async fn send(&self, to: &str, subject: &str, body: &str) -> Result<(), SendError> {
-        let to: Mailbox = to
-            .parse()
-            .map_err(|e| SendError::Permanent(format!("recipient: {e}")))?;
+        // A bare address, exactly as stored: never display-name syntax,
+        // whose angle brackets would send the mail somewhere else.
+        let to = Mailbox::new(
+            None,
+            to.parse::<Address>()
+                .map_err(|e| SendError::Permanent(format!("recipient: {e}")))?,
+        );
         let message = Message::builder()
             .from(self.from.clone())
             .to(to)
@@ -89,6 +94,36 @@ impl Mailer {
             }
         })
     }
+}
+
+/// Longest user-chosen text (an organization's name) put in a mail.
+const MAX_QUOTED_CHARS: usize = 60;
+
+/// Text chosen by a tenant's members, fit to put in a mail's subject or
+/// body: on one line, at most `MAX_QUOTED_CHARS` characters (cut with an
+/// ellipsis), and in quotation marks, so that it reads as a quoted name and
+/// never as QHub's own words (an organization named like a security
+/// warning stays a name).
+pub fn quoted(text: &str) -> String {
+    let clean: String = text
+        .chars()
+        .map(|c| {
+            if c.is_control() || crate::validate::is_invisible(c) {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect::<String>()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .replace('"', "'");
+    let mut out: String = clean.chars().take(MAX_QUOTED_CHARS).collect();
+    if clean.chars().count() > MAX_QUOTED_CHARS {
+        out.push('…');
+    }
+    format!("\"{out}\"")
 }
 
 /// Queues a message in the caller's tenant transaction.
@@ -162,4 +197,19 @@ async fn send_next(state: &AppState, mailer: &Mailer) -> Result<bool, ApiError> 
     }
     tx.commit().await?;
     Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::quoted;
+
+    #[test]
+    fn quoted_text_is_one_bounded_line_in_quotes() {
+        assert_eq!(quoted("Acme"), "\"Acme\"");
+        assert_eq!(quoted("Evil\r\nSubject: x"), "\"Evil Subject: x\"");
+        assert_eq!(quoted("say \"hi\""), "\"say 'hi'\"");
+        let long = quoted(&"W".repeat(500));
+        assert_eq!(long.chars().count(), 60 + 3);
+        assert!(long.ends_with("…\""));
+    }
 }

@@ -57,6 +57,26 @@ pub async fn request_id(mut req: Request, next: Next) -> Response {
     res
 }
 
+/// At most this many request headers, and this many bytes of them
+/// (names and values). hyper itself is set to parse up to
+/// `HYPER_MAX_HEADERS`, so that requests between the two limits get a
+/// problem+json 431 from here instead of hyper's bare one.
+pub const MAX_REQUEST_HEADERS: usize = 100;
+pub const MAX_REQUEST_HEADER_BYTES: usize = 16 * 1024;
+pub const HYPER_MAX_HEADERS: usize = 500;
+
+pub async fn header_limits(req: Request, next: Next) -> Response {
+    let headers = req.headers();
+    let bytes: usize = headers
+        .iter()
+        .map(|(k, v)| k.as_str().len() + v.len())
+        .sum();
+    if headers.len() > MAX_REQUEST_HEADERS || bytes > MAX_REQUEST_HEADER_BYTES {
+        return ApiError::HeadersTooLarge.into_response();
+    }
+    next.run(req).await
+}
+
 /// Rewrites bare error responses produced outside our handlers (axum's
 /// 405, tower-http's timeout 503) into problem+json, keeping their headers
 /// (e.g. `Allow`).

@@ -135,6 +135,11 @@ const STANDARD_ERRORS: &[(&str, &str, &str)] = &[
     ),
     ("413", "PayloadTooLarge", "Request body too large"),
     (
+        "431",
+        "HeadersTooLarge",
+        "Too many request headers (over 100) or over 16 KiB of them",
+    ),
+    (
         "415",
         "UnsupportedMediaType",
         "Body is not application/json",
@@ -246,6 +251,33 @@ fn complete(doc: &mut Doc) {
             }
         }
     }
+}
+
+/// The `/v1` operations that take no credential (signup, login, refresh,
+/// password reset, email verification, invitation acceptance), as
+/// (method, path): the routes that issue tokens or act on emailed ones.
+pub fn public_v1_operations() -> &'static [(axum::http::Method, String)] {
+    static PUBLIC: OnceLock<Vec<(axum::http::Method, String)>> = OnceLock::new();
+    PUBLIC.get_or_init(|| {
+        let mut out = Vec::new();
+        for (path, item) in spec().paths.paths.iter() {
+            if !path.starts_with("/v1/") {
+                continue;
+            }
+            for (method, op) in [
+                (axum::http::Method::GET, &item.get),
+                (axum::http::Method::PUT, &item.put),
+                (axum::http::Method::POST, &item.post),
+                (axum::http::Method::DELETE, &item.delete),
+                (axum::http::Method::PATCH, &item.patch),
+            ] {
+                if op.as_ref().is_some_and(|op| !is_secured(op)) {
+                    out.push((method, path.clone()));
+                }
+            }
+        }
+        out
+    })
 }
 
 fn is_secured(op: &Operation) -> bool {

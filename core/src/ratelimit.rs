@@ -19,7 +19,7 @@ use qhub_lib::ApiError;
 use crate::auth::apikeys;
 use axum::http::request::Parts;
 
-use crate::auth::apikeys::KeyDigest;
+use crate::auth::apikeys::{KeyDigest, KeyPrincipal};
 use crate::auth::cookie;
 use crate::auth::extract::{presented, ClientInfo, Presented};
 use crate::auth::sessions::redis_err;
@@ -193,17 +193,21 @@ impl RateLimiter {
     }
 }
 
-/// The rate limit of every `/v1` request, in one place:
-/// - with a valid access token: the user's API budget (`RATE_LIMIT_API`);
-/// - with an API key: that key's API budget (keyed by the key's digest);
-/// - a refresh presenting the `qhub_refresh` cookie: the client IP's refresh
-///   budget (the size of `RATE_LIMIT_AUTH_IP`), refunded when it succeeds;
-/// - otherwise (signup, login, refresh, password reset, email verification,
-///   invitation accept, or a bad token): the client IP's auth budget
-///   (`RATE_LIMIT_AUTH_IP`).
+/// The rate limit of every `/v1` request, in one place. Only a verified
+/// credential moves a request out of its client IP's budget:
+/// - the public routes (signup, login, refresh, password reset, email
+///   verification, invitation accept) always count against the IP's auth
+///   budget (`RATE_LIMIT_AUTH_IP`), whatever credential they carry; a
+///   refresh presenting the `qhub_refresh` cookie against the IP's refresh
+///   budget of the same size, refunded when it succeeds;
+/// - with an access token whose signature verifies: the user's API budget
+///   (`RATE_LIMIT_API`);
+/// - with an API key that authenticates: that key's API budget;
+/// - anything else (no credential, a bad token, a made-up or revoked key):
+///   the IP's auth budget.
 ///
-/// The verified claims and the key digest are left in the request for the
-/// credential extractor, so neither is computed twice. Per-account limits
+/// The verified claims and key principal are left in the request for the
+/// credential extractor, so neither is checked twice. Per-account limits
 /// need the body and stay in their handlers. Adds `RateLimit-*` headers to
 /// the response unless a stricter limit already set them.
 pub async fn per_principal(State(state): State<AppState>, req: Request, next: Next) -> Response {
@@ -211,39 +215,11 @@ pub async fn per_principal(State(state): State<AppState>, req: Request, next: Ne
         return next.run(req).await;
     }
     let (mut parts, body) = req.into_parts();
-    let (bucket, identity, limit) = if is_cookie_refresh(&parts) {
-        // A browser restoring its session from the refresh cookie: charged
-        // up front to the IP's refresh budget, and refunded by the handler
-        // when the refresh succeeds (it then counts for the user). So
-        // people behind one address reloading the console neither spend
-        // the login budget nor each other's, while made-up cookies (and
-        // anything refused before the handler) stay charged, bursts too.
-        // Checked before the bearer: the console's may have expired.
-        let (_, ip, _) = auth_ip(&state, &parts);
-        parts.extensions.insert(RefreshCharge { ip: ip.clone() });
-        ("refresh-ip", ip, state.config.rate_limit_auth_ip)
-    } else {
-        match presented(&parts.headers) {
-            Some(Presented::ApiKey(key)) => {
-                let digest = apikeys::hash(key);
-                parts.extensions.insert(KeyDigest(digest));
-                (
-                    "api",
-                    format!("key:{}", hex::encode(digest)),
-                    state.config.rate_limit_api,
-                )
-            }
-            Some(Presented::Jwt(token)) => match state.tokens.verify_access(token) {
-                Some(claims) => {
-                    let user = format!("user:{}", claims.sub);
-                    parts.extensions.insert(claims);
-                    ("api", user, state.config.rate_limit_api)
-                }
-                None => auth_ip(&state, &parts),
-            },
-            None => auth_ip(&state, &parts),
-        }
+    let charged = match charge_for(&state, &mut parts).await {
+        Ok(c) => c,
+        Err(e) => return e.into_response(),
     };
+    let (bucket, identity, limit) = charged;
     let decision = match state.limiter.check(bucket, &identity, limit).await {
         Ok(d) => d,
         Err(e) => return e.into_response(),
@@ -258,6 +234,91 @@ pub async fn per_principal(State(state): State<AppState>, req: Request, next: Ne
         );
     }
     res
+}
+
+/// Which budget a request is charged to: (bucket, identity, limit).
+async fn charge_for(
+    state: &AppState,
+    parts: &mut Parts,
+) -> Result<(&'static str, String, Limit), ApiError> {
+    if is_cookie_refresh(parts) {
+        // A browser restoring its session from the refresh cookie: charged
+        // up front to the IP's refresh budget, and refunded by the handler
+        // when the refresh succeeds (it then counts for the user). So
+        // people behind one address reloading the console neither spend
+        // the login budget nor each other's, while made-up cookies (and
+        // anything refused before the handler) stay charged, bursts too.
+        let (_, ip, _) = auth_ip(state, parts);
+        parts.extensions.insert(RefreshCharge { ip: ip.clone() });
+        return Ok(("refresh-ip", ip, state.config.rate_limit_auth_ip));
+    }
+    if is_public(parts) {
+        return Ok(auth_ip(state, parts));
+    }
+    Ok(match presented(&parts.headers) {
+        Some(Presented::ApiKey(key)) => {
+            let digest = apikeys::hash(key);
+            parts.extensions.insert(KeyDigest(digest));
+            match verified_key(state, parts, &digest).await? {
+                Some(principal) => {
+                    parts.extensions.insert(principal);
+                    (
+                        "api",
+                        format!("key:{}", hex::encode(digest)),
+                        state.config.rate_limit_api,
+                    )
+                }
+                None => auth_ip(state, parts),
+            }
+        }
+        Some(Presented::Jwt(token)) => match state.tokens.verify_access(token) {
+            Some(claims) => {
+                let user = format!("user:{}", claims.sub);
+                parts.extensions.insert(claims);
+                ("api", user, state.config.rate_limit_api)
+            }
+            None => auth_ip(state, parts),
+        },
+        None => auth_ip(state, parts),
+    })
+}
+
+/// The key's principal if it authenticates, `None` if it does not (made
+/// up, revoked, expired). Bad keys count against the client IP's budget for
+/// bad keys; once that is spent, a key not in the cache is refused before
+/// any database lookup. The outcome is left in the request, so the
+/// credential extractor neither looks the key up again nor counts it twice.
+async fn verified_key(
+    state: &AppState,
+    parts: &mut Parts,
+    digest: &[u8; 32],
+) -> Result<Option<KeyPrincipal>, ApiError> {
+    let (_, ip, _) = auth_ip(state, parts);
+    let limit = state.config.rate_limit_auth_ip;
+    let guard = state.limiter.refuse_if_spent("bad-key-ip", &ip, limit);
+    match apikeys::authenticate(&state.db, &state.cache, digest, guard).await {
+        Ok(k) => Ok(Some(k)),
+        Err(ApiError::Unauthenticated(msg)) => {
+            state.limiter.hit("bad-key-ip", &ip, limit).await?;
+            parts.extensions.insert(KeyRefused(msg.clone()));
+            Ok(None)
+        }
+        // 429 (bad-key budget spent) or a dependency down: final.
+        Err(e) => Err(e),
+    }
+}
+
+/// Left in a request whose API key did not authenticate: why, for the 401
+/// the credential extractor answers with.
+#[derive(Debug, Clone)]
+pub struct KeyRefused(pub String);
+
+/// A route that takes no credential (see `openapi::public_v1_operations`).
+fn is_public(parts: &Parts) -> bool {
+    let path = parts.uri.path();
+    crate::openapi::public_v1_operations()
+        .iter()
+        .any(|(m, p)| *m == parts.method && p == path)
 }
 
 /// `POST /v1/auth/refresh` carrying a `qhub_refresh` cookie (well-formed

@@ -1,7 +1,14 @@
 //! Input rules shared by several endpoints. Each check returns the message
 //! for a `FieldError`, so handlers can report every bad field at once.
+//!
+//! The `*_PATTERN` constants are the same rules written as the JSON Schema
+//! patterns the OpenAPI document states, so generated clients refuse what
+//! the server refuses; `core/tests/spec_rules.rs` checks both agree.
+
+use std::str::FromStr;
 
 use qhub_lib::{ApiError, FieldError};
+use unicode_normalization::UnicodeNormalization;
 
 /// Collects field errors; `finish` turns them into one 422.
 #[derive(Default)]
@@ -26,6 +33,8 @@ impl Checks {
 
 /// Tenant slugs: 3–40 characters of `a-z`, `0-9` and `-`, starting and
 /// ending with a letter or digit (so they are safe in URLs and hostnames).
+pub const SLUG_PATTERN: &str = "^[a-z0-9][a-z0-9-]{1,38}[a-z0-9]$";
+
 pub fn slug(s: &str) -> Option<&'static str> {
     let ok_chars = s
         .bytes()
@@ -41,47 +50,130 @@ pub fn slug(s: &str) -> Option<&'static str> {
     }
 }
 
-/// Display names: 1–200 characters after trimming, no control characters.
+/// Characters that render as nothing or reorder text: format characters
+/// (zero-width spaces and joiners, the bidirectional controls, the BOM,
+/// soft hyphen), variation selectors and Hangul fillers. In a name or an
+/// address they make look-alikes of other names and addresses.
+const INVISIBLE: &[(char, char)] = &[
+    ('\u{00AD}', '\u{00AD}'),
+    ('\u{034F}', '\u{034F}'),
+    ('\u{061C}', '\u{061C}'),
+    ('\u{115F}', '\u{1160}'),
+    ('\u{17B4}', '\u{17B5}'),
+    ('\u{180B}', '\u{180F}'),
+    ('\u{200B}', '\u{200F}'),
+    ('\u{202A}', '\u{202E}'),
+    ('\u{2060}', '\u{206F}'),
+    ('\u{3164}', '\u{3164}'),
+    ('\u{FE00}', '\u{FE0F}'),
+    ('\u{FEFF}', '\u{FEFF}'),
+    ('\u{FFA0}', '\u{FFA0}'),
+    ('\u{FFF0}', '\u{FFF8}'),
+    ('\u{1D173}', '\u{1D17A}'),
+    ('\u{E0000}', '\u{E0FFF}'),
+];
+
+/// The character class (for a JSON Schema pattern) of what a single-line
+/// text may not contain: C0 and C1 controls, DEL, and `INVISIBLE`.
+macro_rules! forbidden_class {
+    () => {
+        r"\u0000-\u001F\u007F-\u009F\u00AD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180B-\u180F\u200B-\u200F\u202A-\u202E\u2060-\u206F\u3164\uFE00-\uFE0F\uFEFF\uFFA0\uFFF0-\uFFF8"
+    };
+}
+
+/// A display name: some visible character, no control or invisible one.
+/// (The pattern leaves out the astral-plane invisibles, which ECMA and
+/// Python regexes spell differently; the server refuses them as well.)
+pub const NAME_PATTERN: &str = concat!(
+    "^[^",
+    forbidden_class!(),
+    "]*[^\\s",
+    forbidden_class!(),
+    "][^",
+    forbidden_class!(),
+    "]*$"
+);
+
+pub fn is_invisible(c: char) -> bool {
+    INVISIBLE.iter().any(|&(lo, hi)| (lo..=hi).contains(&c))
+}
+
+/// Control (including NUL) or invisible: never in a single-line text.
+pub fn is_forbidden(c: char) -> bool {
+    c.is_control() || is_invisible(c)
+}
+
+/// Display names: 1–200 characters, at least one of them visible (not
+/// whitespace), no control or invisible characters. Stored trimmed.
 pub fn name(s: &str) -> Option<&'static str> {
-    let t = s.trim();
-    if t.is_empty() {
-        Some("must not be empty")
-    } else if t.chars().count() > 200 {
+    if s.chars().count() > 200 {
         Some("must be at most 200 characters")
-    } else if t.chars().any(char::is_control) {
+    } else if s.chars().any(char::is_control) {
         Some("must not contain control characters")
+    } else if s.chars().any(is_invisible) {
+        Some("must not contain invisible or bidirectional-control characters")
+    } else if s.trim().is_empty() {
+        Some("must not be empty")
     } else {
         None
     }
 }
 
-/// A deliberately simple email check: one `@`, a non-empty local part, a
-/// dotted domain, no spaces, at most 254 characters. Real proof of an
-/// address is the verification mail.
-pub fn email(s: &str) -> Option<&'static str> {
-    let bad = || Some("must be an email address like name@example.com");
-    if s.len() > 254 {
-        return Some("must be at most 254 characters");
-    }
-    if s.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return bad();
-    }
-    match s.split_once('@') {
-        Some((local, domain))
-            if !local.is_empty()
-                && !domain.contains('@')
-                && domain.contains('.')
-                && !domain.starts_with('.')
-                && !domain.ends_with('.') =>
-        {
-            None
-        }
-        _ => bad(),
+/// Free text that may span lines (a description): no NUL, no control
+/// character but tab, newline and carriage return, nothing invisible.
+pub fn text(s: &str) -> Option<&'static str> {
+    if s.chars()
+        .any(|c| (c.is_control() && !matches!(c, '\t' | '\n' | '\r')) || is_invisible(c))
+    {
+        Some("must not contain control or invisible characters")
+    } else {
+        None
     }
 }
 
+/// Email addresses are checked by the parser that later sends the mail
+/// (`lettre::Address`), so an address accepted here is exactly the one mail
+/// goes to: a bare `local@domain`, never `Name <addr>` display syntax. The
+/// domain must be dotted; at most 254 characters; nothing invisible.
+pub fn email(s: &str) -> Option<&'static str> {
+    let bad = Some("must be a bare email address like name@example.com");
+    if s.chars().count() > 254 {
+        return Some("must be at most 254 characters");
+    }
+    if s.chars().any(is_forbidden) {
+        return Some("must not contain control or invisible characters");
+    }
+    match lettre::Address::from_str(s) {
+        Ok(a)
+            if AsRef::<str>::as_ref(&a) == s
+                && a.domain().contains('.')
+                && !a.domain().ends_with('.') =>
+        {
+            None
+        }
+        _ => bad,
+    }
+}
+
+/// The form an address is compared and stored in: Unicode NFC (so
+/// composed and decomposed spellings are one address), lower case.
 pub fn normalize_email(s: &str) -> String {
-    s.trim().to_lowercase()
+    s.nfc().collect::<String>().to_lowercase()
+}
+
+/// Walks a JSON value: no string or key in it may hold a NUL or another
+/// control character but tab, newline and carriage return. (Postgres
+/// cannot store NUL in `jsonb`; the rest would only ever be an attack.)
+pub fn json_text(v: &serde_json::Value) -> Option<&'static str> {
+    use serde_json::Value;
+    match v {
+        Value::String(s) => text(s),
+        Value::Array(items) => items.iter().find_map(json_text),
+        Value::Object(map) => map
+            .iter()
+            .find_map(|(k, v)| text(k).or_else(|| json_text(v))),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -102,16 +194,49 @@ mod tests {
     #[test]
     fn emails() {
         assert!(email("a@b.co").is_none());
+        assert!(email("a.b+tag@sub.example.com").is_none());
         assert!(email("a@b").is_some());
         assert!(email("a b@c.de").is_some());
         assert!(email("@c.de").is_some());
         assert!(email("a@@c.de").is_some());
+        // Display-name syntax: stored one address, mailed another.
+        assert!(email("ceo.corp.test<victim@evil.test>").is_some());
+        assert!(email("Ceo <victim@evil.test>").is_some());
+        assert!(email("a\u{0}@b.co").is_some());
+        assert!(email("a\u{200B}b@c.de").is_some());
+        assert!(email("a@b\u{202E}c.de").is_some());
+    }
+
+    #[test]
+    fn emails_normalise_to_one_spelling() {
+        // "é" composed and decomposed are one address.
+        assert_eq!(
+            normalize_email("Jos\u{0065}\u{0301}@X.Test"),
+            normalize_email("jos\u{00E9}@x.test")
+        );
     }
 
     #[test]
     fn names() {
         assert!(name("Ada").is_none());
+        assert!(name(" Ada ").is_none());
         assert!(name("   ").is_some());
+        assert!(name("").is_some());
         assert!(name("a\u{0007}b").is_some());
+        assert!(name("a\u{0}b").is_some());
+        assert!(name("Ad\u{200D}a").is_some());
+        assert!(name("\u{202E}evil").is_some());
+        assert!(name(&"a".repeat(201)).is_some());
+        assert!(name(&"é".repeat(200)).is_none());
+    }
+
+    #[test]
+    fn json_text_finds_nul_anywhere() {
+        let v = serde_json::json!({"a": [1, {"b": "x\u{0}y"}]});
+        assert!(json_text(&v).is_some());
+        let v = serde_json::json!({"k\u{0}": 1});
+        assert!(json_text(&v).is_some());
+        let v = serde_json::json!({"a": ["line\nbreak", 2, null]});
+        assert!(json_text(&v).is_none());
     }
 }

@@ -222,4 +222,38 @@ fn every_audit_action_is_documented() {
         .map(|v| v.as_str().unwrap())
         .collect();
     assert_eq!(listed, qhub_core::audit::ACTIONS);
+    // Independently of that list: every action the code records, read off
+    // the source (each is the literal first argument of `Event::new`).
+    let mut recorded = std::collections::BTreeSet::new();
+    let mut dirs = vec![std::path::PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/src"
+    ))];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                for call in text.split("Event::new(").skip(1) {
+                    let arg = call.trim_start();
+                    if let Some(rest) = arg.strip_prefix('"') {
+                        recorded.insert(rest.split('"').next().unwrap().to_owned());
+                    } else {
+                        panic!(
+                            "{}: Event::new with a non-literal action; keep actions literal so this test sees them",
+                            path.display()
+                        );
+                    }
+                }
+            }
+        }
+    }
+    let listed: std::collections::BTreeSet<String> =
+        listed.iter().map(|s| (*s).to_owned()).collect();
+    assert_eq!(
+        recorded, listed,
+        "actions recorded in the code vs the documented list"
+    );
 }

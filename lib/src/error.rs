@@ -73,6 +73,9 @@ pub enum ApiError {
     BodyTimeout,
     #[error("payload too large")]
     PayloadTooLarge,
+    /// Too many request headers, or too many bytes of them.
+    #[error("request headers too large")]
+    HeadersTooLarge,
     #[error("unsupported media type: {0}")]
     UnsupportedMediaType(String),
     /// A rate limit is exhausted: `limit` requests per window, and the
@@ -123,6 +126,7 @@ impl ApiError {
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::HeadersTooLarge => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable { .. } | ApiError::Timeout => StatusCode::SERVICE_UNAVAILABLE,
@@ -141,6 +145,7 @@ impl ApiError {
             ApiError::Conflict(_) => "conflict",
             ApiError::BodyTimeout => "request_timeout",
             ApiError::PayloadTooLarge => "payload_too_large",
+            ApiError::HeadersTooLarge => "headers_too_large",
             ApiError::UnsupportedMediaType(_) => "unsupported_media_type",
             ApiError::RateLimited { .. } => "rate_limited",
             ApiError::Unavailable { .. } => "service_unavailable",
@@ -176,6 +181,10 @@ impl ApiError {
             ),
             ApiError::PayloadTooLarge => (
                 "The request body is larger than the server accepts.".to_owned(),
+                Vec::new(),
+            ),
+            ApiError::HeadersTooLarge => (
+                "The request has too many headers, or too large ones.".to_owned(),
                 Vec::new(),
             ),
             ApiError::RateLimited {

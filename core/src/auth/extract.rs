@@ -21,6 +21,7 @@ use super::tokens::Claims;
 use crate::cache::{split_versioned, user_key};
 use crate::db::begin_tenant_tx;
 use crate::middleware::X_REQUEST_ID;
+use crate::ratelimit::KeyRefused;
 use crate::state::AppState;
 use crate::usage::middleware::{Attribution, AttributionSlot};
 use qhub_lib::usage::PrincipalKind;
@@ -81,25 +82,32 @@ impl FromRequestParts<AppState> for Credential {
                 ))
             }
             Some(Presented::ApiKey(key)) => {
-                let digest = parts
-                    .extensions
-                    .get::<KeyDigest>()
-                    .map_or_else(|| apikeys::hash(key), |d| d.0);
-                // Bad keys count against the client IP's auth budget; once
-                // it is spent, a key not in the cache is refused before any
-                // database lookup.
-                let ip = ClientInfo::from_parts(parts, state.config.trusted_proxy_hops)
-                    .ip
-                    .unwrap_or_default();
-                let limit = state.config.rate_limit_auth_ip;
-                let guard = state.limiter.refuse_if_spent("bad-key-ip", &ip, limit);
-                match apikeys::authenticate(&state.db, &state.cache, &digest, guard).await {
-                    Ok(k) => Credential::ApiKey(k),
-                    Err(e @ ApiError::Unauthenticated(_)) => {
-                        state.limiter.hit("bad-key-ip", &ip, limit).await?;
-                        return Err(e);
+                // Usually decided already by the rate-limit middleware.
+                if let Some(k) = parts.extensions.get::<KeyPrincipal>() {
+                    Credential::ApiKey(k.clone())
+                } else if let Some(refused) = parts.extensions.get::<KeyRefused>() {
+                    return Err(ApiError::Unauthenticated(refused.0.clone()));
+                } else {
+                    let digest = parts
+                        .extensions
+                        .get::<KeyDigest>()
+                        .map_or_else(|| apikeys::hash(key), |d| d.0);
+                    // Bad keys count against the client IP's auth budget; once
+                    // it is spent, a key not in the cache is refused before any
+                    // database lookup.
+                    let ip = ClientInfo::from_parts(parts, state.config.trusted_proxy_hops)
+                        .ip
+                        .unwrap_or_default();
+                    let limit = state.config.rate_limit_auth_ip;
+                    let guard = state.limiter.refuse_if_spent("bad-key-ip", &ip, limit);
+                    match apikeys::authenticate(&state.db, &state.cache, &digest, guard).await {
+                        Ok(k) => Credential::ApiKey(k),
+                        Err(e @ ApiError::Unauthenticated(_)) => {
+                            state.limiter.hit("bad-key-ip", &ip, limit).await?;
+                            return Err(e);
+                        }
+                        Err(e) => return Err(e),
                     }
-                    Err(e) => return Err(e),
                 }
             }
             Some(Presented::Jwt(token)) => {
@@ -393,6 +401,43 @@ impl FromRequestParts<AppState> for TenantCtx {
         let credential = Credential::from_request_parts(parts, state).await?;
         let client = ClientInfo::from_request_parts(parts, state).await?;
         TenantCtx::open(state, &credential, client).await
+    }
+}
+
+/// A scope as a type, for `Scoped`.
+pub trait RequiredScope {
+    const SCOPE: Scope;
+}
+
+/// Marker types naming the scopes a handler may demand with `Scoped`.
+pub mod needs {
+    use super::{RequiredScope, Scope};
+
+    macro_rules! scope_markers {
+        ($($name:ident),* $(,)?) => {$(
+            #[derive(Debug)]
+            pub struct $name;
+            impl RequiredScope for $name {
+                const SCOPE: Scope = Scope::$name;
+            }
+        )*};
+    }
+    scope_markers!(UsersRead, UsersWrite, AppsRead, AppsWrite, JobsWrite, UsageRead, Admin);
+}
+
+/// A `TenantCtx` whose principal holds scope `S`, checked while extracting:
+/// placed before the body extractor, the caller's rights are decided
+/// before their input is (a viewer posting a bad body gets 403, not 422,
+/// and learns nothing about what the body should have been).
+pub struct Scoped<S>(pub TenantCtx, pub std::marker::PhantomData<S>);
+
+impl<S: RequiredScope + Send> FromRequestParts<AppState> for Scoped<S> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let ctx = TenantCtx::from_request_parts(parts, state).await?;
+        ctx.principal.require(S::SCOPE)?;
+        Ok(Scoped(ctx, std::marker::PhantomData))
     }
 }
 

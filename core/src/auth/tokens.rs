@@ -7,10 +7,12 @@ use std::time::Duration;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256, Sha512};
+use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 const ISSUER: &str = "qhub";
@@ -95,30 +97,59 @@ pub fn parse_refresh(token: &str) -> Option<(Uuid, &str)> {
     Some((Uuid::try_parse(sid).ok()?, secret))
 }
 
-/// The pad sealing the successor of refresh secret `presented`: only a
-/// holder of `presented` can derive it (the server keeps just its SHA-256,
-/// a different hash). Each pad seals one value: secrets are random and
-/// rotated once.
-fn grace_pad(presented: &str) -> [u8; 64] {
-    Sha512::digest(format!("qhub-refresh-grace:{presented}").as_bytes()).into()
+/// The key sealing the successor of refresh secret `presented`: only a
+/// holder of `presented` can derive it (the server keeps just its SHA-256
+/// without this domain prefix, a different hash).
+fn grace_key(presented: &str) -> Key {
+    let digest: [u8; 32] =
+        Sha256::digest(format!("qhub-refresh-grace:{presented}").as_bytes()).into();
+    Key::from(digest)
 }
 
-/// `successor` sealed under `presented`, hex (kept in Redis for the
-/// reuse grace period instead of the successor itself).
+/// What the sealed value is bound to, so it cannot be replayed as another
+/// kind of sealed value.
+const GRACE_AAD: &[u8] = b"qhub refresh successor v1";
+
+/// `successor` sealed under `presented` with ChaCha20-Poly1305 (random
+/// nonce), hex of nonce ‖ ciphertext ‖ tag: kept in Redis for the reuse
+/// grace period instead of the successor itself. Opening checks the tag, so
+/// a value altered in Redis is refused, not turned into another token.
 pub fn seal_successor(presented: &str, successor: &str) -> String {
-    let pad = grace_pad(presented);
-    let sealed: Vec<u8> = successor.bytes().zip(pad).map(|(a, b)| a ^ b).collect();
-    hex::encode(sealed)
+    let mut nonce = [0u8; 12];
+    rand::thread_rng().fill_bytes(&mut nonce);
+    let cipher = ChaCha20Poly1305::new(&grace_key(presented));
+    let payload = Payload {
+        msg: successor.as_bytes(),
+        aad: GRACE_AAD,
+    };
+    // Encryption fails only for messages beyond 256 GiB.
+    let sealed = cipher
+        .encrypt(Nonce::from_slice(&nonce), payload)
+        .unwrap_or_default();
+    let mut out = nonce.to_vec();
+    out.extend_from_slice(&sealed);
+    hex::encode(out)
 }
 
-/// Opens what `seal_successor(presented, …)` sealed.
+/// Opens what `seal_successor(presented, …)` sealed; `None` for another
+/// token or a tampered value.
 pub fn open_successor(presented: &str, sealed: &str) -> Option<String> {
     let bytes = hex::decode(sealed).ok()?;
-    if bytes.len() > 64 {
+    if bytes.len() < 12 + 16 || bytes.len() > 12 + 16 + 64 {
         return None;
     }
-    let pad = grace_pad(presented);
-    String::from_utf8(bytes.into_iter().zip(pad).map(|(a, b)| a ^ b).collect()).ok()
+    let (nonce, ciphertext) = bytes.split_at(12);
+    let cipher = ChaCha20Poly1305::new(&grace_key(presented));
+    let plain = cipher
+        .decrypt(
+            Nonce::from_slice(nonce),
+            Payload {
+                msg: ciphertext,
+                aad: GRACE_AAD,
+            },
+        )
+        .ok()?;
+    String::from_utf8(plain).ok()
 }
 
 pub fn sha256_hex(s: &str) -> String {
@@ -138,8 +169,28 @@ mod tests {
             open_successor(&old, &sealed).as_deref(),
             Some(next.as_str())
         );
-        let other = open_successor(&new_refresh_secret(), &sealed);
-        assert_ne!(other.as_deref(), Some(next.as_str()));
+        assert_eq!(open_successor(&new_refresh_secret(), &sealed), None);
+    }
+
+    #[test]
+    fn a_tampered_sealed_successor_is_refused() {
+        let (old, next) = (new_refresh_secret(), new_refresh_secret());
+        let sealed = seal_successor(&old, &next);
+        let mut bytes = hex::decode(&sealed).unwrap_or_default();
+        // Flip one bit of the nonce, of the ciphertext, of the tag: each
+        // must make the value unopenable (a pad would open to another token).
+        for i in [0, 12, bytes.len() - 1] {
+            bytes[i] ^= 0x01;
+            assert_eq!(open_successor(&old, &hex::encode(&bytes)), None, "byte {i}");
+            bytes[i] ^= 0x01;
+        }
+        assert_eq!(
+            open_successor(&old, &hex::encode(&bytes)).as_deref(),
+            Some(next.as_str())
+        );
+        // Truncated or padded values are refused too.
+        assert_eq!(open_successor(&old, &sealed[..sealed.len() - 2]), None);
+        assert_eq!(open_successor(&old, &format!("{sealed}00")), None);
     }
 
     #[test]

@@ -17,6 +17,7 @@ use utoipa_axum::routes;
 use uuid::Uuid;
 
 use crate::audit::{self, Event};
+use crate::auth::apikeys;
 use crate::auth::extract::ClientInfo;
 use crate::auth::onetime;
 use crate::auth::password::check_password;
@@ -286,12 +287,13 @@ pub struct PasswordResetConfirm {
     pub new_password: String,
 }
 
-/// Set a new password with a reset token. Ends every session of the user.
+/// Set a new password with a reset token. Ends every session of the user
+/// and revokes every API key they created.
 #[utoipa::path(
     post, path = "/v1/auth/password-reset/confirm", tag = "auth", operation_id = "confirmPasswordReset",
     request_body = PasswordResetConfirm,
     responses(
-        (status = 204, description = "Password changed; all sessions ended"),
+        (status = 204, description = "Password changed; all sessions ended, all the user's API keys revoked"),
         (status = 404, description = "Invalid, expired or used token", body = qhub_lib::Problem, content_type = "application/problem+json"),
     ),
     security(())
@@ -318,12 +320,28 @@ async fn confirm_password_reset(
     )
     .execute(&mut *tx)
     .await?;
+    // A reset means the password may have been someone else's: the keys
+    // made with it go too (docs/security.md says why a change keeps them).
+    // Tombstoned in the cache before the commit, as any revocation.
+    let revoked = sqlx::query!(
+        "UPDATE api_keys SET revoked_at = now()
+         WHERE created_by = $1 AND revoked_at IS NULL
+         RETURNING id, secret_hash",
+        user
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    for key in &revoked {
+        apikeys::forget(&state.cache, &key.secret_hash).await?;
+    }
+    let revoked_ids: Vec<Uuid> = revoked.iter().map(|k| k.id).collect();
     audit::record(
         &mut tx,
         tenant,
         ("user", user),
         &client,
-        Event::new("user.password_reset", "user", user),
+        Event::new("user.password_reset", "user", user)
+            .diff(serde_json::json!({"revoked_api_keys": revoked_ids})),
     )
     .await?;
     state

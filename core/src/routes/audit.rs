@@ -52,9 +52,13 @@ pub struct AuditFilter {
     pub action: Option<String>,
     /// Only events by this user or API key.
     pub actor_id: Option<Uuid>,
-    /// Events at or after this time (RFC 3339).
+    /// Events at or after this time (RFC 3339, year 1970–9999).
+    #[serde(default, deserialize_with = "qhub_lib::time::optional_timestamp")]
+    #[param(pattern = "^(19[7-9][0-9]|[2-9][0-9]{3})-")]
     pub from: Option<DateTime<Utc>>,
-    /// Events before this time (RFC 3339).
+    /// Events before this time (RFC 3339, year 1970–9999); after `from`.
+    #[serde(default, deserialize_with = "qhub_lib::time::optional_timestamp")]
+    #[param(pattern = "^(19[7-9][0-9]|[2-9][0-9]{3})-")]
     pub to: Option<DateTime<Utc>>,
 }
 

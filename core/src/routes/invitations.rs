@@ -16,10 +16,10 @@ use utoipa_axum::routes;
 use uuid::Uuid;
 
 use super::auth::{issue_tokens, TokenPair};
-use super::users::{insert_user, may_grant, NewUser, UserView};
+use super::users::{insert_user, may_grant, role_may_grant, NewUser, UserView};
 use crate::audit::{self, Event};
 use crate::auth::cookie::{self, RefreshDelivery};
-use crate::auth::extract::{ClientInfo, TenantCtx};
+use crate::auth::extract::{needs, ClientInfo, Scoped, TenantCtx};
 use crate::auth::onetime;
 use crate::auth::password::check_password;
 use crate::db::begin_tenant_tx;
@@ -110,11 +110,10 @@ pub struct CreateInvitationRequest {
 )]
 async fn create_invitation(
     State(state): State<AppState>,
-    mut ctx: TenantCtx,
+    Scoped(mut ctx, _): Scoped<needs::UsersWrite>,
     Json(req): Json<CreateInvitationRequest>,
 ) -> Result<(StatusCode, axum::Json<InvitationView>), ApiError> {
     let p = ctx.principal;
-    p.require(Scope::UsersWrite)?;
     let email = validate::normalize_email(&req.email);
     Checks::default()
         .check("email", validate::email(&email))
@@ -162,17 +161,24 @@ async fn create_invitation(
         }
     })?;
     let tenant = super::tenants::fetch_tenant(&mut ctx.tx).await?;
+    // The organization's name is its members' text, not QHub's: quoted
+    // and bounded, never able to pose as a QHub notice; the only link is
+    // the console's.
+    let name = mail::quoted(&tenant.name);
     let body = format!(
-        "You are invited to join {name} on QHub as {role}.\n\n\
-         {web}/accept-invitation?token={token}\n\n\
-         Token: {token}\n\nThe invitation expires at {expires}.\n",
-        name = tenant.name,
+        "You are invited to join the organization {name} (slug: {slug}) on QHub as {role}.\n\n\
+         Accept in the QHub console:\n{web}/accept-invitation?token={token}\n\n\
+         Token: {token}\n\nThe invitation expires at {expires}. You will log in with the \
+         organization slug {slug} and this email address.\n\n\
+         The organization name above was chosen by that organization, not by QHub. \
+         If you did not expect this invitation, ignore this mail.\n",
+        slug = tenant.slug,
         role = req.role,
         web = state.config.web_url,
         token = one.token,
         expires = row.expires_at.to_rfc3339(),
     );
-    let subject = format!("Join {} on QHub", tenant.name);
+    let subject = format!("Join the organization {name} on QHub");
     mail::enqueue(
         &mut ctx.tx,
         p.tenant_id,
@@ -323,7 +329,7 @@ async fn accept_invitation(
     let mut tx = begin_tenant_tx(&state.db, tenant, None).await?;
     // The row lock makes the token single-use under concurrent accepts.
     let inv = sqlx::query!(
-        r#"SELECT id, email, role AS "role: Role" FROM invitations
+        r#"SELECT id, email, role AS "role: Role", invited_by FROM invitations
            WHERE token_hash = $1 AND accepted_at IS NULL AND expires_at > now()
            FOR UPDATE"#,
         &hash[..]
@@ -331,6 +337,27 @@ async fn accept_invitation(
     .fetch_optional(&mut *tx)
     .await?
     .ok_or_else(invalid)?;
+    // An invitation carries its sender's authority only while the sender
+    // still has it: removed, deactivated or demoted below what the role
+    // needs, and the invitation is dead. The row is share-locked, so a
+    // concurrent demotion waits for this acceptance or makes it fail.
+    let inviter = match inv.invited_by {
+        Some(by) => {
+            sqlx::query!(
+                r#"SELECT role AS "role: Role", is_active FROM users WHERE id = $1 FOR SHARE"#,
+                by
+            )
+            .fetch_optional(&mut *tx)
+            .await?
+        }
+        None => None,
+    };
+    if !inviter.is_some_and(|i| i.is_active && role_may_grant(i.role, inv.role)) {
+        return Err(ApiError::NotFound(
+            "the invitation is no longer valid: whoever sent it can no longer grant this role"
+                .into(),
+        ));
+    }
     let user_id = Uuid::now_v7();
     let user = insert_user(
         &mut tx,
@@ -366,8 +393,9 @@ async fn accept_invitation(
         tenant,
         ("user", user_id),
         &client,
-        Event::new("invitation.accepted", "invitation", inv.id)
-            .diff(serde_json::json!({"user_id": user_id, "role": inv.role})),
+        Event::new("invitation.accepted", "invitation", inv.id).diff(
+            serde_json::json!({"user_id": user_id, "role": inv.role, "invited_by": inv.invited_by}),
+        ),
     )
     .await?;
     // Session first, commit second (as at signup): if Redis is down,

@@ -5,7 +5,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::{DateTime, Utc};
 use qhub_lib::error::is_unique_violation;
-use qhub_lib::{ApiError, Role, Scope};
+use qhub_lib::{ApiError, Role};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -17,7 +17,7 @@ use super::auth::{issue_tokens, TokenPair};
 use super::users::{insert_user, NewUser, UserView};
 use crate::audit::{Diff, Event};
 use crate::auth::cookie::{self, RefreshDelivery};
-use crate::auth::extract::{ClientInfo, Session, TenantCtx};
+use crate::auth::extract::{needs, ClientInfo, Scoped, Session, TenantCtx};
 use crate::auth::password::check_password;
 use crate::db::begin_tenant_tx;
 use crate::extract::Json;
@@ -201,10 +201,9 @@ const MAX_SETTINGS_BYTES: usize = 16 * 1024;
     security(("bearerAuth" = ["admin"]))
 )]
 async fn update_tenant(
-    mut ctx: TenantCtx,
+    Scoped(mut ctx, _): Scoped<needs::Admin>,
     Json(req): Json<UpdateTenantRequest>,
 ) -> Result<axum::Json<TenantView>, ApiError> {
-    ctx.principal.require(Scope::Admin)?;
     let mut checks = Checks::default();
     if req.name.is_none() && req.settings.is_none() {
         checks.check("body", Some("give at least one of name, settings"));
@@ -217,6 +216,8 @@ async fn update_tenant(
             checks.check("settings", Some("must be a JSON object"));
         } else if settings.to_string().len() > MAX_SETTINGS_BYTES {
             checks.check("settings", Some("must be at most 16 KiB of JSON"));
+        } else {
+            checks.check("settings", validate::json_text(settings));
         }
     }
     checks.finish()?;

@@ -32,9 +32,17 @@ const TOP_ROUTES: u64 = 10;
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct RangeQuery {
-    /// Start (RFC 3339), rounded down to the hour. Default: `to` minus 24 h.
+    /// Start (RFC 3339, year 1970–9999), rounded down to the hour. Default:
+    /// `to` minus 24 h. Must be before `to`, at most 92 days (31 at
+    /// `interval=hour`) earlier.
+    #[serde(default, deserialize_with = "qhub_lib::time::optional_timestamp")]
+    #[param(pattern = "^(19[7-9][0-9]|[2-9][0-9]{3})-")]
     pub from: Option<DateTime<Utc>>,
-    /// End (RFC 3339, exclusive), rounded up to the hour. Default: now.
+    /// End (RFC 3339, exclusive, year 1970–9999), rounded up to the hour.
+    /// Default: now. Usage is kept from 1970 to 2106: the effective range
+    /// is clipped to that.
+    #[serde(default, deserialize_with = "qhub_lib::time::optional_timestamp")]
+    #[param(pattern = "^(19[7-9][0-9]|[2-9][0-9]{3})-")]
     pub to: Option<DateTime<Utc>>,
 }
 
@@ -127,12 +135,12 @@ fn range(q: &RangeQuery, max_days: i64, checks: &mut Checks) -> Range {
             }),
         );
     }
+    // Usage is stored with ClickHouse `DateTime` (1970 to 2106): a range
+    // reaching outside it is clipped, not refused (nothing was used there).
     let hour = 3600;
-    let from = from.timestamp().div_euclid(hour) * hour;
-    let to = (to.timestamp() + hour - 1).div_euclid(hour) * hour;
-    if from < 0 || to > i64::from(u32::MAX) {
-        checks.check("from", Some("must be between 1970 and 2106"));
-    }
+    let last_hour = i64::from(u32::MAX).div_euclid(hour) * hour;
+    let from = (from.timestamp().div_euclid(hour) * hour).clamp(0, last_hour);
+    let to = ((to.timestamp() + hour - 1).div_euclid(hour) * hour).clamp(from, last_hour);
     Range { from, to }
 }
 

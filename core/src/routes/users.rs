@@ -20,7 +20,7 @@ use uuid::Uuid;
 
 use crate::audit::{Diff, Event};
 use crate::auth::extract::{
-    pin_role, remember_role, Actor, ClientInfo, Credential, Principal, TenantCtx,
+    needs, pin_role, remember_role, Actor, ClientInfo, Credential, Principal, Scoped, TenantCtx,
 };
 use crate::auth::password::check_password;
 use crate::extract::{Json, Path, Query};
@@ -108,26 +108,25 @@ async fn create_user(
     State(state): State<AppState>,
     credential: Credential,
     client: ClientInfo,
+    Scoped(first, _): Scoped<needs::UsersWrite>,
     Json(req): Json<CreateUserRequest>,
 ) -> Result<(StatusCode, axum::Json<UserView>), ApiError> {
+    // The caller's rights first (a viewer must not make the server hash,
+    // nor learn the body's rules), then the body, then the hash without
+    // holding a pooled connection: argon2 takes tens of ms. The rights are
+    // checked again in the write transaction.
+    let may_create = |p: &Principal| {
+        p.require(Scope::UsersWrite)?;
+        may_grant(p, req.role)
+    };
+    may_create(&first.principal)?;
+    drop(first);
     let email = validate::normalize_email(&req.email);
     Checks::default()
         .check("email", validate::email(&email))
         .check("name", validate::name(&req.name))
         .check("password", check_password(&req.password))
         .finish()?;
-    // Check the caller's rights first (a viewer must not make the server
-    // hash), then hash without holding a pooled connection: argon2 takes
-    // tens of ms. The rights are checked again in the write transaction.
-    let may_create = |p: &Principal| {
-        p.require(Scope::UsersWrite)?;
-        may_grant(p, req.role)
-    };
-    may_create(
-        &TenantCtx::open(&state, &credential, client.clone())
-            .await?
-            .principal,
-    )?;
     let hash = state.passwords.hash(&req.password).await?;
 
     let mut ctx = TenantCtx::open(&state, &credential, client).await?;
@@ -190,12 +189,11 @@ pub struct UpdateUserRequest {
 )]
 async fn update_user(
     State(state): State<AppState>,
-    mut ctx: TenantCtx,
+    Scoped(mut ctx, _): Scoped<needs::UsersWrite>,
     Path(id): Path<Uuid>,
     Json(req): Json<UpdateUserRequest>,
 ) -> Result<axum::Json<UserView>, ApiError> {
     let p = ctx.principal;
-    p.require(Scope::UsersWrite)?;
     let mut checks = Checks::default();
     if req.name.is_none() && req.role.is_none() && req.is_active.is_none() {
         checks.check("body", Some("give at least one of name, role, is_active"));
@@ -413,16 +411,16 @@ fn user_change_event(before: &UserView, after: &UserView) -> Event<'static> {
     diff.note("name", &before.name, &after.name);
     diff.note("role", &before.role, &after.role);
     diff.note("is_active", &before.is_active, &after.is_active);
-    let action = if before.role != after.role {
-        "user.role_changed"
+    let event = if before.role != after.role {
+        Event::new("user.role_changed", "user", after.id)
     } else if before.is_active && !after.is_active {
-        "user.deactivated"
+        Event::new("user.deactivated", "user", after.id)
     } else if !before.is_active && after.is_active {
-        "user.reactivated"
+        Event::new("user.reactivated", "user", after.id)
     } else {
-        "user.updated"
+        Event::new("user.updated", "user", after.id)
     };
-    Event::new(action, "user", after.id).diff(diff.into_value())
+    event.diff(diff.into_value())
 }
 
 /// Only an owner may change or remove an owner.
@@ -435,12 +433,19 @@ fn may_manage(p: &Principal, target: &UserView) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// Whether a user of role `granter` may give someone `role`: managing
+/// users at all, and only an owner makes an owner. (Invitation acceptance
+/// asks this again of the inviter's current role.)
+pub fn role_may_grant(granter: Role, role: Role) -> bool {
+    Scope::UsersWrite.granted_to(granter) && (role != Role::Owner || granter == Role::Owner)
+}
+
 /// Only an owner may make someone an owner.
 /// An API key may grant only roles whose every scope it carries itself:
 /// otherwise a key with just `users:write` could create an admin with a
 /// password it picked, log in, and hold every scope.
 pub fn may_grant(p: &Principal, role: Role) -> Result<(), ApiError> {
-    if role == Role::Owner && p.role != Role::Owner {
+    if !role_may_grant(p.role, role) {
         return Err(ApiError::Forbidden(
             "only an owner may grant the owner role".into(),
         ));
