@@ -5,7 +5,8 @@
 # - Reuses a server already listening on the standard port; starts one otherwise.
 # - Creates the roles qhub_owner (owns the schema, runs migrations) and
 #   qhub_app (the server: no superuser, no BYPASSRLS, owns nothing), and the
-#   databases qhub (dev), qhub_test (tests) and qhub_e2e (the console's browser tests).
+#   databases qhub (dev), qhub_test (tests), qhub_e2e (the console's browser tests)
+#   and qhub_st (the schemathesis run).
 #
 # Idempotent: safe to run before every `make dev` / `make test`.
 set -euo pipefail
@@ -13,7 +14,7 @@ set -euo pipefail
 PGHOST_ADDR=${PGHOST_ADDR:-127.0.0.1}
 PGPORT_NUM=${PGPORT_NUM:-5432}
 REDIS_PORT=${REDIS_PORT:-6379}
-DATABASES=${QHUB_DATABASES:-"qhub qhub_test qhub_e2e"}
+DATABASES=${QHUB_DATABASES:-"qhub qhub_test qhub_e2e qhub_st"}
 
 log() { printf '[services] %s\n' "$*" >&2; }
 

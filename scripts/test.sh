@@ -49,6 +49,9 @@ else
   cargo test --locked --no-fail-fast
 fi
 
+step "schemathesis against a live server (every check, stateful phase; exceptions in scripts/schemathesis.toml)"
+QHUB_BIN="$CARGO_TARGET_DIR/debug/qhub" bash scripts/schemathesis.sh
+
 step "console: generated API client is current, types check, unit tests"
 bash scripts/web_deps.sh
 (cd web && npm run --silent check:api && npm run --silent typecheck && npm test --silent)

@@ -160,30 +160,36 @@ impl Config {
                 probe_interval: Duration::from_millis(parse_var("USAGE_PROBE_MS", 1000)?),
             },
         })
-        .and_then(|mut c: Config| {
+        .and_then(|mut c: Config| -> anyhow::Result<Config> {
             // The console's own origin is allowed unless a list is given.
             let origins = var("CORS_ORIGINS").unwrap_or_else(|| origin_of(&c.web_url));
             c.cors_origins = parse_origins(&origins)?;
-            if c.access_token_ttl.is_zero() || c.refresh_token_ttl < c.access_token_ttl {
-                bail!("REFRESH_TOKEN_TTL_SECS must be at least ACCESS_TOKEN_TTL_SECS (> 0)");
-            }
-            if c.usage.batch_rows == 0 || c.usage.queue_capacity == 0 || c.usage.attempts == 0 {
-                bail!(
-                    "USAGE_BATCH_ROWS, USAGE_QUEUE_CAPACITY and USAGE_INSERT_ATTEMPTS must be > 0"
-                );
-            }
-            if c.usage.flush_interval.is_zero() || c.usage.probe_interval.is_zero() {
-                bail!("USAGE_FLUSH_MS and USAGE_PROBE_MS must be > 0");
-            }
-            if c.cache_ttl.is_zero() || c.invitation_ttl.is_zero() || c.outbox_poll.is_zero() {
-                bail!("CACHE_TTL_SECS, INVITATION_TTL_SECS and OUTBOX_POLL_MS must be > 0");
-            }
-            if c.body_read_timeout.is_zero() || c.body_read_timeout >= c.request_timeout {
-                bail!("BODY_READ_TIMEOUT_SECS must be > 0 and below REQUEST_TIMEOUT_SECS");
-            }
+            c.validate()?;
             Ok(c)
         })
         .context("configuration")
+    }
+
+    /// The rules a configuration must meet, whether read from the
+    /// environment or built in code (tests build theirs).
+    pub fn validate(&self) -> anyhow::Result<()> {
+        if self.access_token_ttl.is_zero() || self.refresh_token_ttl < self.access_token_ttl {
+            bail!("REFRESH_TOKEN_TTL_SECS must be at least ACCESS_TOKEN_TTL_SECS (> 0)");
+        }
+        if self.usage.batch_rows == 0 || self.usage.queue_capacity == 0 || self.usage.attempts == 0
+        {
+            bail!("USAGE_BATCH_ROWS, USAGE_QUEUE_CAPACITY and USAGE_INSERT_ATTEMPTS must be > 0");
+        }
+        if self.usage.flush_interval.is_zero() || self.usage.probe_interval.is_zero() {
+            bail!("USAGE_FLUSH_MS and USAGE_PROBE_MS must be > 0");
+        }
+        if self.cache_ttl.is_zero() || self.invitation_ttl.is_zero() || self.outbox_poll.is_zero() {
+            bail!("CACHE_TTL_SECS, INVITATION_TTL_SECS and OUTBOX_POLL_MS must be > 0");
+        }
+        if self.body_read_timeout.is_zero() || self.body_read_timeout >= self.request_timeout {
+            bail!("BODY_READ_TIMEOUT_SECS must be > 0 and below REQUEST_TIMEOUT_SECS");
+        }
+        Ok(())
     }
 }
 

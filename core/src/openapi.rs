@@ -45,7 +45,12 @@ use crate::state::AppState;
         license(name = "Proprietary")
     ),
     servers((url = "http://127.0.0.1:8080", description = "Local development (`make dev`)")),
-    components(schemas(Problem, FieldError, qhub_lib::Scope)),
+    components(schemas(
+        Problem,
+        FieldError,
+        qhub_lib::Scope,
+        crate::routes::audit::AuditActionFilter
+    )),
     tags(
         (name = "tenants", description = "Organization signup and settings"),
         (name = "auth", description = "Login, tokens and sessions"),
@@ -167,8 +172,19 @@ const STANDARD_ERRORS: &[(&str, &str, &str)] = &[
     ),
 ];
 
+/// PATCH bodies that must name at least one field. (Set here: utoipa 5.5's
+/// `#[schema(min_properties = …)]` emits `maxProperties`.)
+const AT_LEAST_ONE_FIELD: &[&str] = &["UpdateTenantRequest", "UpdateUserRequest"];
+
 fn complete(doc: &mut Doc) {
     let components = doc.components.get_or_insert_with(Default::default);
+    for name in AT_LEAST_ONE_FIELD {
+        if let Some(RefOr::T(utoipa::openapi::schema::Schema::Object(o))) =
+            components.schemas.get_mut(*name)
+        {
+            o.min_properties = Some(1);
+        }
+    }
     // The audit vocabulary, from the server's own list, for clients that
     // offer it (the console's filter). Responses keep `action` a string.
     components.schemas.insert(

@@ -119,6 +119,13 @@ pub fn name(s: &str) -> Option<&'static str> {
     }
 }
 
+/// `text` as a JSON Schema pattern.
+pub const TEXT_PATTERN: &str = concat!(
+    r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F",
+    r"\u00AD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180B-\u180F\u200B-\u200F\u202A-\u202E",
+    r"\u2060-\u206F\u3164\uFE00-\uFE0F\uFEFF\uFFA0\uFFF0-\uFFF8]*$"
+);
+
 /// Free text that may span lines (a description): no NUL, no control
 /// character but tab, newline and carriage return, nothing invisible.
 pub fn text(s: &str) -> Option<&'static str> {
@@ -174,6 +181,149 @@ pub fn json_text(v: &serde_json::Value) -> Option<&'static str> {
             .find_map(|(k, v)| text(k).or_else(|| json_text(v))),
         _ => None,
     }
+}
+
+/// A password as login and the current-password check take it: anything
+/// but NUL, 1–1024 characters (what hashing will look at).
+pub const SECRET_PATTERN: &str = r"^[^\u0000]*$";
+
+/// A password as typed at login: 1–1024 characters (NUL is refused for
+/// every body at the edge).
+pub fn secret(s: &str) -> Option<&'static str> {
+    match s.chars().count() {
+        0 => Some("must not be empty"),
+        1..=1024 => None,
+        _ => Some("must be at most 1024 characters"),
+    }
+}
+
+/// `#[serde(default, deserialize_with = "validate::present")]` for the
+/// optional fields of a PATCH body: absent is `None`, an explicit `null`
+/// is refused (the schema says the field is a string, not a nullable one).
+pub fn present<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    use serde::Deserialize;
+    match Option::<T>::deserialize(d)? {
+        Some(v) => Ok(Some(v)),
+        None => Err(serde::de::Error::custom(
+            "must not be null; leave the field out instead",
+        )),
+    }
+}
+
+/// Named string schemas for the OpenAPI document, built from the same
+/// constants the checks above use, so the spec states exactly the rules
+/// the server enforces. Fields point at them with `#[schema(value_type = …)]`.
+pub mod schema {
+    use std::borrow::Cow;
+
+    use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+    use utoipa::openapi::{RefOr, Schema};
+
+    fn string(description: &str) -> ObjectBuilder {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .description(Some(description))
+    }
+
+    macro_rules! named {
+        ($name:ident, $build:expr) => {
+            pub struct $name;
+            impl utoipa::PartialSchema for $name {
+                fn schema() -> RefOr<Schema> {
+                    let built: ObjectBuilder = $build;
+                    built.into()
+                }
+            }
+            impl utoipa::ToSchema for $name {
+                fn name() -> Cow<'static, str> {
+                    Cow::Borrowed(stringify!($name))
+                }
+            }
+        };
+    }
+
+    named!(
+        DisplayName,
+        string(
+            "A name shown to people: 1–200 characters, at least one visible; no control, \
+             invisible or bidirectional-control characters. Stored without surrounding spaces."
+        )
+        .min_length(Some(1))
+        .max_length(Some(200))
+        .pattern(Some(super::NAME_PATTERN))
+        .examples([serde_json::json!("Ada Lovelace")])
+    );
+    named!(
+        EmailAddress,
+        string(
+            "A bare email address (`name@example.com`, never `Name <addr>`), at most 254 \
+             characters, dotted domain, no invisible characters. Compared and stored in Unicode \
+             NFC, lower case."
+        )
+        .format(Some(SchemaFormat::KnownFormat(KnownFormat::Email)))
+        .max_length(Some(254))
+        .examples([serde_json::json!("ada@acme.test")])
+    );
+    named!(
+        Slug,
+        string(
+            "An organization's slug: 3–40 characters of a-z, 0-9 and '-', starting and ending \
+             with a letter or digit."
+        )
+        .min_length(Some(3))
+        .max_length(Some(40))
+        .pattern(Some(super::SLUG_PATTERN))
+        .examples([serde_json::json!("acme")])
+    );
+    named!(
+        NewPassword,
+        string("A new password: 10–256 characters, no NUL.")
+            .min_length(Some(crate::auth::password::MIN_PASSWORD_LEN))
+            .max_length(Some(crate::auth::password::MAX_PASSWORD_LEN))
+            .pattern(Some(super::SECRET_PATTERN))
+    );
+    named!(
+        Secret,
+        string("A password as typed: 1–1024 characters, no NUL.")
+            .min_length(Some(1))
+            .max_length(Some(1024))
+            .pattern(Some(super::SECRET_PATTERN))
+    );
+    named!(
+        MailToken,
+        string("A single-use token from a QHub mail: `<uuid>.<43 characters of base64url>`.")
+            .pattern(Some(crate::auth::onetime::TOKEN_PATTERN))
+    );
+    // Free-form settings. The rule for strings holds at every depth, but a
+    // schema can say that only recursively, which generated clients
+    // (openapi-python-client) cannot read: the keys of the top level carry
+    // the pattern, the description states the rest.
+    named!(
+        Settings,
+        ObjectBuilder::new()
+            .schema_type(Type::Object)
+            .description(Some(
+                "Free-form settings: a JSON object whose keys and strings, at any depth, hold \
+                 no control character but tab, newline and carriage return (NUL never), and \
+                 nothing invisible; at most 16 KiB of JSON.",
+            ))
+            .property_names(Some(
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .pattern(Some(super::TEXT_PATTERN)),
+            ))
+    );
+
+    named!(
+        Timestamp,
+        string("An RFC 3339 date-time whose year, as written, is 1970–9999.")
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::DateTime)))
+            .pattern(Some(qhub_lib::time::TIMESTAMP_PATTERN))
+    );
 }
 
 #[cfg(test)]

@@ -135,26 +135,44 @@ async fn slow_request_bodies_get_408_without_holding_a_connection() {
 
 #[tokio::test]
 async fn handler_timeout_is_503_problem_json() {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    // A configuration the server accepts (the body read ends before the
+    // request deadline), with a short deadline.
     let mut config = common::test_config();
-    config.request_timeout = std::time::Duration::from_millis(300);
-    config.body_read_timeout = std::time::Duration::from_secs(5);
+    config.request_timeout = std::time::Duration::from_secs(2);
+    config.body_read_timeout = std::time::Duration::from_secs(1);
+    config
+        .validate()
+        .expect("the server accepts this configuration");
     let app = TestApp::spawn_with(config).await;
-    let addr = app.base.trim_start_matches("http://").to_owned();
-    let mut slow = tokio::net::TcpStream::connect(&addr).await.unwrap();
-    slow.write_all(
-        b"POST /v1/auth/login HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 50\r\n\r\n{",
-    )
-    .await
-    .unwrap();
-    let mut buf = vec![0u8; 4096];
-    let n = slow.read(&mut buf).await.unwrap();
-    let text = String::from_utf8_lossy(&buf[..n]);
-    assert!(text.starts_with("HTTP/1.1 503"), "{text}");
-    assert!(
-        text.contains("application/problem+json") && text.contains("\"code\":\"timeout\""),
-        "{text}"
-    );
+    let t = app.signup().await;
+    // A slow handler: the tenant's row is locked by another transaction,
+    // so the settings update waits inside the handler, past the deadline.
+    let pool = common::owner_pool().await;
+    let mut blocker = pool.begin().await.unwrap();
+    sqlx::query("SELECT set_config('app.tenant_id', $1, true)")
+        .bind(t.id.to_string())
+        .execute(&mut *blocker)
+        .await
+        .unwrap();
+    let locked = sqlx::query("SELECT id FROM tenants FOR UPDATE")
+        .fetch_all(&mut *blocker)
+        .await
+        .unwrap();
+    assert_eq!(locked.len(), 1);
+    let started = std::time::Instant::now();
+    let r = app
+        .patch(
+            "/v1/tenant",
+            &t.access,
+            serde_json::json!({"name": "Renamed"}),
+        )
+        .await;
+    r.problem(503, "timeout");
+    assert!(started.elapsed() >= std::time::Duration::from_secs(2));
+    blocker.rollback().await.unwrap();
+    // Abandoned means rolled back: the name did not change.
+    let tenant = app.get("/v1/tenant", &t.access).await;
+    assert_ne!(tenant.ok(200)["name"], "Renamed");
 }
 
 #[tokio::test]

@@ -17,7 +17,9 @@ pub struct PageQuery {
     /// Page size, 1 to 200 (default 50).
     #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
-    /// Opaque cursor from a previous page's `next_cursor`.
+    /// Opaque cursor from a previous page's `next_cursor` (empty: the
+    /// first page).
+    #[param(pattern = "^(c1[0-9a-f]{32})?$")]
     pub cursor: Option<String>,
 }
 
@@ -116,9 +118,14 @@ pub fn encode_cursor(id: Uuid) -> String {
     format!("c1{}", id.simple())
 }
 
+/// The inverse of `encode_cursor`, and nothing else: `c1` and 32
+/// lowercase hex digits (the pattern the spec states for `cursor`).
 pub fn decode_cursor(s: &str) -> Option<Uuid> {
-    s.strip_prefix("c1")
-        .and_then(|rest| Uuid::try_parse(rest).ok())
+    let rest = s.strip_prefix("c1")?;
+    if rest.len() != 32 || !rest.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+        return None;
+    }
+    Uuid::try_parse(rest).ok()
 }
 
 #[cfg(test)]
@@ -131,6 +138,11 @@ mod tests {
         assert_eq!(decode_cursor(&encode_cursor(id)), Some(id));
         assert_eq!(decode_cursor("nope"), None);
         assert_eq!(decode_cursor(&id.to_string()), None);
+        assert_eq!(decode_cursor(&format!("c1{id}")), None);
+        assert_eq!(
+            decode_cursor(&format!("c1{}", id.simple()).to_uppercase()),
+            None
+        );
     }
 
     #[test]

@@ -25,11 +25,20 @@ pub fn issue(tenant: Uuid) -> OneTime {
     }
 }
 
-/// The tenant a token claims and the hash to look up there.
+/// What `issue` makes, as a JSON Schema pattern (the API states it).
+pub const TOKEN_PATTERN: &str = "^[0-9a-f]{32}\\.[A-Za-z0-9_-]{43}$";
+
+/// The tenant a token claims and the hash to look up there; `None` unless
+/// the token has exactly the form `issue` gives it (`TOKEN_PATTERN`).
 pub fn parse(token: &str) -> Option<(Uuid, [u8; 32])> {
-    let token = token.trim();
     let (tenant, secret) = token.split_once('.')?;
-    if secret.len() != 43 {
+    let hex = |s: &str| s.len() == 32 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+    let b64 = |s: &str| {
+        s.len() == 43
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    };
+    if !hex(tenant) || !b64(secret) {
         return None;
     }
     let tenant = Uuid::try_parse(tenant).ok()?;

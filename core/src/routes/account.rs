@@ -176,6 +176,7 @@ async fn usable(
 #[serde(deny_unknown_fields)]
 pub struct TokenRequest {
     /// The token from the mail.
+    #[schema(value_type = crate::validate::schema::MailToken)]
     pub token: String,
 }
 
@@ -218,10 +219,10 @@ async fn verify_email(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PasswordResetRequest {
-    /// The tenant's slug.
-    #[schema(example = "acme")]
+    /// The organization's slug.
+    #[schema(value_type = crate::validate::schema::Slug)]
     pub tenant: String,
-    #[schema(example = "ada@acme.test")]
+    #[schema(value_type = crate::validate::schema::EmailAddress)]
     pub email: String,
 }
 
@@ -242,12 +243,12 @@ async fn request_password_reset(
     Json(req): Json<PasswordResetRequest>,
 ) -> Result<StatusCode, ApiError> {
     let email = validate::normalize_email(&req.email);
-    let slug = req.tenant.trim();
+    let slug = req.tenant.as_str();
     // Counted before any lookup, so known and unknown accounts are limited
     // alike.
     limit_account(&state, AccountBucket::PasswordReset, slug, &email).await?;
     Checks::default()
-        .check("tenant", slug.is_empty().then_some("must not be empty"))
+        .check("tenant", validate::slug(slug))
         .check("email", validate::email(&email))
         .finish()?;
     // The lookup and the mail happen after the answer, so neither the
@@ -281,9 +282,9 @@ async fn queue_reset_mail(state: &AppState, slug: &str, email: &str) -> Result<(
 #[serde(deny_unknown_fields)]
 pub struct PasswordResetConfirm {
     /// The token from the reset mail.
+    #[schema(value_type = crate::validate::schema::MailToken)]
     pub token: String,
-    /// At least 10 characters.
-    #[schema(min_length = 10, max_length = 256)]
+    #[schema(value_type = crate::validate::schema::NewPassword)]
     pub new_password: String,
 }
 

@@ -99,11 +99,14 @@ fn sees_all(p: &Principal) -> bool {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateApiKeyRequest {
-    #[schema(example = "CI pipeline", min_length = 1, max_length = 200)]
+    #[schema(value_type = crate::validate::schema::DisplayName)]
     pub name: String,
-    /// At least one; each must be granted by the caller's role.
+    /// At least one; each must be granted by the caller's role (else 403).
+    #[schema(min_items = 1)]
     pub scopes: Vec<Scope>,
     /// Optional expiry, in the future. Without it the key lives until revoked.
+    #[serde(default, deserialize_with = "qhub_lib::time::optional_timestamp")]
+    #[schema(value_type = Option<crate::validate::schema::Timestamp>)]
     pub expires_at: Option<DateTime<Utc>>,
 }
 

@@ -49,6 +49,7 @@ qhub_lib::page_of!(AuditEventPage, AuditEventView);
 #[into_params(parameter_in = Query)]
 pub struct AuditFilter {
     /// Exact action, e.g. `user.role_changed`; or a family such as `user.*`.
+    #[param(value_type = Option<AuditActionFilter>)]
     pub action: Option<String>,
     /// Only events by this user or API key.
     pub actor_id: Option<Uuid>,
@@ -60,6 +61,35 @@ pub struct AuditFilter {
     #[serde(default, deserialize_with = "qhub_lib::time::optional_timestamp")]
     #[param(pattern = "^(19[7-9][0-9]|[2-9][0-9]{3})-")]
     pub to: Option<DateTime<Utc>>,
+}
+
+/// The `action` filter's values: an action or a family (`user.*`), from
+/// the server's own list.
+pub struct AuditActionFilter;
+
+impl utoipa::PartialSchema for AuditActionFilter {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        let mut values: Vec<String> = ACTIONS.iter().map(|a| (*a).to_owned()).collect();
+        for a in ACTIONS {
+            let family = format!("{}.*", a.split('.').next().unwrap_or(a));
+            if !values.contains(&family) {
+                values.push(family);
+            }
+        }
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .enum_values(Some(values))
+            .description(Some(
+                "An audit action, or a family of them (`user.*`). Leave the parameter out for all.",
+            ))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for AuditActionFilter {
+    fn name() -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::Borrowed("AuditActionFilter")
+    }
 }
 
 /// The tenant's audit log, newest first.
@@ -80,7 +110,7 @@ async fn list_audit_events(
     ctx.principal.require(Scope::Admin)?;
     let page = q.validate()?;
     let (exact, family) = match f.action.as_deref() {
-        None | Some("") => (None, None),
+        None => (None, None),
         Some(a) => match a.strip_suffix(".*") {
             Some(fam) => (None, Some(format!("{fam}."))),
             None => (Some(a.to_owned()), None),

@@ -95,11 +95,12 @@ pub async fn issue_tokens(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
-    /// The tenant's slug.
-    #[schema(example = "acme")]
+    /// The organization's slug.
+    #[schema(value_type = crate::validate::schema::Slug)]
     pub tenant: String,
-    #[schema(example = "ada@acme.test")]
+    #[schema(value_type = crate::validate::schema::EmailAddress)]
     pub email: String,
+    #[schema(value_type = crate::validate::schema::Secret)]
     pub password: String,
     /// Where the refresh token goes: the response body (default) or only
     /// the HttpOnly `qhub_refresh` cookie (browsers).
@@ -131,15 +132,14 @@ async fn login(
     Json(req): Json<LoginRequest>,
 ) -> Result<Response, ApiError> {
     let email = validate::normalize_email(&req.email);
-    limit_account(&state, AccountBucket::Login, req.tenant.trim(), &email).await?;
-    let nonempty = |s: &str| s.trim().is_empty().then_some("must not be empty");
+    limit_account(&state, AccountBucket::Login, req.tenant.as_str(), &email).await?;
     Checks::default()
-        .check("tenant", nonempty(&req.tenant))
-        .check("email", nonempty(&req.email))
-        .check("password", nonempty(&req.password))
+        .check("tenant", validate::slug(&req.tenant))
+        .check("email", validate::email(&email))
+        .check("password", validate::secret(&req.password))
         .finish()?;
 
-    let tenant_id = tenant_id_by_slug(&state.db, &state.cache, req.tenant.trim()).await?;
+    let tenant_id = tenant_id_by_slug(&state.db, &state.cache, req.tenant.as_str()).await?;
     let user = match tenant_id {
         Some(tid) => {
             let mut tx = begin_tenant_tx(&state.db, tid, None).await?;

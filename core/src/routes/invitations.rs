@@ -92,7 +92,7 @@ impl From<InvitationRow> for InvitationView {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateInvitationRequest {
-    #[schema(example = "grace@acme.test", max_length = 254)]
+    #[schema(value_type = crate::validate::schema::EmailAddress)]
     pub email: String,
     /// Only an owner may invite an owner.
     pub role: Role,
@@ -275,11 +275,11 @@ async fn revoke_invitation(
 #[serde(deny_unknown_fields)]
 pub struct AcceptInvitationRequest {
     /// The token from the invitation mail.
+    #[schema(value_type = crate::validate::schema::MailToken)]
     pub token: String,
-    #[schema(example = "Grace Hopper", min_length = 1, max_length = 200)]
+    #[schema(value_type = crate::validate::schema::DisplayName)]
     pub name: String,
-    /// At least 10 characters.
-    #[schema(min_length = 10, max_length = 256)]
+    #[schema(value_type = crate::validate::schema::NewPassword)]
     pub password: String,
     /// Where the refresh token goes: the response body (default) or only
     /// the HttpOnly `qhub_refresh` cookie (browsers).

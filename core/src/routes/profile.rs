@@ -70,7 +70,7 @@ async fn me(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateMeRequest {
-    #[schema(example = "Ada Lovelace", min_length = 1, max_length = 200)]
+    #[schema(value_type = crate::validate::schema::DisplayName)]
     pub name: String,
 }
 
@@ -114,9 +114,9 @@ async fn update_me(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChangePasswordRequest {
+    #[schema(value_type = crate::validate::schema::Secret)]
     pub current_password: String,
-    /// At least 10 characters.
-    #[schema(min_length = 10, max_length = 256)]
+    #[schema(value_type = crate::validate::schema::NewPassword)]
     pub new_password: String,
 }
 
@@ -140,6 +140,7 @@ async fn change_password(
     Json(req): Json<ChangePasswordRequest>,
 ) -> Result<StatusCode, ApiError> {
     Checks::default()
+        .check("current_password", validate::secret(&req.current_password))
         .check("new_password", check_password(&req.new_password))
         .finish()?;
     let keep = session.session_id;

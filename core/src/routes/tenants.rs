@@ -45,23 +45,17 @@ pub struct TenantView {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SignupRequest {
-    /// Organization name, 1–200 characters.
-    #[schema(example = "Acme Quantum", min_length = 1, max_length = 200)]
+    /// Organization name.
+    #[schema(value_type = crate::validate::schema::DisplayName)]
     pub name: String,
-    /// 3–40 characters of `a-z`, `0-9`, `-`; starts and ends with a letter or digit. Unique.
-    #[schema(
-        example = "acme",
-        min_length = 3,
-        max_length = 40,
-        pattern = r"^[a-z0-9][a-z0-9-]*[a-z0-9]$"
-    )]
+    /// Unique among organizations.
+    #[schema(value_type = crate::validate::schema::Slug)]
     pub slug: String,
-    #[schema(example = "ada@acme.test", max_length = 254)]
+    #[schema(value_type = crate::validate::schema::EmailAddress)]
     pub owner_email: String,
-    /// At least 10 characters.
-    #[schema(example = "correct horse battery", min_length = 10, max_length = 256)]
+    #[schema(value_type = crate::validate::schema::NewPassword)]
     pub owner_password: String,
-    #[schema(example = "Ada Lovelace", min_length = 1, max_length = 200)]
+    #[schema(value_type = crate::validate::schema::DisplayName)]
     pub owner_name: String,
     /// Where the refresh token goes: the response body (default) or only
     /// the HttpOnly `qhub_refresh` cookie (browsers).
@@ -184,10 +178,14 @@ pub async fn fetch_tenant(conn: &mut sqlx::PgConnection) -> Result<TenantView, A
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateTenantRequest {
-    #[schema(min_length = 1, max_length = 200)]
+    #[serde(default, deserialize_with = "validate::present")]
+    #[schema(value_type = crate::validate::schema::DisplayName)]
     pub name: Option<String>,
-    /// Replaces the settings object (at most 16 KiB of JSON).
-    #[schema(value_type = Option<Object>)]
+    /// Replaces the settings object (at most 16 KiB of JSON). Its keys and
+    /// string values may hold tab, newline and carriage return but no other
+    /// control character (NUL included).
+    #[serde(default, deserialize_with = "validate::present")]
+    #[schema(value_type = crate::validate::schema::Settings)]
     pub settings: Option<serde_json::Value>,
 }
 

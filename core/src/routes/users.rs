@@ -84,12 +84,12 @@ async fn list_users(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateUserRequest {
-    #[schema(example = "grace@acme.test", max_length = 254)]
+    #[schema(value_type = crate::validate::schema::EmailAddress)]
     pub email: String,
-    #[schema(example = "Grace Hopper", min_length = 1, max_length = 200)]
+    #[schema(value_type = crate::validate::schema::DisplayName)]
     pub name: String,
-    /// Initial password, at least 10 characters.
-    #[schema(min_length = 10, max_length = 256)]
+    /// Initial password.
+    #[schema(value_type = crate::validate::schema::NewPassword)]
     pub password: String,
     pub role: Role,
 }
@@ -169,10 +169,15 @@ async fn get_user(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateUserRequest {
-    #[schema(min_length = 1, max_length = 200)]
+    #[serde(default, deserialize_with = "validate::present")]
+    #[schema(value_type = crate::validate::schema::DisplayName)]
     pub name: Option<String>,
+    #[serde(default, deserialize_with = "validate::present")]
+    #[schema(value_type = Role)]
     pub role: Option<Role>,
     /// False deactivates the user and ends all their sessions.
+    #[serde(default, deserialize_with = "validate::present")]
+    #[schema(value_type = bool)]
     pub is_active: Option<bool>,
 }
 

@@ -258,6 +258,10 @@ impl TestApp {
     }
 
     pub async fn spawn_with(config: Config) -> TestApp {
+        // Tests run only configurations the server would start with.
+        config
+            .validate()
+            .expect("a configuration the server accepts");
         qhub_core::telemetry::init(false);
         let state = AppState::connect(config).await.expect("state");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")

@@ -15,6 +15,7 @@ import uuid
 from qhub_client import AuthenticatedClient, Client
 from qhub_client.api.api_keys import create_api_key, list_api_keys
 from qhub_client.api.audit import list_audit_events
+from qhub_client.models.audit_action_filter import AuditActionFilter
 from qhub_client.api.auth import get_me
 from qhub_client.api.tenants import signup
 from qhub_client.api.usage import get_usage_summary, get_usage_timeseries
@@ -120,7 +121,7 @@ def main():
     check(one.email == emails[0], "get user")
 
     # 5. The audit log shows what the key did, attributed to the key.
-    audit = list_audit_events.sync(client=api, action="user.created", limit=50)
+    audit = list_audit_events.sync(client=api, action=AuditActionFilter.USER_CREATED, limit=50)
     check(not isinstance(audit, Problem), f"audit: {audit}")
     targets = {e.target_id for e in audit.items}
     check({str(i) for i in ids} <= targets, f"audit targets {targets}")
