@@ -270,7 +270,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Set a new password with a reset token. Ends every session of the user. */
+        /**
+         * Set a new password with a reset token. Ends every session of the user
+         *     and revokes every API key they created.
+         */
         post: operations["confirmPasswordReset"];
         delete?: never;
         options?: never;
@@ -524,17 +527,15 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         AcceptInvitationRequest: {
-            /** @example Grace Hopper */
-            name: string;
-            /** @description At least 10 characters. */
-            password: string;
+            name: components["schemas"]["DisplayName"];
+            password: components["schemas"]["NewPassword"];
             /**
              * @description Where the refresh token goes: the response body (default) or only
              *     the HttpOnly `qhub_refresh` cookie (browsers).
              */
             refresh_delivery?: components["schemas"]["RefreshDelivery"];
             /** @description The token from the invitation mail. */
-            token: string;
+            token: components["schemas"]["MailToken"];
         };
         AcceptInvitationResponse: components["schemas"]["TokenPair"] & {
             user: components["schemas"]["UserView"];
@@ -576,6 +577,11 @@ export interface components {
          * @enum {string}
          */
         AuditAction: "tenant.updated" | "user.created" | "user.updated" | "user.role_changed" | "user.deactivated" | "user.reactivated" | "user.deleted" | "user.email_verified" | "user.password_reset" | "user.password_changed" | "api_key.created" | "api_key.revoked" | "invitation.sent" | "invitation.revoked" | "invitation.accepted" | "session.revoked";
+        /**
+         * @description An audit action, or a family of them (`user.*`). Leave the parameter out for all.
+         * @enum {string}
+         */
+        AuditActionFilter: "tenant.updated" | "user.created" | "user.updated" | "user.role_changed" | "user.deactivated" | "user.reactivated" | "user.deleted" | "user.email_verified" | "user.password_reset" | "user.password_changed" | "api_key.created" | "api_key.revoked" | "invitation.sent" | "invitation.revoked" | "invitation.accepted" | "session.revoked" | "tenant.*" | "user.*" | "api_key.*" | "invitation.*" | "session.*";
         AuditEventPage: {
             items: components["schemas"]["AuditEventView"][];
             /** @description Pass as `cursor` to get the next page; null on the last page. */
@@ -610,34 +616,25 @@ export interface components {
             user_agent?: string | null;
         };
         ChangePasswordRequest: {
-            current_password: string;
-            /** @description At least 10 characters. */
-            new_password: string;
+            current_password: components["schemas"]["Secret"];
+            new_password: components["schemas"]["NewPassword"];
         };
         CreateApiKeyRequest: {
-            /**
-             * Format: date-time
-             * @description Optional expiry, in the future. Without it the key lives until revoked.
-             */
-            expires_at?: string | null;
-            /** @example CI pipeline */
-            name: string;
-            /** @description At least one; each must be granted by the caller's role. */
+            expires_at?: null | components["schemas"]["Timestamp"];
+            name: components["schemas"]["DisplayName"];
+            /** @description At least one; each must be granted by the caller's role (else 403). */
             scopes: components["schemas"]["Scope"][];
         };
         CreateInvitationRequest: {
-            /** @example grace@acme.test */
-            email: string;
+            email: components["schemas"]["EmailAddress"];
             /** @description Only an owner may invite an owner. */
             role: components["schemas"]["Role"];
         };
         CreateUserRequest: {
-            /** @example grace@acme.test */
-            email: string;
-            /** @example Grace Hopper */
-            name: string;
-            /** @description Initial password, at least 10 characters. */
-            password: string;
+            email: components["schemas"]["EmailAddress"];
+            name: components["schemas"]["DisplayName"];
+            /** @description Initial password. */
+            password: components["schemas"]["NewPassword"];
             role: components["schemas"]["Role"];
         };
         CreatedApiKey: components["schemas"]["ApiKeyView"] & {
@@ -647,6 +644,17 @@ export interface components {
              */
             key: string;
         };
+        /**
+         * @description A name shown to people: 1–200 characters, at least one visible; no control, invisible or bidirectional-control characters. Stored without surrounding spaces.
+         * @example Ada Lovelace
+         */
+        DisplayName: string;
+        /**
+         * Format: email
+         * @description A bare email address (`name@example.com`, never `Name <addr>`), at most 254 characters, dotted domain, no invisible characters. Compared and stored in Unicode NFC, lower case.
+         * @example ada@acme.test
+         */
+        EmailAddress: string;
         /** @description One invalid field of a request. */
         FieldError: {
             /** @description The JSON field (or query parameter) at fault. */
@@ -688,20 +696,18 @@ export interface components {
             status: components["schemas"]["InvitationStatus"];
         };
         LoginRequest: {
-            /** @example ada@acme.test */
-            email: string;
-            password: string;
+            email: components["schemas"]["EmailAddress"];
+            password: components["schemas"]["Secret"];
             /**
              * @description Where the refresh token goes: the response body (default) or only
              *     the HttpOnly `qhub_refresh` cookie (browsers).
              */
             refresh_delivery?: components["schemas"]["RefreshDelivery"];
-            /**
-             * @description The tenant's slug.
-             * @example acme
-             */
-            tenant: string;
+            /** @description The organization's slug. */
+            tenant: components["schemas"]["Slug"];
         };
+        /** @description A single-use token from a QHub mail: `<uuid>.<43 characters of base64url>`. */
+        MailToken: string;
         MeResponse: {
             role: components["schemas"]["Role"];
             tenant: components["schemas"]["TenantView"];
@@ -735,20 +741,17 @@ export interface components {
             /** Format: int64 */
             response_bytes: number;
         };
+        /** @description A new password: 10–256 characters, no NUL. */
+        NewPassword: string;
         PasswordResetConfirm: {
-            /** @description At least 10 characters. */
-            new_password: string;
+            new_password: components["schemas"]["NewPassword"];
             /** @description The token from the reset mail. */
-            token: string;
+            token: components["schemas"]["MailToken"];
         };
         PasswordResetRequest: {
-            /** @example ada@acme.test */
-            email: string;
-            /**
-             * @description The tenant's slug.
-             * @example acme
-             */
-            tenant: string;
+            email: components["schemas"]["EmailAddress"];
+            /** @description The organization's slug. */
+            tenant: components["schemas"]["Slug"];
         };
         /**
          * @description An RFC 9457 problem document. `code` is the stable, machine-readable part;
@@ -818,6 +821,8 @@ export interface components {
          * @enum {string}
          */
         Scope: "users:read" | "users:write" | "apps:read" | "apps:write" | "jobs:write" | "usage:read" | "admin";
+        /** @description A password as typed: 1–1024 characters, no NUL. */
+        Secret: string;
         SessionList: {
             items: components["schemas"]["SessionView"][];
         };
@@ -833,36 +838,31 @@ export interface components {
             last_seen_at: string;
             user_agent?: string | null;
         };
+        /** @description Free-form settings: a JSON object whose keys and strings, at any depth, hold no control character but tab, newline and carriage return (NUL never), and nothing invisible; at most 16 KiB of JSON. */
+        Settings: Record<string, never>;
         SignupRequest: {
-            /**
-             * @description Organization name, 1–200 characters.
-             * @example Acme Quantum
-             */
-            name: string;
-            /** @example ada@acme.test */
-            owner_email: string;
-            /** @example Ada Lovelace */
-            owner_name: string;
-            /**
-             * @description At least 10 characters.
-             * @example correct horse battery
-             */
-            owner_password: string;
+            /** @description Organization name. */
+            name: components["schemas"]["DisplayName"];
+            owner_email: components["schemas"]["EmailAddress"];
+            owner_name: components["schemas"]["DisplayName"];
+            owner_password: components["schemas"]["NewPassword"];
             /**
              * @description Where the refresh token goes: the response body (default) or only
              *     the HttpOnly `qhub_refresh` cookie (browsers).
              */
             refresh_delivery?: components["schemas"]["RefreshDelivery"];
-            /**
-             * @description 3–40 characters of `a-z`, `0-9`, `-`; starts and ends with a letter or digit. Unique.
-             * @example acme
-             */
-            slug: string;
+            /** @description Unique among organizations. */
+            slug: components["schemas"]["Slug"];
         };
         SignupResponse: components["schemas"]["TokenPair"] & {
             tenant: components["schemas"]["TenantView"];
             user: components["schemas"]["UserView"];
         };
+        /**
+         * @description An organization's slug: 3–40 characters of a-z, 0-9 and '-', starting and ending with a letter or digit.
+         * @example acme
+         */
+        Slug: string;
         TenantView: {
             /** Format: date-time */
             created_at: string;
@@ -875,6 +875,11 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
         };
+        /**
+         * Format: date-time
+         * @description An RFC 3339 date-time whose year, as written, is 1970–9999.
+         */
+        Timestamp: string;
         TokenPair: {
             /** @description Short-lived JWT for `Authorization: Bearer`. */
             access_token: string;
@@ -895,22 +900,25 @@ export interface components {
         };
         TokenRequest: {
             /** @description The token from the mail. */
-            token: string;
+            token: components["schemas"]["MailToken"];
         };
         UpdateMeRequest: {
-            /** @example Ada Lovelace */
-            name: string;
+            name: components["schemas"]["DisplayName"];
         };
         UpdateTenantRequest: {
-            name?: string | null;
-            /** @description Replaces the settings object (at most 16 KiB of JSON). */
-            settings?: Record<string, never> | null;
+            name?: components["schemas"]["DisplayName"];
+            /**
+             * @description Replaces the settings object (at most 16 KiB of JSON). Its keys and
+             *     string values may hold tab, newline and carriage return but no other
+             *     control character (NUL included).
+             */
+            settings?: components["schemas"]["Settings"];
         };
         UpdateUserRequest: {
             /** @description False deactivates the user and ends all their sessions. */
-            is_active?: boolean | null;
-            name?: string | null;
-            role?: null | components["schemas"]["Role"];
+            is_active?: boolean;
+            name?: components["schemas"]["DisplayName"];
+            role?: components["schemas"]["Role"];
         };
         UsageBucket: components["schemas"]["Measures"] & {
             /**
@@ -974,6 +982,15 @@ export interface components {
         };
         /** @description The caller's role does not allow this */
         Forbidden: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Too many request headers (over 100) or over 16 KiB of them */
+        HeadersTooLarge: {
             headers: {
                 [name: string]: unknown;
             };
@@ -1088,6 +1105,7 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
+            431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
         };
@@ -1110,6 +1128,7 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
+            431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             /** @description A dependency is down */
             503: {
@@ -1140,6 +1159,7 @@ export interface operations {
                     "text/plain": string;
                 };
             };
+            431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
         };
@@ -1162,6 +1182,7 @@ export interface operations {
                     "application/json": Record<string, never>;
                 };
             };
+            431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
         };
@@ -1185,6 +1206,7 @@ export interface operations {
                     "text/yaml": string;
                 };
             };
+            431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
         };
@@ -1194,7 +1216,10 @@ export interface operations {
             query?: {
                 /** @description Page size, 1 to 200 (default 50). */
                 limit?: number;
-                /** @description Opaque cursor from a previous page's `next_cursor`. */
+                /**
+                 * @description Opaque cursor from a previous page's `next_cursor` (empty: the
+                 *     first page).
+                 */
                 cursor?: string;
                 /** @description Include revoked keys (default false). */
                 include_revoked?: boolean;
@@ -1219,6 +1244,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             422: components["responses"]["ValidationFailed"];
             429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
         };
@@ -1262,6 +1288,7 @@ export interface operations {
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["ValidationFailed"];
             429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
         };
@@ -1293,6 +1320,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             422: components["responses"]["ValidationFailed"];
             429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
         };
@@ -1322,6 +1350,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             422: components["responses"]["ValidationFailed"];
             429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
         };
@@ -1331,15 +1360,18 @@ export interface operations {
             query?: {
                 /** @description Page size, 1 to 200 (default 50). */
                 limit?: number;
-                /** @description Opaque cursor from a previous page's `next_cursor`. */
+                /**
+                 * @description Opaque cursor from a previous page's `next_cursor` (empty: the
+                 *     first page).
+                 */
                 cursor?: string;
                 /** @description Exact action, e.g. `user.role_changed`; or a family such as `user.*`. */
-                action?: string;
+                action?: components["schemas"]["AuditActionFilter"];
                 /** @description Only events by this user or API key. */
                 actor_id?: string;
-                /** @description Events at or after this time (RFC 3339). */
+                /** @description Events at or after this time (RFC 3339, year 1970–9999). */
                 from?: string;
-                /** @description Events before this time (RFC 3339). */
+                /** @description Events before this time (RFC 3339, year 1970–9999); after `from`. */
                 to?: string;
             };
             header?: never;
@@ -1362,6 +1394,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             422: components["responses"]["ValidationFailed"];
             429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
         };
@@ -1405,6 +1438,7 @@ export interface operations {
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["ValidationFailed"];
             429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
         };
@@ -1430,6 +1464,7 @@ export interface operations {
             401: components["responses"]["Unauthenticated"];
             403: components["responses"]["Forbidden"];
             429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
         };
@@ -1455,6 +1490,7 @@ export interface operations {
             401: components["responses"]["Unauthenticated"];
             403: components["responses"]["Forbidden"];
             429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
         };
@@ -1489,6 +1525,7 @@ export interface operations {
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["ValidationFailed"];
             429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
         };
@@ -1530,6 +1567,7 @@ export interface operations {
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["ValidationFailed"];
             429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
         };
@@ -1560,6 +1598,7 @@ export interface operations {
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["ValidationFailed"];
             429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
         };
@@ -1577,7 +1616,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Password changed; all sessions ended */
+            /** @description Password changed; all sessions ended, all the user's API keys revoked */
             204: {
                 headers: {
                     [name: string]: unknown;
@@ -1599,6 +1638,7 @@ export interface operations {
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["ValidationFailed"];
             429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
         };
@@ -1651,6 +1691,7 @@ export interface operations {
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["ValidationFailed"];
             429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
         };
@@ -1676,6 +1717,7 @@ export interface operations {
             401: components["responses"]["Unauthenticated"];
             403: components["responses"]["Forbidden"];
             429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
         };
@@ -1705,6 +1747,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             422: components["responses"]["ValidationFailed"];
             429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
         };
@@ -1744,6 +1787,7 @@ export interface operations {
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["ValidationFailed"];
             429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
         };
@@ -1753,7 +1797,10 @@ export interface operations {
             query?: {
                 /** @description Page size, 1 to 200 (default 50). */
                 limit?: number;
-                /** @description Opaque cursor from a previous page's `next_cursor`. */
+                /**
+                 * @description Opaque cursor from a previous page's `next_cursor` (empty: the
+                 *     first page).
+                 */
                 cursor?: string;
             };
             header?: never;
@@ -1776,6 +1823,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             422: components["responses"]["ValidationFailed"];
             429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
         };
@@ -1819,6 +1867,7 @@ export interface operations {
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["ValidationFailed"];
             429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
         };
@@ -1871,6 +1920,7 @@ export interface operations {
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["ValidationFailed"];
             429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
         };
@@ -1909,6 +1959,7 @@ export interface operations {
             };
             422: components["responses"]["ValidationFailed"];
             429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
         };
@@ -1934,6 +1985,7 @@ export interface operations {
             401: components["responses"]["Unauthenticated"];
             403: components["responses"]["Forbidden"];
             429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
         };
@@ -1968,6 +2020,7 @@ export interface operations {
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["ValidationFailed"];
             429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
         };
@@ -2011,6 +2064,7 @@ export interface operations {
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["ValidationFailed"];
             429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
         };
@@ -2018,9 +2072,17 @@ export interface operations {
     getUsageSummary: {
         parameters: {
             query?: {
-                /** @description Start (RFC 3339), rounded down to the hour. Default: `to` minus 24 h. */
+                /**
+                 * @description Start (RFC 3339, year 1970–9999), rounded down to the hour. Default:
+                 *     `to` minus 24 h. Must be before `to`, at most 92 days (31 at
+                 *     `interval=hour`) earlier.
+                 */
                 from?: string;
-                /** @description End (RFC 3339, exclusive), rounded up to the hour. Default: now. */
+                /**
+                 * @description End (RFC 3339, exclusive, year 1970–9999), rounded up to the hour.
+                 *     Default: now. Usage is kept from 1970 to 2106: the effective range
+                 *     is clipped to that.
+                 */
                 to?: string;
             };
             header?: never;
@@ -2043,6 +2105,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             422: components["responses"]["ValidationFailed"];
             429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
         };
@@ -2050,9 +2113,17 @@ export interface operations {
     getUsageTimeseries: {
         parameters: {
             query?: {
-                /** @description Start (RFC 3339), rounded down to the hour. Default: `to` minus 24 h. */
+                /**
+                 * @description Start (RFC 3339, year 1970–9999), rounded down to the hour. Default:
+                 *     `to` minus 24 h. Must be before `to`, at most 92 days (31 at
+                 *     `interval=hour`) earlier.
+                 */
                 from?: string;
-                /** @description End (RFC 3339, exclusive), rounded up to the hour. Default: now. */
+                /**
+                 * @description End (RFC 3339, exclusive, year 1970–9999), rounded up to the hour.
+                 *     Default: now. Usage is kept from 1970 to 2106: the effective range
+                 *     is clipped to that.
+                 */
                 to?: string;
                 /** @description Bucket size (default `hour`; `hour` allows at most 31 days). */
                 interval?: components["schemas"]["Interval"];
@@ -2079,6 +2150,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             422: components["responses"]["ValidationFailed"];
             429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
         };
@@ -2088,7 +2160,10 @@ export interface operations {
             query?: {
                 /** @description Page size, 1 to 200 (default 50). */
                 limit?: number;
-                /** @description Opaque cursor from a previous page's `next_cursor`. */
+                /**
+                 * @description Opaque cursor from a previous page's `next_cursor` (empty: the
+                 *     first page).
+                 */
                 cursor?: string;
             };
             header?: never;
@@ -2111,6 +2186,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             422: components["responses"]["ValidationFailed"];
             429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
         };
@@ -2154,6 +2230,7 @@ export interface operations {
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["ValidationFailed"];
             429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
         };
@@ -2185,6 +2262,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             422: components["responses"]["ValidationFailed"];
             429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
         };
@@ -2223,6 +2301,7 @@ export interface operations {
             };
             422: components["responses"]["ValidationFailed"];
             429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
         };
@@ -2270,6 +2349,7 @@ export interface operations {
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["ValidationFailed"];
             429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
         };
@@ -2284,6 +2364,7 @@ type ReadonlyArray<T> = [
     unknown[]
 ] ? Readonly<Exclude<T, undefined>> : Readonly<Exclude<T, undefined>[]>;
 export const auditActionValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AuditAction"]> = ["tenant.updated", "user.created", "user.updated", "user.role_changed", "user.deactivated", "user.reactivated", "user.deleted", "user.email_verified", "user.password_reset", "user.password_changed", "api_key.created", "api_key.revoked", "invitation.sent", "invitation.revoked", "invitation.accepted", "session.revoked"];
+export const auditActionFilterValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AuditActionFilter"]> = ["tenant.updated", "user.created", "user.updated", "user.role_changed", "user.deactivated", "user.reactivated", "user.deleted", "user.email_verified", "user.password_reset", "user.password_changed", "api_key.created", "api_key.revoked", "invitation.sent", "invitation.revoked", "invitation.accepted", "session.revoked", "tenant.*", "user.*", "api_key.*", "invitation.*", "session.*"];
 export const intervalValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Interval"]> = ["hour", "day"];
 export const invitationStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["InvitationStatus"]> = ["pending", "accepted", "expired"];
 export const refreshDeliveryValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["RefreshDelivery"]> = ["body", "cookie"];

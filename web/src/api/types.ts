@@ -40,4 +40,4 @@ export type ChangePasswordRequest = Schemas["ChangePasswordRequest"];
 /** Query parameters of the audit log, as the spec declares them. */
 export type AuditQuery = NonNullable<Paths["/v1/audit-events"]["get"]["parameters"]["query"]>;
 
-export { roleValues, scopeValues, intervalValues, auditActionValues } from "./schema";
+export { roleValues, scopeValues, intervalValues, auditActionValues, auditActionFilterValues } from "./schema";

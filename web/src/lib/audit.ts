@@ -1,16 +1,24 @@
 // Audit log vocabulary: the spec's AuditAction enum (generated).
-import { auditActionValues } from "../api/types";
+import { auditActionFilterValues, auditActionValues } from "../api/types";
+import type { Schemas } from "../api/types";
+
+export type AuditActionFilter = Schemas["AuditActionFilter"];
 
 export const AUDIT_ACTIONS: readonly string[] = auditActionValues;
 
 /** Families usable as a filter (`user.*` matches every user action). */
 export const AUDIT_FAMILIES = [...new Set(AUDIT_ACTIONS.map((a) => `${a.split(".")[0]}.*`))];
 
+/** The spec's `action` filter value for `value`, if it is one. */
+export function asActionFilter(value: string): AuditActionFilter | undefined {
+  const v = value.trim();
+  return (auditActionFilterValues as readonly string[]).includes(v) ? (v as AuditActionFilter) : undefined;
+}
+
 /** A valid `action` filter: one of the actions, a family, or empty. */
 export function validateActionFilter(value: string): string | null {
   const v = value.trim();
-  if (v === "") return null;
-  if (/^[a-z_]+\.(\*|[a-z_]+)$/.test(v)) return null;
+  if (v === "" || asActionFilter(v)) return null;
   return "Use an action such as user.role_changed, or a family such as user.*.";
 }
 

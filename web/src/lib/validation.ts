@@ -23,7 +23,12 @@ export const SLUG_MIN = 3;
 export const SLUG_MAX = 40;
 export const SLUG_PATTERN = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/;
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
+// The spec's DisplayName pattern (a test checks they are the same): some
+// visible character; no control, invisible or bidirectional-control one.
+const FORBIDDEN = String.raw`\u0000-\u001F\u007F-\u009F\u00AD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180B-\u180F\u200B-\u200F\u202A-\u202E\u2060-\u206F\u3164\uFE00-\uFE0F\uFEFF\uFFA0\uFFF0-\uFFF8`;
+export const NAME_PATTERN = `^[^${FORBIDDEN}]*[^\\s${FORBIDDEN}][^${FORBIDDEN}]*$`;
+const NAME_RE = new RegExp(NAME_PATTERN);
+const INVISIBLE_OR_CONTROL = new RegExp(`[${FORBIDDEN}]`);
 
 export type FormErrors<T> = Partial<Record<keyof T & string, string>>;
 
@@ -36,6 +41,8 @@ export function validateEmail(value: string): string | null {
   if (v === "") return "Email is required.";
   if (v.length > EMAIL_MAX) return `Email must be at most ${EMAIL_MAX} characters.`;
   if (/\s/.test(v)) return "Email must not contain spaces.";
+  if (INVISIBLE_OR_CONTROL.test(v)) return "Email must not contain invisible or control characters.";
+  if (/[<>]/.test(v)) return "Enter just the address, like name@example.com (no name or angle brackets).";
   const parts = v.split("@");
   if (parts.length !== 2) return "Enter an email address like name@example.com.";
   const [local, domain] = parts as [string, string];
@@ -56,7 +63,7 @@ export function validateName(value: string, what = "Name"): string | null {
   const v = value.trim();
   if (v === "") return `${what} is required.`;
   if (v.length > NAME_MAX) return `${what} must be at most ${NAME_MAX} characters.`;
-  if (CONTROL_CHARS.test(v)) return `${what} must not contain control characters.`;
+  if (!NAME_RE.test(v)) return `${what} must not contain control or invisible characters.`;
   return null;
 }
 
@@ -110,7 +117,7 @@ export function validateSignup(v: SignupRequest): FormErrors<SignupRequest> {
 
 export function validateLogin(v: LoginRequest): FormErrors<LoginRequest> {
   return collect<LoginRequest>([
-    ["tenant", required(v.tenant, "Organization")],
+    ["tenant", validateSlug(v.tenant)],
     ["email", validateEmail(v.email)],
     ["password", v.password === "" ? "Password is required." : null],
   ]);
@@ -126,7 +133,7 @@ export function validateAcceptInvitation(v: AcceptInvitationRequest): FormErrors
 
 export function validatePasswordResetRequest(v: PasswordResetRequest): FormErrors<PasswordResetRequest> {
   return collect<PasswordResetRequest>([
-    ["tenant", required(v.tenant, "Organization")],
+    ["tenant", validateSlug(v.tenant)],
     ["email", validateEmail(v.email)],
   ]);
 }

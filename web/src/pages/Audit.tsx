@@ -6,7 +6,7 @@ import { useSignedIn } from "../auth/useSignedIn";
 import { TextField } from "../components/Field";
 import { Pager } from "../components/Pager";
 import { EmptyState, ErrorState, FormAlert, Loading } from "../components/States";
-import { AUDIT_ACTIONS, AUDIT_FAMILIES, describeDiff, validateActionFilter } from "../lib/audit";
+import { AUDIT_ACTIONS, AUDIT_FAMILIES, asActionFilter, describeDiff, validateActionFilter } from "../lib/audit";
 import { formatDateTime, localInputToIso } from "../lib/format";
 import { useCursorPager } from "../lib/paging";
 import { canViewAudit } from "../lib/permissions";
@@ -37,7 +37,8 @@ function filtersFrom(params: URLSearchParams): Filters {
 export function auditQueryFrom(f: Filters, cursor: string | undefined): AuditQuery {
   const q: AuditQuery = { limit: PAGE_SIZE };
   if (cursor) q.cursor = cursor;
-  if (f.action.trim()) q.action = f.action.trim();
+  const action = asActionFilter(f.action);
+  if (action) q.action = action;
   if (f.actor.trim()) q.actor_id = f.actor.trim();
   const from = localInputToIso(f.from);
   const to = localInputToIso(f.to);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { SPEC_PATH } from "./spec";
 import { parse } from "yaml";
 import { AUDIT_ACTIONS, AUDIT_FAMILIES, describeDiff, validateActionFilter } from "../lib/audit";
@@ -21,12 +22,32 @@ describe("audit", () => {
     expect(AUDIT_FAMILIES).toEqual(["tenant.*", "user.*", "api_key.*", "invitation.*", "session.*"]);
   });
 
+  it("offers exactly the actions the server records (read off its source, not the spec)", () => {
+    // Every audit action is the literal first argument of `Event::new` in core/src.
+    const recorded = new Set<string>();
+    const walk = (dir: string) => {
+      for (const name of readdirSync(dir)) {
+        const path = join(dir, name);
+        if (statSync(path).isDirectory()) walk(path);
+        else if (name.endsWith(".rs")) {
+          for (const m of readFileSync(path, "utf8").matchAll(/Event::new\(\s*"([^"]+)"/g)) recorded.add(m[1] ?? "");
+        }
+      }
+    };
+    walk(resolve(process.cwd(), "..", "core", "src"));
+    expect(recorded.size).toBeGreaterThan(10);
+    expect([...AUDIT_ACTIONS].sort()).toEqual([...recorded].sort());
+  });
+
   it("validates action filters", () => {
     expect(validateActionFilter("")).toBeNull();
     expect(validateActionFilter("user.*")).toBeNull();
     expect(validateActionFilter("api_key.created")).toBeNull();
     expect(validateActionFilter("user")).toMatch(/family/);
     expect(validateActionFilter("DROP TABLE")).toMatch(/family/);
+    // Well-formed but unknown: the server refuses it, so the form does too.
+    expect(validateActionFilter("user.teleported")).toMatch(/family/);
+    expect(validateActionFilter("billing.*")).toMatch(/family/);
   });
 
   it("describes diffs", () => {

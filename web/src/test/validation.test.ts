@@ -3,6 +3,7 @@ import { SPEC_PATH } from "./spec";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import {
+  NAME_PATTERN,
   EMAIL_MAX,
   NAME_MAX,
   PASSWORD_MAX,
@@ -79,7 +80,7 @@ describe("form validators", () => {
 
   it("requires all login fields", () => {
     expect(validateLogin({ tenant: "", email: "", password: "" })).toEqual({
-      tenant: "Organization is required.",
+      tenant: "Organization slug is required.",
       email: "Email is required.",
       password: "Password is required.",
     });
@@ -98,13 +99,25 @@ describe("form validators", () => {
 describe("validators agree with openapi.yaml", () => {
   type Prop = { minLength?: number; maxLength?: number; pattern?: string; description?: string };
   const spec = parse(readFileSync(SPEC_PATH, "utf8")) as {
-    components: { schemas: Record<string, { properties?: Record<string, Prop> }> };
+    components: { schemas: Record<string, { properties?: Record<string, Prop & { $ref?: string }> } & Prop> };
+  };
+  // A field's rules, through its `$ref` to a named string schema (DisplayName, …).
+  const resolve = (p: Prop & { $ref?: string }): Prop => {
+    const target = p.$ref ? spec.components.schemas[p.$ref.replace("#/components/schemas/", "")] : undefined;
+    return target ? { ...target, ...p, description: target.description } : p;
   };
   const prop = (schema: string, field: string): Prop => {
     const p = spec.components.schemas[schema]?.properties?.[field];
     if (!p) throw new Error(`${schema}.${field} is not in the spec`);
-    return p;
+    return resolve(p);
   };
+
+  it("uses the spec's DisplayName pattern", () => {
+    expect(spec.components.schemas["DisplayName"]?.pattern).toBe(NAME_PATTERN);
+    expect(validateName("Ad\u200dmin")).toMatch(/invisible/);
+    expect(validateName("\u202enimda")).toMatch(/invisible/);
+    expect(validateName("Ada Lovelace")).toBeNull();
+  });
 
   it.each([
     ["SignupRequest", "owner_password"],
@@ -121,13 +134,18 @@ describe("validators agree with openapi.yaml", () => {
   it("uses the same name and email limits wherever the spec declares them", () => {
     let checked = 0;
     for (const [schema, def] of Object.entries(spec.components.schemas)) {
-      for (const [field, p] of Object.entries(def.properties ?? {})) {
+      for (const [field, raw] of Object.entries(def.properties ?? {})) {
+        const p = resolve(raw);
         if (p.maxLength === undefined) continue;
         if (field === "name" || field.endsWith("_name")) {
           expect([schema, field, p.maxLength]).toEqual([schema, field, NAME_MAX]);
           checked++;
         } else if (field === "email" || field.endsWith("_email")) {
           expect([schema, field, p.maxLength]).toEqual([schema, field, EMAIL_MAX]);
+          checked++;
+        } else if (field.endsWith("password") && raw.$ref?.endsWith("/Secret")) {
+          // A password as typed (login, the current one): any length the hash takes.
+          expect([schema, field, p.minLength]).toEqual([schema, field, 1]);
           checked++;
         } else if (field.endsWith("password")) {
           expect([schema, field, p.minLength, p.maxLength]).toEqual([schema, field, PASSWORD_MIN, PASSWORD_MAX]);
