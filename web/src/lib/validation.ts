@@ -117,7 +117,7 @@ export function validateSignup(v: SignupRequest): FormErrors<SignupRequest> {
 
 export function validateLogin(v: LoginRequest): FormErrors<LoginRequest> {
   return collect<LoginRequest>([
-    ["tenant", validateSlug(v.tenant)],
+    ["tenant", required(v.tenant, "Organization") ?? validateSlug(v.tenant)],
     ["email", validateEmail(v.email)],
     ["password", v.password === "" ? "Password is required." : null],
   ]);
@@ -133,7 +133,7 @@ export function validateAcceptInvitation(v: AcceptInvitationRequest): FormErrors
 
 export function validatePasswordResetRequest(v: PasswordResetRequest): FormErrors<PasswordResetRequest> {
   return collect<PasswordResetRequest>([
-    ["tenant", validateSlug(v.tenant)],
+    ["tenant", required(v.tenant, "Organization") ?? validateSlug(v.tenant)],
     ["email", validateEmail(v.email)],
   ]);
 }

@@ -80,7 +80,7 @@ describe("form validators", () => {
 
   it("requires all login fields", () => {
     expect(validateLogin({ tenant: "", email: "", password: "" })).toEqual({
-      tenant: "Organization slug is required.",
+      tenant: "Organization is required.",
       email: "Email is required.",
       password: "Password is required.",
     });
