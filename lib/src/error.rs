@@ -21,8 +21,8 @@ pub struct Problem {
     pub status: u16,
     /// Explanation specific to this occurrence.
     pub detail: String,
-    /// Stable machine-readable error code.
-    #[schema(example = "validation_failed")]
+    /// Stable machine-readable error code (the closed set `ProblemCode`).
+    #[schema(value_type = ProblemCode, example = "validation_failed")]
     pub code: String,
     /// Per-field validation errors (only for `validation_failed`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -95,6 +95,46 @@ pub enum ApiError {
     /// Anything else. The message is logged, never sent to the client.
     #[error("internal error: {0}")]
     Internal(String),
+}
+
+/// Every `code` a problem document can carry: one per `ApiError` variant,
+/// and `error` for a bare error status rewritten by the server's fallback.
+pub const PROBLEM_CODES: &[&str] = &[
+    "bad_request",
+    "validation_failed",
+    "unauthenticated",
+    "forbidden",
+    "not_found",
+    "method_not_allowed",
+    "conflict",
+    "request_timeout",
+    "payload_too_large",
+    "headers_too_large",
+    "unsupported_media_type",
+    "rate_limited",
+    "service_unavailable",
+    "timeout",
+    "internal",
+    "error",
+];
+
+/// `Problem.code` in the OpenAPI document: an enum of `PROBLEM_CODES`.
+pub struct ProblemCode;
+
+impl utoipa::PartialSchema for ProblemCode {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .enum_values(Some(PROBLEM_CODES.iter().copied()))
+            .description(Some("The stable, machine-readable kind of a problem."))
+            .into()
+    }
+}
+
+impl ToSchema for ProblemCode {
+    fn name() -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::Borrowed("ProblemCode")
+    }
 }
 
 impl ApiError {
@@ -286,7 +326,72 @@ impl From<sqlx::Error> for ApiError {
     }
 }
 
-/// True when a database error is a unique-constraint violation (SQLSTATE 23505).
-pub fn is_unique_violation(err: &sqlx::Error) -> bool {
-    matches!(err, sqlx::Error::Database(db) if db.code().as_deref() == Some("23505"))
+/// For `.map_err(…)`: a violation of the constraint named `constraint`
+/// becomes `then()` (typically a 409 saying what is taken); every other
+/// error keeps its usual mapping (an unrelated unique violation is a 500
+/// whose cause is logged, never the wrong conflict). After
+/// launchbadge/realworld-axum-sqlx's `on_constraint`.
+pub fn on_constraint(
+    constraint: &'static str,
+    then: impl FnOnce() -> ApiError,
+) -> impl FnOnce(sqlx::Error) -> ApiError {
+    move |err| match &err {
+        sqlx::Error::Database(db) if db.constraint() == Some(constraint) => then(),
+        _ => err.into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_the_server_sends_is_in_the_closed_set() {
+        let all = [
+            ApiError::BadRequest(String::new()),
+            ApiError::validation(Vec::new()),
+            ApiError::Unauthenticated(String::new()),
+            ApiError::Forbidden(String::new()),
+            ApiError::NotFound(String::new()),
+            ApiError::MethodNotAllowed,
+            ApiError::Conflict(String::new()),
+            ApiError::BodyTimeout,
+            ApiError::PayloadTooLarge,
+            ApiError::HeadersTooLarge,
+            ApiError::UnsupportedMediaType(String::new()),
+            ApiError::RateLimited {
+                limit: 1,
+                retry_after_secs: 1,
+            },
+            ApiError::Unavailable {
+                service: "x",
+                cause: String::new(),
+            },
+            ApiError::Timeout,
+            ApiError::Internal(String::new()),
+        ];
+        // No wildcard: a new variant does not compile until it is listed above.
+        for e in &all {
+            match e {
+                ApiError::BadRequest(_)
+                | ApiError::Validation { .. }
+                | ApiError::Unauthenticated(_)
+                | ApiError::Forbidden(_)
+                | ApiError::NotFound(_)
+                | ApiError::MethodNotAllowed
+                | ApiError::Conflict(_)
+                | ApiError::BodyTimeout
+                | ApiError::PayloadTooLarge
+                | ApiError::HeadersTooLarge
+                | ApiError::UnsupportedMediaType(_)
+                | ApiError::RateLimited { .. }
+                | ApiError::Unavailable { .. }
+                | ApiError::Timeout
+                | ApiError::Internal(_) => {}
+            }
+        }
+        let mut codes: Vec<&str> = all.iter().map(ApiError::code).collect();
+        codes.push("error");
+        assert_eq!(codes, PROBLEM_CODES);
+    }
 }

@@ -153,13 +153,10 @@ async fn create_invitation(
     )
     .fetch_one(&mut *ctx.tx)
     .await
-    .map_err(|e| {
-        if qhub_lib::error::is_unique_violation(&e) {
-            ApiError::Conflict("an open invitation for this email exists; revoke it first".into())
-        } else {
-            e.into()
-        }
-    })?;
+    .map_err(qhub_lib::error::on_constraint(
+        "invitations_open_email",
+        || ApiError::Conflict("an open invitation for this email exists; revoke it first".into()),
+    ))?;
     let tenant = super::tenants::fetch_tenant(&mut ctx.tx).await?;
     // The organization's name is its members' text, not QHub's: quoted
     // and bounded, never able to pose as a QHub notice; the only link is

@@ -4,7 +4,7 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use qhub_lib::{ApiError, Role};
+use qhub_lib::{ApiError, Role, Scope};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -32,6 +32,10 @@ pub struct MeResponse {
     pub user: UserView,
     pub tenant: TenantView,
     pub role: Role,
+    /// What this session may do: every scope the current role grants. The
+    /// console decides what to offer from this, not from its own copy of
+    /// the role rules.
+    pub scopes: Vec<Scope>,
 }
 
 async fn open(
@@ -47,6 +51,10 @@ async fn me_of(ctx: &mut TenantCtx) -> Result<MeResponse, ApiError> {
     let tenant = fetch_tenant(&mut ctx.tx).await?;
     Ok(MeResponse {
         role: user.role,
+        scopes: Scope::ALL
+            .into_iter()
+            .filter(|s| s.granted_to(user.role))
+            .collect(),
         user,
         tenant,
     })

@@ -4,7 +4,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::{DateTime, Utc};
-use qhub_lib::error::is_unique_violation;
+use qhub_lib::error::on_constraint;
 use qhub_lib::{ApiError, Role};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -115,13 +115,9 @@ async fn signup(
     )
     .fetch_one(&mut *tx)
     .await
-    .map_err(|e| {
-        if is_unique_violation(&e) {
-            ApiError::Conflict(format!("the slug {:?} is already taken", req.slug))
-        } else {
-            e.into()
-        }
-    })?;
+    .map_err(on_constraint("tenants_slug_key", || {
+        ApiError::Conflict(format!("the slug {:?} is already taken", req.slug))
+    }))?;
     let new = NewUser {
         id: user_id,
         tenant_id,

@@ -8,7 +8,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
-use qhub_lib::error::is_unique_violation;
+use qhub_lib::error::on_constraint;
 use qhub_lib::page::{Page, PageQuery};
 use qhub_lib::{ApiError, Role, Scope};
 use serde::{Deserialize, Serialize};
@@ -399,13 +399,9 @@ pub async fn insert_user(conn: &mut PgConnection, new: NewUser<'_>) -> Result<Us
     )
     .fetch_one(conn)
     .await
-    .map_err(|e| {
-        if is_unique_violation(&e) {
-            ApiError::Conflict("a user with this email already exists".into())
-        } else {
-            e.into()
-        }
-    })
+    .map_err(on_constraint("users_tenant_id_email_key", || {
+        ApiError::Conflict("a user with this email already exists".into())
+    }))
 }
 
 /// One event per change, named after what matters most: a role change,

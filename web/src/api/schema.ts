@@ -710,6 +710,12 @@ export interface components {
         MailToken: string;
         MeResponse: {
             role: components["schemas"]["Role"];
+            /**
+             * @description What this session may do: every scope the current role grants. The
+             *     console decides what to offer from this, not from its own copy of
+             *     the role rules.
+             */
+            scopes: components["schemas"]["Scope"][];
             tenant: components["schemas"]["TenantView"];
             user: components["schemas"]["UserView"];
         };
@@ -758,11 +764,8 @@ export interface components {
          *     `title` and `detail` are for people and may change wording.
          */
         Problem: {
-            /**
-             * @description Stable machine-readable error code.
-             * @example validation_failed
-             */
-            code: string;
+            /** @description Stable machine-readable error code (the closed set `ProblemCode`). */
+            code: components["schemas"]["ProblemCode"];
             /** @description Explanation specific to this occurrence. */
             detail: string;
             /** @description Per-field validation errors (only for `validation_failed`). */
@@ -780,6 +783,11 @@ export interface components {
              */
             type: string;
         };
+        /**
+         * @description The stable, machine-readable kind of a problem.
+         * @enum {string}
+         */
+        ProblemCode: "bad_request" | "validation_failed" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "request_timeout" | "payload_too_large" | "headers_too_large" | "unsupported_media_type" | "rate_limited" | "service_unavailable" | "timeout" | "internal" | "error";
         /**
          * @description Where a token-issuing response puts the refresh token.
          * @enum {string}
@@ -2367,6 +2375,7 @@ export const auditActionValues: ReadonlyArray<FlattenedDeepRequired<components>[
 export const auditActionFilterValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AuditActionFilter"]> = ["tenant.updated", "user.created", "user.updated", "user.role_changed", "user.deactivated", "user.reactivated", "user.deleted", "user.email_verified", "user.password_reset", "user.password_changed", "api_key.created", "api_key.revoked", "invitation.sent", "invitation.revoked", "invitation.accepted", "session.revoked", "tenant.*", "user.*", "api_key.*", "invitation.*", "session.*"];
 export const intervalValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Interval"]> = ["hour", "day"];
 export const invitationStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["InvitationStatus"]> = ["pending", "accepted", "expired"];
+export const problemCodeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ProblemCode"]> = ["bad_request", "validation_failed", "unauthenticated", "forbidden", "not_found", "method_not_allowed", "conflict", "request_timeout", "payload_too_large", "headers_too_large", "unsupported_media_type", "rate_limited", "service_unavailable", "timeout", "internal", "error"];
 export const refreshDeliveryValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["RefreshDelivery"]> = ["body", "cookie"];
 export const roleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Role"]> = ["viewer", "developer", "admin", "owner"];
 export const scopeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Scope"]> = ["users:read", "users:write", "apps:read", "apps:write", "jobs:write", "usage:read", "admin"];
