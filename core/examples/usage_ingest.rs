@@ -11,8 +11,8 @@
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use qhub_core::usage::ch::{self, ChConfig};
-use qhub_core::usage::{Usage, UsageConfig};
+use qhub_core::metering::ch::{self, ChConfig};
+use qhub_core::metering::{Usage, UsageConfig};
 use qhub_lib::usage::{PrincipalKind, UsageEvent, UsageKind};
 use uuid::Uuid;
 

@@ -1,18 +1,18 @@
-//! QHub core: the axum server.
+//! QHub core: the axum server, organised by area (see docs/architecture.md).
+//!
+//! - `platform`: HTTP stack, configuration, state, tenancy, cache, rate
+//!   limits, input rules, mail outbox, telemetry, OpenAPI.
+//! - `identity`: tenants, users, sessions, API keys, invitations, account
+//!   flows, profile.
+//! - `metering`: the usage pipeline and its analytics.
+//! - `audit`: the audit log.
+//! - `api`: the composition root that puts the areas' routes together.
 
-pub mod app;
+pub mod api;
 pub mod audit;
-pub mod auth;
-pub mod cache;
-pub mod config;
-pub mod db;
-pub mod extract;
-pub mod mail;
-pub mod middleware;
-pub mod openapi;
-pub mod ratelimit;
-pub mod routes;
-pub mod state;
-pub mod telemetry;
-pub mod usage;
-pub mod validate;
+pub mod identity;
+pub mod metering;
+pub mod platform;
+
+// The paths the binary, tests and benches use.
+pub use platform::{app, config, openapi, ratelimit, state, telemetry, tenancy};

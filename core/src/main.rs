@@ -6,7 +6,7 @@ use sqlx::postgres::PgPoolOptions;
 
 use qhub_core::config::{redact_url, Config};
 use qhub_core::state::AppState;
-use qhub_core::{app, db, openapi, telemetry};
+use qhub_core::{app, openapi, telemetry, tenancy};
 
 #[derive(Parser)]
 #[command(
@@ -45,12 +45,12 @@ async fn main() -> anyhow::Result<()> {
                 .connect(&config.database_url)
                 .await
                 .with_context(|| format!("connect to {}", redact_url(&config.database_url)))?;
-            db::MIGRATOR
+            tenancy::MIGRATOR
                 .run(&pool)
                 .await
                 .context("postgres migrations")?;
             tracing::info!("postgres migrations applied");
-            let applied = qhub_core::usage::ch::migrate(&config.clickhouse)
+            let applied = qhub_core::metering::ch::migrate(&config.clickhouse)
                 .await
                 .context("clickhouse migrations")?;
             tracing::info!(applied, "clickhouse migrations applied");

@@ -55,7 +55,7 @@ async fn a_key_never_exceeds_its_creators_role() {
 
     // Only the SHA-256 of the key is stored.
     let pool = owner_pool().await;
-    let mut tx = qhub_core::db::begin_tenant_tx(&pool, t.id, None)
+    let mut tx = qhub_core::tenancy::as_tenant(&pool, t.id, None)
         .await
         .unwrap();
     let (hash, row): (Vec<u8>, String) = sqlx::query_as(

@@ -224,7 +224,7 @@ async fn the_server_role_cannot_rewrite_history() {
         .await
         .ok(200);
     let pool = app_pool(1).await;
-    let mut tx = qhub_core::db::begin_tenant_tx(&pool, t.id, None)
+    let mut tx = qhub_core::tenancy::as_tenant(&pool, t.id, None)
         .await
         .unwrap();
     let n: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_events")
@@ -238,7 +238,7 @@ async fn the_server_role_cannot_rewrite_history() {
         .unwrap_err();
     assert!(err.to_string().contains("permission denied"), "{err}");
     drop(tx);
-    let mut tx = qhub_core::db::begin_tenant_tx(&pool, t.id, None)
+    let mut tx = qhub_core::tenancy::as_tenant(&pool, t.id, None)
         .await
         .unwrap();
     let err = sqlx::query("DELETE FROM audit_events")
@@ -247,7 +247,7 @@ async fn the_server_role_cannot_rewrite_history() {
         .unwrap_err();
     assert!(err.to_string().contains("permission denied"), "{err}");
     drop(tx);
-    let mut tx = qhub_core::db::begin_tenant_tx(&pool, t.id, None)
+    let mut tx = qhub_core::tenancy::as_tenant(&pool, t.id, None)
         .await
         .unwrap();
     let err = sqlx::query("TRUNCATE audit_events")

@@ -90,7 +90,7 @@ async fn expired_revoked_forged_and_foreign_tokens_fail() {
     let (expired_id, expired_email) = invite(&app, &a, &a.access, "viewer").await;
     let expired_token = token_in(&wait_for_mail(&expired_email, "Join").await);
     let pool = owner_pool().await;
-    let mut tx = qhub_core::db::begin_tenant_tx(&pool, a.id, None)
+    let mut tx = qhub_core::tenancy::as_tenant(&pool, a.id, None)
         .await
         .unwrap();
     sqlx::query("UPDATE invitations SET expires_at = now() - interval '1 minute' WHERE id = $1")

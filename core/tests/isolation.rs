@@ -3,7 +3,7 @@
 mod common;
 
 use common::{app_pool, TestApp};
-use qhub_core::db::begin_tenant_tx;
+use qhub_core::tenancy::as_tenant as begin_tenant_tx;
 use serde_json::json;
 use uuid::Uuid;
 

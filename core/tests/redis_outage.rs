@@ -83,7 +83,7 @@ impl Drop for OwnRedis {
 /// Counts a tenant's users straight from Postgres (no Redis involved).
 async fn users_in(tenant: uuid::Uuid) -> i64 {
     let pool = common::owner_pool().await;
-    let mut tx = qhub_core::db::begin_tenant_tx(&pool, tenant, None)
+    let mut tx = qhub_core::tenancy::as_tenant(&pool, tenant, None)
         .await
         .unwrap();
     sqlx::query_scalar("SELECT count(*) FROM users")

@@ -210,7 +210,7 @@ async fn metrics_expose_the_pipeline_counters() {
 
 #[tokio::test]
 async fn the_duplicate_check_handles_full_batches() {
-    use qhub_core::usage::ch;
+    use qhub_core::metering::ch;
     use qhub_lib::usage::{PrincipalKind, UsageEvent, UsageKind};
     let client = ch::client(&common::clickhouse_config());
     let tenant = uuid::Uuid::now_v7();

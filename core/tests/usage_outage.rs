@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use clickhouse::Row;
 use common::{test_config, TestApp};
-use qhub_core::usage::ch::{self, ChConfig};
+use qhub_core::metering::ch::{self, ChConfig};
 use serde::Deserialize;
 use uuid::Uuid;
 

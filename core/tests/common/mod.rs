@@ -6,10 +6,10 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use qhub_core::config::Config;
+use qhub_core::metering::ch::ChConfig;
+use qhub_core::metering::UsageConfig;
 use qhub_core::ratelimit::Limit;
 use qhub_core::state::AppState;
-use qhub_core::usage::ch::ChConfig;
-use qhub_core::usage::UsageConfig;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use sqlx::PgPool;

@@ -1,0 +1,333 @@
+//! Usage analytics of the caller's tenant, from the hourly rollups in
+//! ClickHouse. The tenant comes from the principal and is bound into every
+//! query server-side; no parameter can name another tenant.
+
+use chrono::{DateTime, Duration, Utc};
+use clickhouse::Row;
+use qhub_lib::time::from_epoch as ts;
+use qhub_lib::{ApiError, Scope};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use uuid::Uuid;
+
+use crate::identity::extract::TenantCtx;
+use crate::platform::extract::Query;
+use crate::platform::state::AppState;
+use crate::platform::validate::Checks;
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(usage_summary))
+        .routes(routes!(usage_timeseries))
+}
+
+/// Longest range one query may cover.
+const MAX_SPAN_DAYS: i64 = 92;
+/// Longest range at hourly resolution (at most 744 buckets).
+const MAX_HOURLY_SPAN_DAYS: i64 = 31;
+const TOP_ROUTES: u64 = 10;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RangeQuery {
+    /// Start (RFC 3339, year 1970–9999), rounded down to the hour. Default:
+    /// `to` minus 24 h. Must be before `to`, at most 92 days (31 at
+    /// `interval=hour`) earlier.
+    #[serde(default, deserialize_with = "qhub_lib::time::optional_timestamp")]
+    #[param(pattern = "^(19[7-9][0-9]|[2-9][0-9]{3})-")]
+    pub from: Option<DateTime<Utc>>,
+    /// End (RFC 3339, exclusive, year 1970–9999), rounded up to the hour.
+    /// Default: now. Usage is kept from 1970 to 2106: the effective range
+    /// is clipped to that.
+    #[serde(default, deserialize_with = "qhub_lib::time::optional_timestamp")]
+    #[param(pattern = "^(19[7-9][0-9]|[2-9][0-9]{3})-")]
+    pub to: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Interval {
+    Hour,
+    Day,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SeriesQuery {
+    /// Bucket size (default `hour`; `hour` allows at most 31 days).
+    pub interval: Option<Interval>,
+    /// Only this route template, e.g. `/v1/users/{id}`: `/` and up to 199
+    /// printable ASCII characters.
+    #[param(pattern = "^/[!-~]{0,199}$")]
+    pub route: Option<String>,
+}
+
+/// Request counts and latency of a range or bucket.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+pub struct Measures {
+    pub requests: u64,
+    /// Responses 400–499.
+    pub errors_4xx: u64,
+    /// Responses 500–599.
+    pub errors_5xx: u64,
+    /// Latency percentiles in microseconds (approximate, t-digest); 0 without requests.
+    pub p50_us: f64,
+    pub p95_us: f64,
+    pub p99_us: f64,
+    pub request_bytes: u64,
+    pub response_bytes: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct RouteUsage {
+    #[schema(example = "/v1/users/{id}")]
+    pub route: String,
+    #[serde(flatten)]
+    pub measures: Measures,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct UsageSummary {
+    /// The effective range, aligned to whole hours.
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    #[serde(flatten)]
+    pub totals: Measures,
+    /// Busiest routes first (at most 10).
+    pub top_routes: Vec<RouteUsage>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct UsageBucket {
+    /// Start of the bucket (UTC).
+    pub start: DateTime<Utc>,
+    #[serde(flatten)]
+    pub measures: Measures,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct UsageTimeseries {
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    pub interval: Interval,
+    pub route: Option<String>,
+    /// Every bucket of the range in order, empty ones included.
+    pub buckets: Vec<UsageBucket>,
+}
+
+/// Validated, hour-aligned range in epoch seconds.
+struct Range {
+    from: i64,
+    to: i64,
+}
+
+fn range(q: &RangeQuery, max_days: i64, checks: &mut Checks) -> Range {
+    let to = q.to.unwrap_or_else(Utc::now);
+    let from = q.from.unwrap_or(to - Duration::hours(24));
+    if from >= to {
+        checks.check("from", Some("must be before to"));
+    } else if to - from > Duration::days(max_days) {
+        checks.check(
+            "to",
+            Some(match max_days {
+                MAX_HOURLY_SPAN_DAYS => "the range may span at most 31 days at interval=hour",
+                _ => "the range may span at most 92 days",
+            }),
+        );
+    }
+    // Usage is stored with ClickHouse `DateTime` (1970 to 2106): a range
+    // reaching outside it is clipped, not refused (nothing was used there).
+    let hour = 3600;
+    let last_hour = i64::from(u32::MAX).div_euclid(hour) * hour;
+    let from = (from.timestamp().div_euclid(hour) * hour).clamp(0, last_hour);
+    let to = ((to.timestamp() + hour - 1).div_euclid(hour) * hour).clamp(from, last_hour);
+    Range { from, to }
+}
+
+fn unavailable(e: clickhouse::error::Error) -> ApiError {
+    ApiError::Unavailable {
+        service: "clickhouse",
+        cause: e.to_string(),
+    }
+}
+
+/// One aggregated row as ClickHouse returns it.
+#[derive(Debug, Row, Deserialize)]
+struct AggRow {
+    key: String,
+    requests: u64,
+    errors_4xx: u64,
+    errors_5xx: u64,
+    latency: Vec<f64>,
+    request_bytes: u64,
+    response_bytes: u64,
+}
+
+impl From<&AggRow> for Measures {
+    fn from(r: &AggRow) -> Self {
+        let q = |i: usize| {
+            if r.requests == 0 {
+                0.0
+            } else {
+                r.latency.get(i).copied().unwrap_or(0.0)
+            }
+        };
+        Measures {
+            requests: r.requests,
+            errors_4xx: r.errors_4xx,
+            errors_5xx: r.errors_5xx,
+            p50_us: q(0),
+            p95_us: q(1),
+            p99_us: q(2),
+            request_bytes: r.request_bytes,
+            response_bytes: r.response_bytes,
+        }
+    }
+}
+
+/// The measures, merged from the hourly rollups. `{key}` is the grouping
+/// expression; the tenant and range are bound, never formatted in.
+const AGG_SQL: &str = "SELECT {key} AS key,
+        countMerge(requests) AS requests,
+        countIfMerge(errors_4xx) AS errors_4xx,
+        countIfMerge(errors_5xx) AS errors_5xx,
+        arrayMap(x -> toFloat64(x), quantilesTDigestMerge(0.5, 0.95, 0.99)(latency_us)) AS latency,
+        sumMerge(request_bytes) AS request_bytes,
+        sumMerge(response_bytes) AS response_bytes
+    FROM usage_hourly
+    WHERE tenant_id = toUUID(?) AND hour >= toDateTime(?) AND hour < toDateTime(?)
+      {route_filter}
+    GROUP BY key";
+
+async fn aggregate(
+    state: &AppState,
+    tenant: Uuid,
+    range: &Range,
+    key: &str,
+    route: Option<&str>,
+    tail: &str,
+) -> Result<Vec<AggRow>, ApiError> {
+    let sql = AGG_SQL.replace("{key}", key).replace(
+        "{route_filter}",
+        if route.is_some() { "AND route = ?" } else { "" },
+    ) + tail;
+    let mut q = state
+        .clickhouse
+        .query(&sql)
+        .bind(tenant.to_string())
+        .bind(u32::try_from(range.from).unwrap_or(0))
+        .bind(u32::try_from(range.to).unwrap_or(u32::MAX));
+    if let Some(r) = route {
+        q = q.bind(r);
+    }
+    q.fetch_all::<AggRow>().await.map_err(unavailable)
+}
+
+/// Totals for a time range: requests, errors, latency percentiles, bytes, top routes.
+#[utoipa::path(
+    get, path = "/v1/usage/summary", tag = "usage", operation_id = "getUsageSummary",
+    params(RangeQuery),
+    responses((status = 200, description = "The tenant's usage in the range", body = UsageSummary)),
+    security(("bearerAuth" = ["usage:read"]))
+)]
+async fn usage_summary(
+    ctx: TenantCtx,
+    axum::extract::State(state): axum::extract::State<AppState>,
+    Query(q): Query<RangeQuery>,
+) -> Result<axum::Json<UsageSummary>, ApiError> {
+    ctx.principal.require(Scope::UsageRead)?;
+    let mut checks = Checks::default();
+    let range = range(&q, MAX_SPAN_DAYS, &mut checks);
+    checks.finish()?;
+    let tenant = ctx.principal.tenant_id;
+    // No tenant data in Postgres is needed: release the connection now.
+    drop(ctx);
+    let totals = aggregate(&state, tenant, &range, "''", None, "").await?;
+    let routes = aggregate(
+        &state,
+        tenant,
+        &range,
+        "route",
+        None,
+        &format!(" ORDER BY requests DESC, key LIMIT {TOP_ROUTES}"),
+    )
+    .await?;
+    let totals = totals.first().map(Measures::from).unwrap_or_default();
+    Ok(axum::Json(UsageSummary {
+        from: ts(range.from),
+        to: ts(range.to),
+        totals,
+        top_routes: routes
+            .iter()
+            .map(|r| RouteUsage {
+                route: r.key.clone(),
+                measures: r.into(),
+            })
+            .collect(),
+    }))
+}
+
+/// The same measures per hour or day, every bucket of the range included.
+#[utoipa::path(
+    get, path = "/v1/usage/timeseries", tag = "usage", operation_id = "getUsageTimeseries",
+    params(RangeQuery, SeriesQuery),
+    responses((status = 200, description = "The tenant's usage per bucket", body = UsageTimeseries)),
+    security(("bearerAuth" = ["usage:read"]))
+)]
+async fn usage_timeseries(
+    ctx: TenantCtx,
+    axum::extract::State(state): axum::extract::State<AppState>,
+    Query(q): Query<RangeQuery>,
+    Query(s): Query<SeriesQuery>,
+) -> Result<axum::Json<UsageTimeseries>, ApiError> {
+    ctx.principal.require(Scope::UsageRead)?;
+    let interval = s.interval.unwrap_or(Interval::Hour);
+    let mut checks = Checks::default();
+    let max = match interval {
+        Interval::Hour => MAX_HOURLY_SPAN_DAYS,
+        Interval::Day => MAX_SPAN_DAYS,
+    };
+    let mut range = range(&q, max, &mut checks);
+    if let Some(r) = &s.route {
+        checks.check(
+            "route",
+            (!r.starts_with('/') || r.len() > 200 || !r.bytes().all(|b| b.is_ascii_graphic()))
+                .then_some("must be a route template such as /v1/users/{id}"),
+        );
+    }
+    checks.finish()?;
+    let tenant = ctx.principal.tenant_id;
+    drop(ctx);
+    let step: i64 = match interval {
+        Interval::Hour => 3600,
+        Interval::Day => 86_400,
+    };
+    // Day buckets are whole UTC days.
+    range.from = range.from.div_euclid(step) * step;
+    range.to = (range.to + step - 1).div_euclid(step) * step;
+    let key = format!("toString(intDiv(toUInt32(hour), {step}) * {step})");
+    let rows = aggregate(&state, tenant, &range, &key, s.route.as_deref(), "").await?;
+    let by_start: std::collections::HashMap<i64, &AggRow> = rows
+        .iter()
+        .filter_map(|r| r.key.parse::<i64>().ok().map(|k| (k, r)))
+        .collect();
+    let buckets = (range.from..range.to)
+        .step_by(usize::try_from(step).unwrap_or(3600))
+        .map(|start| UsageBucket {
+            start: ts(start),
+            measures: by_start
+                .get(&start)
+                .map(|r| Measures::from(*r))
+                .unwrap_or_default(),
+        })
+        .collect();
+    Ok(axum::Json(UsageTimeseries {
+        from: ts(range.from),
+        to: ts(range.to),
+        interval,
+        route: s.route,
+        buckets,
+    }))
+}
