@@ -240,3 +240,114 @@ async fn the_duplicate_check_handles_full_batches() {
     assert_eq!(present.len(), 10_000);
     assert!(stored.iter().all(|e| present.contains(&e.event_id)));
 }
+
+/// A metered event of `kind` for tenant `t`, as the job runner and the
+/// other areas emit them.
+fn metered(t: &Tenant, kind: &str, quantities: &[(&str, f64)]) -> qhub_lib::usage::UsageEvent {
+    use qhub_lib::usage::{PrincipalKind, UsageEvent, UsageKind};
+    UsageEvent {
+        event_id: uuid::Uuid::now_v7(),
+        tenant_id: t.id,
+        principal_kind: PrincipalKind::User,
+        principal_id: t.owner_id,
+        at: chrono::Utc::now(),
+        kind: UsageKind::Metered {
+            kind: kind.into(),
+            quantities: quantities
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), *v))
+                .collect(),
+            dimensions: [("backend".to_owned(), "simulator".to_owned())].into(),
+        },
+    }
+}
+
+/// The tenant's summary of `kind` over the last and next hour.
+async fn kind_summary(app: &TestApp, token: &str, kind: &str) -> Value {
+    let from = (chrono::Utc::now() - chrono::Duration::hours(1)).to_rfc3339();
+    let to = (chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339();
+    let url = format!(
+        "/v1/usage/summary?kind={kind}&from={}&to={}",
+        urlencode(&from),
+        urlencode(&to)
+    );
+    app.get(&url, token).await.ok(200).clone()
+}
+
+#[tokio::test]
+async fn job_style_events_are_counted_exactly_per_kind_and_tenant() {
+    let app = TestApp::spawn().await;
+    let a = app.signup().await;
+    let b = app.signup().await;
+    // 300 jobs of a, 120 of b, and another kind of a's.
+    for i in 0..300 {
+        let seconds = if i % 2 == 0 { 0.25 } else { 0.5 };
+        app.state.usage.record(metered(
+            &a,
+            "job.run",
+            &[("shots", 1024.0), ("seconds", seconds)],
+        ));
+    }
+    for _ in 0..120 {
+        app.state.usage.record(metered(
+            &b,
+            "job.run",
+            &[("shots", 100.0), ("seconds", 1.0)],
+        ));
+    }
+    for _ in 0..7 {
+        app.state
+            .usage
+            .record(metered(&a, "package.download", &[("bytes", 4096.0)]));
+    }
+    let mut last = Value::Null;
+    for _ in 0..100 {
+        last = kind_summary(&app, &a.access, "job.run").await;
+        if last["events"].as_u64() >= Some(300) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(last["kind"], "job.run");
+    assert_eq!(last["events"], 300, "{last}");
+    assert_eq!(last["quantities"]["shots"], 300.0 * 1024.0);
+    assert_eq!(last["quantities"]["seconds"], 150.0 * 0.25 + 150.0 * 0.5);
+    assert!(last["quantities"].get("events").is_none(), "{last}");
+    assert_eq!(last["requests"], 0, "jobs are not requests: {last}");
+
+    let downloads = kind_summary(&app, &a.access, "package.download").await;
+    assert_eq!(downloads["events"], 7);
+    assert_eq!(downloads["quantities"]["bytes"], 7.0 * 4096.0);
+
+    // Each tenant sees its own.
+    let theirs = kind_summary(&app, &b.access, "job.run").await;
+    assert_eq!(theirs["events"], 120);
+    assert_eq!(theirs["quantities"]["shots"], 12_000.0);
+    let none = kind_summary(&app, &b.access, "package.download").await;
+    assert_eq!(none["events"], 0);
+
+    // The same numbers per hour bucket, and requests stay requests.
+    let from = (chrono::Utc::now() - chrono::Duration::hours(1)).to_rfc3339();
+    let to = (chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339();
+    let series = app
+        .get(
+            &format!(
+                "/v1/usage/timeseries?kind=job.run&from={}&to={}",
+                urlencode(&from),
+                urlencode(&to)
+            ),
+            &a.access,
+        )
+        .await;
+    let buckets = series.ok(200)["buckets"].as_array().unwrap().clone();
+    let events: u64 = buckets.iter().map(|b| b["events"].as_u64().unwrap()).sum();
+    assert_eq!(events, 300);
+    let requests = summary(&app, &a.access).await;
+    assert_eq!(requests["kind"], "api.request");
+    assert_eq!(requests["events"], requests["requests"]);
+
+    // A malformed kind is refused.
+    app.get("/v1/usage/summary?kind=Job", &a.access)
+        .await
+        .problem(422, "validation_failed");
+}

@@ -133,8 +133,12 @@ async fn a_clickhouse_outage_loses_and_duplicates_nothing() {
 
     ch.run("stop");
     // The API keeps serving while ClickHouse is down; readiness says so.
+    // Job-style events of another kind go the same way.
     for _ in 0..20 {
         app.get("/v1/tenant", &t.access).await.ok(200);
+    }
+    for _ in 0..10 {
+        app.state.usage.record(job(&t));
     }
     let r = app
         .call(reqwest::Method::GET, "/health/ready", None, None)
@@ -155,7 +159,7 @@ async fn a_clickhouse_outage_loses_and_duplicates_nothing() {
 
     ch.run("start");
     // Every event arrives exactly once, and the spill empties.
-    assert_eq!(wait_stored(&ch.config(), t.id, 25).await, (25, 25));
+    assert_eq!(wait_stored(&ch.config(), t.id, 35).await, (35, 35));
     for _ in 0..50 {
         if segments(&spill_dir) == 0 {
             break;
@@ -178,6 +182,25 @@ async fn a_clickhouse_outage_loses_and_duplicates_nothing() {
         .unwrap()["requests"]
         .clone();
     assert_eq!(tenant_route, 25);
+    let jobs = app.get("/v1/usage/summary?kind=job.run", &t.access).await;
+    assert_eq!(jobs.ok(200)["events"], 10);
+    assert_eq!(jobs.ok(200)["quantities"]["shots"], 10.0 * 1024.0);
+}
+
+fn job(t: &common::Tenant) -> qhub_lib::usage::UsageEvent {
+    use qhub_lib::usage::{PrincipalKind, UsageEvent, UsageKind};
+    UsageEvent {
+        event_id: Uuid::now_v7(),
+        tenant_id: t.id,
+        principal_kind: PrincipalKind::User,
+        principal_id: t.owner_id,
+        at: chrono::Utc::now(),
+        kind: UsageKind::Metered {
+            kind: "job.run".into(),
+            quantities: [("shots".to_owned(), 1024.0)].into(),
+            dimensions: Default::default(),
+        },
+    }
 }
 
 /// Runs the real binary against the private ClickHouse and a fixed spill

@@ -32,6 +32,10 @@ pub fn client(config: &ChConfig) -> Client {
         .with_validation(false)
 }
 
+/// The quantity every metered event carries once (= 1), so the rollup
+/// counts events by summing it.
+pub const EVENTS: &str = "events";
+
 /// The ClickHouse row of an event. Events of kinds other than API requests
 /// leave the request columns at zero.
 #[derive(Debug, Clone, Row, Serialize, Deserialize)]
@@ -52,6 +56,10 @@ pub struct EventRow {
     pub latency_us: u32,
     pub request_bytes: u64,
     pub response_bytes: u64,
+    pub quantity_names: Vec<String>,
+    pub quantity_values: Vec<f64>,
+    pub dimension_names: Vec<String>,
+    pub dimension_values: Vec<String>,
 }
 
 impl From<&UsageEvent> for EventRow {
@@ -70,6 +78,10 @@ impl From<&UsageEvent> for EventRow {
             latency_us: 0,
             request_bytes: 0,
             response_bytes: 0,
+            quantity_names: Vec::new(),
+            quantity_values: Vec::new(),
+            dimension_names: Vec::new(),
+            dimension_values: Vec::new(),
         };
         match &ev.kind {
             UsageKind::ApiRequest {
@@ -86,6 +98,21 @@ impl From<&UsageEvent> for EventRow {
                 row.latency_us = *latency_us;
                 row.request_bytes = *request_bytes;
                 row.response_bytes = *response_bytes;
+            }
+            UsageKind::Metered {
+                quantities,
+                dimensions,
+                ..
+            } => {
+                // `events` = 1 first: the rollup counts events as a sum.
+                row.quantity_names.push(EVENTS.to_owned());
+                row.quantity_values.push(1.0);
+                for (name, value) in quantities.iter().filter(|(n, _)| n.as_str() != EVENTS) {
+                    row.quantity_names.push(name.clone());
+                    row.quantity_values.push(*value);
+                }
+                row.dimension_names = dimensions.keys().cloned().collect();
+                row.dimension_values = dimensions.values().cloned().collect();
             }
         }
         row
@@ -308,6 +335,11 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
         2,
         "0002_usage_hourly",
         include_str!("../../../clickhouse/0002_usage_hourly.sql"),
+    ),
+    (
+        3,
+        "0003_metered_events",
+        include_str!("../../../clickhouse/0003_metered_events.sql"),
     ),
 ];
 

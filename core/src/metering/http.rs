@@ -2,9 +2,12 @@
 //! ClickHouse. The tenant comes from the principal and is bound into every
 //! query server-side; no parameter can name another tenant.
 
+use std::collections::{BTreeMap, HashMap};
+
 use chrono::{DateTime, Duration, Utc};
 use clickhouse::Row;
 use qhub_lib::time::from_epoch as ts;
+use qhub_lib::usage::{valid_kind, API_REQUEST};
 use qhub_lib::{ApiError, Scope};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -13,6 +16,7 @@ use utoipa_axum::routes;
 use uuid::Uuid;
 
 use crate::identity::extract::TenantCtx;
+use crate::metering::ch::EVENTS;
 use crate::platform::extract::Query;
 use crate::platform::state::AppState;
 use crate::platform::validate::Checks;
@@ -44,6 +48,22 @@ pub struct RangeQuery {
     #[serde(default, deserialize_with = "qhub_lib::time::optional_timestamp")]
     #[param(pattern = "^(19[7-9][0-9]|[2-9][0-9]{3})-")]
     pub to: Option<DateTime<Utc>>,
+    /// The kind of usage: `api.request` (the default: requests, errors,
+    /// latency, routes) or a metered kind such as `job.run`, whose events
+    /// and summed quantities are in `events` and `quantities`.
+    #[param(pattern = "^[a-z][a-z0-9_]{0,30}(\\.[a-z][a-z0-9_]{0,30}){1,3}$")]
+    pub kind: Option<String>,
+}
+
+impl RangeQuery {
+    fn kind(&self, checks: &mut Checks) -> String {
+        let kind = self.kind.as_deref().unwrap_or(API_REQUEST);
+        checks.check(
+            "kind",
+            (!valid_kind(kind)).then_some("must be a usage kind such as api.request or job.run"),
+        );
+        kind.to_owned()
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
@@ -88,11 +108,39 @@ pub struct RouteUsage {
     pub measures: Measures,
 }
 
+/// Events of the chosen kind and their summed quantities.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+pub struct KindTotals {
+    /// Events of the kind (for `api.request`, the requests).
+    pub events: u64,
+    /// Each quantity summed, e.g. `{"shots": 4096, "seconds": 1.5}` (for
+    /// `api.request`: `request_bytes`, `response_bytes`).
+    pub quantities: BTreeMap<String, f64>,
+}
+
+impl KindTotals {
+    fn of_requests(m: &Measures) -> KindTotals {
+        KindTotals {
+            events: m.requests,
+            quantities: [
+                ("request_bytes".to_owned(), m.request_bytes as f64),
+                ("response_bytes".to_owned(), m.response_bytes as f64),
+            ]
+            .into(),
+        }
+    }
+}
+
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct UsageSummary {
     /// The effective range, aligned to whole hours.
     pub from: DateTime<Utc>,
     pub to: DateTime<Utc>,
+    /// The kind summarised.
+    pub kind: String,
+    #[serde(flatten)]
+    pub kind_totals: KindTotals,
+    /// Request measures (zero for kinds other than `api.request`).
     #[serde(flatten)]
     pub totals: Measures,
     /// Busiest routes first (at most 10).
@@ -104,6 +152,8 @@ pub struct UsageBucket {
     /// Start of the bucket (UTC).
     pub start: DateTime<Utc>,
     #[serde(flatten)]
+    pub kind_totals: KindTotals,
+    #[serde(flatten)]
     pub measures: Measures,
 }
 
@@ -112,6 +162,7 @@ pub struct UsageTimeseries {
     pub from: DateTime<Utc>,
     pub to: DateTime<Utc>,
     pub interval: Interval,
+    pub kind: String,
     pub route: Option<String>,
     /// Every bucket of the range in order, empty ones included.
     pub buckets: Vec<UsageBucket>,
@@ -225,6 +276,52 @@ async fn aggregate(
     q.fetch_all::<AggRow>().await.map_err(unavailable)
 }
 
+/// One kind's quantity totals per key, from the hourly rollup of metered
+/// kinds. `{key}` as in `AGG_SQL`.
+const KIND_SQL: &str = "SELECT {key} AS key, quantity, sumMerge(total) AS total
+    FROM usage_kind_hourly
+    WHERE tenant_id = toUUID(?) AND hour >= toDateTime(?) AND hour < toDateTime(?)
+      AND event_type = ?
+    GROUP BY key, quantity";
+
+#[derive(Debug, Row, Deserialize)]
+struct KindRow {
+    key: String,
+    quantity: String,
+    total: f64,
+}
+
+/// A metered kind's totals per key.
+async fn kind_totals(
+    state: &AppState,
+    tenant: Uuid,
+    range: &Range,
+    key: &str,
+    kind: &str,
+) -> Result<HashMap<String, KindTotals>, ApiError> {
+    let rows = state
+        .clickhouse
+        .query(&KIND_SQL.replace("{key}", key))
+        .bind(tenant.to_string())
+        .bind(u32::try_from(range.from).unwrap_or(0))
+        .bind(u32::try_from(range.to).unwrap_or(u32::MAX))
+        .bind(kind)
+        .fetch_all::<KindRow>()
+        .await
+        .map_err(unavailable)?;
+    let mut out: HashMap<String, KindTotals> = HashMap::new();
+    for r in rows {
+        let t = out.entry(r.key).or_default();
+        if r.quantity == EVENTS {
+            // Sums of ones: exact.
+            t.events = r.total as u64;
+        } else {
+            t.quantities.insert(r.quantity, r.total);
+        }
+    }
+    Ok(out)
+}
+
 /// Totals for a time range: requests, errors, latency percentiles, bytes, top routes.
 #[utoipa::path(
     get, path = "/v1/usage/summary", tag = "usage", operation_id = "getUsageSummary",
@@ -240,10 +337,22 @@ async fn usage_summary(
     ctx.principal.require(Scope::UsageRead)?;
     let mut checks = Checks::default();
     let range = range(&q, MAX_SPAN_DAYS, &mut checks);
+    let kind = q.kind(&mut checks);
     checks.finish()?;
     let tenant = ctx.principal.tenant_id;
     // No tenant data in Postgres is needed: release the connection now.
     drop(ctx);
+    if kind != API_REQUEST {
+        let totals = kind_totals(&state, tenant, &range, "''", &kind).await?;
+        return Ok(axum::Json(UsageSummary {
+            from: ts(range.from),
+            to: ts(range.to),
+            kind,
+            kind_totals: totals.into_values().next().unwrap_or_default(),
+            totals: Measures::default(),
+            top_routes: Vec::new(),
+        }));
+    }
     let totals = aggregate(&state, tenant, &range, "''", None, "").await?;
     let routes = aggregate(
         &state,
@@ -258,6 +367,8 @@ async fn usage_summary(
     Ok(axum::Json(UsageSummary {
         from: ts(range.from),
         to: ts(range.to),
+        kind,
+        kind_totals: KindTotals::of_requests(&totals),
         totals,
         top_routes: routes
             .iter()
@@ -290,6 +401,7 @@ async fn usage_timeseries(
         Interval::Day => MAX_SPAN_DAYS,
     };
     let mut range = range(&q, max, &mut checks);
+    let kind = q.kind(&mut checks);
     if let Some(r) = &s.route {
         checks.check(
             "route",
@@ -308,25 +420,41 @@ async fn usage_timeseries(
     range.from = range.from.div_euclid(step) * step;
     range.to = (range.to + step - 1).div_euclid(step) * step;
     let key = format!("toString(intDiv(toUInt32(hour), {step}) * {step})");
-    let rows = aggregate(&state, tenant, &range, &key, s.route.as_deref(), "").await?;
-    let by_start: std::collections::HashMap<i64, &AggRow> = rows
-        .iter()
-        .filter_map(|r| r.key.parse::<i64>().ok().map(|k| (k, r)))
-        .collect();
-    let buckets = (range.from..range.to)
-        .step_by(usize::try_from(step).unwrap_or(3600))
-        .map(|start| UsageBucket {
-            start: ts(start),
-            measures: by_start
-                .get(&start)
-                .map(|r| Measures::from(*r))
-                .unwrap_or_default(),
-        })
-        .collect();
+    let starts = (range.from..range.to).step_by(usize::try_from(step).unwrap_or(3600));
+    let buckets = if kind == API_REQUEST {
+        let rows = aggregate(&state, tenant, &range, &key, s.route.as_deref(), "").await?;
+        let by_start: HashMap<i64, &AggRow> = rows
+            .iter()
+            .filter_map(|r| r.key.parse::<i64>().ok().map(|k| (k, r)))
+            .collect();
+        starts
+            .map(|start| {
+                let measures = by_start
+                    .get(&start)
+                    .map(|r| Measures::from(*r))
+                    .unwrap_or_default();
+                UsageBucket {
+                    start: ts(start),
+                    kind_totals: KindTotals::of_requests(&measures),
+                    measures,
+                }
+            })
+            .collect()
+    } else {
+        let mut by_start = kind_totals(&state, tenant, &range, &key, &kind).await?;
+        starts
+            .map(|start| UsageBucket {
+                start: ts(start),
+                kind_totals: by_start.remove(&start.to_string()).unwrap_or_default(),
+                measures: Measures::default(),
+            })
+            .collect()
+    };
     Ok(axum::Json(UsageTimeseries {
         from: ts(range.from),
         to: ts(range.to),
         interval,
+        kind,
         route: s.route,
         buckets,
     }))

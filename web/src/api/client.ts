@@ -1,15 +1,19 @@
 // The generated API client (openapi-fetch over ./schema.ts) and the fetch
 // it uses: every request carries the browser's cookies for the API origin
 // (`credentials: "include"`, for the refresh cookie), the in-memory access
-// token (except the public token-issuing routes: NO_BEARER), and one retry
-// after a refresh when the server answers 401.
+// token (except the public routes, PUBLIC_ROUTES, generated from the spec's
+// `security: []` operations), and one retry after a refresh when the server
+// answers 401.
 import createClient, { type Client } from "openapi-fetch";
 import type { paths } from "./schema";
+import { PUBLIC_ROUTES } from "./public-routes";
 import { apiErrorFrom } from "./problem";
 import { getAccessToken, identityOf, sameIdentity, type AccessToken } from "./tokenStore";
 
 let client: Client<paths> | null = null;
 let baseUrl = "";
+/** The path of `baseUrl` without a trailing slash ("" at the origin's root). */
+let basePath = "";
 
 /** Hooks the auth layer installs (kept here to avoid an import cycle). */
 export interface AuthHooks {
@@ -22,29 +26,54 @@ export function setAuthHooks(h: AuthHooks): void {
   hooks = h;
 }
 
-/** Endpoints whose 401 means "wrong credentials", not "token expired". */
-const NO_RETRY = ["/v1/auth/login", "/v1/auth/refresh", "/v1/auth/logout", "/v1/tenants", "/v1/invitations/accept"];
-
-export function shouldRetryAfterRefresh(url: string, status: number): boolean {
-  if (status !== 401) return false;
-  const path = new URL(url, "http://x").pathname;
-  return !NO_RETRY.some((p) => path.endsWith(p));
+/** A path template of the spec as a whole-path pattern, each `{param}` one segment. */
+function templatePattern(path: string): RegExp {
+  const escaped = path.replace(/[.*+?^$()|[\]\\]/g, "\\$&").replace(/\{[^}/]+\}/g, "[^/]+");
+  return new RegExp(`^${escaped}$`);
 }
 
+/** The path of `url` as the spec names it: without the API base URL's path (the API may sit under a prefix). */
+function specPath(url: string): string {
+  const path = new URL(url, "http://x").pathname;
+  return basePath && path.startsWith(`${basePath}/`) ? path.slice(basePath.length) : path;
+}
+
+const PUBLIC = PUBLIC_ROUTES.map((r) => ({ method: r.method, pattern: templatePattern(r.path) }));
+
 /**
- * The public routes that issue tokens: they never get the bearer token. The
- * refresh in particular is about the session the `qhub_refresh` cookie
- * names, not the one a (possibly expired, possibly another tab's) access
- * token names. (Logout is not here: `logoutFetch` sends the bearer while it
- * is valid.)
+ * True for the spec's public operations (`security: []`, listed in the
+ * generated ./public-routes.ts): login, signup, refresh, invitation
+ * acceptance, password reset, email verification, health and the spec.
+ * They take no credentials, so they never get the bearer token. The refresh
+ * in particular is about the session the `qhub_refresh` cookie names, not
+ * the one a (possibly expired, possibly another tab's) access token names.
  */
-const NO_BEARER = ["/v1/auth/login", "/v1/auth/refresh", "/v1/tenants", "/v1/invitations/accept"];
+export function isPublicRoute(method: string, url: string): boolean {
+  const m = method.toUpperCase();
+  const path = specPath(url);
+  return PUBLIC.some((r) => r.method === m && r.pattern.test(path));
+}
 
 /** True when a request to `url` with `method` may carry the access token. */
 export function sendsBearer(method: string, url: string): boolean {
-  if (method.toUpperCase() !== "POST") return true;
-  const path = new URL(url, "http://x").pathname;
-  return !NO_BEARER.some((p) => path.endsWith(p));
+  return !isPublicRoute(method, url);
+}
+
+/**
+ * Logout is not public (it takes the bearer or the refresh cookie), but
+ * `logoutFetch` handles its 401 (retrying with the cookie alone); it is never
+ * answered with a refresh.
+ */
+const LOGOUT = templatePattern("/v1/auth/logout");
+
+/**
+ * May a request that got `status` be retried after a refresh? Only a 401 to
+ * a request that carried the bearer (an expired token): a public route's 401
+ * means "wrong credentials", and a refresh would not change it.
+ */
+export function shouldRetryAfterRefresh(method: string, url: string, status: number): boolean {
+  if (status !== 401 || !sendsBearer(method, url)) return false;
+  return !LOGOUT.test(specPath(url));
 }
 
 function withAuth(request: Request): Request {
@@ -75,7 +104,7 @@ export async function authFetch(request: Request): Promise<Response> {
   const spare = request.clone();
   const sentWith = getAccessToken();
   const response = await fetch(withAuth(request));
-  if (!shouldRetryAfterRefresh(request.url, response.status)) return response;
+  if (!shouldRetryAfterRefresh(request.method, request.url, response.status)) return response;
   // Another caller may have refreshed while this request was under way.
   const now = getAccessToken();
   if (now !== null && now !== sentWith) return mayRetryAs(sentWith, now) ? fetch(withAuth(spare)) : response;
@@ -107,6 +136,7 @@ export async function logoutFetch(request: Request, token: AccessToken | null, n
 
 export function configureApi(apiUrl: string): void {
   baseUrl = apiUrl.replace(/\/+$/, "");
+  basePath = new URL(baseUrl || "/", "http://x").pathname.replace(/\/+$/, "");
   client = createClient<paths>({ baseUrl, fetch: authFetch, credentials: "include" });
 }
 

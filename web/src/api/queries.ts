@@ -90,9 +90,10 @@ export function useAuditEvents(query: AuditQuery, enabled = true) {
   });
 }
 
-export function useUsage(from: string, to: string, interval: Interval) {
+export function useUsage(from: string, to: string, interval: Interval, enabled = true) {
   return useQuery({
     queryKey: qk.usage(from, to, interval),
+    enabled,
     queryFn: () => unwrap(api().GET("/v1/usage/timeseries", { params: { query: { from, to, interval } } })),
   });
 }

@@ -695,6 +695,21 @@ export interface components {
             role: components["schemas"]["Role"];
             status: components["schemas"]["InvitationStatus"];
         };
+        /** @description Events of the chosen kind and their summed quantities. */
+        KindTotals: {
+            /**
+             * Format: int64
+             * @description Events of the kind (for `api.request`, the requests).
+             */
+            events: number;
+            /**
+             * @description Each quantity summed, e.g. `{"shots": 4096, "seconds": 1.5}` (for
+             *     `api.request`: `request_bytes`, `response_bytes`).
+             */
+            quantities: {
+                [key: string]: number;
+            };
+        };
         LoginRequest: {
             email: components["schemas"]["EmailAddress"];
             password: components["schemas"]["Secret"];
@@ -794,12 +809,10 @@ export interface components {
          */
         RefreshDelivery: "body" | "cookie";
         RefreshRequest: {
-            /**
-             * @description The refresh token. Omit it (send `{}`) to use the `qhub_refresh`
-             *     cookie instead, as the web console does.
-             */
-            refresh_token?: string | null;
+            refresh_token?: null | components["schemas"]["RefreshToken"];
         };
+        /** @description A refresh token as QHub issues it: `<session id, 32 hex>.<secret, base64url>`. */
+        RefreshToken: string;
         /**
          * @description A user's role within their tenant.
          *
@@ -928,19 +941,21 @@ export interface components {
             name?: components["schemas"]["DisplayName"];
             role?: components["schemas"]["Role"];
         };
-        UsageBucket: components["schemas"]["Measures"] & {
+        UsageBucket: components["schemas"]["KindTotals"] & components["schemas"]["Measures"] & {
             /**
              * Format: date-time
              * @description Start of the bucket (UTC).
              */
             start: string;
         };
-        UsageSummary: components["schemas"]["Measures"] & {
+        UsageSummary: components["schemas"]["KindTotals"] & components["schemas"]["Measures"] & {
             /**
              * Format: date-time
              * @description The effective range, aligned to whole hours.
              */
             from: string;
+            /** @description The kind summarised. */
+            kind: string;
             /** Format: date-time */
             to: string;
             /** @description Busiest routes first (at most 10). */
@@ -952,6 +967,7 @@ export interface components {
             /** Format: date-time */
             from: string;
             interval: components["schemas"]["Interval"];
+            kind: string;
             route?: string | null;
             /** Format: date-time */
             to: string;
@@ -2092,6 +2108,12 @@ export interface operations {
                  *     is clipped to that.
                  */
                 to?: string;
+                /**
+                 * @description The kind of usage: `api.request` (the default: requests, errors,
+                 *     latency, routes) or a metered kind such as `job.run`, whose events
+                 *     and summed quantities are in `events` and `quantities`.
+                 */
+                kind?: string;
             };
             header?: never;
             path?: never;
@@ -2133,9 +2155,18 @@ export interface operations {
                  *     is clipped to that.
                  */
                 to?: string;
+                /**
+                 * @description The kind of usage: `api.request` (the default: requests, errors,
+                 *     latency, routes) or a metered kind such as `job.run`, whose events
+                 *     and summed quantities are in `events` and `quantities`.
+                 */
+                kind?: string;
                 /** @description Bucket size (default `hour`; `hour` allows at most 31 days). */
                 interval?: components["schemas"]["Interval"];
-                /** @description Only this route template, e.g. `/v1/users/{id}`. */
+                /**
+                 * @description Only this route template, e.g. `/v1/users/{id}`: `/` and up to 199
+                 *     printable ASCII characters.
+                 */
                 route?: string;
             };
             header?: never;

@@ -2,7 +2,7 @@ import type { ReactNode } from "react";
 import { NavLink, Outlet, useNavigate } from "react-router";
 import { useMe } from "../api/queries";
 import { useAuth } from "../auth/AuthContext";
-import { canManageUsers, canViewAudit, ROLE_LABELS } from "../lib/permissions";
+import { canReadUsers, canViewAudit, ROLE_LABELS } from "../lib/permissions";
 import { ErrorState, Loading } from "./States";
 
 /** The signed-in shell; renders the matched route, or `children` when given (catch-all). */
@@ -10,7 +10,6 @@ export function Layout({ children }: { children?: ReactNode }) {
   const me = useMe();
   const { signOut, notice, dismissNotice } = useAuth();
   const navigate = useNavigate();
-  const role = me.data?.role;
 
   const logout = async () => {
     navigate("/login", { replace: true });
@@ -36,12 +35,12 @@ export function Layout({ children }: { children?: ReactNode }) {
           <NavLink to="/" end>
             Dashboard
           </NavLink>
-          {role && canManageUsers(role) && <NavLink to="/users">Users</NavLink>}
+          {me.data && canReadUsers(me.data) && <NavLink to="/users">Users</NavLink>}
           <NavLink to="/api-keys">API keys</NavLink>
           <NavLink to="/sessions">Sessions</NavLink>
           <NavLink to="/settings">Settings</NavLink>
           <NavLink to="/profile">Profile</NavLink>
-          {role && canViewAudit(role) && <NavLink to="/audit">Audit log</NavLink>}
+          {me.data && canViewAudit(me.data) && <NavLink to="/audit">Audit log</NavLink>}
           <NavLink to="/reference">API reference</NavLink>
         </nav>
         <main className="app-content">

@@ -1,58 +1,63 @@
-// What the signed-in user's role lets them do, mirroring lib/src/role.rs and
-// lib/src/scope.rs on the server. The UI hides or disables what a role may
-// not use; the server enforces it regardless.
-import { roleValues, scopeValues, type Role, type Scope } from "../api/types";
+// What the signed-in user may do, decided from the scopes their session
+// holds — `scopes` of GET /v1/auth/me, every scope their current role grants
+// on the server. The console keeps no copy of the role → scope rules: the UI
+// hides or disables what the session's scopes do not allow, and the server
+// enforces it regardless. The one rule read from the role is that only an
+// owner may grant, change or remove the owner role.
+import { roleValues, scopeValues, type MeResponse, type Role, type Scope } from "../api/types";
 
-const RANK: Record<Role, number> = { viewer: 0, developer: 1, admin: 2, owner: 3 };
+/** What a decision needs to know about the caller (a MeResponse will do). */
+export type Caller = Pick<MeResponse, "role" | "scopes">;
 
-export function atLeast(role: Role, min: Role): boolean {
-  return RANK[role] >= RANK[min];
+/** Does the session hold `scope`? */
+export function hasScope(me: Pick<MeResponse, "scopes">, scope: Scope): boolean {
+  return me.scopes.includes(scope);
 }
 
-/** Owners and admins manage users, invitations, every key, settings and the audit log. */
-export function canManageUsers(role: Role): boolean {
-  return atLeast(role, "admin");
+/** List and read users and invitations (`users:read`). */
+export function canReadUsers(me: Pick<MeResponse, "scopes">): boolean {
+  return hasScope(me, "users:read");
+}
+
+/** Create, change and remove users; invite and revoke invitations (`users:write`). */
+export function canManageUsers(me: Pick<MeResponse, "scopes">): boolean {
+  return hasScope(me, "users:write");
 }
 export const canInvite = canManageUsers;
-export const canEditTenant = canManageUsers;
-export const canViewAudit = canManageUsers;
-export const canSeeAllKeys = canManageUsers;
 
-/** May `actor` change, deactivate or remove a user whose role is `target`? Only owners touch owners. */
-export function canActOnUser(actor: Role, target: Role): boolean {
-  return canManageUsers(actor) && (target !== "owner" || actor === "owner");
+/** Organization settings and the audit log (`admin`). */
+export function canAdminister(me: Pick<MeResponse, "scopes">): boolean {
+  return hasScope(me, "admin");
+}
+export const canEditTenant = canAdminister;
+export const canViewAudit = canAdminister;
+/** Every key of the organization, not just one's own (`admin`). */
+export const canSeeAllKeys = canAdminister;
+
+/** Usage analytics (`usage:read`). */
+export function canReadUsage(me: Pick<MeResponse, "scopes">): boolean {
+  return hasScope(me, "usage:read");
 }
 
-/** Roles `actor` may give when creating, inviting or promoting (only owners make owners). */
-export function assignableRoles(actor: Role): Role[] {
-  if (!canManageUsers(actor)) return [];
-  return roleValues.filter((r) => r !== "owner" || actor === "owner");
+/** May `me` change, deactivate or remove a user whose role is `target`? Only owners touch owners. */
+export function canActOnUser(me: Caller, target: Role): boolean {
+  return canManageUsers(me) && (target !== "owner" || me.role === "owner");
 }
 
-/** The least role that holds a scope (Scope::min_role). */
-export function scopeMinRole(scope: Scope): Role {
-  switch (scope) {
-    case "apps:read":
-    case "usage:read":
-      return "viewer";
-    case "apps:write":
-    case "jobs:write":
-      return "developer";
-    case "users:read":
-    case "users:write":
-    case "admin":
-      return "admin";
-  }
+/** Roles `me` may give when creating, inviting or promoting (only owners make owners). */
+export function assignableRoles(me: Caller): Role[] {
+  if (!canManageUsers(me)) return [];
+  return roleValues.filter((r) => r !== "owner" || me.role === "owner");
 }
 
-/** Scopes a role grants, so the scopes its keys may carry. */
-export function scopesGrantedTo(role: Role): Scope[] {
-  return scopeValues.filter((s) => atLeast(role, scopeMinRole(s)));
+/** The scopes a new API key of `me` may carry: the session's own (in the spec's order). */
+export function keyScopesFor(me: Pick<MeResponse, "scopes">): Scope[] {
+  return scopeValues.filter((s) => hasScope(me, s));
 }
 
-/** May `actor` (with id `actorId`) revoke a key created by `createdBy`? */
-export function canRevokeKey(actor: Role, actorId: string, createdBy: string): boolean {
-  return canSeeAllKeys(actor) || actorId === createdBy;
+/** May `me` (user `myId`) revoke a key created by `createdBy`? */
+export function canRevokeKey(me: Pick<MeResponse, "scopes">, myId: string, createdBy: string): boolean {
+  return canSeeAllKeys(me) || myId === createdBy;
 }
 
 export const ROLE_LABELS: Record<Role, string> = {

@@ -51,7 +51,7 @@ export function ApiKeyDetailPage() {
                 )}
               </dl>
               <p className="muted">The secret is never shown again after creation.</p>
-              {status === "active" && canRevokeKey(me.role, me.user.id, k.created_by) && (
+              {status === "active" && canRevokeKey(me, me.user.id, k.created_by) && (
                 <ConfirmButton label="Revoke" busy={revoke.isPending} onConfirm={() => revoke.mutate(k.id, { onSuccess: () => void key.refetch() })} />
               )}
               {revoke.isError && <FormAlert message={describeError(revoke.error)} />}

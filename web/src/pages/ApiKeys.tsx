@@ -13,7 +13,7 @@ import { Pager } from "../components/Pager";
 import { EmptyState, ErrorState, FormAlert, Loading } from "../components/States";
 import { formatDateTime, localInputToIso } from "../lib/format";
 import { useCursorPager } from "../lib/paging";
-import { canRevokeKey, canSeeAllKeys, scopesGrantedTo } from "../lib/permissions";
+import { canRevokeKey, canSeeAllKeys, keyScopesFor } from "../lib/permissions";
 import { useForm } from "../lib/useForm";
 import { validateCreateApiKey } from "../lib/validation";
 
@@ -62,7 +62,7 @@ type KeyForm = Omit<CreateApiKeyRequest, "expires_at"> & { expires_local: string
 function CreateKeyForm({ onCreated }: { onCreated: (k: CreatedApiKey) => void }) {
   const me = useSignedIn();
   const queryClient = useQueryClient();
-  const granted = scopesGrantedTo(me.role);
+  const granted = keyScopesFor(me);
   const form = useForm<KeyForm>(
     { name: "", scopes: [], expires_local: "" },
     (v) => {
@@ -174,7 +174,7 @@ export function ApiKeysPage() {
                   <td>{formatDateTime(k.last_used_at)}</td>
                   <td data-testid="api-key-status">{status}</td>
                   <td>
-                    {status === "active" && canRevokeKey(me.role, me.user.id, k.created_by) && (
+                    {status === "active" && canRevokeKey(me, me.user.id, k.created_by) && (
                       <ConfirmButton
                         label="Revoke"
                         confirmLabel={`Confirm revoking ${k.name}`}
@@ -196,7 +196,7 @@ export function ApiKeysPage() {
     <>
       <h1>API keys</h1>
       <p className="muted">
-        {canSeeAllKeys(me.role) ? "Every key of the organization." : "Your own keys."} A key acts with its scopes, never beyond its creator's
+        {canSeeAllKeys(me) ? "Every key of the organization." : "Your own keys."} A key acts with its scopes, never beyond its creator's
         current role.
       </p>
       {created && <NewKeySecret created={created} onDone={() => setCreated(null)} />}

@@ -9,7 +9,7 @@ import { EmptyState, ErrorState, FormAlert, Loading } from "../components/States
 import { AUDIT_ACTIONS, AUDIT_FAMILIES, asActionFilter, describeDiff, validateActionFilter } from "../lib/audit";
 import { formatDateTime, localInputToIso } from "../lib/format";
 import { useCursorPager } from "../lib/paging";
-import { canViewAudit } from "../lib/permissions";
+import { canReadUsers, canViewAudit } from "../lib/permissions";
 import { validateUuid } from "../lib/validation";
 
 /** UUIDv7s share their leading (time) digits: show the random tail. */
@@ -68,10 +68,10 @@ export function AuditPage() {
   const [draft, setDraft] = useState<Filters>(applied);
   const [errors, setErrors] = useState<Partial<Record<keyof Filters, string>>>({});
   const pager = useCursorPager();
-  const allowed = canViewAudit(me.role);
+  const allowed = canViewAudit(me);
   const query = useMemo(() => auditQueryFrom(filtersFrom(params), pager.cursor), [params, pager.cursor]);
   const events = useAuditEvents(query, allowed);
-  const directory = useDirectory(allowed);
+  const directory = useDirectory(allowed && canReadUsers(me));
   const nameOf = (id: string | null | undefined) => (id ? (directory.data?.[id] ?? shortId(id)) : "—");
 
   if (!allowed) {

@@ -6,7 +6,7 @@ import { useSignedIn } from "../auth/useSignedIn";
 import { SelectField } from "../components/Field";
 import { ErrorState, Loading } from "../components/States";
 import { UsageChart } from "../components/UsageChart";
-import { canManageUsers } from "../lib/permissions";
+import { canReadUsage, canReadUsers, canSeeAllKeys } from "../lib/permissions";
 import { allowedIntervals, effectiveInterval, RANGE_PRESETS, rangeFor, shapeUsage, type RangePreset } from "../lib/usage";
 
 function Count({
@@ -37,17 +37,18 @@ function Count({
 
 export function DashboardPage() {
   const me = useSignedIn();
-  const manager = canManageUsers(me.role);
-  const users = useUserCount(manager);
+  const readsUsers = canReadUsers(me);
+  const readsUsage = canReadUsage(me);
+  const users = useUserCount(readsUsers);
   const keys = useApiKeyCount();
-  const invitations = usePendingInvitationCount(manager);
+  const invitations = usePendingInvitationCount(readsUsers);
 
   const [preset, setPreset] = useState<RangePreset>("24h");
   const [chosenInterval, setChosenInterval] = useState<Interval>("hour");
   const [asOf, setAsOf] = useState(() => new Date());
   const interval = effectiveInterval(preset, chosenInterval);
   const range = useMemo(() => rangeFor(preset, asOf), [preset, asOf]);
-  const usage = useUsage(range.from, range.to, interval);
+  const usage = useUsage(range.from, range.to, interval, readsUsage);
   const chart = useMemo(() => (usage.data ? shapeUsage(usage.data.buckets) : null), [usage.data]);
 
   return (
@@ -57,48 +58,61 @@ export function DashboardPage() {
         Organization <code>{me.tenant.slug}</code>
       </p>
       <section className="stats" aria-label="Counts">
-        <Count label="Users" query={manager ? users : null} testId="count-users" to={manager ? "/users" : undefined} />
-        <Count label={manager ? "API keys" : "Your API keys"} query={keys} testId="count-api-keys" to="/api-keys" />
-        <Count label="Pending invitations" query={manager ? invitations : null} testId="count-invitations" to={manager ? "/users" : undefined} />
+        <Count label="Users" query={readsUsers ? users : null} testId="count-users" to={readsUsers ? "/users" : undefined} />
+        <Count label={canSeeAllKeys(me) ? "API keys" : "Your API keys"} query={keys} testId="count-api-keys" to="/api-keys" />
+        <Count
+          label="Pending invitations"
+          query={readsUsers ? invitations : null}
+          testId="count-invitations"
+          to={readsUsers ? "/users" : undefined}
+        />
       </section>
 
       <section aria-labelledby="usage-heading">
         <h2 id="usage-heading">API usage</h2>
-        <div className="toolbar">
-          <SelectField<RangePreset>
-            label="Range"
-            value={preset}
-            onValue={setPreset}
-            options={RANGE_PRESETS.map((p) => ({ value: p.value, label: p.label }))}
-          />
-          <SelectField<Interval>
-            label="Interval"
-            value={interval}
-            onValue={setChosenInterval}
-            options={[
-              { value: "hour", label: "Hourly", disabled: !allowedIntervals(preset).includes("hour") },
-              { value: "day", label: "Daily" },
-            ]}
-            hint={allowedIntervals(preset).includes("hour") ? undefined : "Hourly buckets cover at most 31 days."}
-          />
-          <button type="button" onClick={() => setAsOf(new Date())}>
-            Refresh
-          </button>
-        </div>
-        {usage.isPending ? (
-          <Loading label="Loading usage…" />
-        ) : usage.error ? (
-          <ErrorState error={usage.error} onRetry={() => void usage.refetch()} />
-        ) : chart && chart.totals.requests === 0 ? (
+        {!readsUsage ? (
+          <p className="notice" data-testid="usage-not-allowed">
+            Your role cannot read usage analytics.
+          </p>
+        ) : (
           <>
-            <UsageChart data={chart} interval={interval} />
-            <p className="state state-empty" data-testid="empty-state">
-              No API requests in this range yet.
-            </p>
+            <div className="toolbar">
+              <SelectField<RangePreset>
+                label="Range"
+                value={preset}
+                onValue={setPreset}
+                options={RANGE_PRESETS.map((p) => ({ value: p.value, label: p.label }))}
+              />
+              <SelectField<Interval>
+                label="Interval"
+                value={interval}
+                onValue={setChosenInterval}
+                options={[
+                  { value: "hour", label: "Hourly", disabled: !allowedIntervals(preset).includes("hour") },
+                  { value: "day", label: "Daily" },
+                ]}
+                hint={allowedIntervals(preset).includes("hour") ? undefined : "Hourly buckets cover at most 31 days."}
+              />
+              <button type="button" onClick={() => setAsOf(new Date())}>
+                Refresh
+              </button>
+            </div>
+            {usage.isPending ? (
+              <Loading label="Loading usage…" />
+            ) : usage.error ? (
+              <ErrorState error={usage.error} onRetry={() => void usage.refetch()} />
+            ) : chart && chart.totals.requests === 0 ? (
+              <>
+                <UsageChart data={chart} interval={interval} />
+                <p className="state state-empty" data-testid="empty-state">
+                  No API requests in this range yet.
+                </p>
+              </>
+            ) : chart ? (
+              <UsageChart data={chart} interval={interval} />
+            ) : null}
           </>
-        ) : chart ? (
-          <UsageChart data={chart} interval={interval} />
-        ) : null}
+        )}
       </section>
     </>
   );

@@ -71,7 +71,7 @@ export function SettingsPage() {
                 <code>{t.id}</code>
               </dd>
             </dl>
-            {canEditTenant(me.role) ? (
+            {canEditTenant(me) ? (
               <TenantForm key={t.id} tenant={t} />
             ) : (
               <p className="notice">Only owners and admins can change the organization's settings.</p>

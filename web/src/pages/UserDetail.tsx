@@ -22,7 +22,7 @@ function UserActions({ user }: { user: UserView }) {
   const [nameError, setNameError] = useState<string | null>(null);
   const [message, setMessage] = useState<string | null>(null);
   const isSelf = user.id === me.user.id;
-  const allowed = canActOnUser(me.role, user.role);
+  const allowed = canActOnUser(me, user.role);
 
   const refresh = async () => {
     await queryClient.invalidateQueries({ queryKey: qk.users });
@@ -85,7 +85,7 @@ function UserActions({ user }: { user: UserView }) {
           label="Role"
           value={role}
           onValue={setRole}
-          options={assignableRoles(me.role).map((r) => ({ value: r, label: ROLE_LABELS[r] }))}
+          options={assignableRoles(me).map((r) => ({ value: r, label: ROLE_LABELS[r] }))}
         />
         <button type="submit" disabled={update.isPending || role === user.role}>
           Change role

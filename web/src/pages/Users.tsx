@@ -12,11 +12,11 @@ import { Pager } from "../components/Pager";
 import { EmptyState, ErrorState, FormAlert, Loading } from "../components/States";
 import { formatDateTime } from "../lib/format";
 import { useCursorPager } from "../lib/paging";
-import { assignableRoles, canInvite, canManageUsers, ROLE_LABELS } from "../lib/permissions";
+import { assignableRoles, canActOnUser, canInvite, canManageUsers, canReadUsers, ROLE_LABELS, type Caller } from "../lib/permissions";
 import { useForm } from "../lib/useForm";
 import { PASSWORD_MIN, validateCreateUser, validateInvitation } from "../lib/validation";
 
-function roleOptions(actor: Role) {
+function roleOptions(actor: Caller) {
   return assignableRoles(actor).map((r) => ({ value: r, label: ROLE_LABELS[r] }));
 }
 
@@ -58,7 +58,7 @@ function UserList() {
   );
 }
 
-function CreateUserForm({ actor }: { actor: Role }) {
+function CreateUserForm({ actor }: { actor: Caller }) {
   const queryClient = useQueryClient();
   const [created, setCreated] = useState<string | null>(null);
   const form = useForm<CreateUserRequest>(
@@ -99,7 +99,7 @@ function CreateUserForm({ actor }: { actor: Role }) {
   );
 }
 
-function InviteForm({ actor }: { actor: Role }) {
+function InviteForm({ actor }: { actor: Caller }) {
   const queryClient = useQueryClient();
   const [sent, setSent] = useState<string | null>(null);
   const form = useForm<CreateInvitationRequest>({ email: "", role: "viewer" }, validateInvitation, async (v) => {
@@ -124,7 +124,7 @@ function InviteForm({ actor }: { actor: Role }) {
   );
 }
 
-function Invitations({ actor }: { actor: Role }) {
+function Invitations({ actor }: { actor: Caller }) {
   const pager = useCursorPager();
   const invitations = useInvitationsPage(pager.cursor);
   const queryClient = useQueryClient();
@@ -165,7 +165,7 @@ function Invitations({ actor }: { actor: Role }) {
                 <td>{formatDateTime(inv.created_at)}</td>
                 <td>{formatDateTime(inv.expires_at)}</td>
                 <td>
-                  {inv.status === "pending" && (inv.role !== "owner" || actor === "owner") && (
+                  {inv.status === "pending" && canActOnUser(actor, inv.role) && (
                     <ConfirmButton
                       label="Revoke"
                       confirmLabel={`Confirm revoking ${inv.email}`}
@@ -193,7 +193,7 @@ function Invitations({ actor }: { actor: Role }) {
 
 export function UsersPage() {
   const me = useSignedIn();
-  if (!canManageUsers(me.role)) {
+  if (!canReadUsers(me)) {
     return (
       <>
         <h1>Users</h1>
@@ -205,11 +205,13 @@ export function UsersPage() {
     <>
       <h1>Users</h1>
       <UserList />
-      <div className="columns">
-        <CreateUserForm actor={me.role} />
-        {canInvite(me.role) && <InviteForm actor={me.role} />}
-      </div>
-      <Invitations actor={me.role} />
+      {canManageUsers(me) && (
+        <div className="columns" data-testid="user-management">
+          <CreateUserForm actor={me} />
+          {canInvite(me) && <InviteForm actor={me} />}
+        </div>
+      )}
+      <Invitations actor={me} />
     </>
   );
 }

@@ -10,6 +10,7 @@ import { dropSession, initSession, refreshSession } from "../api/session";
 import { identityOf } from "../api/tokenStore";
 import { AUTH_CHANNEL, SWITCHED_NOTICE } from "../auth/AuthProvider";
 import { tokenFor, USER_A, USER_B } from "./jwt";
+import { SCOPES_OF } from "./sessions";
 
 type Who = { sub: string; tid: string };
 const NOW = "2026-01-01T00:00:00Z";
@@ -22,6 +23,7 @@ function meFor(who: Who) {
   const p = people.get(who.sub)!;
   return {
     role: "owner",
+    scopes: SCOPES_OF.owner,
     tenant: { id: who.tid, name: p.org, slug: p.slug, settings: {}, created_at: NOW, updated_at: NOW },
     user: { id: who.sub, name: p.name, email: p.email, role: "owner", is_active: true, created_at: NOW, updated_at: NOW },
   };

@@ -80,17 +80,25 @@ describe("authFetch", () => {
     await authFetch(new Request("http://api.test/v1/auth/login", { method: "POST" }));
     await authFetch(new Request("http://api.test/v1/auth/refresh", { method: "POST" }));
     expect(refresh).not.toHaveBeenCalled();
-    expect(shouldRetryAfterRefresh("http://api.test/v1/auth/me", 401)).toBe(true);
-    expect(shouldRetryAfterRefresh("http://api.test/v1/auth/me", 403)).toBe(false);
+    expect(shouldRetryAfterRefresh("GET", "http://api.test/v1/auth/me", 401)).toBe(true);
+    expect(shouldRetryAfterRefresh("GET", "http://api.test/v1/auth/me", 403)).toBe(false);
+    // Public routes carry no token, so their 401 is not an expired one.
+    expect(shouldRetryAfterRefresh("POST", "http://api.test/v1/auth/password-reset/confirm", 401)).toBe(false);
+    expect(shouldRetryAfterRefresh("POST", "http://api.test/v1/auth/verify-email", 401)).toBe(false);
+    // Logout handles its own 401 (logoutFetch retries with the cookie alone).
+    expect(shouldRetryAfterRefresh("POST", "http://api.test/v1/auth/logout", 401)).toBe(false);
   });
 
-  it("sends no bearer to the public token-issuing routes (cookie only), even with a token in memory", async () => {
+  it("sends no bearer to the public routes (cookie only), even with a token in memory", async () => {
     setAccessToken("tok-1", 900);
     fetchMock.mockImplementation(async () => json(401, problem401));
     await api().POST("/v1/auth/refresh", { body: {} });
     await api().POST("/v1/auth/login", { body: { tenant: "t", email: "e@x.test", password: "p" } as never });
     await api().POST("/v1/tenants", { body: {} as never });
     await api().POST("/v1/invitations/accept", { body: {} as never });
+    await api().POST("/v1/auth/password-reset", { body: {} as never });
+    await api().POST("/v1/auth/password-reset/confirm", { body: {} as never });
+    await api().POST("/v1/auth/verify-email", { body: {} as never });
     // A caller-set header does not slip through either.
     await authFetch(new Request("http://api.test/v1/auth/refresh", { method: "POST", headers: { Authorization: "Bearer stale" } }));
     const sent = fetchMock.mock.calls.map(([r]) => r);
@@ -99,6 +107,9 @@ describe("authFetch", () => {
       "POST /v1/auth/login",
       "POST /v1/tenants",
       "POST /v1/invitations/accept",
+      "POST /v1/auth/password-reset",
+      "POST /v1/auth/password-reset/confirm",
+      "POST /v1/auth/verify-email",
       "POST /v1/auth/refresh",
     ]);
     for (const r of sent) {
@@ -116,10 +127,27 @@ describe("authFetch", () => {
     await api().POST("/v1/auth/password", { body: {} as never });
     for (const [r] of fetchMock.mock.calls) expect(r.headers.get("Authorization")).toBe("Bearer tok-1");
     expect(sendsBearer("POST", "http://api.test/v1/auth/refresh")).toBe(false);
-    expect(sendsBearer("post", "http://api.test/base/v1/tenants?x=1")).toBe(false);
+    expect(sendsBearer("post", "http://api.test/v1/tenants?x=1")).toBe(false);
     expect(sendsBearer("GET", "http://api.test/v1/tenants")).toBe(true);
     expect(sendsBearer("PATCH", "http://api.test/v1/tenant")).toBe(true);
     expect(sendsBearer("POST", "http://api.test/v1/auth/logout")).toBe(true); // logoutFetch decides
+    // Whole paths, not suffixes: a user whose id happens to be "metrics" is no GET /metrics.
+    expect(sendsBearer("GET", "http://api.test/metrics")).toBe(false);
+    expect(sendsBearer("GET", "http://api.test/v1/users/metrics")).toBe(true);
+  });
+
+  it("matches the spec's paths below the API base URL's path", async () => {
+    configureApi("http://api.test/base/");
+    setAccessToken("tok-1", 900);
+    fetchMock.mockImplementation(async () => json(200, {}));
+    await api().POST("/v1/auth/login", { body: {} as never });
+    await api().GET("/v1/auth/me");
+    const [login, me] = fetchMock.mock.calls.map(([r]) => r);
+    expect(new URL(login!.url).pathname).toBe("/base/v1/auth/login");
+    expect(login!.headers.get("Authorization")).toBeNull();
+    expect(me!.headers.get("Authorization")).toBe("Bearer tok-1");
+    expect(sendsBearer("POST", "http://api.test/base/v1/tenants?x=1")).toBe(false);
+    expect(sendsBearer("POST", "http://api.test/other/v1/tenants")).toBe(true);
   });
 
   it("unwrap throws an ApiError carrying the problem", async () => {

@@ -11,6 +11,8 @@ describe("UsageChart", () => {
     const data = shapeUsage(
       [0, 1, 2].map((h) => ({
         start: `2026-01-01T0${h}:00:00Z`,
+        events: h * 10,
+        quantities: {},
         requests: h * 10,
         errors_4xx: h,
         errors_5xx: 0,

@@ -5,6 +5,8 @@ import { allowedIntervals, effectiveInterval, niceCeil, rangeFor, shapeUsage, xL
 function bucket(start: string, requests: number, e4 = 0, e5 = 0): UsageBucket {
   return {
     start,
+    events: requests,
+    quantities: { request_bytes: 0, response_bytes: 0 },
     requests,
     errors_4xx: e4,
     errors_5xx: e5,
