@@ -17,6 +17,7 @@ use std::net::SocketAddr;
 use uuid::Uuid;
 
 use super::apikeys::{self, KeyDigest, KeyPrincipal};
+use super::sessions::SessionSeen;
 use super::tokens::Claims;
 use crate::metering::middleware::{Attribution, AttributionSlot};
 use crate::platform::cache::{split_versioned, user_key};
@@ -118,7 +119,12 @@ impl FromRequestParts<AppState> for Credential {
                         ApiError::Unauthenticated("invalid or expired access token".into())
                     })?,
                 };
-                match state.sessions.touch(claims.sid).await? {
+                // Usually checked already, in the rate limiter's round trip.
+                let owner = match parts.extensions.get::<SessionSeen>() {
+                    Some(seen) => seen.owner,
+                    None => state.sessions.touch(claims.sid).await?,
+                };
+                match owner {
                     Some((tid, uid)) if tid == claims.tid && uid == claims.sub => {}
                     _ => return Err(ApiError::Unauthenticated("session has ended".into())),
                 }
@@ -255,9 +261,20 @@ impl TenantCtx {
         credential: &Credential,
         client: ClientInfo,
     ) -> Result<TenantCtx, ApiError> {
+        Self::open_with(state, credential, client, None).await
+    }
+
+    /// `open`, with the user's cached role entry if the request already
+    /// read it (the rate limiter's round trip), so it is not read again.
+    pub async fn open_with(
+        state: &AppState,
+        credential: &Credential,
+        client: ClientInfo,
+        cached_role: Option<String>,
+    ) -> Result<TenantCtx, ApiError> {
         let (tenant_id, user_id) = (credential.tenant_id(), credential.user_id());
         let mut tx = tenancy::as_principal(&state.db, tenant_id, user_id).await?;
-        let role = current_role(state, &mut tx, user_id)
+        let role = current_role(state, &mut tx, user_id, cached_role)
             .await?
             .ok_or_else(|| {
                 ApiError::Unauthenticated(match credential {
@@ -302,9 +319,14 @@ async fn current_role(
     state: &AppState,
     tx: &mut Transaction<'static, Postgres>,
     user: Uuid,
+    cached: Option<String>,
 ) -> Result<Option<Role>, ApiError> {
     let key = user_key(user);
-    if let Some(entry) = state.cache.get(&key).await? {
+    let entry = match cached {
+        Some(entry) => Some(entry),
+        None => state.cache.get(&key).await?,
+    };
+    if let Some(entry) = entry {
         if let Some((role, _)) = split_versioned(&entry) {
             return Ok(Role::parse(role));
         }
@@ -400,7 +422,11 @@ impl FromRequestParts<AppState> for TenantCtx {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let credential = Credential::from_request_parts(parts, state).await?;
         let client = ClientInfo::from_request_parts(parts, state).await?;
-        TenantCtx::open(state, &credential, client).await
+        let role = parts
+            .extensions
+            .get::<SessionSeen>()
+            .and_then(|s| s.role_entry.clone());
+        TenantCtx::open_with(state, &credential, client, role).await
     }
 }
 

@@ -18,7 +18,7 @@ use super::tokens::{
     format_refresh, new_refresh_secret, open_successor, seal_successor, sha256_hex,
 };
 
-fn sess_key(sid: Uuid) -> String {
+pub(crate) fn sess_key(sid: Uuid) -> String {
     format!("qhub:sess:{sid}")
 }
 fn used_key(sid: Uuid) -> String {
@@ -33,11 +33,29 @@ fn user_key(uid: Uuid) -> String {
 
 /// Checks that the session exists and records that it was seen, in one
 /// round trip. HSET alone would resurrect a deleted session, hence Lua.
+/// `last_seen` is written only when it is `SEEN_EVERY_SECS` old: a session
+/// list shows minutes, and a write on every request would cost Redis (and
+/// its replicas) for nothing.
 const TOUCH: &str = r#"
-if redis.call('EXISTS', KEYS[1]) == 0 then return false end
-redis.call('HSET', KEYS[1], 'last_seen', ARGV[1])
-return redis.call('HMGET', KEYS[1], 'tid', 'uid')
+local s = redis.call('HMGET', KEYS[1], 'tid', 'uid', 'last_seen')
+if not s[1] or not s[2] then return false end
+if tonumber(ARGV[1]) - (tonumber(s[3]) or 0) >= tonumber(ARGV[2]) then
+  redis.call('HSET', KEYS[1], 'last_seen', ARGV[1])
+end
+return {s[1], s[2]}
 "#;
+
+/// How stale `last_seen` may get before a request writes it again.
+pub const SEEN_EVERY_SECS: i64 = 30;
+
+/// What the request path learnt of Redis in its one round trip
+/// (`ratelimit::SESSION_HIT`): the live session's (tenant, user), if it is
+/// live, and the user's cached role entry, if cached.
+#[derive(Debug, Clone)]
+pub struct SessionSeen {
+    pub owner: Option<(Uuid, Uuid)>,
+    pub role_entry: Option<String>,
+}
 
 /// Atomic refresh rotation with reuse detection:
 /// `{"1", tid, uid}` rotated; `{"3", tid, uid, sealed}` the token rotated
@@ -199,12 +217,14 @@ impl SessionStore {
     }
 
     /// The (tenant, user) of a live session, marking it seen; None if it has
-    /// ended (logged out, revoked, expired).
+    /// ended (logged out, revoked, expired). (The request path usually has
+    /// this from `ratelimit`'s one-round-trip script instead.)
     pub async fn touch(&self, sid: Uuid) -> Result<Option<(Uuid, Uuid)>, ApiError> {
         let mut conn = self.conn().await?;
         let v: Option<Vec<Option<String>>> = TOUCH_SCRIPT
             .key(sess_key(sid))
             .arg(now())
+            .arg(SEEN_EVERY_SECS)
             .invoke_async(&mut conn)
             .await
             .map_err(redis_err)?;

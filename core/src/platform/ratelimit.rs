@@ -23,7 +23,11 @@ use crate::identity::apikeys::{KeyDigest, KeyPrincipal};
 use crate::identity::cookie;
 use crate::identity::extract::{presented, ClientInfo, Presented};
 use crate::identity::sessions::redis_err;
+use crate::identity::sessions::{sess_key, SessionSeen, SEEN_EVERY_SECS};
+use crate::identity::tokens::Claims;
+use crate::platform::cache::user_key;
 use crate::platform::state::AppState;
+use uuid::Uuid;
 
 /// `count` requests per `window`; written `count/seconds` in configuration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -110,6 +114,38 @@ return 0
 
 static REFUND_SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(REFUND));
 
+/// A request with a verified access token, in one round trip: counts it
+/// against the user's budget (as `HIT`), checks the session is live and
+/// marks it seen when `last_seen` is stale (as `sessions::TOUCH`), and
+/// reads the user's cached role (`cache::user_key`).
+/// KEYS: rate-limit counter, session hash, role cache entry.
+/// ARGV: window ms, now (s), seconds between `last_seen` writes.
+const SESSION_HIT: &str = r#"
+local n = redis.call('INCR', KEYS[1])
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl < 0 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[1])
+  ttl = tonumber(ARGV[1])
+end
+local s = redis.call('HMGET', KEYS[2], 'tid', 'uid', 'last_seen')
+if s[1] and s[2] and tonumber(ARGV[2]) - (tonumber(s[3]) or 0) >= tonumber(ARGV[3]) then
+  redis.call('HSET', KEYS[2], 'last_seen', ARGV[2])
+end
+return {n, ttl, s[1] or false, s[2] or false, redis.call('GET', KEYS[3]) or false}
+"#;
+
+static SESSION_HIT_SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(SESSION_HIT));
+
+fn decision(count: u64, ttl_ms: u64, limit: Limit) -> Decision {
+    Decision {
+        limit: limit.count,
+        remaining: limit.count.saturating_sub(count),
+        // Rounded up: "retry after 0 s" would invite an instant retry.
+        reset_secs: ttl_ms.div_ceil(1000).max(1),
+        allowed: count <= limit.count,
+    }
+}
+
 #[derive(Clone)]
 pub struct RateLimiter {
     pool: deadpool_redis::Pool,
@@ -135,13 +171,40 @@ impl RateLimiter {
             .invoke_async(&mut conn)
             .await
             .map_err(redis_err)?;
-        Ok(Decision {
-            limit: limit.count,
-            remaining: limit.count.saturating_sub(count),
-            // Rounded up: "retry after 0 s" would invite an instant retry.
-            reset_secs: ttl_ms.div_ceil(1000).max(1),
-            allowed: count <= limit.count,
-        })
+        Ok(decision(count, ttl_ms, limit))
+    }
+
+    /// `SESSION_HIT`: the rate-limit decision for `claims.sub`, and what the
+    /// credential extractor and `TenantCtx` need of Redis.
+    pub async fn hit_as_session(
+        &self,
+        claims: &Claims,
+        limit: Limit,
+    ) -> Result<(Decision, SessionSeen), ApiError> {
+        let mut conn = self.pool.get().await.map_err(redis_err)?;
+        let window_ms = u64::try_from(limit.window.as_millis()).unwrap_or(u64::MAX);
+        type Reply = (u64, u64, Option<String>, Option<String>, Option<String>);
+        let (count, ttl_ms, tid, uid, role): Reply = SESSION_HIT_SCRIPT
+            .key(format!("qhub:rl:api:user:{}", claims.sub))
+            .key(sess_key(claims.sid))
+            .key(user_key(claims.sub))
+            .arg(window_ms)
+            .arg(chrono::Utc::now().timestamp())
+            .arg(SEEN_EVERY_SECS)
+            .invoke_async(&mut conn)
+            .await
+            .map_err(redis_err)?;
+        let owner = match (tid, uid) {
+            (Some(t), Some(u)) => Uuid::try_parse(&t).ok().zip(Uuid::try_parse(&u).ok()),
+            _ => None,
+        };
+        Ok((
+            decision(count, ttl_ms, limit),
+            SessionSeen {
+                owner,
+                role_entry: role,
+            },
+        ))
     }
 
     /// Takes back one counted request (it turned out to be legitimate). A
@@ -215,12 +278,14 @@ pub async fn per_principal(State(state): State<AppState>, req: Request, next: Ne
         return next.run(req).await;
     }
     let (mut parts, body) = req.into_parts();
-    let charged = match charge_for(&state, &mut parts).await {
-        Ok(c) => c,
-        Err(e) => return e.into_response(),
+    let decision = match charge_for(&state, &mut parts).await {
+        Ok(Charge::Count(bucket, identity, limit)) => {
+            state.limiter.check(bucket, &identity, limit).await
+        }
+        Ok(Charge::Counted(decision)) => decision.into_result(),
+        Err(e) => Err(e),
     };
-    let (bucket, identity, limit) = charged;
-    let decision = match state.limiter.check(bucket, &identity, limit).await {
+    let decision = match decision {
         Ok(d) => d,
         Err(e) => return e.into_response(),
     };
@@ -236,11 +301,16 @@ pub async fn per_principal(State(state): State<AppState>, req: Request, next: Ne
     res
 }
 
-/// Which budget a request is charged to: (bucket, identity, limit).
-async fn charge_for(
-    state: &AppState,
-    parts: &mut Parts,
-) -> Result<(&'static str, String, Limit), ApiError> {
+/// How a request is charged.
+enum Charge {
+    /// To (bucket, identity, limit), not yet counted.
+    Count(&'static str, String, Limit),
+    /// Already counted (with the session check, in one round trip).
+    Counted(Decision),
+}
+
+/// Which budget a request is charged to.
+async fn charge_for(state: &AppState, parts: &mut Parts) -> Result<Charge, ApiError> {
     if is_cookie_refresh(parts) {
         // A browser restoring its session from the refresh cookie: charged
         // up front to the IP's refresh budget, and refunded by the handler
@@ -250,10 +320,14 @@ async fn charge_for(
         // anything refused before the handler) stay charged, bursts too.
         let (_, ip, _) = auth_ip(state, parts);
         parts.extensions.insert(RefreshCharge { ip: ip.clone() });
-        return Ok(("refresh-ip", ip, state.config.rate_limit_auth_ip));
+        return Ok(Charge::Count(
+            "refresh-ip",
+            ip,
+            state.config.rate_limit_auth_ip,
+        ));
     }
     if is_public(parts) {
-        return Ok(auth_ip(state, parts));
+        return Ok(count(auth_ip(state, parts)));
     }
     Ok(match presented(&parts.headers) {
         Some(Presented::ApiKey(key)) => {
@@ -262,25 +336,33 @@ async fn charge_for(
             match verified_key(state, parts, &digest).await? {
                 Some(principal) => {
                     parts.extensions.insert(principal);
-                    (
+                    Charge::Count(
                         "api",
                         format!("key:{}", hex::encode(digest)),
                         state.config.rate_limit_api,
                     )
                 }
-                None => auth_ip(state, parts),
+                None => count(auth_ip(state, parts)),
             }
         }
         Some(Presented::Jwt(token)) => match state.tokens.verify_access(token) {
             Some(claims) => {
-                let user = format!("user:{}", claims.sub);
+                let (decision, seen) = state
+                    .limiter
+                    .hit_as_session(&claims, state.config.rate_limit_api)
+                    .await?;
+                parts.extensions.insert(seen);
                 parts.extensions.insert(claims);
-                ("api", user, state.config.rate_limit_api)
+                Charge::Counted(decision)
             }
-            None => auth_ip(state, parts),
+            None => count(auth_ip(state, parts)),
         },
-        None => auth_ip(state, parts),
+        None => count(auth_ip(state, parts)),
     })
+}
+
+fn count((bucket, identity, limit): (&'static str, String, Limit)) -> Charge {
+    Charge::Count(bucket, identity, limit)
 }
 
 /// The key's principal if it authenticates, `None` if it does not (made
