@@ -67,6 +67,12 @@ pub struct KeyPrincipal {
     pub expires_at: Option<DateTime<Utc>>,
 }
 
+impl KeyPrincipal {
+    pub fn is_expired(&self) -> bool {
+        self.expires_at.is_some_and(|e| e <= Utc::now())
+    }
+}
+
 fn invalid() -> ApiError {
     ApiError::Unauthenticated("invalid or revoked API key".into())
 }
@@ -116,7 +122,7 @@ pub async fn authenticate(
             principal
         }
     };
-    if principal.expires_at.is_some_and(|e| e <= Utc::now()) {
+    if principal.is_expired() {
         return Err(ApiError::Unauthenticated("the API key has expired".into()));
     }
     Ok(principal)

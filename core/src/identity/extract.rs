@@ -17,7 +17,7 @@ use std::net::SocketAddr;
 use uuid::Uuid;
 
 use super::apikeys::{self, KeyDigest, KeyPrincipal};
-use super::sessions::SessionSeen;
+use super::sessions::Prefetched;
 use super::tokens::Claims;
 use crate::metering::middleware::{Attribution, AttributionSlot};
 use crate::platform::cache::{split_versioned, user_key};
@@ -120,7 +120,7 @@ impl FromRequestParts<AppState> for Credential {
                     })?,
                 };
                 // Usually checked already, in the rate limiter's round trip.
-                let owner = match parts.extensions.get::<SessionSeen>() {
+                let owner = match parts.extensions.get::<Prefetched>() {
                     Some(seen) => seen.owner,
                     None => state.sessions.touch(claims.sid).await?,
                 };
@@ -261,7 +261,7 @@ impl TenantCtx {
         credential: &Credential,
         client: ClientInfo,
     ) -> Result<TenantCtx, ApiError> {
-        Self::open_with(state, credential, client, None).await
+        Self::open_with(state, credential, client, Prefetched::default()).await
     }
 
     /// `open`, with the user's cached role entry if the request already
@@ -270,11 +270,11 @@ impl TenantCtx {
         state: &AppState,
         credential: &Credential,
         client: ClientInfo,
-        cached_role: Option<String>,
+        seen: Prefetched,
     ) -> Result<TenantCtx, ApiError> {
         let (tenant_id, user_id) = (credential.tenant_id(), credential.user_id());
         let mut tx = tenancy::as_principal(&state.db, tenant_id, user_id).await?;
-        let role = current_role(state, &mut tx, user_id, cached_role)
+        let role = current_role(state, &mut tx, user_id, seen.role_entry)
             .await?
             .ok_or_else(|| {
                 ApiError::Unauthenticated(match credential {
@@ -287,7 +287,7 @@ impl TenantCtx {
                 session_id: s.session_id,
             },
             Credential::ApiKey(k) => {
-                note_key_use(state, k);
+                note_key_use(state, k, seen.key_first_use);
                 Actor::ApiKey {
                     key_id: k.key_id,
                     scopes: k.scopes.iter().copied().collect(),
@@ -387,15 +387,20 @@ pub async fn remember_role(state: &AppState, user: Uuid, role: Option<Role>, ver
 }
 
 /// Records `last_used_at` at most once a minute per key, off the request
-/// path: a Redis `SET NX` decides which request writes it.
-fn note_key_use(state: &AppState, key: &KeyPrincipal) {
+/// path: a Redis `SET NX` decides which request writes it (already done
+/// in the request's round trip when `first_use` is known).
+fn note_key_use(state: &AppState, key: &KeyPrincipal, first_use: Option<bool>) {
+    if first_use == Some(false) {
+        return;
+    }
     let (state, key_id, tenant) = (state.clone(), key.key_id, key.tenant_id);
     tokio::spawn(async move {
         let result = async {
-            if !state
-                .cache
-                .first_in(&format!("qhub:keyused:{key_id}"), 60)
-                .await?
+            if first_use.is_none()
+                && !state
+                    .cache
+                    .first_in(&format!("qhub:keyused:{key_id}"), 60)
+                    .await?
             {
                 return Ok(());
             }
@@ -422,11 +427,12 @@ impl FromRequestParts<AppState> for TenantCtx {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let credential = Credential::from_request_parts(parts, state).await?;
         let client = ClientInfo::from_request_parts(parts, state).await?;
-        let role = parts
+        let seen = parts
             .extensions
-            .get::<SessionSeen>()
-            .and_then(|s| s.role_entry.clone());
-        TenantCtx::open_with(state, &credential, client, role).await
+            .get::<Prefetched>()
+            .cloned()
+            .unwrap_or_default();
+        TenantCtx::open_with(state, &credential, client, seen).await
     }
 }
 

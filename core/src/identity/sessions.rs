@@ -49,12 +49,15 @@ return {s[1], s[2]}
 pub const SEEN_EVERY_SECS: i64 = 30;
 
 /// What the request path learnt of Redis in its one round trip
-/// (`ratelimit::SESSION_HIT`): the live session's (tenant, user), if it is
-/// live, and the user's cached role entry, if cached.
-#[derive(Debug, Clone)]
-pub struct SessionSeen {
+/// (`ratelimit::SESSION_HIT` or `KEY_HIT`): the live session's (tenant,
+/// user) if it is live, the acting user's cached role entry if cached, and
+/// for an API key whether this is its first use this minute (so it writes
+/// `last_used_at`).
+#[derive(Debug, Clone, Default)]
+pub struct Prefetched {
     pub owner: Option<(Uuid, Uuid)>,
     pub role_entry: Option<String>,
+    pub key_first_use: Option<bool>,
 }
 
 /// Atomic refresh rotation with reuse detection:

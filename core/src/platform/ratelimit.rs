@@ -23,9 +23,9 @@ use crate::identity::apikeys::{KeyDigest, KeyPrincipal};
 use crate::identity::cookie;
 use crate::identity::extract::{presented, ClientInfo, Presented};
 use crate::identity::sessions::redis_err;
-use crate::identity::sessions::{sess_key, SessionSeen, SEEN_EVERY_SECS};
+use crate::identity::sessions::{sess_key, Prefetched, SEEN_EVERY_SECS};
 use crate::identity::tokens::Claims;
-use crate::platform::cache::user_key;
+use crate::platform::cache::{api_key_key, user_key};
 use crate::platform::state::AppState;
 use uuid::Uuid;
 
@@ -136,6 +136,40 @@ return {n, ttl, s[1] or false, s[2] or false, redis.call('GET', KEYS[3]) or fals
 
 static SESSION_HIT_SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(SESSION_HIT));
 
+/// A request with an API key whose principal is cached, in one round trip:
+/// the cached principal, the count against the key's budget, the creator's
+/// cached role, and whether this is the key's first use this minute (it
+/// then records `last_used_at`). A key not in the cache (`miss`) takes the
+/// slow path (`apikeys::authenticate`); a cached tombstone is `bad`.
+/// KEYS: key cache entry, rate-limit counter. ARGV: window ms.
+const KEY_HIT: &str = r#"
+local v = redis.call('GET', KEYS[1])
+if not v then return {'miss'} end
+if v == 'revoked' or v == 'unknown' then return {'bad'} end
+local ok, p = pcall(cjson.decode, v)
+if not ok or type(p) ~= 'table' or type(p.created_by) ~= 'string' or type(p.key_id) ~= 'string' then
+  return {'miss'}
+end
+local n = redis.call('INCR', KEYS[2])
+local ttl = redis.call('PTTL', KEYS[2])
+if ttl < 0 then
+  redis.call('PEXPIRE', KEYS[2], ARGV[1])
+  ttl = tonumber(ARGV[1])
+end
+local role = redis.call('GET', 'qhub:cache:user:' .. p.created_by) or ''
+local first = redis.call('SET', 'qhub:keyused:' .. p.key_id, '1', 'NX', 'EX', 60)
+return {'ok', v, n, ttl, role, first and 1 or 0}
+"#;
+
+static KEY_HIT_SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(KEY_HIT));
+
+/// What `KEY_HIT` found.
+enum KeyHit {
+    Miss,
+    Bad,
+    Hit(KeyPrincipal, Decision, Prefetched),
+}
+
 fn decision(count: u64, ttl_ms: u64, limit: Limit) -> Decision {
     Decision {
         limit: limit.count,
@@ -180,7 +214,7 @@ impl RateLimiter {
         &self,
         claims: &Claims,
         limit: Limit,
-    ) -> Result<(Decision, SessionSeen), ApiError> {
+    ) -> Result<(Decision, Prefetched), ApiError> {
         let mut conn = self.pool.get().await.map_err(redis_err)?;
         let window_ms = u64::try_from(limit.window.as_millis()).unwrap_or(u64::MAX);
         type Reply = (u64, u64, Option<String>, Option<String>, Option<String>);
@@ -200,11 +234,48 @@ impl RateLimiter {
         };
         Ok((
             decision(count, ttl_ms, limit),
-            SessionSeen {
+            Prefetched {
                 owner,
                 role_entry: role,
+                key_first_use: None,
             },
         ))
+    }
+
+    /// `KEY_HIT` for the key with `digest`.
+    async fn hit_as_key(&self, digest: &[u8; 32], limit: Limit) -> Result<KeyHit, ApiError> {
+        let mut conn = self.pool.get().await.map_err(redis_err)?;
+        let window_ms = u64::try_from(limit.window.as_millis()).unwrap_or(u64::MAX);
+        let hex = hex::encode(digest);
+        let reply: Vec<redis::Value> = KEY_HIT_SCRIPT
+            .key(api_key_key(&hex))
+            .key(format!("qhub:rl:api:key:{hex}"))
+            .arg(window_ms)
+            .invoke_async(&mut conn)
+            .await
+            .map_err(redis_err)?;
+        let text = |v: &redis::Value| redis::from_redis_value::<String>(v).ok();
+        let num = |v: &redis::Value| redis::from_redis_value::<u64>(v).ok();
+        Ok(match reply.as_slice() {
+            [tag, json, n, ttl, role, first] if text(tag).as_deref() == Some("ok") => {
+                let principal =
+                    text(json).and_then(|j| serde_json::from_str::<KeyPrincipal>(&j).ok());
+                match (principal, num(n), num(ttl)) {
+                    (Some(p), Some(n), Some(ttl)) => KeyHit::Hit(
+                        p,
+                        decision(n, ttl, limit),
+                        Prefetched {
+                            owner: None,
+                            role_entry: text(role).filter(|r| !r.is_empty()),
+                            key_first_use: Some(num(first) == Some(1)),
+                        },
+                    ),
+                    _ => KeyHit::Miss,
+                }
+            }
+            [tag] if text(tag).as_deref() == Some("bad") => KeyHit::Bad,
+            _ => KeyHit::Miss,
+        })
     }
 
     /// Takes back one counted request (it turned out to be legitimate). A
@@ -333,6 +404,33 @@ async fn charge_for(state: &AppState, parts: &mut Parts) -> Result<Charge, ApiEr
         Some(Presented::ApiKey(key)) => {
             let digest = apikeys::hash(key);
             parts.extensions.insert(KeyDigest(digest));
+            // A cached key: everything in one round trip.
+            match state
+                .limiter
+                .hit_as_key(&digest, state.config.rate_limit_api)
+                .await?
+            {
+                KeyHit::Hit(principal, decision, seen) if !principal.is_expired() => {
+                    parts.extensions.insert(principal);
+                    parts.extensions.insert(seen);
+                    return Ok(Charge::Counted(decision));
+                }
+                KeyHit::Hit(..) => {
+                    parts
+                        .extensions
+                        .insert(KeyRefused("the API key has expired".into()));
+                    return Ok(count(auth_ip(state, parts)));
+                }
+                KeyHit::Bad => {
+                    let (_, ip, limit) = auth_ip(state, parts);
+                    state.limiter.hit("bad-key-ip", &ip, limit).await?;
+                    parts
+                        .extensions
+                        .insert(KeyRefused("invalid or revoked API key".into()));
+                    return Ok(count(auth_ip(state, parts)));
+                }
+                KeyHit::Miss => {}
+            }
             match verified_key(state, parts, &digest).await? {
                 Some(principal) => {
                     parts.extensions.insert(principal);
