@@ -55,8 +55,13 @@ PY
 }
 peer_deps_ok || .venv/bin/pip install -q --disable-pip-version-check -r bench/fastapi_peer/requirements.txt
 
-cargo build --release --bin qhub
-QHUB=$CARGO_TARGET_DIR/release/qhub
+# QHUB_BIN measures another build (e.g. an earlier commit's) with this script.
+if [ -n "${QHUB_BIN:-}" ]; then
+  QHUB=$QHUB_BIN
+else
+  cargo build --release --bin qhub
+  QHUB=$CARGO_TARGET_DIR/release/qhub
+fi
 DATABASE_URL=$DB_OWNER $QHUB migrate
 
 # The API rate limit is lifted: this measures the path, not the limiter's

@@ -16,8 +16,22 @@ use crate::platform::config::Config;
 use crate::platform::mail::Mailer;
 use crate::platform::ratelimit::RateLimiter;
 
+/// Cloned for every request by every layer that holds it, so it is one
+/// `Arc`: a clone is a reference count, not a copy of the pools, the
+/// ClickHouse client and the configuration.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Services>);
+
+impl std::ops::Deref for AppState {
+    type Target = Services;
+
+    fn deref(&self) -> &Services {
+        &self.0
+    }
+}
+
+/// What the state holds.
+pub struct Services {
     pub config: Arc<Config>,
     /// Pool of the server's restricted role: every tenant query goes through
     /// a transaction from `platform::tenancy`.
@@ -57,7 +71,7 @@ impl AppState {
         let clickhouse = ch::client(&config.clickhouse);
         let usage =
             Usage::start(clickhouse.clone(), config.usage.clone()).context("USAGE_SPILL_DIR")?;
-        Ok(AppState {
+        Ok(AppState(Arc::new(Services {
             config: Arc::new(config),
             db,
             redis,
@@ -69,7 +83,7 @@ impl AppState {
             mailer,
             clickhouse,
             usage,
-        })
+        })))
     }
 }
 
