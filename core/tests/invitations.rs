@@ -23,14 +23,7 @@ async fn invite(app: &TestApp, t: &Tenant, token: &str, role: &str) -> (Uuid, St
     (b["id"].as_str().unwrap().parse().unwrap(), email)
 }
 
-async fn accept(app: &TestApp, token: &str) -> common::Resp {
-    app.post(
-        "/v1/invitations/accept",
-        None,
-        json!({"token": token, "name": "Invited Person", "password": "invited-pass-1"}),
-    )
-    .await
-}
+use common::accept_invitation as accept;
 
 #[tokio::test]
 async fn an_invitation_is_mailed_and_accepted_exactly_once() {

@@ -195,14 +195,7 @@ async fn invite(app: &TestApp, token: &str, slug: &str, role: &str) -> String {
     token_in(&wait_for_mail(&email, "Join").await)
 }
 
-async fn accept(app: &TestApp, token: &str) -> Resp {
-    app.post(
-        "/v1/invitations/accept",
-        None,
-        json!({"token": token, "name": "Invited", "password": "invited-pass-1"}),
-    )
-    .await
-}
+use common::accept_invitation as accept;
 
 #[tokio::test]
 async fn an_invitation_dies_when_its_inviter_is_removed() {

@@ -198,7 +198,7 @@ async function browserPass(base) {
         if (!signedIn) return route.fulfill({ status: 401, headers, contentType: "application/problem+json", body: JSON.stringify({ type: "about:blank", title: "Unauthenticated", status: 401, detail: "No session.", code: "unauthenticated" }) });
         return route.fulfill({ status: 200, headers, json: { access_token: "e30.e30.sig", expires_in: 900, token_type: "Bearer" } });
       }
-      if (url.pathname === "/v1/auth/me") return route.fulfill({ status: 200, headers, json: { role: "owner", tenant, user } });
+      if (url.pathname === "/v1/auth/me") return route.fulfill({ status: 200, headers, json: { role: "owner", scopes: ["users:read", "users:write", "apps:read", "apps:write", "jobs:write", "usage:read", "admin"], tenant, user } });
       return route.fulfill({ status: 404, headers, contentType: "application/problem+json", body: JSON.stringify({ type: "about:blank", title: "Not found", status: 404, detail: "Not found.", code: "not_found" }) });
     });
 

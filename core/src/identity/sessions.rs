@@ -31,19 +31,38 @@ fn user_key(uid: Uuid) -> String {
     format!("qhub:usess:{uid}")
 }
 
+/// Lua shared by `TOUCH` and the rate limiter's `SESSION_HIT`: the (tid,
+/// uid) of a live session (nil if it has ended), writing `last_seen` when
+/// it is `every` seconds old. HSET alone would resurrect a deleted session.
+#[macro_export]
+macro_rules! lua_touch {
+    () => {
+        r#"
+local function touch(key, now, every)
+  local s = redis.call('HMGET', key, 'tid', 'uid', 'last_seen')
+  if not s[1] or not s[2] then return nil, nil end
+  if tonumber(now) - (tonumber(s[3]) or 0) >= tonumber(every) then
+    redis.call('HSET', key, 'last_seen', now)
+  end
+  return s[1], s[2]
+end
+"#
+    };
+}
+
 /// Checks that the session exists and records that it was seen, in one
 /// round trip. HSET alone would resurrect a deleted session, hence Lua.
 /// `last_seen` is written only when it is `SEEN_EVERY_SECS` old: a session
 /// list shows minutes, and a write on every request would cost Redis (and
 /// its replicas) for nothing.
-const TOUCH: &str = r#"
-local s = redis.call('HMGET', KEYS[1], 'tid', 'uid', 'last_seen')
-if not s[1] or not s[2] then return false end
-if tonumber(ARGV[1]) - (tonumber(s[3]) or 0) >= tonumber(ARGV[2]) then
-  redis.call('HSET', KEYS[1], 'last_seen', ARGV[1])
-end
-return {s[1], s[2]}
-"#;
+const TOUCH: &str = concat!(
+    crate::lua_touch!(),
+    r#"
+local tid, uid = touch(KEYS[1], ARGV[1], ARGV[2])
+if not tid then return false end
+return {tid, uid}
+"#
+);
 
 /// How stale `last_seen` may get before a request writes it again.
 pub const SEEN_EVERY_SECS: i64 = 30;

@@ -92,15 +92,32 @@ impl Decision {
     }
 }
 
-const HIT: &str = r#"
-local n = redis.call('INCR', KEYS[1])
-local ttl = redis.call('PTTL', KEYS[1])
-if ttl < 0 then
-  redis.call('PEXPIRE', KEYS[1], ARGV[1])
-  ttl = tonumber(ARGV[1])
+/// Lua shared by the counting scripts: counts one hit of `key` in a
+/// window of `window_ms` that starts with the first hit; returns the count
+/// and the milliseconds left.
+macro_rules! lua_count {
+    () => {
+        r#"
+local function count(key, window_ms)
+  local n = redis.call('INCR', key)
+  local ttl = redis.call('PTTL', key)
+  if ttl < 0 then
+    redis.call('PEXPIRE', key, window_ms)
+    ttl = tonumber(window_ms)
+  end
+  return n, ttl
 end
+"#
+    };
+}
+
+const HIT: &str = concat!(
+    lua_count!(),
+    r#"
+local n, ttl = count(KEYS[1], ARGV[1])
 return {n, ttl}
-"#;
+"#
+);
 
 static HIT_SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(HIT));
 
@@ -120,19 +137,15 @@ static REFUND_SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(REFUND));
 /// reads the user's cached role (`cache::user_key`).
 /// KEYS: rate-limit counter, session hash, role cache entry.
 /// ARGV: window ms, now (s), seconds between `last_seen` writes.
-const SESSION_HIT: &str = r#"
-local n = redis.call('INCR', KEYS[1])
-local ttl = redis.call('PTTL', KEYS[1])
-if ttl < 0 then
-  redis.call('PEXPIRE', KEYS[1], ARGV[1])
-  ttl = tonumber(ARGV[1])
-end
-local s = redis.call('HMGET', KEYS[2], 'tid', 'uid', 'last_seen')
-if s[1] and s[2] and tonumber(ARGV[2]) - (tonumber(s[3]) or 0) >= tonumber(ARGV[3]) then
-  redis.call('HSET', KEYS[2], 'last_seen', ARGV[2])
-end
-return {n, ttl, s[1] or false, s[2] or false, redis.call('GET', KEYS[3]) or false}
-"#;
+const SESSION_HIT: &str = concat!(
+    lua_count!(),
+    crate::lua_touch!(),
+    r#"
+local n, ttl = count(KEYS[1], ARGV[1])
+local tid, uid = touch(KEYS[2], ARGV[2], ARGV[3])
+return {n, ttl, tid or false, uid or false, redis.call('GET', KEYS[3]) or false}
+"#
+);
 
 static SESSION_HIT_SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(SESSION_HIT));
 
@@ -142,7 +155,9 @@ static SESSION_HIT_SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(SESSI
 /// then records `last_used_at`). A key not in the cache (`miss`) takes the
 /// slow path (`apikeys::authenticate`); a cached tombstone is `bad`.
 /// KEYS: key cache entry, rate-limit counter. ARGV: window ms.
-const KEY_HIT: &str = r#"
+const KEY_HIT: &str = concat!(
+    lua_count!(),
+    r#"
 local v = redis.call('GET', KEYS[1])
 if not v then return {'miss'} end
 if v == 'revoked' or v == 'unknown' then return {'bad'} end
@@ -150,16 +165,12 @@ local ok, p = pcall(cjson.decode, v)
 if not ok or type(p) ~= 'table' or type(p.created_by) ~= 'string' or type(p.key_id) ~= 'string' then
   return {'miss'}
 end
-local n = redis.call('INCR', KEYS[2])
-local ttl = redis.call('PTTL', KEYS[2])
-if ttl < 0 then
-  redis.call('PEXPIRE', KEYS[2], ARGV[1])
-  ttl = tonumber(ARGV[1])
-end
+local n, ttl = count(KEYS[2], ARGV[1])
 local role = redis.call('GET', 'qhub:cache:user:' .. p.created_by) or ''
 local first = redis.call('SET', 'qhub:keyused:' .. p.key_id, '1', 'NX', 'EX', 60)
 return {'ok', v, n, ttl, role, first and 1 or 0}
-"#;
+"#
+);
 
 static KEY_HIT_SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(KEY_HIT));
 

@@ -481,3 +481,13 @@ pub async fn app_pool(max: u32) -> PgPool {
         .await
         .expect("app pool")
 }
+
+/// Accepts an invitation with `token` as a new person.
+pub async fn accept_invitation(app: &TestApp, token: &str) -> Resp {
+    app.post(
+        "/v1/invitations/accept",
+        None,
+        json!({"token": token, "name": "Invited Person", "password": "invited-pass-1"}),
+    )
+    .await
+}
