@@ -59,6 +59,9 @@ token=$(curl -fsS -XPOST "$base/v1/tenants" -H 'content-type: application/json' 
   .venv/bin/python -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
 
 log "running against $base (log: $state/qhub.log)"
+# One worker: with two, hypothesis's lambda-description cache (shared
+# between threads) once failed a run with "AST constructor recursion depth
+# mismatch", a tool error, not a finding; all 2,230 cases had passed.
 # Operations that end the run's own session are left out: logout ends it,
 # and revoking a session can name the run's own (found by the stateful
 # phase from the sessions list). Both are covered by the Rust tests.
@@ -66,7 +69,7 @@ log "running against $base (log: $state/qhub.log)"
   -H "Authorization: Bearer $token" \
   --phases examples,coverage,fuzzing,stateful \
   --max-examples "$MAX_EXAMPLES" \
-  --workers 2 \
+  --workers 1 \
   --seed "${ST_SEED:-20261130}" \
   --exclude-operation-id logout \
   --exclude-operation-id revokeSession \
