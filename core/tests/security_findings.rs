@@ -221,38 +221,32 @@ async fn an_owner_invitation_dies_when_its_inviter_is_demoted() {
     common::ensure_mail_sink();
     let app = TestApp::spawn().await;
     let t = app.signup().await;
-    let (owner2_id, owner2, _) = app.user_with_role(&t, "owner").await;
-    let token = invite(&app, &owner2, &t.slug, "owner").await;
-    app.patch(
-        &format!("/v1/users/{owner2_id}"),
-        &t.access,
-        json!({"role": "viewer"}),
-    )
-    .await
-    .ok(200);
-    accept(&app, &token).await.problem(404, "not_found");
-    // An admin inviter demoted to developer can no longer invite anyone.
-    let (admin_id, admin, _) = app.user_with_role(&t, "admin").await;
-    let token = invite(&app, &admin, &t.slug, "viewer").await;
-    app.patch(
-        &format!("/v1/users/{admin_id}"),
-        &t.access,
-        json!({"role": "developer"}),
-    )
-    .await
-    .ok(200);
-    accept(&app, &token).await.problem(404, "not_found");
-    // Deactivated: the same.
-    let (admin_id, admin, _) = app.user_with_role(&t, "admin").await;
-    let token = invite(&app, &admin, &t.slug, "viewer").await;
-    app.patch(
-        &format!("/v1/users/{admin_id}"),
-        &t.access,
-        json!({"is_active": false}),
-    )
-    .await
-    .ok(200);
-    accept(&app, &token).await.problem(404, "not_found");
+    // (inviter's role, invited role, what happens to the inviter)
+    let cases = [
+        ("owner", "owner", json!({"role": "viewer"})),
+        // An admin demoted to developer can no longer invite anyone.
+        ("admin", "viewer", json!({"role": "developer"})),
+        ("admin", "viewer", json!({"is_active": false})),
+    ];
+    for (inviter_role, role, change) in cases {
+        let (inviter_id, inviter, _) = app.user_with_role(&t, inviter_role).await;
+        let token = invite(&app, &inviter, &t.slug, role).await;
+        app.patch(
+            &format!("/v1/users/{inviter_id}"),
+            &t.access,
+            change.clone(),
+        )
+        .await
+        .ok(200);
+        accept(&app, &token).await.problem(404, "not_found");
+        assert!(
+            !app.audit(&t, "invitation.accepted")
+                .await
+                .iter()
+                .any(|e| e["diff"]["invited_by"] == inviter_id.to_string()),
+            "{inviter_role} after {change}: accepted"
+        );
+    }
 }
 
 #[tokio::test]

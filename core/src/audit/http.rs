@@ -55,11 +55,11 @@ pub struct AuditFilter {
     pub actor_id: Option<Uuid>,
     /// Events at or after this time (RFC 3339, year 1970–9999).
     #[serde(default, deserialize_with = "qhub_lib::time::optional_timestamp")]
-    #[param(pattern = "^(19[7-9][0-9]|[2-9][0-9]{3})-")]
+    #[param(value_type = Option<crate::platform::validate::schema::Timestamp>)]
     pub from: Option<DateTime<Utc>>,
     /// Events before this time (RFC 3339, year 1970–9999); after `from`.
     #[serde(default, deserialize_with = "qhub_lib::time::optional_timestamp")]
-    #[param(pattern = "^(19[7-9][0-9]|[2-9][0-9]{3})-")]
+    #[param(value_type = Option<crate::platform::validate::schema::Timestamp>)]
     pub to: Option<DateTime<Utc>>,
 }
 

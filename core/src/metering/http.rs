@@ -40,18 +40,18 @@ pub struct RangeQuery {
     /// `to` minus 24 h. Must be before `to`, at most 92 days (31 at
     /// `interval=hour`) earlier.
     #[serde(default, deserialize_with = "qhub_lib::time::optional_timestamp")]
-    #[param(pattern = "^(19[7-9][0-9]|[2-9][0-9]{3})-")]
+    #[param(value_type = Option<crate::platform::validate::schema::Timestamp>)]
     pub from: Option<DateTime<Utc>>,
     /// End (RFC 3339, exclusive, year 1970–9999), rounded up to the hour.
     /// Default: now. Usage is kept from 1970 to 2106: the effective range
     /// is clipped to that.
     #[serde(default, deserialize_with = "qhub_lib::time::optional_timestamp")]
-    #[param(pattern = "^(19[7-9][0-9]|[2-9][0-9]{3})-")]
+    #[param(value_type = Option<crate::platform::validate::schema::Timestamp>)]
     pub to: Option<DateTime<Utc>>,
     /// The kind of usage: `api.request` (the default: requests, errors,
     /// latency, routes) or a metered kind such as `job.run`, whose events
     /// and summed quantities are in `events` and `quantities`.
-    #[param(pattern = "^[a-z][a-z0-9_]{0,30}(\\.[a-z][a-z0-9_]{0,30}){1,3}$")]
+    #[param(value_type = Option<crate::platform::validate::schema::UsageKindName>)]
     pub kind: Option<String>,
 }
 

@@ -45,7 +45,10 @@ use crate::platform::state::AppState;
         Problem,
         FieldError,
         qhub_lib::Scope,
-        crate::audit::AuditActionFilter
+        crate::audit::AuditActionFilter,
+        // Named only by query parameters, which do not register schemas.
+        crate::platform::validate::schema::Timestamp,
+        crate::platform::validate::schema::UsageKindName
     )),
     tags(
         (name = "tenants", description = "Organization signup and settings"),

@@ -181,6 +181,12 @@ enum KeyHit {
     Hit(KeyPrincipal, Decision, Prefetched),
 }
 
+/// The Redis counter of `identity` in `bucket`: one spelling for every
+/// script that counts.
+fn counter_key(bucket: &str, identity: &str) -> String {
+    format!("qhub:rl:{bucket}:{identity}")
+}
+
 fn decision(count: u64, ttl_ms: u64, limit: Limit) -> Decision {
     Decision {
         limit: limit.count,
@@ -211,7 +217,7 @@ impl RateLimiter {
         let mut conn = self.pool.get().await.map_err(redis_err)?;
         let window_ms = u64::try_from(limit.window.as_millis()).unwrap_or(u64::MAX);
         let (count, ttl_ms): (u64, u64) = HIT_SCRIPT
-            .key(format!("qhub:rl:{bucket}:{identity}"))
+            .key(counter_key(bucket, identity))
             .arg(window_ms)
             .invoke_async(&mut conn)
             .await
@@ -230,7 +236,7 @@ impl RateLimiter {
         let window_ms = u64::try_from(limit.window.as_millis()).unwrap_or(u64::MAX);
         type Reply = (u64, u64, Option<String>, Option<String>, Option<String>);
         let (count, ttl_ms, tid, uid, role): Reply = SESSION_HIT_SCRIPT
-            .key(format!("qhub:rl:api:user:{}", claims.sub))
+            .key(counter_key("api", &format!("user:{}", claims.sub)))
             .key(sess_key(claims.sid))
             .key(user_key(claims.sub))
             .arg(window_ms)
@@ -260,7 +266,7 @@ impl RateLimiter {
         let hex = hex::encode(digest);
         let reply: Vec<redis::Value> = KEY_HIT_SCRIPT
             .key(api_key_key(&hex))
-            .key(format!("qhub:rl:api:key:{hex}"))
+            .key(counter_key("api", &format!("key:{hex}")))
             .arg(window_ms)
             .invoke_async(&mut conn)
             .await
@@ -295,7 +301,7 @@ impl RateLimiter {
     pub async fn refund(&self, bucket: &str, identity: &str) -> Result<(), ApiError> {
         let mut conn = self.pool.get().await.map_err(redis_err)?;
         REFUND_SCRIPT
-            .key(format!("qhub:rl:{bucket}:{identity}"))
+            .key(counter_key(bucket, identity))
             .invoke_async::<i64>(&mut conn)
             .await
             .map(drop)
@@ -311,7 +317,7 @@ impl RateLimiter {
         limit: Limit,
     ) -> Result<(), ApiError> {
         let mut conn = self.pool.get().await.map_err(redis_err)?;
-        let key = format!("qhub:rl:{bucket}:{identity}");
+        let key = counter_key(bucket, identity);
         let (count, ttl_ms): (Option<u64>, i64) = redis::pipe()
             .get(&key)
             .pttl(&key)

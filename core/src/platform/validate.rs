@@ -324,6 +324,12 @@ pub mod schema {
             .pattern(Some(r"^[0-9a-f]{32}\.[A-Za-z0-9_-]{32,64}$"))
     );
     named!(
+        UsageKindName,
+        string("A kind of usage: `area.verb`, two to four dot-separated lower-case words.")
+            .pattern(Some(qhub_lib::usage::KIND_PATTERN))
+            .examples([serde_json::json!("job.run")])
+    );
+    named!(
         Timestamp,
         string("An RFC 3339 date-time whose year, as written, is 1970–9999.")
             .format(Some(SchemaFormat::KnownFormat(KnownFormat::DateTime)))

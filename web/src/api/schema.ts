@@ -948,6 +948,11 @@ export interface components {
              */
             start: string;
         };
+        /**
+         * @description A kind of usage: `area.verb`, two to four dot-separated lower-case words.
+         * @example job.run
+         */
+        UsageKindName: string;
         UsageSummary: components["schemas"]["KindTotals"] & components["schemas"]["Measures"] & {
             /**
              * Format: date-time
@@ -1394,9 +1399,9 @@ export interface operations {
                 /** @description Only events by this user or API key. */
                 actor_id?: string;
                 /** @description Events at or after this time (RFC 3339, year 1970–9999). */
-                from?: string;
+                from?: components["schemas"]["Timestamp"];
                 /** @description Events before this time (RFC 3339, year 1970–9999); after `from`. */
-                to?: string;
+                to?: components["schemas"]["Timestamp"];
             };
             header?: never;
             path?: never;
@@ -2101,19 +2106,19 @@ export interface operations {
                  *     `to` minus 24 h. Must be before `to`, at most 92 days (31 at
                  *     `interval=hour`) earlier.
                  */
-                from?: string;
+                from?: components["schemas"]["Timestamp"];
                 /**
                  * @description End (RFC 3339, exclusive, year 1970–9999), rounded up to the hour.
                  *     Default: now. Usage is kept from 1970 to 2106: the effective range
                  *     is clipped to that.
                  */
-                to?: string;
+                to?: components["schemas"]["Timestamp"];
                 /**
                  * @description The kind of usage: `api.request` (the default: requests, errors,
                  *     latency, routes) or a metered kind such as `job.run`, whose events
                  *     and summed quantities are in `events` and `quantities`.
                  */
-                kind?: string;
+                kind?: components["schemas"]["UsageKindName"];
             };
             header?: never;
             path?: never;
@@ -2148,19 +2153,19 @@ export interface operations {
                  *     `to` minus 24 h. Must be before `to`, at most 92 days (31 at
                  *     `interval=hour`) earlier.
                  */
-                from?: string;
+                from?: components["schemas"]["Timestamp"];
                 /**
                  * @description End (RFC 3339, exclusive, year 1970–9999), rounded up to the hour.
                  *     Default: now. Usage is kept from 1970 to 2106: the effective range
                  *     is clipped to that.
                  */
-                to?: string;
+                to?: components["schemas"]["Timestamp"];
                 /**
                  * @description The kind of usage: `api.request` (the default: requests, errors,
                  *     latency, routes) or a metered kind such as `job.run`, whose events
                  *     and summed quantities are in `events` and `quantities`.
                  */
-                kind?: string;
+                kind?: components["schemas"]["UsageKindName"];
                 /** @description Bucket size (default `hour`; `hour` allows at most 31 days). */
                 interval?: components["schemas"]["Interval"];
                 /**
