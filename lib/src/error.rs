@@ -24,7 +24,10 @@ pub struct Problem {
     /// Stable machine-readable error code (the closed set `ProblemCode`).
     #[schema(value_type = ProblemCode, example = "validation_failed")]
     pub code: String,
-    /// Per-field validation errors (only for `validation_failed`).
+    /// The fields at fault: every invalid field of a `validation_failed`,
+    /// and the field whose value is taken for a `conflict` that names one
+    /// (a slug or an email already in use), so clients can show the
+    /// message on that field.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
 }
@@ -68,6 +71,10 @@ pub enum ApiError {
     MethodNotAllowed,
     #[error("conflict: {0}")]
     Conflict(String),
+    /// A conflict caused by one field's value (a taken slug or email):
+    /// `conflict` like the above, with the field in `errors`.
+    #[error("conflict on {field}: {detail}")]
+    Taken { field: &'static str, detail: String },
     /// The request body arrived too slowly.
     #[error("request body timed out")]
     BodyTimeout,
@@ -151,6 +158,14 @@ impl ApiError {
         Self::validation(vec![FieldError::new(field, message)])
     }
 
+    /// A 409 naming the field whose value is already in use.
+    pub fn taken(field: &'static str, detail: impl Into<String>) -> Self {
+        ApiError::Taken {
+            field,
+            detail: detail.into(),
+        }
+    }
+
     pub fn internal(err: impl std::fmt::Display) -> Self {
         ApiError::Internal(err.to_string())
     }
@@ -163,7 +178,7 @@ impl ApiError {
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::Conflict(_) | ApiError::Taken { .. } => StatusCode::CONFLICT,
             ApiError::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::HeadersTooLarge => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
@@ -182,7 +197,7 @@ impl ApiError {
             ApiError::Forbidden(_) => "forbidden",
             ApiError::NotFound(_) => "not_found",
             ApiError::MethodNotAllowed => "method_not_allowed",
-            ApiError::Conflict(_) => "conflict",
+            ApiError::Conflict(_) | ApiError::Taken { .. } => "conflict",
             ApiError::BodyTimeout => "request_timeout",
             ApiError::PayloadTooLarge => "payload_too_large",
             ApiError::HeadersTooLarge => "headers_too_large",
@@ -211,6 +226,10 @@ impl ApiError {
                 Vec::new(),
             ),
             ApiError::Validation { detail, errors } => (detail.clone(), errors.clone()),
+            ApiError::Taken { field, detail } => (
+                format!("{field}: {detail}"),
+                vec![FieldError::new(*field, detail.clone())],
+            ),
             ApiError::MethodNotAllowed => (
                 "This method is not allowed here; see the Allow header.".to_owned(),
                 Vec::new(),
@@ -380,6 +399,7 @@ mod tests {
                 | ApiError::NotFound(_)
                 | ApiError::MethodNotAllowed
                 | ApiError::Conflict(_)
+                | ApiError::Taken { .. }
                 | ApiError::BodyTimeout
                 | ApiError::PayloadTooLarge
                 | ApiError::HeadersTooLarge
@@ -391,6 +411,8 @@ mod tests {
             }
         }
         let mut codes: Vec<&str> = all.iter().map(ApiError::code).collect();
+        // `Taken` is a `conflict` too (listed once in the closed set).
+        assert_eq!(ApiError::taken("slug", "x").code(), "conflict");
         codes.push("error");
         assert_eq!(codes, PROBLEM_CODES);
     }

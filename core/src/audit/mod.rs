@@ -29,6 +29,10 @@ pub const ACTIONS: &[&str] = &[
     "invitation.sent",
     "invitation.revoked",
     "invitation.accepted",
+    "invitation.resent",
+    "invitation.link_created",
+    "user.verification_resent",
+    "session.revoked_others",
     "session.revoked",
 ];
 

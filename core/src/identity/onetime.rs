@@ -25,6 +25,29 @@ pub fn issue(tenant: Uuid) -> OneTime {
     }
 }
 
+/// A token the server can make again: the same form as `issue`'s, with a
+/// secret that is HMAC-SHA256(`key`, `label`:`id`) instead of random bytes.
+/// Invitations use it so that an admin can copy the very link that was
+/// mailed (the database still holds only its hash). `key` is a server
+/// secret; the label keeps each purpose's tokens apart.
+pub fn derive(tenant: Uuid, key: &[u8], label: &str, id: Uuid) -> OneTime {
+    use hmac::{Hmac, Mac};
+    let mut mac = match Hmac::<Sha256>::new_from_slice(key) {
+        Ok(mac) => mac,
+        // HMAC takes keys of any length; this arm is unreachable.
+        Err(_) => return issue(tenant),
+    };
+    mac.update(label.as_bytes());
+    mac.update(b":");
+    mac.update(id.as_bytes());
+    let secret = mac.finalize().into_bytes();
+    let token = format!("{}.{}", tenant.simple(), URL_SAFE_NO_PAD.encode(secret));
+    OneTime {
+        hash: Sha256::digest(token.as_bytes()).into(),
+        token,
+    }
+}
+
 /// What `issue` makes, as a JSON Schema pattern (the API states it).
 pub const TOKEN_PATTERN: &str = "^[0-9a-f]{32}\\.[A-Za-z0-9_-]{43}$";
 
@@ -56,5 +79,15 @@ mod tests {
         assert_eq!(parse(&one.token), Some((t, one.hash)));
         assert_eq!(parse("nope"), None);
         assert_eq!(parse(&format!("{}.short", t.simple())), None);
+        let id = Uuid::now_v7();
+        let a = derive(t, b"key", "invitation", id);
+        assert_eq!(parse(&a.token), Some((t, a.hash)));
+        assert_eq!(derive(t, b"key", "invitation", id).token, a.token);
+        assert_ne!(derive(t, b"other key", "invitation", id).token, a.token);
+        assert_ne!(derive(t, b"key", "other", id).token, a.token);
+        assert_ne!(
+            derive(t, b"key", "invitation", Uuid::now_v7()).token,
+            a.token
+        );
     }
 }

@@ -106,15 +106,43 @@ fn verify_blocking(password: &str, hash: &str) -> bool {
 }
 
 /// Password policy, shared by signup, user creation and (later) resets.
-pub fn check_password(password: &str) -> Option<&'static str> {
+/// The lowest zxcvbn score accepted. Scores 0 and 1 ("too guessable",
+/// "very guessable": under about 10^6 guesses, e.g. `password-1234` or
+/// `qwertyuiop1`) are refused; 2 and up pass. The console's strength meter
+/// runs the same estimator (zxcvbn-ts) and says the same before submitting.
+pub const MIN_PASSWORD_SCORE: u8 = 2;
+
+/// Only the first this many characters are scored: zxcvbn's matching grows
+/// faster than linearly, and a 64-character prefix that is still weak means
+/// a weak password.
+const SCORED_PREFIX: usize = 64;
+
+/// Length bounds, then strength. `context` holds words the password must
+/// not lean on (the person's email and name, the organization's slug and
+/// name): zxcvbn counts them as already guessed.
+pub fn check_password(password: &str, context: &[&str]) -> Option<String> {
     let n = password.chars().count();
     if n < MIN_PASSWORD_LEN {
-        Some("must be at least 10 characters")
-    } else if n > MAX_PASSWORD_LEN {
-        Some("must be at most 256 characters")
-    } else {
-        None
+        return Some(format!("must be at least {MIN_PASSWORD_LEN} characters"));
     }
+    if n > MAX_PASSWORD_LEN {
+        return Some(format!("must be at most {MAX_PASSWORD_LEN} characters"));
+    }
+    let scored: String = password.chars().take(SCORED_PREFIX).collect();
+    let mut words: Vec<&str> = vec!["qhub"];
+    words.extend(context.iter().copied().filter(|w| !w.is_empty()));
+    let estimate = zxcvbn::zxcvbn(&scored, &words);
+    if u8::from(estimate.score()) >= MIN_PASSWORD_SCORE {
+        return None;
+    }
+    let why = estimate
+        .feedback()
+        .and_then(|f| f.warning())
+        .map(|w| format!(" ({})", w.to_string().trim_end_matches('.').to_lowercase()))
+        .unwrap_or_default();
+    Some(format!(
+        "is too easy to guess{why}; use a few uncommon words or a longer passphrase"
+    ))
 }
 
 #[cfg(test)]
@@ -134,8 +162,26 @@ mod tests {
 
     #[test]
     fn policy() {
-        assert!(check_password("short").is_some());
-        assert!(check_password("exactly10!").is_none());
-        assert!(check_password(&"x".repeat(257)).is_some());
+        assert!(check_password("short", &[]).is_some());
+        assert!(check_password(&"x".repeat(257), &[]).is_some());
+        // The weakest passwords are refused however long they are.
+        for weak in ["password123", "qwertyuiop1", "1234567890", &"a".repeat(80)] {
+            let why = check_password(weak, &[]);
+            assert!(
+                why.as_deref()
+                    .is_some_and(|m| m.starts_with("is too easy to guess")),
+                "{weak}: {why:?}"
+            );
+        }
+        // The person's own details count as guessed.
+        assert!(check_password("zqxjvbwkptr", &[]).is_none());
+        assert!(check_password("zqxjvbwkptr", &["z@example.com", "Zqxjvbwkptr"]).is_some());
+        for strong in [
+            "correct horse battery",
+            "a brand new secret",
+            "velvet-otter-42-quiz",
+        ] {
+            assert_eq!(check_password(strong, &[]), None, "{strong}");
+        }
     }
 }

@@ -66,7 +66,7 @@ pub async fn insert_user(conn: &mut PgConnection, new: NewUser<'_>) -> Result<Us
     .fetch_one(conn)
     .await
     .map_err(on_constraint("users_tenant_id_email_key", || {
-        ApiError::Conflict("a user with this email already exists".into())
+        ApiError::taken("email", "already belongs to a user of this organization")
     }))
 }
 

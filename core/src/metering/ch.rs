@@ -341,6 +341,11 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
         "0003_metered_events",
         include_str!("../../../clickhouse/0003_metered_events.sql"),
     ),
+    (
+        4,
+        "0004_usage_key_hourly",
+        include_str!("../../../clickhouse/0004_usage_key_hourly.sql"),
+    ),
 ];
 
 #[cfg(test)]

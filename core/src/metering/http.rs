@@ -53,6 +53,9 @@ pub struct RangeQuery {
     /// and summed quantities are in `events` and `quantities`.
     #[param(value_type = Option<crate::platform::validate::schema::UsageKindName>)]
     pub kind: Option<String>,
+    /// Only requests made with this API key (kind `api.request` only;
+    /// counted from the release that added per-key usage on).
+    pub api_key_id: Option<Uuid>,
 }
 
 impl RangeQuery {
@@ -61,6 +64,11 @@ impl RangeQuery {
         checks.check(
             "kind",
             (!valid_kind(kind)).then_some("must be a usage kind such as api.request or job.run"),
+        );
+        checks.check(
+            "api_key_id",
+            (self.api_key_id.is_some() && kind != API_REQUEST)
+                .then_some("applies to kind api.request only"),
         );
         kind.to_owned()
     }
@@ -131,6 +139,13 @@ impl KindTotals {
     }
 }
 
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct KeyUsage {
+    pub api_key_id: Uuid,
+    #[serde(flatten)]
+    pub measures: Measures,
+}
+
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct UsageSummary {
     /// The effective range, aligned to whole hours.
@@ -145,6 +160,11 @@ pub struct UsageSummary {
     pub totals: Measures,
     /// Busiest routes first (at most 10).
     pub top_routes: Vec<RouteUsage>,
+    /// The API keys that made the most requests first (at most 10). Empty
+    /// for kinds other than `api.request`.
+    pub top_keys: Vec<KeyUsage>,
+    /// The key filtered on, if any.
+    pub api_key_id: Option<Uuid>,
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -164,6 +184,7 @@ pub struct UsageTimeseries {
     pub interval: Interval,
     pub kind: String,
     pub route: Option<String>,
+    pub api_key_id: Option<Uuid>,
     /// Every bucket of the range in order, empty ones included.
     pub buckets: Vec<UsageBucket>,
 }
@@ -247,31 +268,60 @@ const AGG_SQL: &str = "SELECT {key} AS key,
         arrayMap(x -> toFloat64(x), quantilesTDigestMerge(0.5, 0.95, 0.99)(latency_us)) AS latency,
         sumMerge(request_bytes) AS request_bytes,
         sumMerge(response_bytes) AS response_bytes
-    FROM usage_hourly
+    FROM {table}
     WHERE tenant_id = toUUID(?) AND hour >= toDateTime(?) AND hour < toDateTime(?)
-      {route_filter}
+      {filters}
     GROUP BY key";
+
+/// Which requests an aggregate covers. Per-key questions read the per-key
+/// rollup (`usage_key_hourly`), the rest the per-route one.
+#[derive(Default, Clone, Copy)]
+struct Only<'a> {
+    route: Option<&'a str>,
+    api_key: Option<Uuid>,
+    /// Group or filter by key: read the per-key rollup even without a key.
+    by_key: bool,
+}
 
 async fn aggregate(
     state: &AppState,
     tenant: Uuid,
     range: &Range,
     key: &str,
-    route: Option<&str>,
+    only: Only<'_>,
     tail: &str,
 ) -> Result<Vec<AggRow>, ApiError> {
-    let sql = AGG_SQL.replace("{key}", key).replace(
-        "{route_filter}",
-        if route.is_some() { "AND route = ?" } else { "" },
-    ) + tail;
+    let per_key = only.by_key || only.api_key.is_some();
+    let mut filters = String::new();
+    if only.route.is_some() {
+        filters.push_str(" AND route = ?");
+    }
+    if only.api_key.is_some() {
+        filters.push_str(" AND api_key_id = toUUID(?)");
+    }
+    let sql = AGG_SQL
+        .replace("{key}", key)
+        .replace(
+            "{table}",
+            if per_key {
+                "usage_key_hourly"
+            } else {
+                "usage_hourly"
+            },
+        )
+        .replace("{filters}", &filters)
+        + tail;
     let mut q = state
         .clickhouse
         .query(&sql)
         .bind(tenant.to_string())
         .bind(u32::try_from(range.from).unwrap_or(0))
         .bind(u32::try_from(range.to).unwrap_or(u32::MAX));
-    if let Some(r) = route {
+    if let Some(r) = only.route {
         q = q.bind(r);
+    }
+    if let Some(k) = only.api_key {
+        q = q.bind(k.to_string());
     }
     q.fetch_all::<AggRow>().await.map_err(unavailable)
 }
@@ -326,7 +376,7 @@ async fn kind_totals(
 #[utoipa::path(
     get, path = "/v1/usage/summary", tag = "usage", operation_id = "getUsageSummary",
     params(RangeQuery),
-    responses((status = 200, description = "The tenant's usage in the range", body = UsageSummary)),
+    responses((status = 200, description = "The organization's usage in the range", body = UsageSummary)),
     security(("bearerAuth" = ["usage:read"]))
 )]
 async fn usage_summary(
@@ -351,16 +401,27 @@ async fn usage_summary(
             kind_totals: totals.into_values().next().unwrap_or_default(),
             totals: Measures::default(),
             top_routes: Vec::new(),
+            top_keys: Vec::new(),
+            api_key_id: None,
         }));
     }
-    let totals = aggregate(&state, tenant, &range, "''", None, "").await?;
-    let routes = aggregate(
+    let only = Only {
+        api_key: q.api_key_id,
+        ..Only::default()
+    };
+    let top = format!(" ORDER BY requests DESC, key LIMIT {TOP_ROUTES}");
+    let totals = aggregate(&state, tenant, &range, "''", only, "").await?;
+    let routes = aggregate(&state, tenant, &range, "route", only, &top).await?;
+    let keys = aggregate(
         &state,
         tenant,
         &range,
-        "route",
-        None,
-        &format!(" ORDER BY requests DESC, key LIMIT {TOP_ROUTES}"),
+        "toString(api_key_id)",
+        Only {
+            by_key: true,
+            ..only
+        },
+        &top,
     )
     .await?;
     let totals = totals.first().map(Measures::from).unwrap_or_default();
@@ -377,6 +438,16 @@ async fn usage_summary(
                 measures: r.into(),
             })
             .collect(),
+        top_keys: keys
+            .iter()
+            .filter_map(|r| {
+                Some(KeyUsage {
+                    api_key_id: Uuid::try_parse(&r.key).ok()?,
+                    measures: r.into(),
+                })
+            })
+            .collect(),
+        api_key_id: q.api_key_id,
     }))
 }
 
@@ -384,7 +455,7 @@ async fn usage_summary(
 #[utoipa::path(
     get, path = "/v1/usage/timeseries", tag = "usage", operation_id = "getUsageTimeseries",
     params(RangeQuery, SeriesQuery),
-    responses((status = 200, description = "The tenant's usage per bucket", body = UsageTimeseries)),
+    responses((status = 200, description = "The organization's usage per bucket", body = UsageTimeseries)),
     security(("bearerAuth" = ["usage:read"]))
 )]
 async fn usage_timeseries(
@@ -422,7 +493,12 @@ async fn usage_timeseries(
     let key = format!("toString(intDiv(toUInt32(hour), {step}) * {step})");
     let starts = (range.from..range.to).step_by(usize::try_from(step).unwrap_or(3600));
     let buckets = if kind == API_REQUEST {
-        let rows = aggregate(&state, tenant, &range, &key, s.route.as_deref(), "").await?;
+        let only = Only {
+            route: s.route.as_deref(),
+            api_key: q.api_key_id,
+            by_key: false,
+        };
+        let rows = aggregate(&state, tenant, &range, &key, only, "").await?;
         let by_start: HashMap<i64, &AggRow> = rows
             .iter()
             .filter_map(|r| r.key.parse::<i64>().ok().map(|k| (k, r)))
@@ -456,6 +532,7 @@ async fn usage_timeseries(
         interval,
         kind,
         route: s.route,
+        api_key_id: q.api_key_id,
         buckets,
     }))
 }

@@ -48,7 +48,10 @@ use crate::platform::state::AppState;
         crate::audit::AuditActionFilter,
         // Named only by query parameters, which do not register schemas.
         crate::platform::validate::schema::Timestamp,
-        crate::platform::validate::schema::UsageKindName
+        crate::platform::validate::schema::UsageKindName,
+        crate::platform::validate::schema::SearchText,
+        crate::identity::http::api_keys::KeyStatus,
+        crate::identity::http::users::UserStatus
     )),
     tags(
         (name = "tenants", description = "Organization signup and settings"),
@@ -56,8 +59,8 @@ use crate::platform::state::AppState;
         (name = "users", description = "User management (owner and admin)"),
         (name = "invitations", description = "Inviting people by email"),
         (name = "api-keys", description = "API keys for integrators (managed from a user session)"),
-        (name = "audit", description = "The tenant's audit log"),
-        (name = "usage", description = "Usage analytics of the caller's tenant"),
+        (name = "audit", description = "The organization's audit log"),
+        (name = "usage", description = "Usage analytics of the caller's organization"),
         (name = "health", description = "Liveness and readiness probes"),
         (name = "meta", description = "This API's own description"),
     )
@@ -96,7 +99,11 @@ const STANDARD_ERRORS: &[(&str, &str, &str)] = &[
         "Missing, invalid or revoked credentials",
     ),
     ("403", "Forbidden", "The caller's role does not allow this"),
-    ("404", "NotFound", "No such object in the caller's tenant"),
+    (
+        "404",
+        "NotFound",
+        "No such object in the caller's organization",
+    ),
     (
         "408",
         "RequestTimeout",

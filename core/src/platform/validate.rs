@@ -119,6 +119,29 @@ pub fn name(s: &str) -> Option<&'static str> {
     }
 }
 
+/// Longest search text a list accepts.
+pub const MAX_SEARCH_LEN: usize = 100;
+
+/// `search_text` as a JSON Schema pattern: no control or invisible character.
+pub const SEARCH_PATTERN: &str = concat!("^[^", forbidden_class!(), "]*$");
+
+/// A list's `q`: trimmed and lower-cased for a case-insensitive substring
+/// match (`strpos(lower(column), q)`, so `%` and `_` are plain
+/// characters); `None` when absent or blank. At most 100 characters, none
+/// of them control or invisible.
+pub fn search_text(q: Option<&str>, checks: &mut Checks) -> Option<String> {
+    let q = q?.trim();
+    let problem = if q.chars().count() > MAX_SEARCH_LEN {
+        Some("must be at most 100 characters")
+    } else if q.chars().any(is_forbidden) {
+        Some("must not contain control or invisible characters")
+    } else {
+        None
+    };
+    checks.check("q", problem);
+    (problem.is_none() && !q.is_empty()).then(|| q.to_lowercase())
+}
+
 /// `text` as a JSON Schema pattern.
 pub const TEXT_PATTERN: &str = concat!(
     r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F",
@@ -281,10 +304,15 @@ pub mod schema {
     );
     named!(
         NewPassword,
-        string("A new password: 10–256 characters, no NUL.")
-            .min_length(Some(crate::identity::password::MIN_PASSWORD_LEN))
-            .max_length(Some(crate::identity::password::MAX_PASSWORD_LEN))
-            .pattern(Some(super::SECRET_PATTERN))
+        string(
+            "A new password: 10–256 characters, no NUL, and not too easy to guess: the \
+             server estimates its strength with zxcvbn (the person's email and name and the \
+             organization's slug and name count as known) and refuses scores below 2 with \
+             422 on this field."
+        )
+        .min_length(Some(crate::identity::password::MIN_PASSWORD_LEN))
+        .max_length(Some(crate::identity::password::MAX_PASSWORD_LEN))
+        .pattern(Some(super::SECRET_PATTERN))
     );
     named!(
         Secret,
@@ -318,6 +346,15 @@ pub mod schema {
             ))
     );
 
+    named!(
+        SearchText,
+        string(
+            "Text to search for (case-insensitive substring): at most 100 characters, no \
+             control or invisible characters; surrounding spaces are ignored."
+        )
+        .max_length(Some(super::MAX_SEARCH_LEN))
+        .pattern(Some(super::SEARCH_PATTERN))
+    );
     named!(
         RefreshToken,
         string("A refresh token as QHub issues it: `<session id, 32 hex>.<secret, base64url>`.")

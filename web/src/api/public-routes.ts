@@ -20,5 +20,6 @@ export const PUBLIC_ROUTES: readonly PublicRoute[] = [
   { method: "POST", path: "/v1/auth/refresh" },
   { method: "POST", path: "/v1/auth/verify-email" },
   { method: "POST", path: "/v1/invitations/accept" },
+  { method: "POST", path: "/v1/invitations/preview" },
   { method: "POST", path: "/v1/tenants" },
 ];

@@ -145,11 +145,33 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The tenant's audit log, newest first.
+         * The organization's audit log, newest first.
          * @description Actions are the `AuditAction` schema; the `action` filter takes one of
          *     them or a family such as `user.*`.
          */
         get: operations["listAuditEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/audit-events/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The audit log as CSV, with the same filters, newest first.
+         * @description At most 10,000 rows; `X-Truncated: true` says there were more (narrow
+         *     the range). Cells that a spreadsheet would run as a formula (starting
+         *     with `=`, `+`, `-`, `@`, tab or carriage return) are prefixed with `'`.
+         */
+        get: operations["exportAuditEvents"];
         put?: never;
         post?: never;
         delete?: never;
@@ -324,6 +346,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/auth/sessions/revoke-others": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Log out everywhere else: revoke every session of the caller except the
+         *     one making this request.
+         */
+        post: operations["revokeOtherSessions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/auth/sessions/{id}": {
         parameters: {
             query?: never;
@@ -358,6 +400,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/auth/verify-email/resend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send the verification mail again to the caller's own address.
+         * @description Earlier links keep working until they expire. At most 3 per hour.
+         */
+        post: operations["resendVerification"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/invitations": {
         parameters: {
             query?: never;
@@ -365,7 +427,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List invitations (owner or admin), oldest first. */
+        /** List invitations (owner or admin), newest first. */
         get: operations["listInvitations"];
         put?: never;
         /** Invite someone by email (owner or admin). The invitation mail carries the token. */
@@ -396,6 +458,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/invitations/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Look at an invitation before accepting it: organization (name and
+         *     slug), email, role and inviter.
+         * @description The same 404 as accepting for an invalid, expired, revoked or used
+         *     token, or one whose sender can no longer grant the role.
+         */
+        post: operations["previewInvitation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/invitations/{id}": {
         parameters: {
             query?: never;
@@ -413,6 +497,47 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/invitations/{id}/link": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The invitation's accept link, to share by other means than mail (owner
+         *     or admin). Audited. An expired invitation must be resent first.
+         */
+        post: operations["getInvitationLink"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/invitations/{id}/resend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send the invitation mail again (owner or admin). The expiry starts over
+         *     and the caller becomes the inviter (acceptance checks the inviter's
+         *     authority); the link stays the same, so an earlier mail works too.
+         */
+        post: operations["resendInvitation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/tenant": {
         parameters: {
             query?: never;
@@ -420,7 +545,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The caller's tenant. */
+        /** The caller's organization. */
         get: operations["getTenant"];
         put?: never;
         post?: never;
@@ -429,6 +554,26 @@ export interface paths {
         head?: never;
         /** Update the caller's tenant (owner or admin). */
         patch: operations["updateTenant"];
+        trace?: never;
+    };
+    "/v1/tenant/onboarding": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Getting started: which first steps the organization (and, for the email,
+         *     the caller) has done. Any member may read it.
+         */
+        get: operations["getOnboarding"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/v1/tenants": {
@@ -492,7 +637,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List the tenant's users (owner or admin), oldest first. */
+        /** List the organization's users (owner or admin), oldest first. */
         get: operations["listUsers"];
         put?: never;
         /** Create a user with an initial password (owner or admin; only an owner may create an owner). */
@@ -576,12 +721,12 @@ export interface components {
          * @description What an audit event records (today's list; later releases may add more).
          * @enum {string}
          */
-        AuditAction: "tenant.updated" | "user.created" | "user.updated" | "user.role_changed" | "user.deactivated" | "user.reactivated" | "user.deleted" | "user.email_verified" | "user.password_reset" | "user.password_changed" | "api_key.created" | "api_key.revoked" | "invitation.sent" | "invitation.revoked" | "invitation.accepted" | "session.revoked";
+        AuditAction: "tenant.updated" | "user.created" | "user.updated" | "user.role_changed" | "user.deactivated" | "user.reactivated" | "user.deleted" | "user.email_verified" | "user.password_reset" | "user.password_changed" | "api_key.created" | "api_key.revoked" | "invitation.sent" | "invitation.revoked" | "invitation.accepted" | "invitation.resent" | "invitation.link_created" | "user.verification_resent" | "session.revoked_others" | "session.revoked";
         /**
          * @description An audit action, or a family of them (`user.*`). Leave the parameter out for all.
          * @enum {string}
          */
-        AuditActionFilter: "tenant.updated" | "user.created" | "user.updated" | "user.role_changed" | "user.deactivated" | "user.reactivated" | "user.deleted" | "user.email_verified" | "user.password_reset" | "user.password_changed" | "api_key.created" | "api_key.revoked" | "invitation.sent" | "invitation.revoked" | "invitation.accepted" | "session.revoked" | "tenant.*" | "user.*" | "api_key.*" | "invitation.*" | "session.*";
+        AuditActionFilter: "tenant.updated" | "user.created" | "user.updated" | "user.role_changed" | "user.deactivated" | "user.reactivated" | "user.deleted" | "user.email_verified" | "user.password_reset" | "user.password_changed" | "api_key.created" | "api_key.revoked" | "invitation.sent" | "invitation.revoked" | "invitation.accepted" | "invitation.resent" | "invitation.link_created" | "user.verification_resent" | "session.revoked_others" | "session.revoked" | "tenant.*" | "user.*" | "api_key.*" | "invitation.*" | "session.*";
         AuditEventPage: {
             items: components["schemas"]["AuditEventView"][];
             /** @description Pass as `cursor` to get the next page; null on the last page. */
@@ -595,8 +740,15 @@ export interface components {
              * @example user.role_changed
              */
             action: string;
+            /** @description The acting user's email (null for API keys and deleted users). */
+            actor_email?: string | null;
             /** Format: uuid */
             actor_id?: string | null;
+            /**
+             * @description The actor's current name: the user's, or the API key's. Null once
+             *     the actor is deleted.
+             */
+            actor_name?: string | null;
             /**
              * @description `user` or `api_key`.
              * @example user
@@ -673,10 +825,33 @@ export interface components {
         };
         /** @enum {string} */
         Interval: "hour" | "day";
+        InvitationLink: {
+            /** Format: date-time */
+            expires_at: string;
+            /**
+             * @description The console's accept link, the same one the mail carries. Whoever
+             *     holds it can join as the invited email: share it privately.
+             */
+            url: string;
+        };
         InvitationPage: {
             items: components["schemas"]["InvitationView"][];
             /** @description Pass as `cursor` to get the next page; null on the last page. */
             next_cursor?: string | null;
+        };
+        /**
+         * @description What accepting an invitation would do: shown before the person chooses
+         *     a password.
+         */
+        InvitationPreview: {
+            /** @description The address invited; it becomes the login email. */
+            email: string;
+            /** Format: date-time */
+            expires_at: string;
+            /** @description The inviter's display name. */
+            invited_by?: string | null;
+            organization: components["schemas"]["InvitedOrganization"];
+            role: components["schemas"]["Role"];
         };
         /** @enum {string} */
         InvitationStatus: "pending" | "accepted" | "expired";
@@ -694,6 +869,17 @@ export interface components {
             invited_by?: string | null;
             role: components["schemas"]["Role"];
             status: components["schemas"]["InvitationStatus"];
+        };
+        InvitedOrganization: {
+            name: string;
+            /** @description Needed to log in later. */
+            slug: string;
+        };
+        /** @enum {string} */
+        KeyStatus: "active" | "expired" | "revoked";
+        KeyUsage: components["schemas"]["Measures"] & {
+            /** Format: uuid */
+            api_key_id: string;
         };
         /** @description Events of the chosen kind and their summed quantities. */
         KindTotals: {
@@ -762,8 +948,21 @@ export interface components {
             /** Format: int64 */
             response_bytes: number;
         };
-        /** @description A new password: 10–256 characters, no NUL. */
+        /** @description A new password: 10–256 characters, no NUL, and not too easy to guess: the server estimates its strength with zxcvbn (the person's email and name and the organization's slug and name count as known) and refuses scores below 2 with 422 on this field. */
         NewPassword: string;
+        /** @description The getting-started checklist of a new organization, from real state. */
+        Onboarding: {
+            /** @description An API key was created (even if revoked since). */
+            api_key_created: boolean;
+            /** @description Every step above is done. */
+            complete: boolean;
+            /** @description The caller's own email address is verified. */
+            email_verified: boolean;
+            /** @description An API key has authenticated a request. */
+            first_call_made: boolean;
+            /** @description Someone was invited, or the organization has more than one user. */
+            teammate_invited: boolean;
+        };
         PasswordResetConfirm: {
             new_password: components["schemas"]["NewPassword"];
             /** @description The token from the reset mail. */
@@ -774,6 +973,10 @@ export interface components {
             /** @description The organization's slug. */
             tenant: components["schemas"]["Slug"];
         };
+        PreviewInvitationRequest: {
+            /** @description The token from the invitation mail or link. */
+            token: components["schemas"]["MailToken"];
+        };
         /**
          * @description An RFC 9457 problem document. `code` is the stable, machine-readable part;
          *     `title` and `detail` are for people and may change wording.
@@ -783,7 +986,12 @@ export interface components {
             code: components["schemas"]["ProblemCode"];
             /** @description Explanation specific to this occurrence. */
             detail: string;
-            /** @description Per-field validation errors (only for `validation_failed`). */
+            /**
+             * @description The fields at fault: every invalid field of a `validation_failed`,
+             *     and the field whose value is taken for a `conflict` that names one
+             *     (a slug or an email already in use), so clients can show the
+             *     message on that field.
+             */
             errors?: components["schemas"]["FieldError"][];
             /**
              * Format: int32
@@ -813,6 +1021,13 @@ export interface components {
         };
         /** @description A refresh token as QHub issues it: `<session id, 32 hex>.<secret, base64url>`. */
         RefreshToken: string;
+        RevokedSessions: {
+            /**
+             * Format: int64
+             * @description How many sessions ended.
+             */
+            revoked: number;
+        };
         /**
          * @description A user's role within their tenant.
          *
@@ -842,6 +1057,8 @@ export interface components {
          * @enum {string}
          */
         Scope: "users:read" | "users:write" | "apps:read" | "apps:write" | "jobs:write" | "usage:read" | "admin";
+        /** @description Text to search for (case-insensitive substring): at most 100 characters, no control or invisible characters; surrounding spaces are ignored. */
+        SearchText: string;
         /** @description A password as typed: 1–1024 characters, no NUL. */
         Secret: string;
         SessionList: {
@@ -852,6 +1069,12 @@ export interface components {
             created_at: string;
             /** @description True for the session making this request. */
             current: boolean;
+            /**
+             * @description The user agent made readable, e.g. `Chrome 131 on Windows 10`,
+             *     `curl 8.5.0`; null without a user agent.
+             * @example Firefox 133.0 on Linux
+             */
+            device?: string | null;
             /** Format: uuid */
             id: string;
             ip?: string | null;
@@ -955,6 +1178,11 @@ export interface components {
         UsageKindName: string;
         UsageSummary: components["schemas"]["KindTotals"] & components["schemas"]["Measures"] & {
             /**
+             * Format: uuid
+             * @description The key filtered on, if any.
+             */
+            api_key_id?: string | null;
+            /**
              * Format: date-time
              * @description The effective range, aligned to whole hours.
              */
@@ -963,10 +1191,17 @@ export interface components {
             kind: string;
             /** Format: date-time */
             to: string;
+            /**
+             * @description The API keys that made the most requests first (at most 10). Empty
+             *     for kinds other than `api.request`.
+             */
+            top_keys: components["schemas"]["KeyUsage"][];
             /** @description Busiest routes first (at most 10). */
             top_routes: components["schemas"]["RouteUsage"][];
         };
         UsageTimeseries: {
+            /** Format: uuid */
+            api_key_id?: string | null;
             /** @description Every bucket of the range in order, empty ones included. */
             buckets: components["schemas"]["UsageBucket"][];
             /** Format: date-time */
@@ -982,6 +1217,8 @@ export interface components {
             /** @description Pass as `cursor` to get the next page; null on the last page. */
             next_cursor?: string | null;
         };
+        /** @enum {string} */
+        UserStatus: "active" | "inactive";
         UserView: {
             /** Format: date-time */
             created_at: string;
@@ -1036,7 +1273,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description No such object in the caller's tenant */
+        /** @description No such object in the caller's organization */
         NotFound: {
             headers: {
                 [name: string]: unknown;
@@ -1250,8 +1487,12 @@ export interface operations {
                  *     first page).
                  */
                 cursor?: string;
-                /** @description Include revoked keys (default false). */
+                /** @description Include revoked keys (default false). Ignored when `status` is given. */
                 include_revoked?: boolean;
+                /** @description Only keys in this state. */
+                status?: components["schemas"]["KeyStatus"];
+                /** @description Only keys whose name or prefix contains this text (case-insensitive). */
+                q?: components["schemas"]["SearchText"];
             };
             header?: never;
             path?: never;
@@ -1259,7 +1500,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description A page of keys, oldest first */
+            /** @description A page of keys, newest first */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1398,6 +1639,11 @@ export interface operations {
                 action?: components["schemas"]["AuditActionFilter"];
                 /** @description Only events by this user or API key. */
                 actor_id?: string;
+                /**
+                 * @description Only events whose actor's name or email (a user's) or name (an API
+                 *     key's) contains this text, case-insensitive.
+                 */
+                actor?: components["schemas"]["SearchText"];
                 /** @description Events at or after this time (RFC 3339, year 1970–9999). */
                 from?: components["schemas"]["Timestamp"];
                 /** @description Events before this time (RFC 3339, year 1970–9999); after `from`. */
@@ -1416,6 +1662,50 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AuditEventPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    exportAuditEvents: {
+        parameters: {
+            query?: {
+                /** @description Exact action, e.g. `user.role_changed`; or a family such as `user.*`. */
+                action?: components["schemas"]["AuditActionFilter"];
+                /** @description Only events by this user or API key. */
+                actor_id?: string;
+                /**
+                 * @description Only events whose actor's name or email (a user's) or name (an API
+                 *     key's) contains this text, case-insensitive.
+                 */
+                actor?: components["schemas"]["SearchText"];
+                /** @description Events at or after this time (RFC 3339, year 1970–9999). */
+                from?: components["schemas"]["Timestamp"];
+                /** @description Events before this time (RFC 3339, year 1970–9999); after `from`. */
+                to?: components["schemas"]["Timestamp"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The events as CSV (RFC 4180), header row first */
+            200: {
+                headers: {
+                    /** @description `true` when more events matched than the export holds */
+                    "X-Truncated"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -1453,7 +1743,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
-            /** @description Wrong tenant, email or password (one answer for all) */
+            /** @description Wrong organization, email or password (one answer for all) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1751,6 +2041,32 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    revokeOtherSessions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The other sessions are revoked */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RevokedSessions"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     revokeSession: {
         parameters: {
             query?: never;
@@ -1821,6 +2137,39 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    resendVerification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A new verification mail is on its way */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            /** @description The address is already verified */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     listInvitations: {
         parameters: {
             query?: {
@@ -1831,6 +2180,10 @@ export interface operations {
                  *     first page).
                  */
                 cursor?: string;
+                /** @description Only invitations whose email contains this text (case-insensitive). */
+                q?: components["schemas"]["SearchText"];
+                /** @description Only invitations in this state. */
+                status?: components["schemas"]["InvitationStatus"];
             };
             header?: never;
             path?: never;
@@ -1936,7 +2289,7 @@ export interface operations {
                 };
             };
             408: components["responses"]["RequestTimeout"];
-            /** @description The email already belongs to a user of the tenant */
+            /** @description The email already belongs to a user of the organization */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1945,6 +2298,48 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    previewInvitation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PreviewInvitationRequest"];
+            };
+        };
+        responses: {
+            /** @description The invitation */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvitationPreview"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description Invalid, expired, revoked or used token */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            408: components["responses"]["RequestTimeout"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["ValidationFailed"];
@@ -1993,6 +2388,88 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    getInvitationLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Invitation id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The accept link */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvitationLink"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            /** @description Already accepted, or expired (resend it) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    resendInvitation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Invitation id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Mail queued; the invitation is pending again until the new expiry */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvitationView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            /** @description Already accepted */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     getTenant: {
         parameters: {
             query?: never;
@@ -2002,7 +2479,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The caller's tenant */
+            /** @description The caller's organization */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2032,7 +2509,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The updated tenant */
+            /** @description The updated organization */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2054,6 +2531,32 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    getOnboarding: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The checklist */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Onboarding"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     signup: {
         parameters: {
             query?: never;
@@ -2067,7 +2570,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Tenant and owner created */
+            /** @description Organization and owner created */
             201: {
                 headers: {
                     /** @description With `refresh_delivery: "cookie"`: `qhub_refresh`, the refresh token (HttpOnly, SameSite=Strict, Path=/v1/auth) */
@@ -2119,6 +2622,11 @@ export interface operations {
                  *     and summed quantities are in `events` and `quantities`.
                  */
                 kind?: components["schemas"]["UsageKindName"];
+                /**
+                 * @description Only requests made with this API key (kind `api.request` only;
+                 *     counted from the release that added per-key usage on).
+                 */
+                api_key_id?: string;
             };
             header?: never;
             path?: never;
@@ -2126,7 +2634,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The tenant's usage in the range */
+            /** @description The organization's usage in the range */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2166,6 +2674,11 @@ export interface operations {
                  *     and summed quantities are in `events` and `quantities`.
                  */
                 kind?: components["schemas"]["UsageKindName"];
+                /**
+                 * @description Only requests made with this API key (kind `api.request` only;
+                 *     counted from the release that added per-key usage on).
+                 */
+                api_key_id?: string;
                 /** @description Bucket size (default `hour`; `hour` allows at most 31 days). */
                 interval?: components["schemas"]["Interval"];
                 /**
@@ -2180,7 +2693,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The tenant's usage per bucket */
+            /** @description The organization's usage per bucket */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2209,6 +2722,10 @@ export interface operations {
                  *     first page).
                  */
                 cursor?: string;
+                /** @description Only users whose name or email contains this text (case-insensitive). */
+                q?: components["schemas"]["SearchText"];
+                role?: components["schemas"]["Role"];
+                status?: components["schemas"]["UserStatus"];
             };
             header?: never;
             path?: never;
@@ -2261,7 +2778,7 @@ export interface operations {
             401: components["responses"]["Unauthenticated"];
             403: components["responses"]["Forbidden"];
             408: components["responses"]["RequestTimeout"];
-            /** @description Email already used in this tenant */
+            /** @description Email already used in this organization (`errors` names `email`) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2334,7 +2851,7 @@ export interface operations {
             401: components["responses"]["Unauthenticated"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
-            /** @description Would leave the tenant without an active owner */
+            /** @description Would leave the organization without an active owner */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2380,7 +2897,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             408: components["responses"]["RequestTimeout"];
-            /** @description Would leave the tenant without an active owner */
+            /** @description Would leave the organization without an active owner */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2407,11 +2924,13 @@ type ReadonlyArray<T> = [
 ] extends [
     unknown[]
 ] ? Readonly<Exclude<T, undefined>> : Readonly<Exclude<T, undefined>[]>;
-export const auditActionValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AuditAction"]> = ["tenant.updated", "user.created", "user.updated", "user.role_changed", "user.deactivated", "user.reactivated", "user.deleted", "user.email_verified", "user.password_reset", "user.password_changed", "api_key.created", "api_key.revoked", "invitation.sent", "invitation.revoked", "invitation.accepted", "session.revoked"];
-export const auditActionFilterValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AuditActionFilter"]> = ["tenant.updated", "user.created", "user.updated", "user.role_changed", "user.deactivated", "user.reactivated", "user.deleted", "user.email_verified", "user.password_reset", "user.password_changed", "api_key.created", "api_key.revoked", "invitation.sent", "invitation.revoked", "invitation.accepted", "session.revoked", "tenant.*", "user.*", "api_key.*", "invitation.*", "session.*"];
+export const auditActionValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AuditAction"]> = ["tenant.updated", "user.created", "user.updated", "user.role_changed", "user.deactivated", "user.reactivated", "user.deleted", "user.email_verified", "user.password_reset", "user.password_changed", "api_key.created", "api_key.revoked", "invitation.sent", "invitation.revoked", "invitation.accepted", "invitation.resent", "invitation.link_created", "user.verification_resent", "session.revoked_others", "session.revoked"];
+export const auditActionFilterValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AuditActionFilter"]> = ["tenant.updated", "user.created", "user.updated", "user.role_changed", "user.deactivated", "user.reactivated", "user.deleted", "user.email_verified", "user.password_reset", "user.password_changed", "api_key.created", "api_key.revoked", "invitation.sent", "invitation.revoked", "invitation.accepted", "invitation.resent", "invitation.link_created", "user.verification_resent", "session.revoked_others", "session.revoked", "tenant.*", "user.*", "api_key.*", "invitation.*", "session.*"];
 export const intervalValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Interval"]> = ["hour", "day"];
 export const invitationStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["InvitationStatus"]> = ["pending", "accepted", "expired"];
+export const keyStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["KeyStatus"]> = ["active", "expired", "revoked"];
 export const problemCodeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ProblemCode"]> = ["bad_request", "validation_failed", "unauthenticated", "forbidden", "not_found", "method_not_allowed", "conflict", "request_timeout", "payload_too_large", "headers_too_large", "unsupported_media_type", "rate_limited", "service_unavailable", "timeout", "internal", "error"];
 export const refreshDeliveryValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["RefreshDelivery"]> = ["body", "cookie"];
 export const roleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Role"]> = ["viewer", "developer", "admin", "owner"];
 export const scopeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Scope"]> = ["users:read", "users:write", "apps:read", "apps:write", "jobs:write", "usage:read", "admin"];
+export const userStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["UserStatus"]> = ["active", "inactive"];

@@ -16,11 +16,12 @@ use uuid::Uuid;
 use crate::audit::{self, Event};
 use crate::identity::account::{limit_account, mail_token, AccountBucket, Purpose};
 use crate::identity::apikeys;
-use crate::identity::extract::ClientInfo;
+use crate::identity::extract::{ClientInfo, Credential, Session, TenantCtx};
 use crate::identity::onetime;
 use crate::identity::password::check_password;
 use crate::identity::tenants::tenant_id_by_slug;
 use crate::platform::extract::Json;
+use crate::platform::ratelimit::Limit;
 use crate::platform::state::AppState;
 use crate::platform::tenancy;
 use crate::platform::validate::{self, Checks};
@@ -28,6 +29,7 @@ use crate::platform::validate::{self, Checks};
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(verify_email))
+        .routes(routes!(resend_verification))
         .routes(routes!(request_password_reset))
         .routes(routes!(confirm_password_reset))
 }
@@ -133,6 +135,61 @@ async fn verify_email(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Verification mails one user may ask for per hour (each is a mail sent).
+const RESEND_LIMIT: Limit = Limit::per(3, 3600);
+
+/// Send the verification mail again to the caller's own address.
+///
+/// Earlier links keep working until they expire. At most 3 per hour.
+#[utoipa::path(
+    post, path = "/v1/auth/verify-email/resend", tag = "auth", operation_id = "resendVerification",
+    responses(
+        (status = 202, description = "A new verification mail is on its way"),
+        (status = 409, description = "The address is already verified", body = qhub_lib::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearerAuth" = []))
+)]
+async fn resend_verification(
+    State(state): State<AppState>,
+    session: Session,
+    client: ClientInfo,
+) -> Result<StatusCode, ApiError> {
+    state
+        .limiter
+        .check("verify-resend", &session.user_id.to_string(), RESEND_LIMIT)
+        .await?;
+    let mut ctx = TenantCtx::open(&state, &Credential::Session(session), client).await?;
+    let user = sqlx::query!(
+        "SELECT email, email_verified_at FROM users WHERE id = $1",
+        session.user_id
+    )
+    .fetch_one(&mut *ctx.tx)
+    .await?;
+    if user.email_verified_at.is_some() {
+        return Err(ApiError::Conflict(
+            "the email address is already verified".into(),
+        ));
+    }
+    mail_token(
+        &mut ctx.tx,
+        &state,
+        session.tenant_id,
+        session.user_id,
+        &user.email,
+        Purpose::VerifyEmail,
+    )
+    .await?;
+    ctx.audit(Event::new(
+        "user.verification_resent",
+        "user",
+        session.user_id,
+    ))
+    .await?;
+    ctx.commit().await?;
+    state.mailer.wake();
+    Ok(StatusCode::ACCEPTED)
+}
+
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PasswordResetRequest {
@@ -222,7 +279,10 @@ async fn confirm_password_reset(
     Json(req): Json<PasswordResetConfirm>,
 ) -> Result<StatusCode, ApiError> {
     Checks::default()
-        .check("new_password", check_password(&req.new_password))
+        .check(
+            "new_password",
+            check_password(&req.new_password, &[]).as_deref(),
+        )
         .finish()?;
     let (tenant, hash) = onetime::parse(&req.token).ok_or_else(invalid_token)?;
     if !usable(&state, tenant, &hash, Purpose::PasswordReset).await? {

@@ -196,18 +196,33 @@ async fn create_key(
     ))
 }
 
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum KeyStatus {
+    /// Not revoked and not expired: it authenticates.
+    Active,
+    /// Past its expiry, not revoked.
+    Expired,
+    Revoked,
+}
+
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct KeyFilter {
-    /// Include revoked keys (default false).
+    /// Include revoked keys (default false). Ignored when `status` is given.
     pub include_revoked: Option<bool>,
+    /// Only keys in this state.
+    pub status: Option<KeyStatus>,
+    /// Only keys whose name or prefix contains this text (case-insensitive).
+    #[param(value_type = Option<crate::platform::validate::schema::SearchText>)]
+    pub q: Option<String>,
 }
 
 /// List API keys: every key for owners and admins, one's own otherwise.
 #[utoipa::path(
     get, path = "/v1/api-keys", tag = "api-keys", operation_id = "listApiKeys",
     params(PageQuery, KeyFilter),
-    responses((status = 200, description = "A page of keys, oldest first", body = ApiKeyPage)),
+    responses((status = 200, description = "A page of keys, newest first", body = ApiKeyPage)),
     security(("bearerAuth" = []))
 )]
 async fn list_keys(
@@ -217,22 +232,40 @@ async fn list_keys(
     Query(f): Query<KeyFilter>,
 ) -> Result<axum::Json<ApiKeyPage>, ApiError> {
     let page = q.validate()?;
+    let mut checks = Checks::default();
+    let text = validate::search_text(f.q.as_deref(), &mut checks);
+    checks.finish()?;
     let p = ctx.principal;
+    let status = match f.status {
+        Some(KeyStatus::Active) => "active",
+        Some(KeyStatus::Expired) => "expired",
+        Some(KeyStatus::Revoked) => "revoked",
+        None if f.include_revoked == Some(true) => "any",
+        None => "unrevoked",
+    };
     let rows = sqlx::query_as!(
         KeyRow,
         "SELECT id, prefix, name, scopes, created_by, created_at, expires_at, last_used_at,
                 revoked_at
          FROM api_keys
          WHERE ($1 OR created_by = $2)
-           AND ($3 OR revoked_at IS NULL)
-           AND ($4::uuid IS NULL OR id > $4)
-         ORDER BY id
+           AND CASE $3::text
+                 WHEN 'active' THEN revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())
+                 WHEN 'expired' THEN revoked_at IS NULL AND expires_at <= now()
+                 WHEN 'revoked' THEN revoked_at IS NOT NULL
+                 WHEN 'unrevoked' THEN revoked_at IS NULL
+                 ELSE true
+               END
+           AND ($4::uuid IS NULL OR id < $4)
+           AND ($6::text IS NULL OR strpos(lower(name), $6) > 0 OR strpos(lower(prefix), $6) > 0)
+         ORDER BY id DESC
          LIMIT $5",
         sees_all(&p),
         p.user_id,
-        f.include_revoked.unwrap_or(false),
+        status,
         page.after,
         page.limit + 1,
+        text,
     )
     .fetch_all(&mut *ctx.tx)
     .await?;

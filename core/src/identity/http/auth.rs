@@ -34,6 +34,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(refresh))
         .routes(routes!(logout))
         .routes(routes!(list_sessions))
+        .routes(routes!(revoke_other_sessions))
         .routes(routes!(revoke_session))
 }
 
@@ -54,7 +55,7 @@ pub struct LoginRequest {
 }
 
 fn bad_credentials() -> ApiError {
-    ApiError::Unauthenticated("invalid tenant, email or password".into())
+    ApiError::Unauthenticated("invalid organization, email or password".into())
 }
 
 /// Log in with tenant slug, email and password.
@@ -67,7 +68,7 @@ fn bad_credentials() -> ApiError {
     responses(
         (status = 200, description = "Logged in", body = TokenPair,
             headers(("Set-Cookie" = String, description = "With `refresh_delivery: \"cookie\"`: `qhub_refresh`, the refresh token (HttpOnly, SameSite=Strict, Path=/v1/auth)"))),
-        (status = 401, description = "Wrong tenant, email or password (one answer for all)", body = qhub_lib::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Wrong organization, email or password (one answer for all)", body = qhub_lib::Problem, content_type = "application/problem+json"),
     ),
     security(())
 )]
@@ -289,6 +290,10 @@ pub struct SessionView {
     pub last_seen_at: DateTime<Utc>,
     pub ip: Option<String>,
     pub user_agent: Option<String>,
+    /// The user agent made readable, e.g. `Chrome 131 on Windows 10`,
+    /// `curl 8.5.0`; null without a user agent.
+    #[schema(example = "Firefox 133.0 on Linux")]
+    pub device: Option<String>,
     /// True for the session making this request.
     pub current: bool,
 }
@@ -319,10 +324,81 @@ async fn list_sessions(
             created_at: ts(s.created_at),
             last_seen_at: ts(s.last_seen_at),
             ip: s.ip,
+            device: s.user_agent.as_deref().and_then(device),
             user_agent: s.user_agent,
         })
         .collect();
     Ok(axum::Json(SessionList { items }))
+}
+
+/// "Firefox 133.0 on Linux" from a user agent string (woothee's tables);
+/// the raw string, cut to 60 characters, when nothing is recognised.
+pub fn device(user_agent: &str) -> Option<String> {
+    let ua = user_agent.trim();
+    if ua.is_empty() {
+        return None;
+    }
+    let known = |s: &str| !s.is_empty() && s != "UNKNOWN";
+    let parsed = woothee::parser::Parser::new().parse(ua);
+    let described = parsed.and_then(|r| {
+        if !known(r.name) {
+            return None;
+        }
+        let browser = if known(r.version) {
+            format!("{} {}", r.name, r.version)
+        } else {
+            r.name.to_owned()
+        };
+        Some(if known(r.os) {
+            format!("{browser} on {}", r.os)
+        } else {
+            browser
+        })
+    });
+    Some(described.unwrap_or_else(|| {
+        let cut: String = ua.chars().take(60).collect();
+        if cut.len() < ua.len() {
+            format!("{cut}…")
+        } else {
+            cut
+        }
+    }))
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct RevokedSessions {
+    /// How many sessions ended.
+    pub revoked: u64,
+}
+
+/// Log out everywhere else: revoke every session of the caller except the
+/// one making this request.
+#[utoipa::path(
+    post, path = "/v1/auth/sessions/revoke-others", tag = "auth", operation_id = "revokeOtherSessions",
+    responses((status = 200, description = "The other sessions are revoked", body = RevokedSessions)),
+    security(("bearerAuth" = []))
+)]
+async fn revoke_other_sessions(
+    State(state): State<AppState>,
+    session: Session,
+    client: ClientInfo,
+) -> Result<axum::Json<RevokedSessions>, ApiError> {
+    let mut ctx = TenantCtx::open(&state, &Credential::Session(session), client).await?;
+    // Revoked before the commit, as for one session: the event never
+    // claims more than happened.
+    let revoked = state
+        .sessions
+        .revoke_all_except(session.user_id, Some(session.session_id))
+        .await?;
+    ctx.audit(
+        Event::new("session.revoked_others", "user", session.user_id)
+            .diff(serde_json::json!({ "revoked": revoked })),
+    )
+    .await?;
+    ctx.commit().await?;
+    Ok(axum::Json(RevokedSessions {
+        revoked: u64::try_from(revoked).unwrap_or(u64::MAX),
+    }))
 }
 
 /// Revoke one of the caller's own sessions.
@@ -349,4 +425,25 @@ async fn revoke_session(
     state.sessions.revoke(id, session.user_id).await?;
     ctx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[cfg(test)]
+mod device_tests {
+    use super::device;
+
+    #[test]
+    fn readable_devices() {
+        let chrome = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
+        assert_eq!(device(chrome).as_deref(), Some("Chrome 131.0.0.0 on Linux"));
+        let iphone = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1";
+        let d = device(iphone);
+        assert!(
+            d.as_deref()
+                .is_some_and(|d| d.starts_with("Safari") && d.ends_with("iPhone")),
+            "{d:?}"
+        );
+        assert_eq!(device(""), None);
+        let odd = "x".repeat(100);
+        assert_eq!(device(&odd).map(|d| d.chars().count()), Some(61));
+    }
 }

@@ -28,6 +28,56 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(signup))
         .routes(routes!(get_tenant, update_tenant))
+        .routes(routes!(get_onboarding))
+}
+
+/// The getting-started checklist of a new organization, from real state.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Onboarding {
+    /// The caller's own email address is verified.
+    pub email_verified: bool,
+    /// Someone was invited, or the organization has more than one user.
+    pub teammate_invited: bool,
+    /// An API key was created (even if revoked since).
+    pub api_key_created: bool,
+    /// An API key has authenticated a request.
+    pub first_call_made: bool,
+    /// Every step above is done.
+    pub complete: bool,
+}
+
+/// Getting started: which first steps the organization (and, for the email,
+/// the caller) has done. Any member may read it.
+#[utoipa::path(
+    get, path = "/v1/tenant/onboarding", tag = "tenants", operation_id = "getOnboarding",
+    responses((status = 200, description = "The checklist", body = Onboarding)),
+    security(("bearerAuth" = []))
+)]
+async fn get_onboarding(
+    session: Session,
+    mut ctx: TenantCtx,
+) -> Result<axum::Json<Onboarding>, ApiError> {
+    let row = sqlx::query!(
+        r#"SELECT
+             (SELECT email_verified_at IS NOT NULL FROM users WHERE id = $1) AS "email_verified!",
+             (EXISTS (SELECT 1 FROM invitations)
+                OR (SELECT count(*) FROM users) > 1) AS "teammate_invited!",
+             EXISTS (SELECT 1 FROM api_keys) AS "api_key_created!",
+             EXISTS (SELECT 1 FROM api_keys WHERE last_used_at IS NOT NULL) AS "first_call_made!""#,
+        session.user_id
+    )
+    .fetch_one(&mut *ctx.tx)
+    .await?;
+    Ok(axum::Json(Onboarding {
+        complete: row.email_verified
+            && row.teammate_invited
+            && row.api_key_created
+            && row.first_call_made,
+        email_verified: row.email_verified,
+        teammate_invited: row.teammate_invited,
+        api_key_created: row.api_key_created,
+        first_call_made: row.first_call_made,
+    }))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -66,7 +116,7 @@ pub struct SignupResponse {
     post, path = "/v1/tenants", tag = "tenants", operation_id = "signup",
     request_body = SignupRequest,
     responses(
-        (status = 201, description = "Tenant and owner created", body = SignupResponse,
+        (status = 201, description = "Organization and owner created", body = SignupResponse,
             headers(("Set-Cookie" = String, description = "With `refresh_delivery: \"cookie\"`: `qhub_refresh`, the refresh token (HttpOnly, SameSite=Strict, Path=/v1/auth)"))),
         (status = 409, description = "The slug is taken", body = qhub_lib::Problem, content_type = "application/problem+json"),
     ),
@@ -82,7 +132,14 @@ async fn signup(
         .check("name", validate::name(&req.name))
         .check("slug", validate::slug(&req.slug))
         .check("owner_email", validate::email(&email))
-        .check("owner_password", check_password(&req.owner_password))
+        .check(
+            "owner_password",
+            check_password(
+                &req.owner_password,
+                &[&email, &req.owner_name, &req.slug, &req.name],
+            )
+            .as_deref(),
+        )
         .check("owner_name", validate::name(&req.owner_name))
         .finish()?;
 
@@ -104,7 +161,10 @@ async fn signup(
     .fetch_one(&mut *tx)
     .await
     .map_err(on_constraint("tenants_slug_key", || {
-        ApiError::Conflict(format!("the slug {:?} is already taken", req.slug))
+        ApiError::taken(
+            "slug",
+            format!("{:?} is already taken by another organization", req.slug),
+        )
     }))?;
     let new = NewUser {
         id: user_id,
@@ -138,10 +198,10 @@ async fn signup(
     ))
 }
 
-/// The caller's tenant.
+/// The caller's organization.
 #[utoipa::path(
     get, path = "/v1/tenant", tag = "tenants", operation_id = "getTenant",
-    responses((status = 200, description = "The caller's tenant", body = TenantView)),
+    responses((status = 200, description = "The caller's organization", body = TenantView)),
     security(("bearerAuth" = []))
 )]
 async fn get_tenant(_: Session, mut ctx: TenantCtx) -> Result<axum::Json<TenantView>, ApiError> {
@@ -168,7 +228,7 @@ const MAX_SETTINGS_BYTES: usize = 16 * 1024;
 #[utoipa::path(
     patch, path = "/v1/tenant", tag = "tenants", operation_id = "updateTenant",
     request_body = UpdateTenantRequest,
-    responses((status = 200, description = "The updated tenant", body = TenantView)),
+    responses((status = 200, description = "The updated organization", body = TenantView)),
     security(("bearerAuth" = ["admin"]))
 )]
 async fn update_tenant(

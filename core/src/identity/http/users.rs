@@ -9,9 +9,9 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use qhub_lib::page::{Page, PageQuery};
 use qhub_lib::{ApiError, Role, Scope};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use sqlx::PgConnection;
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
@@ -38,29 +38,57 @@ fn not_found() -> ApiError {
     ApiError::NotFound("no such user".into())
 }
 
-/// List the tenant's users (owner or admin), oldest first.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum UserStatus {
+    Active,
+    /// Deactivated: cannot log in.
+    Inactive,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct UserFilter {
+    /// Only users whose name or email contains this text (case-insensitive).
+    #[param(value_type = Option<crate::platform::validate::schema::SearchText>)]
+    pub q: Option<String>,
+    pub role: Option<Role>,
+    pub status: Option<UserStatus>,
+}
+
+/// List the organization's users (owner or admin), oldest first.
 #[utoipa::path(
     get, path = "/v1/users", tag = "users", operation_id = "listUsers",
-    params(PageQuery),
+    params(PageQuery, UserFilter),
     responses((status = 200, description = "A page of users", body = UserPage)),
     security(("bearerAuth" = ["users:read"]))
 )]
 async fn list_users(
     mut ctx: TenantCtx,
     Query(q): Query<PageQuery>,
+    Query(f): Query<UserFilter>,
 ) -> Result<axum::Json<UserPage>, ApiError> {
     ctx.principal.require(Scope::UsersRead)?;
     let page = q.validate()?;
+    let mut checks = Checks::default();
+    let text = validate::search_text(f.q.as_deref(), &mut checks);
+    checks.finish()?;
     let rows = sqlx::query_as!(
         UserView,
         r#"SELECT id, email, name, role AS "role: Role", is_active, email_verified_at,
                   last_login_at, created_at, updated_at
            FROM users
            WHERE ($1::uuid IS NULL OR id > $1)
+             AND ($3::text IS NULL OR strpos(lower(name), $3) > 0 OR strpos(email, $3) > 0)
+             AND ($4::text IS NULL OR role = $4)
+             AND ($5::bool IS NULL OR is_active = $5)
            ORDER BY id
            LIMIT $2"#,
         page.after,
         page.limit + 1,
+        text,
+        f.role.map(|r| r.as_str()),
+        f.status.map(|s| s == UserStatus::Active),
     )
     .fetch_all(&mut *ctx.tx)
     .await?;
@@ -86,7 +114,7 @@ pub struct CreateUserRequest {
     request_body = CreateUserRequest,
     responses(
         (status = 201, description = "User created", body = UserView),
-        (status = 409, description = "Email already used in this tenant", body = qhub_lib::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Email already used in this organization (`errors` names `email`)", body = qhub_lib::Problem, content_type = "application/problem+json"),
     ),
     security(("bearerAuth" = ["users:write"]))
 )]
@@ -111,7 +139,10 @@ async fn create_user(
     Checks::default()
         .check("email", validate::email(&email))
         .check("name", validate::name(&req.name))
-        .check("password", check_password(&req.password))
+        .check(
+            "password",
+            check_password(&req.password, &[&email, &req.name]).as_deref(),
+        )
         .finish()?;
     let hash = state.passwords.hash(&req.password).await?;
 
@@ -174,7 +205,7 @@ pub struct UpdateUserRequest {
     request_body = UpdateUserRequest,
     responses(
         (status = 200, description = "The updated user", body = UserView),
-        (status = 409, description = "Would leave the tenant without an active owner", body = qhub_lib::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Would leave the organization without an active owner", body = qhub_lib::Problem, content_type = "application/problem+json"),
     ),
     security(("bearerAuth" = ["users:write"]))
 )]
@@ -252,7 +283,7 @@ async fn update_user(
     params(("id" = Uuid, Path, description = "User id")),
     responses(
         (status = 204, description = "User removed"),
-        (status = 409, description = "Would leave the tenant without an active owner", body = qhub_lib::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Would leave the organization without an active owner", body = qhub_lib::Problem, content_type = "application/problem+json"),
     ),
     security(("bearerAuth" = ["users:write"]))
 )]
@@ -393,7 +424,7 @@ fn ensure_other_owner(owners: &[Uuid], except: Uuid) -> Result<(), ApiError> {
         Ok(())
     } else {
         Err(ApiError::Conflict(
-            "the tenant's last active owner cannot be demoted, deactivated or removed".into(),
+            "the organization's last active owner cannot be demoted, deactivated or removed".into(),
         ))
     }
 }
