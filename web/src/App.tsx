@@ -1,5 +1,6 @@
+import { MantineProvider } from "@mantine/core";
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
-import { lazy, Suspense } from "react";
+import { lazy, Suspense, type ReactNode } from "react";
 import { BrowserRouter, Route, Routes } from "react-router";
 import { ApiError } from "./api/problem";
 import { AuthProvider } from "./auth/AuthProvider";
@@ -7,7 +8,7 @@ import { useAuth } from "./auth/AuthContext";
 import { Layout } from "./components/Layout";
 import { NotFound } from "./components/NotFound";
 import { PublicShell } from "./components/PublicShell";
-import { AnonymousOnly, RequireAuth, RestoringSession } from "./components/RequireAuth";
+import { AnonymousOnly, RequireAuth, RestoringSessionPage } from "./components/RequireAuth";
 import { Loading } from "./components/States";
 import { AcceptInvitationPage } from "./pages/AcceptInvitation";
 import { ApiKeyDetailPage } from "./pages/ApiKeyDetail";
@@ -24,6 +25,7 @@ import { SignupPage } from "./pages/Signup";
 import { UserDetailPage } from "./pages/UserDetail";
 import { UsersPage } from "./pages/Users";
 import { VerifyEmailPage } from "./pages/VerifyEmail";
+import { colorSchemeManager, cssVariablesResolver, DEFAULT_COLOR_SCHEME, theme } from "./theme";
 
 // swagger-ui is large: load it only when the reference is opened.
 const ReferencePage = lazy(() => import("./pages/Reference"));
@@ -47,7 +49,7 @@ export function createQueryClient(): QueryClient {
 
 function CatchAll() {
   const { status } = useAuth();
-  if (status === "starting") return <RestoringSession />;
+  if (status === "starting") return <RestoringSessionPage />;
   if (status === "authenticated") {
     return (
       <Layout>
@@ -56,8 +58,8 @@ function CatchAll() {
     );
   }
   return (
-    <PublicShell title="Not found">
-      <NotFound />
+    <PublicShell title="Page not found">
+      <NotFound withTitle={false} />
     </PublicShell>
   );
 }
@@ -95,14 +97,30 @@ export function AppRoutes() {
   );
 }
 
+/** Mantine with the console's theme and the remembered colour scheme (light / dark / auto). */
+export function UiProvider({ children }: { children: ReactNode }) {
+  return (
+    <MantineProvider
+      theme={theme}
+      defaultColorScheme={DEFAULT_COLOR_SCHEME}
+      colorSchemeManager={colorSchemeManager}
+      cssVariablesResolver={cssVariablesResolver}
+    >
+      {children}
+    </MantineProvider>
+  );
+}
+
 export function App({ queryClient = createQueryClient() }: { queryClient?: QueryClient }) {
   return (
-    <QueryClientProvider client={queryClient}>
-      <BrowserRouter>
-        <AuthProvider>
-          <AppRoutes />
-        </AuthProvider>
-      </BrowserRouter>
-    </QueryClientProvider>
+    <UiProvider>
+      <QueryClientProvider client={queryClient}>
+        <BrowserRouter>
+          <AuthProvider>
+            <AppRoutes />
+          </AuthProvider>
+        </BrowserRouter>
+      </QueryClientProvider>
+    </UiProvider>
   );
 }

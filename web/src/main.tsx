@@ -1,10 +1,18 @@
+import "@mantine/core/styles.css";
+import "./styles.css";
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
-import { App } from "./App";
+import { Alert, Container, Title, Text } from "@mantine/core";
+import { App, UiProvider } from "./App";
 import { configureApi } from "./api/client";
 import { initSession } from "./api/session";
 import { loadConfig } from "./config";
-import "./styles.css";
+import { applyStoredColorScheme } from "./theme";
+
+// Mantine's <ColorSchemeScript> is an inline script, which the CSP forbids
+// (script-src 'self'): set the colour scheme from the bundle before anything
+// renders instead, so a dark-mode user sees no light flash.
+applyStoredColorScheme();
 
 const root = createRoot(document.getElementById("root") as HTMLElement);
 
@@ -19,13 +27,18 @@ loadConfig()
     );
   })
   .catch((err: unknown) => {
+    document.title = "The console could not start · QHub console";
     root.render(
-      <div className="public">
-        <div className="card" role="alert">
-          <h1>The console could not start</h1>
-          <p>{err instanceof Error ? err.message : String(err)}</p>
-          <p>Check that config.json is deployed next to index.html.</p>
-        </div>
-      </div>,
+      <UiProvider>
+        <Container component="main" id="main" size={480} py="xl">
+          <Alert color="red" variant="light" role="alert">
+            <Title order={1} size="h3" mb="xs">
+              The console could not start
+            </Title>
+            <Text size="sm">{err instanceof Error ? err.message : String(err)}</Text>
+            <Text size="sm">Check that config.json is deployed next to index.html.</Text>
+          </Alert>
+        </Container>
+      </UiProvider>,
     );
   });

@@ -7,6 +7,9 @@ declare module "swagger-ui-dist/swagger-ui-es-bundle.js" {
     deepLinking?: boolean;
     tryItOutEnabled?: boolean;
     requestInterceptor?: (req: { url: string; headers: Record<string, string> }) => unknown;
+    /** Name of the top-level layout component (a plugin's `components` key). */
+    layout?: string;
+    plugins?: unknown[];
   }
   const SwaggerUIBundle: (options: SwaggerUIOptions) => unknown;
   export default SwaggerUIBundle;

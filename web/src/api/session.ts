@@ -21,6 +21,38 @@ let identity: Identity | null = null;
 /** Set while/after logging out: a late 401 must not refresh the session back. */
 let ended = false;
 
+/**
+ * A non-secret hint in localStorage that this browser may hold a session:
+ * "1", set whenever this tab gets an access token (login, signup, invitation,
+ * refresh) and removed when the session ends here (logout, a refresh the
+ * server refused). The refresh cookie is HttpOnly, so the page cannot see
+ * whether it exists; without the hint, a page load asks the server
+ * (`POST /v1/auth/refresh`) and a logged-out visitor's console shows a 401.
+ * With it, a page load without the hint skips the request. It holds no
+ * token and names no user; a missing hint only costs one login.
+ */
+export const SESSION_HINT_KEY = "qhub-session-hint";
+
+function setHint(on: boolean): void {
+  try {
+    if (on) {
+      if (localStorage.getItem(SESSION_HINT_KEY) !== "1") localStorage.setItem(SESSION_HINT_KEY, "1");
+    }
+    else localStorage.removeItem(SESSION_HINT_KEY);
+  } catch {
+    // Storage disabled: the restore just always asks the server.
+  }
+}
+
+/** True when this browser may hold a session (or storage is unavailable, so we cannot tell). */
+export function hasSessionHint(): boolean {
+  try {
+    return localStorage.getItem(SESSION_HINT_KEY) === "1";
+  } catch {
+    return true;
+  }
+}
+
 type IdentityListener = (now: Identity | null) => void;
 const identityListeners = new Set<IdentityListener>();
 
@@ -60,6 +92,7 @@ function adopt(result: RefreshResult): void {
   const hadToken = getToken() !== null;
   setAccessToken(result.accessToken, result.expiresIn);
   identity = identityOf(result.accessToken);
+  setHint(true);
   if (hadToken && !sameIdentity(before, identity)) {
     for (const l of identityListeners) l(identity);
   }
@@ -85,6 +118,16 @@ function requireRefresher(): Refresher {
 export function restoreSession(): Promise<boolean> {
   ended = false;
   return requireRefresher().refreshNow();
+}
+
+/**
+ * On app start: like restoreSession, but without a request when there is no
+ * sign of a session (no hint): a logged-out visitor's pages make no call
+ * that can only answer 401.
+ */
+export function restoreSessionIfHinted(): Promise<boolean> {
+  if (!hasSessionHint()) return Promise.resolve(false);
+  return restoreSession();
 }
 
 /** Refresh now (e.g. another tab logged in): resolves false when the session is gone. */
@@ -135,6 +178,7 @@ export function startSession(pair: Pick<TokenPair, "access_token" | "expires_in"
   requireRefresher().cancel();
   setAccessToken(pair.access_token, pair.expires_in);
   identity = identityOf(pair.access_token);
+  setHint(true);
   requireRefresher().schedule(pair.expires_in);
 }
 
@@ -172,4 +216,5 @@ export function dropSession(): void {
 function forget(): void {
   identity = null;
   clearAccessToken();
+  setHint(false);
 }

@@ -9,6 +9,7 @@ import {
   onIdentityChange,
   refreshSession,
   restorePatiently,
+  restoreSessionIfHinted,
   startSession,
 } from "../api/session";
 import { onTokenChange, sameIdentity, type Identity } from "../api/tokenStore";
@@ -46,13 +47,15 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   const statusRef = useRef(status);
   statusRef.current = status;
 
-  // Restore the session from the refresh cookie once, on start. A 429 is
-  // waited out (Retry-After); only a 401 means there is no session.
+  // Restore the session from the refresh cookie once, on start — only when
+  // the session hint says there may be one (no 401 for a logged-out
+  // visitor). A 429 is waited out (Retry-After); only a 401 means there is
+  // no session.
   const started = useRef(false);
   useEffect(() => {
     if (started.current) return;
     started.current = true;
-    restorePatiently((secs) => setRetryingIn(secs))
+    restorePatiently((secs) => setRetryingIn(secs), restoreSessionIfHinted)
       .then((ok) => setStatus((s) => (s === "starting" ? (ok ? "authenticated" : "anonymous") : s)))
       .catch((err: unknown) => {
         setNotice(`Could not restore your session: ${describeError(err)}`);

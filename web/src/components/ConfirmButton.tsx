@@ -1,47 +1,126 @@
-import { useState } from "react";
+// A destructive action that asks once more inline ("Revoke" → "Confirm
+// revoke" / "Cancel") instead of a browser dialog. Focus never falls to
+// <body>: asking focuses the confirm button, Cancel returns to the button,
+// confirming keeps focus on it (it says "Working…" and ignores clicks while
+// busy instead of becoming disabled, which would drop focus), and if the
+// action removes the button (a revoked row disappears) focus goes to the
+// heading of the enclosing section — or `focusAfter()` when given.
+import { Button, Group, type ButtonProps } from "@mantine/core";
+import { useEffect, useLayoutEffect, useRef, useState } from "react";
+import { focusMain } from "./SkipLink";
 
 /**
- * A destructive action that asks once more inline ("Revoke" → "Confirm
- * revoke" / "Cancel") instead of a browser dialog.
+ * Focus something sensible in `container` (the section an element that is
+ * leaving the page lived in): its message area or heading; else <main>.
  */
+export function focusNear(container: Element | null): void {
+  const section = container?.isConnected ? container : null;
+  const heading =
+    section?.querySelector<HTMLElement>("[data-form-message]") ?? section?.querySelector<HTMLElement>("h1, h2, h3");
+  const target = heading?.isConnected ? heading : null;
+  if (target) {
+    if (!target.hasAttribute("tabindex")) target.setAttribute("tabindex", "-1");
+    target.focus();
+  } else {
+    focusMain();
+  }
+}
+
 export function ConfirmButton({
   label,
   confirmLabel,
   onConfirm,
   disabled,
   busy,
-  className = "danger",
+  color = "red",
+  focusAfter,
+  size = "xs",
 }: {
   label: string;
   confirmLabel?: string;
   onConfirm: () => void;
   disabled?: boolean;
   busy?: boolean;
-  className?: string;
+  color?: ButtonProps["color"];
+  /** Where focus goes if this button is gone after the action. */
+  focusAfter?: () => void;
+  size?: ButtonProps["size"];
 }) {
   const [asking, setAsking] = useState(false);
+  const mainRef = useRef<HTMLButtonElement>(null);
+  const confirmRef = useRef<HTMLButtonElement>(null);
+  // What to focus next render: the confirm button after asking, the button after answering.
+  const pending = useRef<"confirm" | "main" | null>(null);
+  const section = useRef<Element | null>(null);
+
+  useLayoutEffect(() => {
+    if (pending.current === "confirm") confirmRef.current?.focus();
+    else if (pending.current === "main") mainRef.current?.focus();
+    pending.current = null;
+  }, [asking]);
+
+  // Unmounted while focused (e.g. the row it lived in was removed): focus near it instead of <body>.
+  const focusAfterRef = useRef(focusAfter);
+  focusAfterRef.current = focusAfter;
+  useEffect(() => {
+    const btn = mainRef.current;
+    section.current = btn?.closest("section, form, [data-focus-fallback]") ?? null;
+    return () => {
+      const hadFocus = btn !== null && (document.activeElement === btn || document.activeElement === document.body);
+      if (!hadFocus) return;
+      const near = section.current;
+      requestAnimationFrame(() => {
+        if (document.activeElement && document.activeElement !== document.body) return;
+        if (focusAfterRef.current) focusAfterRef.current();
+        else focusNear(near);
+      });
+    };
+  }, [asking]);
+
   if (!asking) {
     return (
-      <button type="button" className={className} onClick={() => setAsking(true)} disabled={disabled || busy}>
+      <Button
+        ref={mainRef}
+        variant="outline"
+        color={color}
+        size={size}
+        disabled={disabled}
+        aria-disabled={busy || undefined}
+        onClick={() => {
+          if (busy) return;
+          pending.current = "confirm";
+          setAsking(true);
+        }}
+      >
         {busy ? "Working…" : label}
-      </button>
+      </Button>
     );
   }
   return (
-    <span className="confirm">
-      <button
-        type="button"
-        className={className}
+    <Group gap="xs" wrap="nowrap" component="span">
+      <Button
+        ref={confirmRef}
+        variant="filled"
+        color={color}
+        size={size}
         onClick={() => {
+          pending.current = "main";
           setAsking(false);
           onConfirm();
         }}
       >
         {confirmLabel ?? `Confirm ${label.toLowerCase()}`}
-      </button>
-      <button type="button" onClick={() => setAsking(false)}>
+      </Button>
+      <Button
+        variant="default"
+        size={size}
+        onClick={() => {
+          pending.current = "main";
+          setAsking(false);
+        }}
+      >
         Cancel
-      </button>
-    </span>
+      </Button>
+    </Group>
   );
 }

@@ -1,3 +1,4 @@
+import { Button, Group, Text } from "@mantine/core";
 import { useState } from "react";
 
 export function CopyButton({ text, label = "Copy" }: { text: string; label?: string }) {
@@ -11,13 +12,13 @@ export function CopyButton({ text, label = "Copy" }: { text: string; label?: str
     }
   };
   return (
-    <>
-      <button type="button" onClick={() => void copy()}>
+    <Group gap="sm">
+      <Button variant="default" size="sm" onClick={() => void copy()}>
         {label}
-      </button>
-      <span role="status" className="hint">
+      </Button>
+      <Text size="sm" c="dimmed" role="status">
         {state === "copied" ? "Copied to the clipboard." : state === "failed" ? "Copy failed: select the text and copy it." : ""}
-      </span>
-    </>
+      </Text>
+    </Group>
   );
 }

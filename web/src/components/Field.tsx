@@ -1,96 +1,99 @@
-import { useId, type InputHTMLAttributes, type ReactNode, type SelectHTMLAttributes } from "react";
+// Labelled form controls on Mantine inputs. The label is a real <label for>
+// (getByLabel works), the hint is Mantine's description and the error its
+// error text, both tied to the input with aria-describedby; an error also
+// sets aria-invalid, which useForm uses to move focus to the first invalid
+// field. Pass `name` (the request's JSON field name; `form.field("email")`
+// does) so server errors and focus find the control.
+import { Button, NativeSelect, PasswordInput, TextInput, type ButtonProps, type NativeSelectProps, type TextInputProps } from "@mantine/core";
+import type { ReactNode } from "react";
 
 interface FieldShell {
-  label: string;
-  error?: string | undefined;
+  label: ReactNode;
+  error?: string | null | undefined;
+  /** Help shown under the label (Mantine's description). */
   hint?: ReactNode;
 }
 
-type InputProps = FieldShell &
-  Omit<InputHTMLAttributes<HTMLInputElement>, "onChange" | "value"> & {
+export type TextFieldProps = FieldShell &
+  Omit<TextInputProps, "onChange" | "value" | "error" | "description" | "label"> & {
     value: string;
     onValue: (value: string) => void;
   };
 
-/** A labelled input with its hint and error announced to assistive tech. */
-export function TextField({ label, error, hint, value, onValue, id, ...rest }: InputProps) {
-  const auto = useId();
-  const inputId = id ?? auto;
-  const hintId = hint ? `${inputId}-hint` : undefined;
-  const errorId = error ? `${inputId}-error` : undefined;
+/**
+ * A labelled text input. `type="password"` renders Mantine's PasswordInput
+ * (with a show/hide toggle); any other type a TextInput.
+ */
+export function TextField({ label, error, hint, value, onValue, type, ...rest }: TextFieldProps) {
+  const common = {
+    label,
+    description: hint,
+    error: error || undefined,
+    value,
+    onChange: (e: React.ChangeEvent<HTMLInputElement>) => onValue(e.currentTarget.value),
+  };
+  if (type === "password") {
+    // PasswordInput has no `type` and a narrower prop set; the rest is shared.
+    return <PasswordInput {...common} {...(rest as object)} />;
+  }
+  return <TextInput type={type} {...common} {...rest} />;
+}
+
+export interface SelectOption<V extends string> {
+  value: V;
+  label: string;
+  disabled?: boolean;
+}
+
+export type SelectFieldProps<V extends string> = FieldShell &
+  Omit<NativeSelectProps, "onChange" | "value" | "error" | "description" | "label" | "data"> & {
+    value: V;
+    onValue: (value: V) => void;
+    options: readonly SelectOption<V>[];
+  };
+
+/**
+ * A labelled native <select> (keyboard- and screen-reader-friendly
+ * everywhere, and Playwright's selectOption works on it).
+ */
+export function SelectField<V extends string>({ label, error, hint, value, onValue, options, ...rest }: SelectFieldProps<V>) {
   return (
-    <div className={`field${error ? " field-invalid" : ""}`}>
-      <label htmlFor={inputId}>{label}</label>
-      <input
-        id={inputId}
-        value={value}
-        onChange={(e) => onValue(e.target.value)}
-        aria-invalid={error ? true : undefined}
-        aria-describedby={[hintId, errorId].filter(Boolean).join(" ") || undefined}
-        {...rest}
-      />
-      {hint && (
-        <p className="hint" id={hintId}>
-          {hint}
-        </p>
-      )}
-      {error && (
-        <p className="field-error" id={errorId}>
-          {error}
-        </p>
-      )}
-    </div>
+    <NativeSelect
+      label={label}
+      description={hint}
+      error={error || undefined}
+      value={value}
+      onChange={(e) => onValue(e.currentTarget.value as V)}
+      data={options.map((o) => ({ value: o.value, label: o.label, disabled: o.disabled }))}
+      {...rest}
+    />
   );
 }
 
-type SelectProps<V extends string> = FieldShell &
-  Omit<SelectHTMLAttributes<HTMLSelectElement>, "onChange" | "value"> & {
-    value: V;
-    onValue: (value: V) => void;
-    options: readonly { value: V; label: string; disabled?: boolean }[];
-  };
-
-export function SelectField<V extends string>({
-  label,
-  error,
-  hint,
-  value,
-  onValue,
-  options,
-  id,
+/**
+ * A form's submit button (or, with type="button", any action button with a busy state). While submitting it shows `busyLabel` and is
+ * aria-disabled rather than disabled: a disabled button drops keyboard focus
+ * to <body>, and useForm ignores a second submit anyway.
+ */
+export function SubmitButton({
+  submitting,
+  children,
+  busyLabel,
+  disabled,
+  variant = "filled",
+  type = "submit",
   ...rest
-}: SelectProps<V>) {
-  const auto = useId();
-  const selectId = id ?? auto;
-  const errorId = error ? `${selectId}-error` : undefined;
-  const hintId = hint ? `${selectId}-hint` : undefined;
+}: {
+  submitting: boolean;
+  children: ReactNode;
+  busyLabel?: ReactNode;
+  disabled?: boolean;
+  variant?: ButtonProps["variant"];
+} & Omit<ButtonProps, "children" | "variant" | "disabled"> &
+  Pick<React.ButtonHTMLAttributes<HTMLButtonElement>, "form" | "id" | "type" | "onClick">) {
   return (
-    <div className={`field${error ? " field-invalid" : ""}`}>
-      <label htmlFor={selectId}>{label}</label>
-      <select
-        id={selectId}
-        value={value}
-        onChange={(e) => onValue(e.target.value as V)}
-        aria-invalid={error ? true : undefined}
-        aria-describedby={[hintId, errorId].filter(Boolean).join(" ") || undefined}
-        {...rest}
-      >
-        {options.map((o) => (
-          <option key={o.value} value={o.value} disabled={o.disabled}>
-            {o.label}
-          </option>
-        ))}
-      </select>
-      {hint && (
-        <p className="hint" id={hintId}>
-          {hint}
-        </p>
-      )}
-      {error && (
-        <p className="field-error" id={errorId}>
-          {error}
-        </p>
-      )}
-    </div>
+    <Button type={type} variant={variant} disabled={disabled} aria-disabled={submitting || undefined} {...rest}>
+      {submitting ? (busyLabel ?? children) : children}
+    </Button>
   );
 }

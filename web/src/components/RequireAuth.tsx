@@ -1,6 +1,8 @@
 import type { ReactNode } from "react";
 import { Navigate, useLocation, useSearchParams } from "react-router";
 import { useAuth } from "../auth/AuthContext";
+import { Alert } from "@mantine/core";
+import { PublicShell } from "./PublicShell";
 import { Loading } from "./States";
 
 /** Where to go after logging in: the page the user was sent away from. */
@@ -20,18 +22,27 @@ export function RestoringSession() {
   const { retryingIn } = useAuth();
   if (retryingIn !== null) {
     return (
-      <p className="state state-loading" role="status" aria-live="polite" data-testid="session-rate-limited">
+      <Alert color="yellow" variant="light" role="status" aria-live="polite" data-testid="session-rate-limited">
         Too many requests right now. Retrying to restore your session in {retryingIn} {retryingIn === 1 ? "second" : "seconds"}…
-      </p>
+      </Alert>
     );
   }
   return <Loading label="Restoring your session…" />;
 }
 
+/** RestoringSession in a page of its own (one <main>, skip link, title), for routes that wait for it. */
+export function RestoringSessionPage() {
+  return (
+    <PublicShell title="Restoring your session">
+      <RestoringSession />
+    </PublicShell>
+  );
+}
+
 export function RequireAuth({ children }: { children: ReactNode }) {
   const { status } = useAuth();
   const location = useLocation();
-  if (status === "starting") return <RestoringSession />;
+  if (status === "starting") return <RestoringSessionPage />;
   if (status === "anonymous") return <Navigate to={loginPathFor(location)} replace />;
   return <>{children}</>;
 }
@@ -44,7 +55,7 @@ export function RequireAuth({ children }: { children: ReactNode }) {
 export function AnonymousOnly({ children }: { children: ReactNode }) {
   const { status } = useAuth();
   const [params] = useSearchParams();
-  if (status === "starting") return <RestoringSession />;
+  if (status === "starting") return <RestoringSessionPage />;
   if (status === "authenticated") return <Navigate to={safeNext(params.get("next"))} replace />;
   return <>{children}</>;
 }

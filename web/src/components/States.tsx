@@ -1,43 +1,74 @@
+// Loading, empty and error states. Loading shows skeletons shaped like what
+// is coming (no text that shifts the layout when the data arrives), with a
+// visually hidden label in a role="status" region for assistive tech.
+import { Alert, Button, Paper, Skeleton, Stack, Table, Text, VisuallyHidden } from "@mantine/core";
 import type { ReactNode } from "react";
 import { ApiError, describeError } from "../api/problem";
 import { NotFound } from "./NotFound";
 
-export function Loading({ label = "Loading…" }: { label?: string }) {
+/** Generic loading placeholder: a few skeleton lines. */
+export function Loading({ label = "Loading…", lines = 3 }: { label?: string; lines?: number }) {
   return (
-    <p className="state state-loading" role="status" aria-live="polite">
-      {label}
-    </p>
+    <Stack gap="xs" py="xs" role="status" aria-busy="true" aria-live="polite" data-testid="loading">
+      <VisuallyHidden>{label}</VisuallyHidden>
+      {Array.from({ length: lines }, (_, i) => (
+        <Skeleton key={i} height={14} width={i === lines - 1 ? "60%" : "100%"} radius="sm" aria-hidden="true" />
+      ))}
+    </Stack>
+  );
+}
+
+/** Loading placeholder for a table: `columns` × `rows` skeleton cells in the same card as the real table. */
+export function TableSkeleton({ label = "Loading…", columns = 4, rows = 3 }: { label?: string; columns?: number; rows?: number }) {
+  return (
+    <Paper withBorder radius="md" role="status" aria-busy="true" aria-live="polite" data-testid="loading" className="table-card">
+      <VisuallyHidden>{label}</VisuallyHidden>
+      <Table aria-hidden="true" verticalSpacing="sm">
+        <Table.Tbody>
+          {Array.from({ length: rows }, (_, r) => (
+            <Table.Tr key={r}>
+              {Array.from({ length: columns }, (_, c) => (
+                <Table.Td key={c}>
+                  <Skeleton height={12} radius="sm" width={c === 0 ? "80%" : "60%"} />
+                </Table.Td>
+              ))}
+            </Table.Tr>
+          ))}
+        </Table.Tbody>
+      </Table>
+    </Paper>
   );
 }
 
 export function EmptyState({ children }: { children: ReactNode }) {
   return (
-    <div className="state state-empty" data-testid="empty-state">
+    <Text c="dimmed" py="sm" data-testid="empty-state">
       {children}
-    </div>
+    </Text>
   );
 }
 
 export function ErrorState({ error, onRetry }: { error: unknown; onRetry?: () => void }) {
   return (
-    <div className="state state-error" role="alert">
-      <p>{describeError(error)}</p>
-      {onRetry && (
-        <button type="button" onClick={onRetry}>
-          Try again
-        </button>
-      )}
-    </div>
+    <Alert color="red" variant="light" role="alert" my="sm">
+      <Stack gap="xs" align="flex-start">
+        <Text size="sm">{describeError(error)}</Text>
+        {onRetry && (
+          <Button variant="default" size="xs" onClick={onRetry}>
+            Try again
+          </Button>
+        )}
+      </Stack>
+    </Alert>
   );
 }
 
-/** A form-level message (error) shown above the submit button. */
-export function FormAlert({ message }: { message: string | null }) {
-  if (!message) return null;
+/** An informational note (e.g. "your role cannot …"); not an alert. */
+export function Notice({ children, testId }: { children: ReactNode; testId?: string }) {
   return (
-    <p className="form-alert" role="alert">
-      {message}
-    </p>
+    <Alert color="blue" variant="light" my="sm" role="note" data-testid={testId}>
+      {children}
+    </Alert>
   );
 }
 
@@ -51,22 +82,23 @@ interface QueryLike<T> {
 /**
  * Renders a query's loading and error states, the not-found page when the
  * API answered 404 (another tenant's object looks exactly like a missing one),
- * and `children(data)` otherwise.
+ * and `children(data)` otherwise. `loading` replaces the default skeleton.
  */
 export function QueryView<T>({
   query,
   children,
   loadingLabel,
+  loading,
 }: {
   query: QueryLike<T>;
   children: (data: T) => ReactNode;
   loadingLabel?: string;
+  loading?: ReactNode;
 }) {
-  if (query.isPending) return <Loading label={loadingLabel} />;
+  if (query.isPending || (query.data === undefined && !query.error)) return <>{loading ?? <Loading label={loadingLabel} />}</>;
   if (query.error) {
     if (query.error instanceof ApiError && query.error.isNotFound) return <NotFound />;
     return <ErrorState error={query.error} onRetry={() => void query.refetch()} />;
   }
-  if (query.data === undefined) return <Loading label={loadingLabel} />;
-  return <>{children(query.data)}</>;
+  return <>{children(query.data as T)}</>;
 }

@@ -1,5 +1,6 @@
 // A hand-drawn SVG chart: requests as bars, errors as a line, one bucket
 // per x step. No chart library: the shaping lives in lib/usage.ts (tested).
+import { Paper } from "@mantine/core";
 import type { Interval } from "../api/types";
 import { formatNumber } from "../lib/format";
 import { bucketLabel, xLabelIndices, yTicks, type ChartData } from "../lib/usage";
@@ -24,7 +25,7 @@ export function UsageChart({ data, interval }: { data: ChartData; interval: Inte
   )} errors in ${n} buckets.`;
 
   return (
-    <figure className="usage-chart">
+    <Paper withBorder radius="md" p="sm" component="figure" className="usage-chart">
       <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={summary} data-testid="usage-chart">
         {yTicks(data.yMax).map((t) => (
           <g key={t}>
@@ -64,6 +65,6 @@ export function UsageChart({ data, interval }: { data: ChartData; interval: Inte
         <span className="swatch swatch-errors" aria-hidden="true" /> Errors (4xx + 5xx){" "}
         <strong data-testid="usage-total-errors">{data.totals.errors}</strong>
       </figcaption>
-    </figure>
+    </Paper>
   );
 }

@@ -1,3 +1,4 @@
+import { Alert, Anchor, Button, Group, Stack, Text } from "@mantine/core";
 import { Link, useNavigate, useSearchParams } from "react-router";
 import { api, unwrap } from "../api/client";
 import { ApiError } from "../api/problem";
@@ -5,10 +6,10 @@ import { useMe } from "../api/queries";
 import { REFRESH_DELIVERY } from "../api/session";
 import type { AcceptInvitationRequest } from "../api/types";
 import { useAuth } from "../auth/AuthContext";
-import { TextField } from "../components/Field";
+import { SubmitButton, TextField } from "../components/Field";
+import { FormMessage } from "../components/FormMessage";
 import { PublicShell } from "../components/PublicShell";
 import { RestoringSession } from "../components/RequireAuth";
-import { FormAlert } from "../components/States";
 import { useForm } from "../lib/useForm";
 import { PASSWORD_MIN, validateAcceptInvitation, validateConfirmation } from "../lib/validation";
 
@@ -40,13 +41,16 @@ export function AcceptInvitationPage() {
       }
     },
   );
-  const { values, errors, set } = form;
 
   if (!token) {
     return (
       <PublicShell title="Accept invitation">
-        <p role="alert">This link has no invitation token. Open the link from your invitation email.</p>
-        <Link to="/login">Go to log in</Link>
+        <Alert color="red" variant="light" role="alert" mb="md">
+          This link has no invitation token. Open the link from your invitation email.
+        </Alert>
+        <Anchor component={Link} to="/login">
+          Go to log in
+        </Anchor>
       </PublicShell>
     );
   }
@@ -64,45 +68,44 @@ export function AcceptInvitationPage() {
   if (status === "authenticated") {
     return (
       <PublicShell title="Accept invitation">
-        <p role="alert" data-testid="accept-signed-in">
+        <Alert color="yellow" variant="light" role="alert" data-testid="accept-signed-in" mb="md">
           You are logged in{me.data ? ` as ${me.data.user.email} (${me.data.tenant.name})` : ""}. Log out first to accept this
           invitation as its new user; this browser keeps one session for all its tabs.
-        </p>
-        <button type="button" className="primary" onClick={() => void signOut()}>
-          Log out
-        </button>{" "}
-        <Link to="/">Back to the console</Link>
+        </Alert>
+        <Group gap="md">
+          <Button onClick={() => void signOut()}>Log out</Button>
+          <Anchor component={Link} to="/">
+            Back to the console
+          </Anchor>
+        </Group>
       </PublicShell>
     );
   }
 
   return (
     <PublicShell title="Accept invitation">
-      <p>Choose your name and a password to join the organization.</p>
-      <form onSubmit={form.onSubmit} noValidate>
-        <TextField label="Your name" value={values.name} onValue={(v) => set("name", v)} error={errors.name} autoComplete="name" />
-        <TextField
-          label="Password"
-          type="password"
-          hint={`At least ${PASSWORD_MIN} characters.`}
-          value={values.password}
-          onValue={(v) => set("password", v)}
-          error={errors.password}
-          autoComplete="new-password"
-        />
-        <TextField
-          label="Confirm password"
-          type="password"
-          value={values.confirm}
-          onValue={(v) => set("confirm", v)}
-          error={errors.confirm}
-          autoComplete="new-password"
-        />
-        {errors.token && <p className="field-error">{errors.token}</p>}
-        <FormAlert message={form.formError} />
-        <button type="submit" className="primary" disabled={form.submitting}>
-          {form.submitting ? "Joining…" : "Accept invitation"}
-        </button>
+      <Text mb="md">Choose your name and a password to join the organization.</Text>
+      <form ref={form.ref} onSubmit={form.onSubmit} noValidate aria-label="Accept invitation">
+        <Stack gap="sm">
+          <TextField label="Your name" {...form.field("name")} autoComplete="name" />
+          <TextField
+            label="Password"
+            type="password"
+            hint={`At least ${PASSWORD_MIN} characters.`}
+            {...form.field("password")}
+            autoComplete="new-password"
+          />
+          <TextField label="Confirm password" type="password" {...form.field("confirm")} autoComplete="new-password" />
+          {form.errors.token && (
+            <Text c="red" size="sm" role="alert">
+              {form.errors.token}
+            </Text>
+          )}
+          <FormMessage message={form.message} />
+          <SubmitButton submitting={form.submitting} busyLabel="Joining…" fullWidth>
+            Accept invitation
+          </SubmitButton>
+        </Stack>
       </form>
     </PublicShell>
   );

@@ -1,64 +1,65 @@
+import { Anchor, Code, Group, Stack, Text, Title } from "@mantine/core";
 import { Link, useParams } from "react-router";
-import { describeError } from "../api/problem";
+import { ApiError, describeError } from "../api/problem";
 import { useApiKey } from "../api/queries";
 import { useSignedIn } from "../auth/useSignedIn";
 import { ConfirmButton } from "../components/ConfirmButton";
-import { FormAlert, QueryView } from "../components/States";
+import { Facts } from "../components/Facts";
+import { errorMessage, FormMessage } from "../components/FormMessage";
+import { QueryView } from "../components/States";
 import { formatDateTime } from "../lib/format";
 import { canRevokeKey } from "../lib/permissions";
-import { keyStatus, useRevokeKey } from "./ApiKeys";
+import { usePageTitle } from "../lib/usePageTitle";
+import { KeyStatusBadge, keyStatus, useRevokeKey } from "./ApiKeys";
 
 export function ApiKeyDetailPage() {
   const { id = "" } = useParams();
   const me = useSignedIn();
   const key = useApiKey(id);
   const revoke = useRevokeKey();
+  const notFound = key.error instanceof ApiError && key.error.isNotFound;
+  usePageTitle(notFound ? "Page not found" : (key.data?.name ?? "API key"));
   return (
-    <>
-      <p>
-        <Link to="/api-keys">← API keys</Link>
-      </p>
+    <Stack gap="md">
+      <Anchor component={Link} to="/api-keys">
+        ← API keys
+      </Anchor>
       <QueryView query={key} loadingLabel="Loading API key…">
         {(k) => {
           const status = keyStatus(k);
           return (
-            <>
-              <h1>{k.name}</h1>
-              <dl className="facts">
-                <dt>Prefix</dt>
-                <dd>
-                  <code>{k.prefix}</code>
-                </dd>
-                <dt>Status</dt>
-                <dd data-testid="api-key-status">{status}</dd>
-                <dt>Scopes</dt>
-                <dd>{k.scopes.join(", ")}</dd>
-                <dt>Created</dt>
-                <dd>{formatDateTime(k.created_at)}</dd>
-                <dt>Created by</dt>
-                <dd>
-                  <code>{k.created_by}</code>
-                </dd>
-                <dt>Last used</dt>
-                <dd>{formatDateTime(k.last_used_at)}</dd>
-                <dt>Expires</dt>
-                <dd>{k.expires_at ? formatDateTime(k.expires_at) : "Never"}</dd>
-                {k.revoked_at && (
-                  <>
-                    <dt>Revoked</dt>
-                    <dd>{formatDateTime(k.revoked_at)}</dd>
-                  </>
-                )}
-              </dl>
-              <p className="muted">The secret is never shown again after creation.</p>
+            <Stack gap="md" component="section" aria-labelledby="key-heading">
+              <Title order={1} id="key-heading">
+                {k.name}
+              </Title>
+              <Facts
+                items={[
+                  { label: "Prefix", value: <Code>{k.prefix}</Code> },
+                  { label: "Status", value: <KeyStatusBadge status={status} /> },
+                  { label: "Scopes", value: k.scopes.join(", ") },
+                  { label: "Created", value: formatDateTime(k.created_at) },
+                  { label: "Created by", value: <Code>{k.created_by}</Code> },
+                  { label: "Last used", value: formatDateTime(k.last_used_at) },
+                  { label: "Expires", value: k.expires_at ? formatDateTime(k.expires_at) : "Never" },
+                  k.revoked_at ? { label: "Revoked", value: formatDateTime(k.revoked_at) } : null,
+                ]}
+              />
+              <Text c="dimmed">The secret is never shown again after creation.</Text>
               {status === "active" && canRevokeKey(me, me.user.id, k.created_by) && (
-                <ConfirmButton label="Revoke" busy={revoke.isPending} onConfirm={() => revoke.mutate(k.id, { onSuccess: () => void key.refetch() })} />
+                <Group>
+                  <ConfirmButton
+                    label="Revoke"
+                    size="sm"
+                    busy={revoke.isPending}
+                    onConfirm={() => revoke.mutate(k.id, { onSuccess: () => void key.refetch() })}
+                  />
+                </Group>
               )}
-              {revoke.isError && <FormAlert message={describeError(revoke.error)} />}
-            </>
+              <FormMessage message={revoke.isError ? errorMessage(describeError(revoke.error)) : null} />
+            </Stack>
           );
         }}
       </QueryView>
-    </>
+    </Stack>
   );
 }

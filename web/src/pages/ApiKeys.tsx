@@ -1,3 +1,4 @@
+import { Alert, Anchor, Badge, Button, Checkbox, Code, Group, Paper, SimpleGrid, Stack, Table, Text, Title } from "@mantine/core";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { Link } from "react-router";
@@ -8,19 +9,36 @@ import { scopeValues, type ApiKeyView, type CreateApiKeyRequest, type CreatedApi
 import { useSignedIn } from "../auth/useSignedIn";
 import { ConfirmButton } from "../components/ConfirmButton";
 import { CopyButton } from "../components/CopyButton";
-import { TextField } from "../components/Field";
+import { DataTable } from "../components/DataTable";
+import { SubmitButton, TextField } from "../components/Field";
+import { errorMessage, FormMessage } from "../components/FormMessage";
 import { Pager } from "../components/Pager";
-import { EmptyState, ErrorState, FormAlert, Loading } from "../components/States";
+import { Panel } from "../components/Panel";
+import { EmptyState, ErrorState, TableSkeleton } from "../components/States";
 import { formatDateTime, localInputToIso } from "../lib/format";
 import { useCursorPager } from "../lib/paging";
 import { canRevokeKey, canSeeAllKeys, keyScopesFor } from "../lib/permissions";
 import { useForm } from "../lib/useForm";
+import { usePageTitle } from "../lib/usePageTitle";
 import { validateCreateApiKey } from "../lib/validation";
 
-export function keyStatus(key: ApiKeyView, now: Date = new Date()): "active" | "revoked" | "expired" {
+export type KeyStatus = "active" | "revoked" | "expired";
+
+export function keyStatus(key: ApiKeyView, now: Date = new Date()): KeyStatus {
   if (key.revoked_at) return "revoked";
   if (key.expires_at && Date.parse(key.expires_at) <= now.getTime()) return "expired";
   return "active";
+}
+
+const KEY_STATUS_COLORS: Record<KeyStatus, string> = { active: "green", revoked: "gray", expired: "orange" };
+
+/** A key's status as a badge (the text is the status, for tests and screen readers). */
+export function KeyStatusBadge({ status }: { status: KeyStatus }) {
+  return (
+    <Badge variant="dot" tt="none" color={KEY_STATUS_COLORS[status]} data-testid="api-key-status">
+      {status}
+    </Badge>
+  );
 }
 
 export function useRevokeKey() {
@@ -37,23 +55,25 @@ export function useRevokeKey() {
 /** The secret, shown once. It lives only in this component's state. */
 function NewKeySecret({ created, onDone }: { created: CreatedApiKey; onDone: () => void }) {
   return (
-    <section className="panel secret" aria-labelledby="secret-heading" data-testid="new-key-secret">
-      <h2 id="secret-heading">Your new API key “{created.name}”</h2>
-      <p className="warning" role="alert">
-        Copy this key now. It is shown only once: QHub stores only a hash of it and cannot show it again.
-      </p>
-      <p>
+    <Paper withBorder radius="md" p={{ base: "md", sm: "lg" }} mb="lg" className="secret" data-testid="new-key-secret">
+      <Stack component="section" aria-labelledby="secret-heading" gap="sm">
+        <Title order={2} size="h3" id="secret-heading">
+          Your new API key “{created.name}”
+        </Title>
+        <Alert color="yellow" variant="light" role="alert">
+          Copy this key now. It is shown only once: QHub stores only a hash of it and cannot show it again.
+        </Alert>
         <code className="secret-value" data-testid="api-key-secret">
           {created.key}
         </code>
-      </p>
-      <CopyButton text={created.key} label="Copy key" />
-      <p>
-        <button type="button" onClick={onDone}>
-          I have stored the key
-        </button>
-      </p>
-    </section>
+        <CopyButton text={created.key} label="Copy key" />
+        <Group>
+          <Button variant="default" onClick={onDone}>
+            I have stored the key
+          </Button>
+        </Group>
+      </Stack>
+    </Paper>
   );
 }
 
@@ -83,53 +103,51 @@ function CreateKeyForm({ onCreated }: { onCreated: (k: CreatedApiKey) => void })
     },
   );
   const { values, errors, set } = form;
-  const toggle = (s: Scope, on: boolean) =>
-    set("scopes", on ? scopeValues.filter((x) => x === s || values.scopes.includes(x)) : values.scopes.filter((x) => x !== s));
 
   return (
-    <form onSubmit={form.onSubmit} noValidate className="panel" aria-labelledby="create-key-heading">
-      <h2 id="create-key-heading">Create an API key</h2>
-      <TextField label="Key name" value={values.name} onValue={(v) => set("name", v)} error={errors.name} placeholder="CI pipeline" />
-      <fieldset aria-describedby={errors.scopes ? "scopes-error" : undefined}>
-        <legend>Scopes</legend>
-        {scopeValues.map((s) => {
-          const allowed = granted.includes(s);
-          return (
-            <label key={s} className={`check-row${allowed ? "" : " disabled"}`}>
-              <input
-                type="checkbox"
-                checked={values.scopes.includes(s)}
+    <Panel title="Create an API key" form={form}>
+      <TextField label="Key name" {...form.field("name")} placeholder="CI pipeline" />
+      <Checkbox.Group
+        label="Scopes"
+        error={errors.scopes}
+        value={values.scopes}
+        // Keep the spec's order whatever order the boxes were ticked in.
+        onChange={(picked) => set("scopes", scopeValues.filter((s) => picked.includes(s)) as Scope[])}
+      >
+        <SimpleGrid cols={{ base: 1, xs: 2, md: 3 }} spacing="xs" verticalSpacing="xs" mt="xs">
+          {scopeValues.map((s) => {
+            const allowed = granted.includes(s);
+            return (
+              <Checkbox
+                key={s}
+                name="scopes"
+                value={s}
                 disabled={!allowed}
-                onChange={(e) => toggle(s, e.target.checked)}
+                label={s}
+                description={allowed ? undefined : "Not granted to your role"}
               />
-              {s}
-              {!allowed && <span className="hint"> (not granted to your role)</span>}
-            </label>
-          );
-        })}
-        {errors.scopes && (
-          <p className="field-error" id="scopes-error">
-            {errors.scopes}
-          </p>
-        )}
-      </fieldset>
+            );
+          })}
+        </SimpleGrid>
+      </Checkbox.Group>
       <TextField
         label="Expires (optional)"
         type="datetime-local"
-        value={values.expires_local}
-        onValue={(v) => set("expires_local", v)}
-        error={errors.expires_local}
+        {...form.field("expires_local")}
         hint="Leave empty for a key that lives until revoked."
       />
-      <FormAlert message={form.formError} />
-      <button type="submit" className="primary" disabled={form.submitting}>
-        {form.submitting ? "Creating…" : "Create key"}
-      </button>
-    </form>
+      <FormMessage message={form.message} />
+      <Group>
+        <SubmitButton submitting={form.submitting} busyLabel="Creating…">
+          Create key
+        </SubmitButton>
+      </Group>
+    </Panel>
   );
 }
 
 export function ApiKeysPage() {
+  usePageTitle("API keys");
   const me = useSignedIn();
   const [includeRevoked, setIncludeRevoked] = useState(false);
   const [created, setCreated] = useState<CreatedApiKey | null>(null);
@@ -138,42 +156,46 @@ export function ApiKeysPage() {
   const revoke = useRevokeKey();
 
   let list;
-  if (keys.isPending) list = <Loading label="Loading API keys…" />;
+  if (keys.isPending) list = <TableSkeleton label="Loading API keys…" columns={6} />;
   else if (keys.error) list = <ErrorState error={keys.error} onRetry={() => void keys.refetch()} />;
   else if (keys.data.items.length === 0) list = <EmptyState>No API keys yet. Create one below.</EmptyState>;
   else
     list = (
       <>
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Prefix</th>
-              <th scope="col">Scopes</th>
-              <th scope="col">Created</th>
-              <th scope="col">Last used</th>
-              <th scope="col">Status</th>
-              <th scope="col">
+        <DataTable label="API keys" minWidth={860}>
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th scope="col">Name</Table.Th>
+              <Table.Th scope="col">Prefix</Table.Th>
+              <Table.Th scope="col">Scopes</Table.Th>
+              <Table.Th scope="col">Created</Table.Th>
+              <Table.Th scope="col">Last used</Table.Th>
+              <Table.Th scope="col">Status</Table.Th>
+              <Table.Th scope="col">
                 <span className="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
+              </Table.Th>
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
             {keys.data.items.map((k) => {
               const status = keyStatus(k);
               return (
-                <tr key={k.id} data-testid={`api-key-row-${k.name}`}>
-                  <td>
-                    <Link to={`/api-keys/${k.id}`}>{k.name}</Link>
-                  </td>
-                  <td>
-                    <code>{k.prefix}</code>
-                  </td>
-                  <td>{k.scopes.join(", ")}</td>
-                  <td>{formatDateTime(k.created_at)}</td>
-                  <td>{formatDateTime(k.last_used_at)}</td>
-                  <td data-testid="api-key-status">{status}</td>
-                  <td>
+                <Table.Tr key={k.id} data-testid={`api-key-row-${k.name}`}>
+                  <Table.Td>
+                    <Anchor component={Link} to={`/api-keys/${k.id}`}>
+                      {k.name}
+                    </Anchor>
+                  </Table.Td>
+                  <Table.Td>
+                    <Code>{k.prefix}</Code>
+                  </Table.Td>
+                  <Table.Td>{k.scopes.join(", ")}</Table.Td>
+                  <Table.Td>{formatDateTime(k.created_at)}</Table.Td>
+                  <Table.Td>{formatDateTime(k.last_used_at)}</Table.Td>
+                  <Table.Td>
+                    <KeyStatusBadge status={status} />
+                  </Table.Td>
+                  <Table.Td>
                     {status === "active" && canRevokeKey(me, me.user.id, k.created_by) && (
                       <ConfirmButton
                         label="Revoke"
@@ -182,37 +204,36 @@ export function ApiKeysPage() {
                         onConfirm={() => revoke.mutate(k.id)}
                       />
                     )}
-                  </td>
-                </tr>
+                  </Table.Td>
+                </Table.Tr>
               );
             })}
-          </tbody>
-        </table>
+          </Table.Tbody>
+        </DataTable>
         <Pager pager={pager} nextCursor={keys.data.next_cursor} label="API keys" />
       </>
     );
 
   return (
     <>
-      <h1>API keys</h1>
-      <p className="muted">
+      <Title order={1}>API keys</Title>
+      <Text c="dimmed" mb="md">
         {canSeeAllKeys(me) ? "Every key of the organization." : "Your own keys."} A key acts with its scopes, never beyond its creator's
         current role.
-      </p>
+      </Text>
       {created && <NewKeySecret created={created} onDone={() => setCreated(null)} />}
-      <label className="check-row">
-        <input
-          type="checkbox"
+      <Stack component="section" aria-label="Keys" gap="sm" mb="xl">
+        <Checkbox
+          label="Show revoked keys"
           checked={includeRevoked}
           onChange={(e) => {
-            setIncludeRevoked(e.target.checked);
+            setIncludeRevoked(e.currentTarget.checked);
             pager.reset();
           }}
         />
-        Show revoked keys
-      </label>
-      {revoke.isError && <FormAlert message={describeError(revoke.error)} />}
-      {list}
+        <FormMessage message={revoke.isError ? errorMessage(describeError(revoke.error)) : null} />
+        {list}
+      </Stack>
       <CreateKeyForm onCreated={setCreated} />
     </>
   );

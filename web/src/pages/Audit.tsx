@@ -1,15 +1,20 @@
-import { useMemo, useState, type FormEvent } from "react";
+import { Anchor, Button, Code, Group, Paper, SimpleGrid, Stack, Table, Title } from "@mantine/core";
+import { useEffect, useMemo, useRef, useState, type FormEvent } from "react";
 import { useSearchParams } from "react-router";
 import { PAGE_SIZE, useAuditEvents, useDirectory } from "../api/queries";
 import type { AuditQuery } from "../api/types";
 import { useSignedIn } from "../auth/useSignedIn";
 import { TextField } from "../components/Field";
 import { Pager } from "../components/Pager";
-import { EmptyState, ErrorState, FormAlert, Loading } from "../components/States";
+import { DataTable } from "../components/DataTable";
+import { errorMessage, FormMessage } from "../components/FormMessage";
+import { EmptyState, ErrorState, Notice, TableSkeleton } from "../components/States";
 import { AUDIT_ACTIONS, AUDIT_FAMILIES, asActionFilter, describeDiff, validateActionFilter } from "../lib/audit";
 import { formatDateTime, localInputToIso } from "../lib/format";
 import { useCursorPager } from "../lib/paging";
 import { canReadUsers, canViewAudit } from "../lib/permissions";
+import { focusFirstInvalid } from "../lib/useForm";
+import { usePageTitle } from "../lib/usePageTitle";
 import { validateUuid } from "../lib/validation";
 
 /** UUIDv7s share their leading (time) digits: show the random tail. */
@@ -62,6 +67,7 @@ function validateFilters(f: Filters): Partial<Record<keyof Filters, string>> {
 }
 
 export function AuditPage() {
+  usePageTitle("Audit log");
   const me = useSignedIn();
   const [params, setParams] = useSearchParams();
   const applied = filtersFrom(params);
@@ -71,14 +77,20 @@ export function AuditPage() {
   const allowed = canViewAudit(me);
   const query = useMemo(() => auditQueryFrom(filtersFrom(params), pager.cursor), [params, pager.cursor]);
   const events = useAuditEvents(query, allowed);
+  const formRef = useRef<HTMLFormElement>(null);
+  // After a rejected "Apply", focus the first invalid filter.
+  const [focusInvalid, setFocusInvalid] = useState<{ names: string[] } | null>(null);
+  useEffect(() => {
+    if (focusInvalid) focusFirstInvalid(formRef.current, focusInvalid.names);
+  }, [focusInvalid]);
   const directory = useDirectory(allowed && canReadUsers(me));
   const nameOf = (id: string | null | undefined) => (id ? (directory.data?.[id] ?? shortId(id)) : "—");
 
   if (!allowed) {
     return (
       <>
-        <h1>Audit log</h1>
-        <p className="notice">Only owners and admins can read the audit log.</p>
+        <Title order={1}>Audit log</Title>
+        <Notice>Only owners and admins can read the audit log.</Notice>
       </>
     );
   }
@@ -87,7 +99,10 @@ export function AuditPage() {
     e.preventDefault();
     const found = validateFilters(draft);
     setErrors(found);
-    if (Object.keys(found).length > 0) return;
+    if (Object.keys(found).length > 0) {
+      setFocusInvalid({ names: Object.keys(found) });
+      return;
+    }
     const next = new URLSearchParams();
     for (const [k, v] of Object.entries(draft)) if (v.trim()) next.set(k, v.trim());
     pager.reset();
@@ -103,89 +118,99 @@ export function AuditPage() {
   const set = (k: keyof Filters) => (v: string) => setDraft((d) => ({ ...d, [k]: v }));
 
   let body;
-  if (events.isPending) body = <Loading label="Loading audit events…" />;
+  if (events.isPending) body = <TableSkeleton label="Loading audit events…" columns={6} rows={5} />;
   else if (events.error) body = <ErrorState error={events.error} onRetry={() => void events.refetch()} />;
   else if (events.data.items.length === 0) body = <EmptyState>No events match these filters.</EmptyState>;
   else
     body = (
       <>
-        <table data-testid="audit-table">
-          <thead>
-            <tr>
-              <th scope="col">Time</th>
-              <th scope="col">Action</th>
-              <th scope="col">Actor</th>
-              <th scope="col">Target</th>
-              <th scope="col">Change</th>
-              <th scope="col">IP</th>
-            </tr>
-          </thead>
-          <tbody>
+        <DataTable label="Audit events" minWidth={900} data-testid="audit-table">
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th scope="col">Time</Table.Th>
+              <Table.Th scope="col">Action</Table.Th>
+              <Table.Th scope="col">Actor</Table.Th>
+              <Table.Th scope="col">Target</Table.Th>
+              <Table.Th scope="col">Change</Table.Th>
+              <Table.Th scope="col">IP</Table.Th>
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
             {events.data.items.map((ev) => (
-              <tr key={ev.id}>
-                <td>{formatDateTime(ev.created_at)}</td>
-                <td data-testid="audit-action">
-                  <code>{ev.action}</code>
-                </td>
-                <td data-testid="audit-actor">
+              <Table.Tr key={ev.id}>
+                <Table.Td>{formatDateTime(ev.created_at)}</Table.Td>
+                <Table.Td data-testid="audit-action">
+                  <Code>{ev.action}</Code>
+                </Table.Td>
+                <Table.Td data-testid="audit-actor">
                   {ev.actor_id ? (
-                    <button
+                    <Anchor
+                      component="button"
                       type="button"
-                      className="link"
                       title={`Filter by this actor (${ev.actor_id})`}
                       onClick={() => setDraft((d) => ({ ...d, actor: ev.actor_id ?? "" }))}
                     >
                       {ev.actor_type === "api_key" && !directory.data?.[ev.actor_id] ? "API key " : ""}
                       {nameOf(ev.actor_id)}
-                    </button>
+                    </Anchor>
                   ) : (
                     "—"
                   )}
-                </td>
-                <td title={ev.target_id ?? undefined}>
+                </Table.Td>
+                <Table.Td title={ev.target_id ?? undefined}>
                   {ev.target_type ? `${ev.target_type.replace("_", " ")}: ${nameOf(ev.target_id)}` : "—"}
-                </td>
-                <td>{describeDiff(ev.diff)}</td>
-                <td>{ev.ip ?? "—"}</td>
-              </tr>
+                </Table.Td>
+                <Table.Td>{describeDiff(ev.diff)}</Table.Td>
+                <Table.Td>{ev.ip ?? "—"}</Table.Td>
+              </Table.Tr>
             ))}
-          </tbody>
-        </table>
+          </Table.Tbody>
+        </DataTable>
         <Pager pager={pager} nextCursor={events.data.next_cursor} label="Audit events" />
       </>
     );
 
   return (
-    <>
-      <h1>Audit log</h1>
-      <form className="toolbar filters" onSubmit={apply} noValidate aria-label="Audit filters">
-        <TextField
-          label="Action"
-          value={draft.action}
-          onValue={set("action")}
-          error={errors.action}
-          list="audit-actions"
-          placeholder="e.g. user.* or api_key.created"
-        />
-        <datalist id="audit-actions">
-          {[...AUDIT_FAMILIES, ...AUDIT_ACTIONS].map((a) => (
-            <option key={a} value={a} />
-          ))}
-        </datalist>
-        <TextField label="Actor id" value={draft.actor} onValue={set("actor")} error={errors.actor} placeholder="user or API key id" />
-        <TextField label="From" type="datetime-local" value={draft.from} onValue={set("from")} error={errors.from} />
-        <TextField label="To" type="datetime-local" value={draft.to} onValue={set("to")} error={errors.to} />
-        <div className="toolbar-buttons">
-          <button type="submit" className="primary">
-            Apply filters
-          </button>
-          <button type="button" onClick={clear}>
-            Clear
-          </button>
-        </div>
-      </form>
-      {Object.keys(errors).length > 0 && <FormAlert message="Please correct the highlighted filters." />}
+    <Stack gap="md">
+      <Title order={1}>Audit log</Title>
+      <Paper withBorder radius="md" p="md">
+        <form ref={formRef} onSubmit={apply} noValidate aria-label="Audit filters">
+          <SimpleGrid cols={{ base: 1, sm: 2, lg: 4 }} spacing="sm">
+            <TextField
+              label="Action"
+              name="action"
+              value={draft.action}
+              onValue={set("action")}
+              error={errors.action}
+              list="audit-actions"
+              placeholder="e.g. user.* or api_key.created"
+            />
+            <TextField
+              label="Actor id"
+              name="actor"
+              value={draft.actor}
+              onValue={set("actor")}
+              error={errors.actor}
+              placeholder="user or API key id"
+            />
+            <TextField label="From" name="from" type="datetime-local" value={draft.from} onValue={set("from")} error={errors.from} />
+            <TextField label="To" name="to" type="datetime-local" value={draft.to} onValue={set("to")} error={errors.to} />
+          </SimpleGrid>
+          <datalist id="audit-actions">
+            {[...AUDIT_FAMILIES, ...AUDIT_ACTIONS].map((a) => (
+              <option key={a} value={a} />
+            ))}
+          </datalist>
+          <FormMessage message={Object.keys(errors).length > 0 ? errorMessage("Please correct the highlighted filters.") : null} />
+          <Group gap="sm" mt="sm">
+            <Button type="submit">Apply filters</Button>
+            <Button variant="default" onClick={clear}>
+              Clear
+            </Button>
+          </Group>
+        </form>
+      </Paper>
       {body}
-    </>
+    </Stack>
   );
 }

@@ -1,13 +1,15 @@
+import { Anchor, Button, Code, Group, Paper, SimpleGrid, Skeleton, Text, Title } from "@mantine/core";
 import { useMemo, useState } from "react";
 import { Link } from "react-router";
 import { useApiKeyCount, usePendingInvitationCount, useUsage, useUserCount } from "../api/queries";
 import type { Interval } from "../api/types";
 import { useSignedIn } from "../auth/useSignedIn";
 import { SelectField } from "../components/Field";
-import { ErrorState, Loading } from "../components/States";
+import { EmptyState, ErrorState, Loading, Notice } from "../components/States";
 import { UsageChart } from "../components/UsageChart";
 import { canReadUsage, canReadUsers, canSeeAllKeys } from "../lib/permissions";
 import { allowedIntervals, effectiveInterval, RANGE_PRESETS, rangeFor, shapeUsage, type RangePreset } from "../lib/usage";
+import { usePageTitle } from "../lib/usePageTitle";
 
 function Count({
   label,
@@ -26,16 +28,32 @@ function Count({
   else if (query.error || !query.data) value = "?";
   else value = `${query.data.count}${query.data.capped ? "+" : ""}`;
   return (
-    <div className="stat">
-      <span className="stat-value" data-testid={testId}>
-        {value}
-      </span>
-      <span className="stat-label">{to ? <Link to={to}>{label}</Link> : label}</span>
-    </div>
+    <Paper withBorder radius="md" p="md">
+      <Text fz={28} fw={700} lh={1.2} data-testid={testId} aria-busy={query?.isPending || undefined}>
+        {query?.isPending ? (
+          <>
+            <Skeleton height={28} width={48} radius="sm" aria-hidden="true" component="span" display="inline-block" />
+            <span className="visually-hidden">Loading</span>
+          </>
+        ) : (
+          value
+        )}
+      </Text>
+      <Text c="dimmed" size="sm">
+        {to ? (
+          <Anchor component={Link} to={to} inherit>
+            {label}
+          </Anchor>
+        ) : (
+          label
+        )}
+      </Text>
+    </Paper>
   );
 }
 
 export function DashboardPage() {
+  usePageTitle("Dashboard");
   const me = useSignedIn();
   const readsUsers = canReadUsers(me);
   const readsUsage = canReadUsage(me);
@@ -53,11 +71,13 @@ export function DashboardPage() {
 
   return (
     <>
-      <h1 data-testid="tenant-name">{me.tenant.name}</h1>
-      <p className="muted">
-        Organization <code>{me.tenant.slug}</code>
-      </p>
-      <section className="stats" aria-label="Counts">
+      <Title order={1} data-testid="tenant-name">
+        {me.tenant.name}
+      </Title>
+      <Text c="dimmed" mb="md">
+        Organization <Code>{me.tenant.slug}</Code>
+      </Text>
+      <SimpleGrid component="section" aria-label="Counts" cols={{ base: 1, xs: 3 }} spacing="md" mb="lg">
         <Count label="Users" query={readsUsers ? users : null} testId="count-users" to={readsUsers ? "/users" : undefined} />
         <Count label={canSeeAllKeys(me) ? "API keys" : "Your API keys"} query={keys} testId="count-api-keys" to="/api-keys" />
         <Count
@@ -66,17 +86,17 @@ export function DashboardPage() {
           testId="count-invitations"
           to={readsUsers ? "/users" : undefined}
         />
-      </section>
+      </SimpleGrid>
 
       <section aria-labelledby="usage-heading">
-        <h2 id="usage-heading">API usage</h2>
+        <Title order={2} id="usage-heading" mb="sm">
+          API usage
+        </Title>
         {!readsUsage ? (
-          <p className="notice" data-testid="usage-not-allowed">
-            Your role cannot read usage analytics.
-          </p>
+          <Notice testId="usage-not-allowed">Your role cannot read usage analytics.</Notice>
         ) : (
           <>
-            <div className="toolbar">
+            <Group align="flex-end" gap="md" mb="md">
               <SelectField<RangePreset>
                 label="Range"
                 value={preset}
@@ -93,20 +113,20 @@ export function DashboardPage() {
                 ]}
                 hint={allowedIntervals(preset).includes("hour") ? undefined : "Hourly buckets cover at most 31 days."}
               />
-              <button type="button" onClick={() => setAsOf(new Date())}>
+              <Button variant="default" onClick={() => setAsOf(new Date())}>
                 Refresh
-              </button>
-            </div>
+              </Button>
+            </Group>
             {usage.isPending ? (
-              <Loading label="Loading usage…" />
+              <Paper withBorder radius="md" p="md">
+                <Loading label="Loading usage…" lines={6} />
+              </Paper>
             ) : usage.error ? (
               <ErrorState error={usage.error} onRetry={() => void usage.refetch()} />
             ) : chart && chart.totals.requests === 0 ? (
               <>
                 <UsageChart data={chart} interval={interval} />
-                <p className="state state-empty" data-testid="empty-state">
-                  No API requests in this range yet.
-                </p>
+                <EmptyState>No API requests in this range yet.</EmptyState>
               </>
             ) : chart ? (
               <UsageChart data={chart} interval={interval} />

@@ -1,11 +1,12 @@
+import { Alert, Anchor, Stack, Text } from "@mantine/core";
 import { Link, useSearchParams } from "react-router";
 import { api, unwrap } from "../api/client";
 import { REFRESH_DELIVERY } from "../api/session";
 import type { LoginRequest } from "../api/types";
 import { useAuth } from "../auth/AuthContext";
-import { TextField } from "../components/Field";
+import { SubmitButton, TextField } from "../components/Field";
+import { FormMessage } from "../components/FormMessage";
 import { PublicShell } from "../components/PublicShell";
-import { FormAlert } from "../components/States";
 import { useForm } from "../lib/useForm";
 import { validateLogin } from "../lib/validation";
 
@@ -26,52 +27,42 @@ export function LoginPage() {
       signIn(pair);
     },
   );
-  const { values, errors, set } = form;
 
   return (
     <PublicShell title="Log in">
       {notice && (
-        <p className="notice" role="status">
+        <Alert color="blue" variant="light" role="status" mb="md">
           {notice}
-        </p>
+        </Alert>
       )}
-      <form onSubmit={form.onSubmit} noValidate>
-        <TextField
-          label="Organization"
-          hint="Your organization's slug, e.g. acme."
-          value={values.tenant}
-          onValue={(v) => set("tenant", v)}
-          error={errors.tenant}
-          autoComplete="organization"
-          autoCapitalize="none"
-        />
-        <TextField
-          label="Email"
-          type="email"
-          value={values.email}
-          onValue={(v) => set("email", v)}
-          error={errors.email}
-          autoComplete="username"
-        />
-        <TextField
-          label="Password"
-          type="password"
-          value={values.password}
-          onValue={(v) => set("password", v)}
-          error={errors.password}
-          autoComplete="current-password"
-        />
-        <FormAlert message={form.formError} />
-        <button type="submit" className="primary" disabled={form.submitting}>
-          {form.submitting ? "Logging in…" : "Log in"}
-        </button>
+      <form ref={form.ref} onSubmit={form.onSubmit} noValidate aria-label="Log in">
+        <Stack gap="sm">
+          <TextField
+            label="Organization"
+            hint="Your organization's slug, e.g. acme."
+            {...form.field("tenant")}
+            autoComplete="organization"
+            autoCapitalize="none"
+          />
+          <TextField label="Email" type="email" {...form.field("email")} autoComplete="username" />
+          <TextField label="Password" type="password" {...form.field("password")} autoComplete="current-password" />
+          <FormMessage message={form.message} />
+          <SubmitButton submitting={form.submitting} busyLabel="Logging in…" fullWidth>
+            Log in
+          </SubmitButton>
+        </Stack>
       </form>
-      <p>
-        <Link to="/forgot-password">Forgot your password?</Link>
-      </p>
-      <p>
-        New to QHub? <Link to="/signup">Sign up your organization</Link>
-      </p>
+      <Stack gap={4} mt="md">
+        <Anchor component={Link} to="/forgot-password" size="sm">
+          Forgot your password?
+        </Anchor>
+        <Text size="sm">
+          New to QHub?{" "}
+          <Anchor component={Link} to="/signup">
+            Sign up your organization
+          </Anchor>
+        </Text>
+      </Stack>
     </PublicShell>
   );
 }

@@ -1,20 +1,22 @@
+import { Anchor, Code, Group, SimpleGrid, Stack, Text, Title } from "@mantine/core";
 import { useQueryClient } from "@tanstack/react-query";
-import { useState } from "react";
 import { Link } from "react-router";
 import { api, unwrap } from "../api/client";
 import { qk } from "../api/queries";
 import type { ChangePasswordRequest, UpdateMeRequest } from "../api/types";
 import { useSignedIn } from "../auth/useSignedIn";
-import { TextField } from "../components/Field";
-import { FormAlert } from "../components/States";
+import { Facts } from "../components/Facts";
+import { SubmitButton, TextField } from "../components/Field";
+import { FormMessage } from "../components/FormMessage";
+import { Panel } from "../components/Panel";
 import { formatDateTime } from "../lib/format";
 import { ROLE_LABELS } from "../lib/permissions";
 import { useForm } from "../lib/useForm";
+import { usePageTitle } from "../lib/usePageTitle";
 import { PASSWORD_MIN, validateChangePassword, validateConfirmation, validateName } from "../lib/validation";
 
 function NameForm({ current }: { current: string }) {
   const queryClient = useQueryClient();
-  const [saved, setSaved] = useState(false);
   const form = useForm<UpdateMeRequest>(
     { name: current },
     (v) => {
@@ -22,38 +24,27 @@ function NameForm({ current }: { current: string }) {
       return name ? { name } : {};
     },
     async (v) => {
-      setSaved(false);
       const me = await unwrap(api().PATCH("/v1/auth/me", { body: { name: v.name.trim() } }));
       queryClient.setQueryData(qk.me, me);
-      setSaved(true);
+      form.succeed("Name saved.");
     },
   );
   return (
-    <form className="panel" noValidate onSubmit={form.onSubmit} aria-labelledby="name-heading">
-      <h2 id="name-heading">Display name</h2>
-      <TextField
-        label="Your name"
-        value={form.values.name}
-        onValue={(v) => {
-          setSaved(false);
-          form.set("name", v);
-        }}
-        error={form.errors.name}
-        autoComplete="name"
-      />
-      <FormAlert message={form.formError} />
-      {saved && <p role="status">Name saved.</p>}
-      <button type="submit" disabled={form.submitting || form.values.name.trim() === current}>
-        Save name
-      </button>
-    </form>
+    <Panel title="Display name" form={form}>
+      <TextField label="Your name" {...form.field("name")} autoComplete="name" />
+      <FormMessage message={form.message} />
+      <Group>
+        <SubmitButton variant="default" submitting={form.submitting} disabled={form.values.name.trim() === current}>
+          Save name
+        </SubmitButton>
+      </Group>
+    </Panel>
   );
 }
 
 type PasswordForm = ChangePasswordRequest & { confirm: string };
 
 function PasswordChangeForm() {
-  const [done, setDone] = useState(false);
   const queryClient = useQueryClient();
   const form = useForm<PasswordForm>(
     { current_password: "", new_password: "", confirm: "" },
@@ -62,83 +53,78 @@ function PasswordChangeForm() {
       return { ...validateChangePassword(v), ...(confirm ? { confirm } : {}) };
     },
     async ({ current_password, new_password }) => {
-      setDone(false);
       // A wrong current password is a 422 naming `current_password`,
-      // which useForm shows next to that field.
+      // which useForm shows next to that field (and focuses).
       await unwrap(api().POST("/v1/auth/password", { body: { current_password, new_password } }));
       form.setValues({ current_password: "", new_password: "", confirm: "" });
       await queryClient.invalidateQueries({ queryKey: qk.sessions });
-      setDone(true);
+      form.succeed("Password changed. Your other sessions have been logged out.");
     },
   );
-  const { values, errors, set } = form;
   return (
-    <form className="panel" noValidate onSubmit={form.onSubmit} aria-labelledby="password-heading">
-      <h2 id="password-heading">Change password</h2>
-      <p className="muted">Your other sessions are logged out; this one stays.</p>
-      <TextField
-        label="Current password"
-        type="password"
-        value={values.current_password}
-        onValue={(v) => set("current_password", v)}
-        error={errors.current_password}
-        autoComplete="current-password"
-      />
+    <Panel title="Change password" form={form}>
+      <Text c="dimmed" size="sm">
+        Your other sessions are logged out; this one stays.
+      </Text>
+      <TextField label="Current password" type="password" {...form.field("current_password")} autoComplete="current-password" />
       <TextField
         label="New password"
         type="password"
         hint={`At least ${PASSWORD_MIN} characters.`}
-        value={values.new_password}
-        onValue={(v) => set("new_password", v)}
-        error={errors.new_password}
+        {...form.field("new_password")}
         autoComplete="new-password"
       />
-      <TextField
-        label="Confirm new password"
-        type="password"
-        value={values.confirm}
-        onValue={(v) => set("confirm", v)}
-        error={errors.confirm}
-        autoComplete="new-password"
-      />
-      <FormAlert message={form.formError} />
-      {done && <p role="status">Password changed. Your other sessions have been logged out.</p>}
-      <button type="submit" disabled={form.submitting}>
-        {form.submitting ? "Changing…" : "Change password"}
-      </button>
-    </form>
+      <TextField label="Confirm new password" type="password" {...form.field("confirm")} autoComplete="new-password" />
+      <FormMessage message={form.message} />
+      <Group>
+        <SubmitButton variant="default" submitting={form.submitting} busyLabel="Changing…">
+          Change password
+        </SubmitButton>
+      </Group>
+    </Panel>
   );
 }
 
 export function ProfilePage() {
+  usePageTitle("Your profile");
   const me = useSignedIn();
   return (
-    <>
-      <h1>Your profile</h1>
-      <dl className="facts">
-        <dt>Name</dt>
-        <dd data-testid="profile-name">{me.user.name}</dd>
-        <dt>Email</dt>
-        <dd>{me.user.email}</dd>
-        <dt>Email verified</dt>
-        <dd>{me.user.email_verified_at ? formatDateTime(me.user.email_verified_at) : "Not yet: use the link in your signup email."}</dd>
-        <dt>Role</dt>
-        <dd data-testid="profile-role">{ROLE_LABELS[me.role]}</dd>
-        <dt>Organization</dt>
-        <dd>
-          {me.tenant.name} (<code>{me.tenant.slug}</code>)
-        </dd>
-        <dt>Last login</dt>
-        <dd>{formatDateTime(me.user.last_login_at)}</dd>
-      </dl>
-      <div className="columns">
+    <Stack gap="md">
+      <Title order={1}>Your profile</Title>
+      <Facts
+        items={[
+          { label: "Name", value: me.user.name, testId: "profile-name" },
+          { label: "Email", value: me.user.email },
+          {
+            label: "Email verified",
+            value: me.user.email_verified_at ? formatDateTime(me.user.email_verified_at) : "Not yet: use the link in your signup email.",
+          },
+          { label: "Role", value: ROLE_LABELS[me.role], testId: "profile-role" },
+          {
+            label: "Organization",
+            value: (
+              <>
+                {me.tenant.name} (<Code>{me.tenant.slug}</Code>)
+              </>
+            ),
+          },
+          { label: "Last login", value: formatDateTime(me.user.last_login_at) },
+        ]}
+      />
+      <SimpleGrid cols={{ base: 1, md: 2 }} spacing="md">
         <NameForm key={me.user.id} current={me.user.name} />
         <PasswordChangeForm />
-      </div>
-      <p>
-        Forgot your current password? <Link to="/forgot-password">Get a reset link by email</Link>. ·{" "}
-        <Link to="/sessions">See where you are signed in</Link>
-      </p>
-    </>
+      </SimpleGrid>
+      <Text>
+        Forgot your current password?{" "}
+        <Anchor component={Link} to="/forgot-password">
+          Get a reset link by email
+        </Anchor>
+        . ·{" "}
+        <Anchor component={Link} to="/sessions">
+          See where you are signed in
+        </Anchor>
+      </Text>
+    </Stack>
   );
 }

@@ -1,12 +1,13 @@
+import { Alert, Anchor, Stack } from "@mantine/core";
 import { useState } from "react";
 import { Link, useSearchParams } from "react-router";
 import { api, unwrap } from "../api/client";
 import { ApiError } from "../api/problem";
 import type { PasswordResetConfirm } from "../api/types";
 import { useAuth } from "../auth/AuthContext";
-import { TextField } from "../components/Field";
+import { SubmitButton, TextField } from "../components/Field";
+import { FormMessage } from "../components/FormMessage";
 import { PublicShell } from "../components/PublicShell";
-import { FormAlert } from "../components/States";
 import { useForm } from "../lib/useForm";
 import { PASSWORD_MIN, validateConfirmation, validatePasswordResetConfirm } from "../lib/validation";
 
@@ -38,48 +39,48 @@ export function ResetPasswordPage() {
       setDone(true);
     },
   );
-  const { values, errors, set } = form;
 
   if (!token) {
     return (
       <PublicShell title="Choose a new password">
-        <p role="alert">This link has no reset token. Open the link from your email, or ask for a new one.</p>
-        <Link to="/forgot-password">Ask for a reset link</Link>
+        <Alert color="red" variant="light" role="alert" mb="md">
+          This link has no reset token. Open the link from your email, or ask for a new one.
+        </Alert>
+        <Anchor component={Link} to="/forgot-password">
+          Ask for a reset link
+        </Anchor>
       </PublicShell>
     );
   }
   if (done) {
     return (
       <PublicShell title="Password changed">
-        <p role="status">Your password has been changed and every session has been logged out.</p>
-        <Link to="/login">Log in with your new password</Link>
+        <Alert color="green" variant="light" role="status" mb="md">
+          Your password has been changed and every session has been logged out.
+        </Alert>
+        <Anchor component={Link} to="/login">
+          Log in with your new password
+        </Anchor>
       </PublicShell>
     );
   }
   return (
     <PublicShell title="Choose a new password">
-      <form onSubmit={form.onSubmit} noValidate>
-        <TextField
-          label="New password"
-          type="password"
-          hint={`At least ${PASSWORD_MIN} characters.`}
-          value={values.new_password}
-          onValue={(v) => set("new_password", v)}
-          error={errors.new_password}
-          autoComplete="new-password"
-        />
-        <TextField
-          label="Confirm new password"
-          type="password"
-          value={values.confirm}
-          onValue={(v) => set("confirm", v)}
-          error={errors.confirm}
-          autoComplete="new-password"
-        />
-        <FormAlert message={form.formError} />
-        <button type="submit" className="primary" disabled={form.submitting}>
-          {form.submitting ? "Saving…" : "Set new password"}
-        </button>
+      <form ref={form.ref} onSubmit={form.onSubmit} noValidate aria-label="Choose a new password">
+        <Stack gap="sm">
+          <TextField
+            label="New password"
+            type="password"
+            hint={`At least ${PASSWORD_MIN} characters.`}
+            {...form.field("new_password")}
+            autoComplete="new-password"
+          />
+          <TextField label="Confirm new password" type="password" {...form.field("confirm")} autoComplete="new-password" />
+          <FormMessage message={form.message} />
+          <SubmitButton submitting={form.submitting} busyLabel="Saving…" fullWidth>
+            Set new password
+          </SubmitButton>
+        </Stack>
       </form>
     </PublicShell>
   );

@@ -1,19 +1,22 @@
+import { Code, Group, Stack, Title } from "@mantine/core";
 import { useQueryClient } from "@tanstack/react-query";
-import { useState } from "react";
 import { api, unwrap } from "../api/client";
 import { qk, useTenant } from "../api/queries";
 import type { TenantView } from "../api/types";
 import { useSignedIn } from "../auth/useSignedIn";
-import { TextField } from "../components/Field";
-import { FormAlert, QueryView } from "../components/States";
+import { Facts } from "../components/Facts";
+import { SubmitButton, TextField } from "../components/Field";
+import { FormMessage } from "../components/FormMessage";
+import { Panel } from "../components/Panel";
+import { Notice, QueryView } from "../components/States";
 import { formatDateTime } from "../lib/format";
 import { canEditTenant } from "../lib/permissions";
 import { useForm } from "../lib/useForm";
+import { usePageTitle } from "../lib/usePageTitle";
 import { validateName } from "../lib/validation";
 
 function TenantForm({ tenant }: { tenant: TenantView }) {
   const queryClient = useQueryClient();
-  const [saved, setSaved] = useState(false);
   const form = useForm<{ name: string }>(
     { name: tenant.name },
     (v) => {
@@ -21,64 +24,58 @@ function TenantForm({ tenant }: { tenant: TenantView }) {
       return name ? { name } : {};
     },
     async (v) => {
-      setSaved(false);
       const updated = await unwrap(api().PATCH("/v1/tenant", { body: { name: v.name.trim() } }));
       queryClient.setQueryData(qk.tenant, updated);
       await queryClient.invalidateQueries({ queryKey: qk.me });
-      setSaved(true);
+      form.succeed("Saved.");
     },
   );
   return (
-    <form onSubmit={form.onSubmit} noValidate className="panel">
-      <TextField
-        label="Organization name"
-        value={form.values.name}
-        onValue={(v) => {
-          setSaved(false);
-          form.set("name", v);
-        }}
-        error={form.errors.name}
-      />
-      <FormAlert message={form.formError} />
-      {saved && <p role="status">Saved.</p>}
-      <button type="submit" className="primary" disabled={form.submitting}>
-        {form.submitting ? "Saving…" : "Save"}
-      </button>
-    </form>
+    <Panel title="Rename the organization" form={form}>
+      <TextField label="Organization name" {...form.field("name")} />
+      <FormMessage message={form.message} />
+      <Group>
+        <SubmitButton submitting={form.submitting} busyLabel="Saving…">
+          Save
+        </SubmitButton>
+      </Group>
+    </Panel>
   );
 }
 
 export function SettingsPage() {
+  usePageTitle("Organization settings");
   const me = useSignedIn();
   const tenant = useTenant();
   return (
-    <>
-      <h1>Organization settings</h1>
+    <Stack gap="md">
+      <Title order={1}>Organization settings</Title>
       <QueryView query={tenant} loadingLabel="Loading settings…">
         {(t) => (
           <>
-            <dl className="facts">
-              <dt>Name</dt>
-              <dd data-testid="settings-tenant-name">{t.name}</dd>
-              <dt>Slug</dt>
-              <dd>
-                <code>{t.slug}</code> (used to log in; it cannot change)
-              </dd>
-              <dt>Created</dt>
-              <dd>{formatDateTime(t.created_at)}</dd>
-              <dt>Id</dt>
-              <dd>
-                <code>{t.id}</code>
-              </dd>
-            </dl>
+            <Facts
+              items={[
+                { label: "Name", value: t.name, testId: "settings-tenant-name" },
+                {
+                  label: "Slug",
+                  value: (
+                    <>
+                      <Code>{t.slug}</Code> (used to log in; it cannot change)
+                    </>
+                  ),
+                },
+                { label: "Created", value: formatDateTime(t.created_at) },
+                { label: "Id", value: <Code>{t.id}</Code> },
+              ]}
+            />
             {canEditTenant(me) ? (
               <TenantForm key={t.id} tenant={t} />
             ) : (
-              <p className="notice">Only owners and admins can change the organization's settings.</p>
+              <Notice>Only owners and admins can change the organization's settings.</Notice>
             )}
           </>
         )}
       </QueryView>
-    </>
+    </Stack>
   );
 }

@@ -1,12 +1,13 @@
+import { Anchor, Stack, Text } from "@mantine/core";
 import { useState } from "react";
 import { Link } from "react-router";
 import { api, unwrap } from "../api/client";
 import { REFRESH_DELIVERY } from "../api/session";
 import type { SignupRequest } from "../api/types";
 import { useAuth } from "../auth/AuthContext";
-import { TextField } from "../components/Field";
+import { SubmitButton, TextField } from "../components/Field";
+import { FormMessage } from "../components/FormMessage";
 import { PublicShell } from "../components/PublicShell";
-import { FormAlert } from "../components/States";
 import { useForm } from "../lib/useForm";
 import { PASSWORD_MIN, slugify, validateSignup } from "../lib/validation";
 
@@ -33,64 +34,52 @@ export function SignupPage() {
       signIn(res); // <AnonymousOnly> moves on to the dashboard
     },
   );
-  const { values, errors, set } = form;
+  const { set } = form;
 
   return (
     <PublicShell title="Sign up your organization">
-      <form onSubmit={form.onSubmit} noValidate>
-        <TextField
-          label="Organization name"
-          value={values.name}
-          onValue={(v) => {
-            set("name", v);
-            if (!slugTouched) set("slug", slugify(v));
-          }}
-          error={errors.name}
-          autoComplete="organization"
-        />
-        <TextField
-          label="Organization slug"
-          hint="3–40 lowercase letters, digits or hyphens. You log in with it; it cannot change."
-          value={values.slug}
-          onValue={(v) => {
-            setSlugTouched(true);
-            set("slug", v);
-          }}
-          error={errors.slug}
-          autoCapitalize="none"
-        />
-        <TextField
-          label="Your name"
-          value={values.owner_name}
-          onValue={(v) => set("owner_name", v)}
-          error={errors.owner_name}
-          autoComplete="name"
-        />
-        <TextField
-          label="Email"
-          type="email"
-          value={values.owner_email}
-          onValue={(v) => set("owner_email", v)}
-          error={errors.owner_email}
-          autoComplete="email"
-        />
-        <TextField
-          label="Password"
-          type="password"
-          hint={`At least ${PASSWORD_MIN} characters.`}
-          value={values.owner_password}
-          onValue={(v) => set("owner_password", v)}
-          error={errors.owner_password}
-          autoComplete="new-password"
-        />
-        <FormAlert message={form.formError} />
-        <button type="submit" className="primary" disabled={form.submitting}>
-          {form.submitting ? "Creating…" : "Create organization"}
-        </button>
+      <form ref={form.ref} onSubmit={form.onSubmit} noValidate aria-label="Sign up">
+        <Stack gap="sm">
+          <TextField
+            label="Organization name"
+            {...form.field("name")}
+            onValue={(v) => {
+              set("name", v);
+              if (!slugTouched) set("slug", slugify(v));
+            }}
+            autoComplete="organization"
+          />
+          <TextField
+            label="Organization slug"
+            hint="3–40 lowercase letters, digits or hyphens. You log in with it; it cannot change."
+            {...form.field("slug")}
+            onValue={(v) => {
+              setSlugTouched(true);
+              set("slug", v);
+            }}
+            autoCapitalize="none"
+          />
+          <TextField label="Your name" {...form.field("owner_name")} autoComplete="name" />
+          <TextField label="Email" type="email" {...form.field("owner_email")} autoComplete="email" />
+          <TextField
+            label="Password"
+            type="password"
+            hint={`At least ${PASSWORD_MIN} characters.`}
+            {...form.field("owner_password")}
+            autoComplete="new-password"
+          />
+          <FormMessage message={form.message} />
+          <SubmitButton submitting={form.submitting} busyLabel="Creating…" fullWidth>
+            Create organization
+          </SubmitButton>
+        </Stack>
       </form>
-      <p>
-        Already have an account? <Link to="/login">Log in</Link>
-      </p>
+      <Text size="sm" mt="md">
+        Already have an account?{" "}
+        <Anchor component={Link} to="/login">
+          Log in
+        </Anchor>
+      </Text>
     </PublicShell>
   );
 }

@@ -1,19 +1,23 @@
+import { Anchor, Badge, SimpleGrid, Stack, Table, Title } from "@mantine/core";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { useState } from "react";
 import { Link } from "react-router";
 import { api, unwrap } from "../api/client";
-import { describeError } from "../api/problem";
 import { qk, useInvitationsPage, useUsersPage } from "../api/queries";
 import type { CreateInvitationRequest, CreateUserRequest, Role } from "../api/types";
 import { useSignedIn } from "../auth/useSignedIn";
 import { ConfirmButton } from "../components/ConfirmButton";
-import { SelectField, TextField } from "../components/Field";
+import { DataTable } from "../components/DataTable";
+import { SelectField, SubmitButton, TextField } from "../components/Field";
+import { errorMessage, FormMessage } from "../components/FormMessage";
 import { Pager } from "../components/Pager";
-import { EmptyState, ErrorState, FormAlert, Loading } from "../components/States";
+import { Panel } from "../components/Panel";
+import { EmptyState, ErrorState, Notice, TableSkeleton } from "../components/States";
+import { describeError } from "../api/problem";
 import { formatDateTime } from "../lib/format";
 import { useCursorPager } from "../lib/paging";
 import { assignableRoles, canActOnUser, canInvite, canManageUsers, canReadUsers, ROLE_LABELS, type Caller } from "../lib/permissions";
 import { useForm } from "../lib/useForm";
+import { usePageTitle } from "../lib/usePageTitle";
 import { PASSWORD_MIN, validateCreateUser, validateInvitation } from "../lib/validation";
 
 function roleOptions(actor: Caller) {
@@ -23,36 +27,41 @@ function roleOptions(actor: Caller) {
 function UserList() {
   const pager = useCursorPager();
   const users = useUsersPage(pager.cursor);
-  if (users.isPending) return <Loading label="Loading users…" />;
+  if (users.isPending) return <TableSkeleton label="Loading users…" columns={5} />;
   if (users.error) return <ErrorState error={users.error} onRetry={() => void users.refetch()} />;
   const page = users.data;
   if (page.items.length === 0) return <EmptyState>No users yet.</EmptyState>;
   return (
     <>
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            <th scope="col">Email</th>
-            <th scope="col">Role</th>
-            <th scope="col">Status</th>
-            <th scope="col">Last login</th>
-          </tr>
-        </thead>
-        <tbody>
+      <DataTable label="Users" minWidth={720}>
+        <Table.Thead>
+          <Table.Tr>
+            <Table.Th scope="col">Name</Table.Th>
+            <Table.Th scope="col">Email</Table.Th>
+            <Table.Th scope="col">Role</Table.Th>
+            <Table.Th scope="col">Status</Table.Th>
+            <Table.Th scope="col">Last login</Table.Th>
+          </Table.Tr>
+        </Table.Thead>
+        <Table.Tbody>
           {page.items.map((u) => (
-            <tr key={u.id} data-testid={`user-row-${u.email}`}>
-              <td>
-                <Link to={`/users/${u.id}`}>{u.name}</Link>
-              </td>
-              <td>{u.email}</td>
-              <td data-testid="user-role">{ROLE_LABELS[u.role]}</td>
-              <td>{u.is_active ? "Active" : "Deactivated"}{u.email_verified_at ? "" : " · unverified"}</td>
-              <td>{formatDateTime(u.last_login_at)}</td>
-            </tr>
+            <Table.Tr key={u.id} data-testid={`user-row-${u.email}`}>
+              <Table.Td>
+                <Anchor component={Link} to={`/users/${u.id}`}>
+                  {u.name}
+                </Anchor>
+              </Table.Td>
+              <Table.Td>{u.email}</Table.Td>
+              <Table.Td data-testid="user-role">{ROLE_LABELS[u.role]}</Table.Td>
+              <Table.Td>
+                {u.is_active ? "Active" : "Deactivated"}
+                {u.email_verified_at ? "" : " · unverified"}
+              </Table.Td>
+              <Table.Td>{formatDateTime(u.last_login_at)}</Table.Td>
+            </Table.Tr>
           ))}
-        </tbody>
-      </table>
+        </Table.Tbody>
+      </DataTable>
       <Pager pager={pager} nextCursor={page.next_cursor} label="Users" />
     </>
   );
@@ -60,69 +69,59 @@ function UserList() {
 
 function CreateUserForm({ actor }: { actor: Caller }) {
   const queryClient = useQueryClient();
-  const [created, setCreated] = useState<string | null>(null);
   const form = useForm<CreateUserRequest>(
     { name: "", email: "", password: "", role: "viewer" },
     validateCreateUser,
     async (v) => {
-      const user = await unwrap(
-        api().POST("/v1/users", { body: { ...v, name: v.name.trim(), email: v.email.trim() } }),
-      );
-      setCreated(`Created ${user.name} (${user.email}).`);
+      const user = await unwrap(api().POST("/v1/users", { body: { ...v, name: v.name.trim(), email: v.email.trim() } }));
       form.setValues({ name: "", email: "", password: "", role: v.role });
+      form.succeed(`Created ${user.name} (${user.email}).`);
       await queryClient.invalidateQueries({ queryKey: qk.users });
       await queryClient.invalidateQueries({ queryKey: qk.counts("users") });
     },
   );
-  const { values, errors, set } = form;
   return (
-    <form onSubmit={form.onSubmit} noValidate aria-labelledby="create-user-heading" className="panel">
-      <h2 id="create-user-heading">Create a user</h2>
-      <TextField label="Name" value={values.name} onValue={(v) => set("name", v)} error={errors.name} />
-      <TextField label="Email" type="email" value={values.email} onValue={(v) => set("email", v)} error={errors.email} />
+    <Panel title="Create a user" form={form}>
+      <TextField label="Name" {...form.field("name")} />
+      <TextField label="Email" type="email" {...form.field("email")} />
       <TextField
         label="Initial password"
         type="password"
         hint={`At least ${PASSWORD_MIN} characters. Share it securely; they can reset it.`}
-        value={values.password}
-        onValue={(v) => set("password", v)}
-        error={errors.password}
+        {...form.field("password")}
         autoComplete="new-password"
       />
-      <SelectField<Role> label="Role" value={values.role} onValue={(v) => set("role", v)} options={roleOptions(actor)} error={errors.role} />
-      <FormAlert message={form.formError} />
-      {created && <p role="status">{created}</p>}
-      <button type="submit" disabled={form.submitting}>
-        {form.submitting ? "Creating…" : "Create user"}
-      </button>
-    </form>
+      <SelectField<Role> label="Role" {...form.field("role")} options={roleOptions(actor)} />
+      <FormMessage message={form.message} />
+      <SubmitButton submitting={form.submitting} busyLabel="Creating…">
+        Create user
+      </SubmitButton>
+    </Panel>
   );
 }
 
 function InviteForm({ actor }: { actor: Caller }) {
   const queryClient = useQueryClient();
-  const [sent, setSent] = useState<string | null>(null);
   const form = useForm<CreateInvitationRequest>({ email: "", role: "viewer" }, validateInvitation, async (v) => {
     const inv = await unwrap(api().POST("/v1/invitations", { body: { email: v.email.trim(), role: v.role } }));
-    setSent(`Invitation sent to ${inv.email}.`);
     form.setValues({ email: "", role: v.role });
+    form.succeed(`Invitation sent to ${inv.email}.`);
     await queryClient.invalidateQueries({ queryKey: qk.invitations });
     await queryClient.invalidateQueries({ queryKey: qk.counts("invitations") });
   });
-  const { values, errors, set } = form;
   return (
-    <form onSubmit={form.onSubmit} noValidate aria-labelledby="invite-heading" className="panel">
-      <h2 id="invite-heading">Invite by email</h2>
-      <TextField label="Invitee email" type="email" value={values.email} onValue={(v) => set("email", v)} error={errors.email} />
-      <SelectField<Role> label="Invitee role" value={values.role} onValue={(v) => set("role", v)} options={roleOptions(actor)} error={errors.role} />
-      <FormAlert message={form.formError} />
-      {sent && <p role="status">{sent}</p>}
-      <button type="submit" disabled={form.submitting}>
-        {form.submitting ? "Sending…" : "Send invitation"}
-      </button>
-    </form>
+    <Panel title="Invite by email" form={form}>
+      <TextField label="Invitee email" type="email" {...form.field("email")} />
+      <SelectField<Role> label="Invitee role" {...form.field("role")} options={roleOptions(actor)} />
+      <FormMessage message={form.message} />
+      <SubmitButton submitting={form.submitting} busyLabel="Sending…">
+        Send invitation
+      </SubmitButton>
+    </Panel>
   );
 }
+
+const STATUS_COLORS: Record<string, string> = { pending: "blue", accepted: "green", revoked: "gray", expired: "gray" };
 
 function Invitations({ actor }: { actor: Caller }) {
   const pager = useCursorPager();
@@ -137,34 +136,38 @@ function Invitations({ actor }: { actor: Caller }) {
   });
 
   let body;
-  if (invitations.isPending) body = <Loading label="Loading invitations…" />;
+  if (invitations.isPending) body = <TableSkeleton label="Loading invitations…" columns={6} />;
   else if (invitations.error) body = <ErrorState error={invitations.error} onRetry={() => void invitations.refetch()} />;
   else if (invitations.data.items.length === 0) body = <EmptyState>No invitations.</EmptyState>;
   else
     body = (
       <>
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Email</th>
-              <th scope="col">Role</th>
-              <th scope="col">Status</th>
-              <th scope="col">Sent</th>
-              <th scope="col">Expires</th>
-              <th scope="col">
+        <DataTable label="Invitations" minWidth={760}>
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th scope="col">Email</Table.Th>
+              <Table.Th scope="col">Role</Table.Th>
+              <Table.Th scope="col">Status</Table.Th>
+              <Table.Th scope="col">Sent</Table.Th>
+              <Table.Th scope="col">Expires</Table.Th>
+              <Table.Th scope="col">
                 <span className="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
+              </Table.Th>
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
             {invitations.data.items.map((inv) => (
-              <tr key={inv.id} data-testid={`invitation-row-${inv.email}`}>
-                <td>{inv.email}</td>
-                <td>{ROLE_LABELS[inv.role]}</td>
-                <td data-testid="invitation-status">{inv.status}</td>
-                <td>{formatDateTime(inv.created_at)}</td>
-                <td>{formatDateTime(inv.expires_at)}</td>
-                <td>
+              <Table.Tr key={inv.id} data-testid={`invitation-row-${inv.email}`}>
+                <Table.Td>{inv.email}</Table.Td>
+                <Table.Td>{ROLE_LABELS[inv.role]}</Table.Td>
+                <Table.Td>
+                  <Badge variant="dot" tt="none" color={STATUS_COLORS[inv.status] ?? "gray"} data-testid="invitation-status">
+                    {inv.status}
+                  </Badge>
+                </Table.Td>
+                <Table.Td>{formatDateTime(inv.created_at)}</Table.Td>
+                <Table.Td>{formatDateTime(inv.expires_at)}</Table.Td>
+                <Table.Td>
                   {inv.status === "pending" && canActOnUser(actor, inv.role) && (
                     <ConfirmButton
                       label="Revoke"
@@ -173,43 +176,48 @@ function Invitations({ actor }: { actor: Caller }) {
                       onConfirm={() => revoke.mutate(inv.id)}
                     />
                   )}
-                </td>
-              </tr>
+                </Table.Td>
+              </Table.Tr>
             ))}
-          </tbody>
-        </table>
+          </Table.Tbody>
+        </DataTable>
         <Pager pager={pager} nextCursor={invitations.data.next_cursor} label="Invitations" />
       </>
     );
 
   return (
-    <section aria-labelledby="invitations-heading">
-      <h2 id="invitations-heading">Invitations</h2>
-      {revoke.isError && <FormAlert message={describeError(revoke.error)} />}
+    <Stack component="section" aria-labelledby="invitations-heading" gap="sm" mt="xl">
+      <Title order={2} id="invitations-heading">
+        Invitations
+      </Title>
+      <FormMessage message={revoke.isError ? errorMessage(describeError(revoke.error)) : null} />
       {body}
-    </section>
+    </Stack>
   );
 }
 
 export function UsersPage() {
+  usePageTitle("Users");
   const me = useSignedIn();
   if (!canReadUsers(me)) {
     return (
       <>
-        <h1>Users</h1>
-        <p className="notice">Only owners and admins can see and manage the organization's users.</p>
+        <Title order={1}>Users</Title>
+        <Notice>Only owners and admins can see and manage the organization's users.</Notice>
       </>
     );
   }
   return (
     <>
-      <h1>Users</h1>
+      <Title order={1} mb="md">
+        Users
+      </Title>
       <UserList />
       {canManageUsers(me) && (
-        <div className="columns" data-testid="user-management">
+        <SimpleGrid cols={{ base: 1, md: 2 }} spacing="md" mt="xl" data-testid="user-management">
           <CreateUserForm actor={me} />
           {canInvite(me) && <InviteForm actor={me} />}
-        </div>
+        </SimpleGrid>
       )}
       <Invitations actor={me} />
     </>

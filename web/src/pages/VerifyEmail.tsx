@@ -1,3 +1,4 @@
+import { Alert, Anchor } from "@mantine/core";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useRef } from "react";
 import { Link, useSearchParams } from "react-router";
@@ -26,24 +27,34 @@ export function VerifyEmailPage() {
   }, [token, verify]);
 
   let body;
-  if (!token) body = <p role="alert">This link has no verification token. Open the link from your email.</p>;
-  else if (verify.isSuccess) body = <p role="status">Your email address is verified. Thank you!</p>;
+  if (!token)
+    body = (
+      <Alert color="red" variant="light" role="alert">
+        This link has no verification token. Open the link from your email.
+      </Alert>
+    );
+  else if (verify.isSuccess)
+    body = (
+      <Alert color="green" variant="light" role="status">
+        Your email address is verified. Thank you!
+      </Alert>
+    );
   else if (verify.isError)
     body = (
-      <p role="alert">
+      <Alert color="red" variant="light" role="alert">
         {verify.error instanceof ApiError && verify.error.status === 404
           ? "This verification link is invalid, expired or already used."
           : describeError(verify.error)}
-      </p>
+      </Alert>
     );
-  else body = <Loading label="Verifying your email address…" />;
+  else body = <Loading label="Verifying your email address…" lines={1} />;
 
   return (
     <PublicShell title="Verify email">
       {body}
-      <p>
-        <Link to="/">Continue to the console</Link>
-      </p>
+      <Anchor component={Link} to="/" mt="md" display="inline-block">
+        Continue to the console
+      </Anchor>
     </PublicShell>
   );
 }

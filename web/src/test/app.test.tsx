@@ -6,7 +6,7 @@ import { act, cleanup, fireEvent, render, screen, waitFor } from "@testing-libra
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { App, createQueryClient } from "../App";
 import { configureApi, setAuthHooks } from "../api/client";
-import { dropSession, initSession, refreshSession } from "../api/session";
+import { dropSession, initSession, refreshSession, SESSION_HINT_KEY } from "../api/session";
 import { identityOf } from "../api/tokenStore";
 import { AUTH_CHANNEL, SWITCHED_NOTICE } from "../auth/AuthProvider";
 import { tokenFor, USER_A, USER_B } from "./jwt";
@@ -50,6 +50,15 @@ function issue(who: Who, delivery: unknown) {
     return pair;
   }
   return { ...pair, refresh_token: `rt-${issued}` };
+}
+
+/**
+ * The browser holds USER's refresh cookie from an earlier visit: the cookie,
+ * and the session hint the console left in localStorage when it got a token.
+ */
+function browserHasSession(who: Who) {
+  cookieHolder = who;
+  localStorage.setItem(SESSION_HINT_KEY, "1");
 }
 
 /** Bumped per test: a request a previous test left under way gets no answer meant for this one. */
@@ -155,7 +164,8 @@ describe("tokens stay out of storage", () => {
     const written = [...setItem.mock.calls.map((c) => c.join("=")), ...cookieWrites].join("\n");
     for (let n = 1; n <= issued; n++) expect(written).not.toContain(tokenFor(USER_A, n));
     for (const t of tokens) expect(written).not.toContain(t);
-    expect(localStorage.length).toBe(0);
+    // Only the session hint: "1", no token, no user.
+    expect({ ...localStorage }).toEqual({ [SESSION_HINT_KEY]: "1" });
     expect(sessionStorage.length).toBe(0);
     expect(document.cookie).toBe("");
     // Every API call carried the browser's cookies (the refresh cookie flow).
@@ -217,7 +227,7 @@ describe("the refresh token never reaches JavaScript", () => {
 
 describe("one browser, several tabs, one shared refresh cookie", () => {
   it("another tab logging in as someone else switches this tab: cache dropped, back to the dashboard", async () => {
-    cookieHolder = USER_A;
+    browserHasSession(USER_A);
     const { queryClient } = renderAt("/profile");
     expect((await whoami()).textContent).toContain("Ada Lovelace");
     expect(JSON.stringify(queryClient.getQueryCache().getAll().map((q) => q.state.data))).toContain("Org A");
@@ -236,7 +246,7 @@ describe("one browser, several tabs, one shared refresh cookie", () => {
   });
 
   it("the same user logging in elsewhere changes nothing here (no refresh)", async () => {
-    cookieHolder = USER_A;
+    browserHasSession(USER_A);
     renderAt("/profile");
     expect((await whoami()).textContent).toContain("Ada Lovelace");
     const before = requests.length;
@@ -250,7 +260,7 @@ describe("one browser, several tabs, one shared refresh cookie", () => {
   });
 
   it("a scheduled refresh that comes back as someone else switches too", async () => {
-    cookieHolder = USER_A;
+    browserHasSession(USER_A);
     renderAt("/profile");
     expect((await whoami()).textContent).toContain("Ada Lovelace");
     cookieHolder = USER_B; // e.g. the other tab's BroadcastChannel message was missed
@@ -273,7 +283,7 @@ describe("one browser, several tabs, one shared refresh cookie", () => {
 
 describe("restoring the session on page load", () => {
   it("a 429 waits Retry-After and retries, showing that it does; it does not log the user out", async () => {
-    cookieHolder = USER_A;
+    browserHasSession(USER_A);
     refreshQueue = [problem(429, "rate_limited", { "retry-after": "1" })];
     renderAt("/profile");
     expect((await screen.findByTestId("session-rate-limited")).textContent).toMatch(/Retrying .* in 1 second/);
@@ -283,7 +293,39 @@ describe("restoring the session on page load", () => {
     expect(requests.filter((r) => r.path === "/v1/auth/refresh")).toHaveLength(2);
   });
 
+  it("without the session hint a logged-out visitor's page asks nothing that can only be a 401", async () => {
+    cookieHolder = null;
+    renderAt("/login");
+    expect(await screen.findByRole("button", { name: "Log in" })).toBeTruthy();
+    await new Promise((r) => setTimeout(r, 30));
+    expect(requests).toEqual([]);
+    // A protected page goes straight to the login page too.
+    cleanup();
+    renderAt("/profile");
+    expect(await screen.findByRole("button", { name: "Log in" })).toBeTruthy();
+    expect(window.location.search).toBe("?next=%2Fprofile");
+    expect(requests).toEqual([]);
+  });
+
+  it("a stale hint costs one 401, then the hint is gone", async () => {
+    localStorage.setItem(SESSION_HINT_KEY, "1"); // the cookie expired meanwhile
+    renderAt("/profile");
+    expect(await screen.findByRole("button", { name: "Log in" })).toBeTruthy();
+    expect(requests.map((r) => r.path)).toEqual(["/v1/auth/refresh"]);
+    expect(localStorage.getItem(SESSION_HINT_KEY)).toBeNull();
+  });
+
+  it("logging in sets the hint and logging out clears it", async () => {
+    await logIn("org-a", "ada@a.test");
+    await whoami();
+    expect(localStorage.getItem(SESSION_HINT_KEY)).toBe("1");
+    fireEvent.click(screen.getByRole("button", { name: "Log out" }));
+    expect(await screen.findByText("You have logged out.")).toBeTruthy();
+    expect(localStorage.getItem(SESSION_HINT_KEY)).toBeNull();
+  });
+
   it("a 401 means no session: the login page", async () => {
+    localStorage.setItem(SESSION_HINT_KEY, "1");
     renderAt("/profile");
     expect(await screen.findByRole("button", { name: "Log in" })).toBeTruthy();
     expect(window.location.search).toBe("?next=%2Fprofile");
@@ -292,7 +334,7 @@ describe("restoring the session on page load", () => {
 
 describe("accepting an invitation", () => {
   it("asks a signed-in user to log out first instead of replacing the session", async () => {
-    cookieHolder = USER_A;
+    browserHasSession(USER_A);
     renderAt("/accept-invitation?token=inv-123");
     const alert = await screen.findByTestId("accept-signed-in");
     await waitFor(() => expect(alert.textContent).toContain("ada@a.test"));
@@ -316,7 +358,7 @@ describe("accepting an invitation", () => {
 
 describe("logging out", () => {
   it("clears the session here and on the server, even when the server call fails", async () => {
-    cookieHolder = USER_A;
+    browserHasSession(USER_A);
     const { queryClient } = renderAt("/profile");
     expect((await whoami()).textContent).toContain("Ada Lovelace");
     const fetchMock = vi.mocked(fetch);

@@ -1,10 +1,11 @@
-import { render, screen } from "@testing-library/react";
+import { screen } from "@testing-library/react";
 import { MemoryRouter } from "react-router";
 import { describe, expect, it } from "vitest";
 import { ApiError } from "../api/problem";
 import { QueryView } from "../components/States";
 import { UsageChart } from "../components/UsageChart";
 import { shapeUsage } from "../lib/usage";
+import { renderUi } from "./render";
 
 describe("UsageChart", () => {
   it("draws a bar per bucket and exposes the totals", () => {
@@ -23,7 +24,7 @@ describe("UsageChart", () => {
         response_bytes: 0,
       })),
     );
-    const { container } = render(<UsageChart data={data} interval="hour" />);
+    const { container } = renderUi(<UsageChart data={data} interval="hour" />);
     expect(screen.getByTestId("usage-total-requests").textContent).toBe("30");
     expect(screen.getByTestId("usage-total-errors").textContent).toBe("3");
     expect(container.querySelectorAll("rect.bar-requests")).toHaveLength(3);
@@ -34,7 +35,7 @@ describe("UsageChart", () => {
 describe("QueryView", () => {
   const base = { refetch: () => undefined };
   it("shows the not-found page when the API answered 404", () => {
-    render(
+    renderUi(
       <MemoryRouter>
         <QueryView query={{ ...base, data: undefined, isPending: false, error: new ApiError({ status: 404, code: "not_found", detail: "x" }) }}>
           {() => <p>data</p>}
@@ -44,7 +45,7 @@ describe("QueryView", () => {
     expect(screen.getByTestId("not-found")).toBeTruthy();
   });
   it("shows errors in words with a retry button", () => {
-    render(
+    renderUi(
       <QueryView query={{ ...base, data: undefined, isPending: false, error: new ApiError({ status: 403, code: "forbidden", detail: "Admins only." }) }}>
         {() => <p>data</p>}
       </QueryView>,
@@ -53,7 +54,7 @@ describe("QueryView", () => {
     expect(screen.getByRole("button", { name: "Try again" })).toBeTruthy();
   });
   it("shows loading, then data", () => {
-    const { rerender } = render(<QueryView query={{ ...base, data: undefined, isPending: true, error: null }}>{(d: string) => <p>{d}</p>}</QueryView>);
+    const { rerender } = renderUi(<QueryView query={{ ...base, data: undefined, isPending: true, error: null }}>{(d: string) => <p>{d}</p>}</QueryView>);
     expect(screen.getByRole("status").textContent).toMatch(/Loading/);
     rerender(<QueryView query={{ ...base, data: "hello", isPending: false, error: null }}>{(d: string) => <p>{d}</p>}</QueryView>);
     expect(screen.getByText("hello")).toBeTruthy();

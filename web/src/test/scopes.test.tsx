@@ -2,7 +2,7 @@
 // the layout and pages rendered with a given /me, against a fake API that
 // records what the pages ask for.
 import { QueryClientProvider } from "@tanstack/react-query";
-import { cleanup, render, screen, waitFor, within } from "@testing-library/react";
+import { cleanup, screen, waitFor, within } from "@testing-library/react";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { MemoryRouter, Route, Routes } from "react-router";
 import { createQueryClient } from "../App";
@@ -16,6 +16,7 @@ import { AuditPage } from "../pages/Audit";
 import { DashboardPage } from "../pages/Dashboard";
 import { SettingsPage } from "../pages/Settings";
 import { UsersPage } from "../pages/Users";
+import { renderUi } from "./render";
 import { meAs } from "./sessions";
 
 const NOW = "2026-01-01T00:00:00Z";
@@ -46,7 +47,7 @@ const auth: AuthContextValue = {
 function renderAs(me: MeResponse, path: string) {
   const queryClient = createQueryClient();
   queryClient.setQueryData(qk.me, me);
-  return render(
+  return renderUi(
     <QueryClientProvider client={queryClient}>
       <AuthContext.Provider value={auth}>
         <MemoryRouter initialEntries={[path]}>

@@ -169,6 +169,7 @@ describe("session", () => {
       // Logging in again starts afresh: the token is kept and refreshed on time.
       startSession({ access_token: tokenFor(USER_B), expires_in: 900 });
       expect(getAccessToken()).toBe(tokenFor(USER_B));
+      await vi.advanceTimersByTimeAsync(0); // jsdom fires the session hint's storage event from a 0 ms timer
       expect(vi.getTimerCount()).toBe(1);
       await vi.advanceTimersByTimeAsync(840_000);
       expect(urls()).toHaveLength(3);

@@ -1,0 +1,29 @@
+// Every list in the console: a bordered card whose table scrolls
+// horizontally inside it (the page itself never scrolls sideways, even at
+// 390 px), with the same spacing everywhere. Use Mantine's Table.Thead/Tr/
+// Th/Td inside; give Th `scope="col"`.
+import { Paper, Table, type TableProps } from "@mantine/core";
+import type { ReactNode } from "react";
+
+export function DataTable({
+  children,
+  minWidth = 640,
+  label,
+  ...rest
+}: {
+  children: ReactNode;
+  /** Below this width the table scrolls inside its card. */
+  minWidth?: number;
+  /** An accessible name for the table (e.g. "Users"). */
+  label?: string;
+} & Omit<TableProps, "children">) {
+  return (
+    <Paper withBorder radius="md" className="table-card">
+      <Table.ScrollContainer minWidth={minWidth} type="native">
+        <Table verticalSpacing="sm" highlightOnHover aria-label={label} {...rest}>
+          {children}
+        </Table>
+      </Table.ScrollContainer>
+    </Paper>
+  );
+}
