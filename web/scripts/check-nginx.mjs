@@ -204,7 +204,12 @@ async function browserPass(base) {
 
     await page.goto(`${base}/login`);
     await page.getByRole("button", { name: "Log in" }).waitFor();
+    // Now the browser "has" a session: the refresh cookie (faked above) and
+    // the hint the console leaves in localStorage when it gets a token
+    // (src/api/session.ts, SESSION_HINT_KEY): without the hint it does not
+    // even try to restore one.
     signedIn = true;
+    await page.evaluate(() => localStorage.setItem("qhub-session-hint", "1"));
     await page.goto(`${base}/reference`);
     await page.getByTestId("api-reference").getByText("QHub API").first().waitFor({ timeout: 30_000 });
     await page.locator(".opblock").first().waitFor();

@@ -139,7 +139,14 @@ export function describeError(err: unknown): string {
   return "Something went wrong. Please try again.";
 }
 
-/** `owner_email` → `owner email`. */
+/** Field names the console words differently from the API ("organization", never "tenant"). */
+const FIELD_WORDS: Record<string, string> = {
+  tenant: "organization",
+  tenant_id: "organization",
+  slug: "organization slug",
+};
+
+/** `owner_email` → `owner email`; `tenant` → `organization`. */
 export function humanField(field: string): string {
-  return field.replace(/[_.]/g, " ");
+  return FIELD_WORDS[field] ?? field.replace(/[_.]/g, " ").replace(/\btenant\b/g, "organization");
 }

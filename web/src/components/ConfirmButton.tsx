@@ -6,7 +6,7 @@
 // action removes the button (a revoked row disappears) focus goes to the
 // heading of the enclosing section — or `focusAfter()` when given.
 import { Button, Group, type ButtonProps } from "@mantine/core";
-import { useEffect, useLayoutEffect, useRef, useState } from "react";
+import { useEffect, useLayoutEffect, useRef, useState, type FocusEvent } from "react";
 import { focusMain } from "./SkipLink";
 
 /**
@@ -59,23 +59,36 @@ export function ConfirmButton({
     pending.current = null;
   }, [asking]);
 
-  // Unmounted while focused (e.g. the row it lived in was removed): focus near it instead of <body>.
+  // Unmounted while focused (e.g. the row it lived in was removed): focus
+  // near it instead of leaving focus on <body>.
   const focusAfterRef = useRef(focusAfter);
   focusAfterRef.current = focusAfter;
+  const hasFocus = useRef(false);
   useEffect(() => {
-    const btn = mainRef.current;
-    section.current = btn?.closest("section, form, [data-focus-fallback]") ?? null;
-    return () => {
-      const hadFocus = btn !== null && (document.activeElement === btn || document.activeElement === document.body);
-      if (!hadFocus) return;
+    const el = mainRef.current ?? confirmRef.current;
+    if (el) section.current = el.closest("section, form, [data-focus-fallback]");
+  });
+  useEffect(
+    () => () => {
+      if (!hasFocus.current) return;
       const near = section.current;
       requestAnimationFrame(() => {
         if (document.activeElement && document.activeElement !== document.body) return;
         if (focusAfterRef.current) focusAfterRef.current();
         else focusNear(near);
       });
-    };
-  }, [asking]);
+    },
+    [],
+  );
+  const track = {
+    onFocus: () => {
+      hasFocus.current = true;
+    },
+    // Focus moved to something else (a removed element's blur has no relatedTarget).
+    onBlur: (e: FocusEvent) => {
+      if (e.relatedTarget) hasFocus.current = false;
+    },
+  };
 
   if (!asking) {
     return (
@@ -86,6 +99,7 @@ export function ConfirmButton({
         size={size}
         disabled={disabled}
         aria-disabled={busy || undefined}
+        {...track}
         onClick={() => {
           if (busy) return;
           pending.current = "confirm";
@@ -100,6 +114,7 @@ export function ConfirmButton({
     <Group gap="xs" wrap="nowrap" component="span">
       <Button
         ref={confirmRef}
+        {...track}
         variant="filled"
         color={color}
         size={size}
@@ -112,6 +127,7 @@ export function ConfirmButton({
         {confirmLabel ?? `Confirm ${label.toLowerCase()}`}
       </Button>
       <Button
+        {...track}
         variant="default"
         size={size}
         onClick={() => {

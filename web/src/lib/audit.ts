@@ -41,3 +41,10 @@ function show(v: unknown): string {
   if (typeof v === "string") return v;
   return JSON.stringify(v);
 }
+
+const TARGET_WORDS: Record<string, string> = { tenant: "organization", api_key: "API key" };
+
+/** An audit event's target type in words ("organization", never "tenant"). */
+export function targetTypeLabel(type: string): string {
+  return TARGET_WORDS[type] ?? type.replace(/_/g, " ");
+}

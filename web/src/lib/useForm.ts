@@ -2,7 +2,7 @@
 // server problem+json mapped back onto the fields it names, one message
 // area (error or success) and focus that goes where the user must look.
 import { useCallback, useEffect, useRef, useState, type FormEvent, type RefObject } from "react";
-import { ApiError, describeError } from "../api/problem";
+import { ApiError, describeError, humanField } from "../api/problem";
 import { FORM_MESSAGE_ATTR, type FormMessageValue } from "../components/FormMessage";
 import { hasErrors, type FormErrors } from "./validation";
 
@@ -45,7 +45,7 @@ export function splitServerError<T>(
     const unknown: string[] = [];
     for (const [field, msg] of Object.entries(err.fieldErrors)) {
       if (fields.includes(field)) fieldErrors[field] = msg;
-      else unknown.push(`${field}: ${msg}`);
+      else unknown.push(`${humanField(field)}: ${msg}`);
     }
     if (Object.keys(fieldErrors).length > 0) {
       return {

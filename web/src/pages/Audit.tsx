@@ -9,7 +9,7 @@ import { Pager } from "../components/Pager";
 import { DataTable } from "../components/DataTable";
 import { errorMessage, FormMessage } from "../components/FormMessage";
 import { EmptyState, ErrorState, Notice, TableSkeleton } from "../components/States";
-import { AUDIT_ACTIONS, AUDIT_FAMILIES, asActionFilter, describeDiff, validateActionFilter } from "../lib/audit";
+import { AUDIT_ACTIONS, AUDIT_FAMILIES, asActionFilter, describeDiff, targetTypeLabel, validateActionFilter } from "../lib/audit";
 import { formatDateTime, localInputToIso } from "../lib/format";
 import { useCursorPager } from "../lib/paging";
 import { canReadUsers, canViewAudit } from "../lib/permissions";
@@ -158,7 +158,7 @@ export function AuditPage() {
                   )}
                 </Table.Td>
                 <Table.Td title={ev.target_id ?? undefined}>
-                  {ev.target_type ? `${ev.target_type.replace("_", " ")}: ${nameOf(ev.target_id)}` : "—"}
+                  {ev.target_type ? `${targetTypeLabel(ev.target_type)}: ${nameOf(ev.target_id)}` : "—"}
                 </Table.Td>
                 <Table.Td>{describeDiff(ev.diff)}</Table.Td>
                 <Table.Td>{ev.ip ?? "—"}</Table.Td>

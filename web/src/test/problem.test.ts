@@ -81,7 +81,10 @@ describe("describeError: words for people", () => {
 
   it("lists field errors for validation failures", () => {
     const msg = describeError(apiErrorFrom(res(422), validation));
-    expect(msg).toBe("Please correct: owner email is not a valid email; slug is taken.");
+    expect(msg).toBe("Please correct: owner email is not a valid email; organization slug is taken.");
+    // The console says "organization", never "tenant".
+    const tenant = new ApiError({ status: 422, code: "validation_failed", detail: "x", fieldErrors: { tenant: "is unknown" } });
+    expect(describeError(tenant)).toBe("Please correct: organization is unknown.");
   });
 
   it("hides internals of 500 but gives the request id", () => {

@@ -14,7 +14,8 @@ describe("splitServerError", () => {
     });
     const out = splitServerError(err, fields);
     expect(out.fieldErrors).toEqual({ email: "is already used" });
-    expect(out.formError).toBe("Please correct: tenant: is unknown.");
+    // The console says "organization", never "tenant".
+    expect(out.formError).toBe("Please correct: organization: is unknown.");
   });
 
   it("says which fields to fix when all errors are shown inline", () => {
