@@ -23,6 +23,13 @@ export const theme = createTheme({
   fontFamily: 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif',
   fontFamilyMonospace: "ui-monospace, SFMono-Regular, Menlo, monospace",
   cursorType: "pointer",
+  headings: {
+    sizes: {
+      h1: { fontSize: "1.75rem", lineHeight: "1.25" },
+      h2: { fontSize: "1.35rem", lineHeight: "1.3" },
+      h3: { fontSize: "1.15rem", lineHeight: "1.35" },
+    },
+  },
 });
 
 /**

@@ -4,6 +4,7 @@ import { useNavigate } from "react-router";
 import { describeError } from "../api/problem";
 import {
   currentIdentity,
+  hasSessionHint,
   dropSession,
   endSession,
   onIdentityChange,
@@ -38,7 +39,9 @@ export const SWITCHED_NOTICE =
 export function AuthProvider({ children }: { children: ReactNode }) {
   const queryClient = useQueryClient();
   const navigate = useNavigate();
-  const [status, setStatus] = useState<AuthStatus>("starting");
+  // Without the session hint there is nothing to restore: anonymous at once
+  // (no request, no "Restoring your session…" flash before the login form).
+  const [status, setStatus] = useState<AuthStatus>(() => (hasSessionHint() ? "starting" : "anonymous"));
   const [notice, setNotice] = useState<string | null>(null);
   const [retryingIn, setRetryingIn] = useState<number | null>(null);
   // Bumped when the tab's identity changes: remounts every page, so no
@@ -55,6 +58,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   useEffect(() => {
     if (started.current) return;
     started.current = true;
+    if (statusRef.current !== "starting") return;
     restorePatiently((secs) => setRetryingIn(secs), restoreSessionIfHinted)
       .then((ok) => setStatus((s) => (s === "starting" ? (ok ? "authenticated" : "anonymous") : s)))
       .catch((err: unknown) => {

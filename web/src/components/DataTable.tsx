@@ -19,7 +19,7 @@ export function DataTable({
 } & Omit<TableProps, "children">) {
   return (
     <Paper withBorder radius="md" className="table-card">
-      <Table.ScrollContainer minWidth={minWidth} type="native">
+      <Table.ScrollContainer minWidth={minWidth} type="native" className="table-scroll">
         <Table verticalSpacing="sm" highlightOnHover aria-label={label} {...rest}>
           {children}
         </Table>
