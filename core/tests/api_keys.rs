@@ -95,8 +95,7 @@ async fn scopes_are_enforced_and_both_headers_work() {
     assert_eq!(r.ok(200)["items"][0]["email"], t.owner_email);
 
     // Without users:write every user write is 403 and changes nothing.
-    let body =
-        json!({"email": "k@x.test", "name": "K", "password": "password-1234", "role": "viewer"});
+    let body = json!({"email": "k@x.test", "name": "K", "password": "plum orchard lantern", "role": "viewer"});
     let r = app
         .with_key(Method::POST, "/v1/users", &read_key, Some(body.clone()))
         .await;
@@ -135,7 +134,7 @@ async fn scopes_are_enforced_and_both_headers_work() {
             Method::POST,
             "/v1/users",
             &narrow,
-            Some(json!({"email": "a2@x.test", "name": "A", "password": "password-1234", "role": "admin"})),
+            Some(json!({"email": "a2@x.test", "name": "A", "password": "plum orchard lantern", "role": "admin"})),
         )
         .await;
     r.problem(403, "forbidden");

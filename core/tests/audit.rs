@@ -22,7 +22,7 @@ async fn every_admin_action_writes_exactly_one_event() {
         .bearer_auth(tok)
         .header("x-request-id", "audit-req-1")
         .header("user-agent", "audit-test/1.0")
-        .json(&json!({"email": email, "name": "U", "password": "password-1234", "role": "viewer"}))
+        .json(&json!({"email": email, "name": "U", "password": "plum orchard lantern", "role": "viewer"}))
         .send()
         .await
         .unwrap();

@@ -69,7 +69,7 @@ async fn a_taken_slug_and_a_taken_email_are_told_apart() {
         .post(
             "/v1/users",
             Some(&t.access),
-            json!({"email": t.owner_email, "name": "Dup", "password": "password-1234", "role": "viewer"}),
+            json!({"email": t.owner_email, "name": "Dup", "password": "plum orchard lantern", "role": "viewer"}),
         )
         .await;
     r.problem(409, "conflict");

@@ -92,7 +92,7 @@ async fn login_and_reset_are_limited_per_account_across_ips() {
     assert_eq!(header(&r, "ratelimit-limit"), 2);
     // Another account of the same tenant is unaffected.
     let (_, _, email) = app.user_with_role(&t, "viewer").await;
-    app.try_login(&t.slug, &email, "password-1234")
+    app.try_login(&t.slug, &email, "plum orchard lantern")
         .await
         .ok(200);
 

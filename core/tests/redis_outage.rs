@@ -135,7 +135,7 @@ async fn redis_down_is_503_fast_and_recovers_without_restart() {
     timed(app.post(
         "/v1/users",
         Some(&t.access),
-        json!({"email": "new@x.test", "name": "N", "password": "password-1234", "role": "viewer"}),
+        json!({"email": "new@x.test", "name": "N", "password": "plum orchard lantern", "role": "viewer"}),
     ))
     .await
     .problem(503, "service_unavailable");

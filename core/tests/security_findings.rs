@@ -369,7 +369,7 @@ async fn display_name_emails_are_refused_everywhere() {
     app.post(
         "/v1/users",
         Some(&t.access),
-        json!({"email": evil, "name": "x", "password": "password-1234", "role": "viewer"}),
+        json!({"email": evil, "name": "x", "password": "plum orchard lantern", "role": "viewer"}),
     )
     .await
     .problem(422, "validation_failed");
@@ -409,7 +409,7 @@ async fn look_alike_emails_names_and_slugs_cannot_coexist() {
             app.post(
                 "/v1/users",
                 Some(&token),
-                json!({"email": email, "name": name, "password": "password-1234", "role": "viewer"}),
+                json!({"email": email, "name": name, "password": "plum orchard lantern", "role": "viewer"}),
             )
             .await
         }
@@ -524,13 +524,24 @@ async fn an_organization_name_in_mail_is_quoted_and_bounded() {
         format!("Join the organization {quoted} on QHub")
     );
     let body = mail["body"].as_str().unwrap();
+    // The mail names the organization (quoted), its slug, the inviter and
+    // the role.
+    let lines: Vec<&str> = body.lines().collect();
+    for line in [
+        format!("Organization: {quoted}"),
+        format!("Organization slug: {}", t.slug),
+        "Role: viewer".to_owned(),
+        format!("Email: {email}"),
+    ] {
+        assert!(lines.contains(&line.as_str()), "{line} in {body}");
+    }
     assert!(
-        body.contains(&format!("the organization {quoted} (slug: {})", t.slug)),
+        body.starts_with("\"Owner\" invites you to join the organization"),
         "{body}"
     );
     assert!(!body.contains("evil.test/login or lose"), "{body}");
     assert!(
-        body.contains("chosen by that organization, not by QHub"),
+        body.contains("chosen by that organization and its members, not by QHub"),
         "{body}"
     );
     // The only link is the console's.

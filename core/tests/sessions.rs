@@ -216,7 +216,7 @@ async fn deactivation_and_removal_end_sessions_at_once() {
         .await
         .problem(401, "unauthenticated");
     // A deactivated user cannot log back in.
-    app.try_login(&t.slug, &dev_email, "password-1234")
+    app.try_login(&t.slug, &dev_email, "plum orchard lantern")
         .await
         .problem(401, "unauthenticated");
 

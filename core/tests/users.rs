@@ -20,7 +20,7 @@ async fn developers_and_viewers_get_403_on_user_management() {
         app.post(
             "/v1/users",
             Some(token),
-            json!({"email": "x@x.test", "name": "x", "password": "password-1234", "role": "viewer"}),
+            json!({"email": "x@x.test", "name": "x", "password": "plum orchard lantern", "role": "viewer"}),
         )
         .await
         .problem(403, "forbidden");
@@ -54,7 +54,7 @@ async fn admins_cannot_touch_owners() {
     app.post(
         "/v1/users",
         Some(&admin),
-        json!({"email": "o2@x.test", "name": "o2", "password": "password-1234", "role": "owner"}),
+        json!({"email": "o2@x.test", "name": "o2", "password": "plum orchard lantern", "role": "owner"}),
     )
     .await
     .problem(403, "forbidden");
@@ -100,7 +100,7 @@ async fn admins_cannot_touch_owners() {
         .post(
             "/v1/users",
             Some(&admin),
-            json!({"email": "a2@x.test", "name": "a2", "password": "password-1234", "role": "admin"}),
+            json!({"email": "a2@x.test", "name": "a2", "password": "plum orchard lantern", "role": "admin"}),
         )
         .await;
     assert_eq!(r.ok(201)["role"], "admin");
@@ -162,8 +162,7 @@ async fn last_owner_cannot_be_demoted_deactivated_or_removed() {
 async fn create_user_conflicts_on_duplicate_email() {
     let app = TestApp::spawn().await;
     let t = app.signup().await;
-    let body =
-        json!({"email": "dup@x.test", "name": "d", "password": "password-1234", "role": "viewer"});
+    let body = json!({"email": "dup@x.test", "name": "d", "password": "plum orchard lantern", "role": "viewer"});
     app.post("/v1/users", Some(&t.access), body.clone())
         .await
         .ok(201);
@@ -185,7 +184,7 @@ async fn users_list_paginates_with_a_cursor() {
         app.post(
             "/v1/users",
             Some(&t.access),
-            json!({"email": format!("u{i}@x.test"), "name": format!("u{i}"), "password": "password-1234", "role": "viewer"}),
+            json!({"email": format!("u{i}@x.test"), "name": format!("u{i}"), "password": "plum orchard lantern", "role": "viewer"}),
         )
         .await
         .ok(201);

@@ -298,7 +298,7 @@ fn csv_cell(value: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::csv_cell;
+    use super::*;
 
     #[test]
     fn cells_are_quoted_and_formulas_neutralised() {

@@ -14,6 +14,7 @@ use qhub_lib::{ApiError, Scope};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::platform::cache::{api_key_key, Cache};
@@ -150,4 +151,14 @@ mod tests {
         assert_ne!(a.key, b.key);
         assert_eq!(a.hash, hash(&a.key));
     }
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum KeyStatus {
+    /// Not revoked and not expired: it authenticates.
+    Active,
+    /// Past its expiry, not revoked.
+    Expired,
+    Revoked,
 }

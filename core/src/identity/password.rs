@@ -107,7 +107,7 @@ fn verify_blocking(password: &str, hash: &str) -> bool {
 
 /// Password policy, shared by signup, user creation and (later) resets.
 /// The lowest zxcvbn score accepted. Scores 0 and 1 ("too guessable",
-/// "very guessable": under about 10^6 guesses, e.g. `password-1234` or
+/// "very guessable": under about 10^6 guesses, e.g. `password123` or
 /// `qwertyuiop1`) are refused; 2 and up pass. The console's strength meter
 /// runs the same estimator (zxcvbn-ts) and says the same before submitting.
 pub const MIN_PASSWORD_SCORE: u8 = 2;

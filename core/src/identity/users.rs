@@ -99,3 +99,11 @@ pub fn may_grant(p: &Principal, role: Role) -> Result<(), ApiError> {
     }
     Ok(())
 }
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum UserStatus {
+    Active,
+    /// Deactivated: cannot log in.
+    Inactive,
+}

@@ -50,8 +50,8 @@ use crate::platform::state::AppState;
         crate::platform::validate::schema::Timestamp,
         crate::platform::validate::schema::UsageKindName,
         crate::platform::validate::schema::SearchText,
-        crate::identity::http::api_keys::KeyStatus,
-        crate::identity::http::users::UserStatus
+        crate::identity::apikeys::KeyStatus,
+        crate::identity::users::UserStatus
     )),
     tags(
         (name = "tenants", description = "Organization signup and settings"),

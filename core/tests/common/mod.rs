@@ -386,11 +386,11 @@ impl TestApp {
             .post(
                 "/v1/users",
                 Some(&t.access),
-                json!({"email": email, "name": role, "password": "password-1234", "role": role}),
+                json!({"email": email, "name": role, "password": "plum orchard lantern", "role": role}),
             )
             .await;
         let id: Uuid = r.ok(201)["id"].as_str().unwrap().parse().unwrap();
-        let tokens = self.login(&t.slug, &email, "password-1234").await;
+        let tokens = self.login(&t.slug, &email, "plum orchard lantern").await;
         (id, tokens.0, email)
     }
 

@@ -16,7 +16,7 @@ use utoipa_axum::routes;
 use uuid::Uuid;
 
 use crate::audit::Event;
-use crate::identity::apikeys;
+use crate::identity::apikeys::{self, KeyStatus};
 use crate::identity::extract::{Principal, Session, TenantCtx};
 use crate::platform::extract::{Json, Path, Query};
 use crate::platform::state::AppState;
@@ -194,16 +194,6 @@ async fn create_key(
             api_key: view,
         }),
     ))
-}
-
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
-#[serde(rename_all = "lowercase")]
-pub enum KeyStatus {
-    /// Not revoked and not expired: it authenticates.
-    Active,
-    /// Past its expiry, not revoked.
-    Expired,
-    Revoked,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

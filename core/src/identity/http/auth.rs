@@ -429,7 +429,7 @@ async fn revoke_session(
 
 #[cfg(test)]
 mod device_tests {
-    use super::device;
+    use super::*;
 
     #[test]
     fn readable_devices() {

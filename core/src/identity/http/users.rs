@@ -9,7 +9,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use qhub_lib::page::{Page, PageQuery};
 use qhub_lib::{ApiError, Role, Scope};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use sqlx::PgConnection;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -21,7 +21,7 @@ use crate::identity::extract::{
     needs, pin_role, remember_role, ClientInfo, Credential, Principal, Scoped, TenantCtx,
 };
 use crate::identity::password::check_password;
-use crate::identity::users::{fetch_user, insert_user, may_grant, NewUser, UserView};
+use crate::identity::users::{fetch_user, insert_user, may_grant, NewUser, UserStatus, UserView};
 use crate::platform::extract::{Json, Path, Query};
 use crate::platform::state::AppState;
 use crate::platform::validate::{self, Checks};
@@ -36,14 +36,6 @@ qhub_lib::page_of!(UserPage, UserView);
 
 fn not_found() -> ApiError {
     ApiError::NotFound("no such user".into())
-}
-
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
-#[serde(rename_all = "lowercase")]
-pub enum UserStatus {
-    Active,
-    /// Deactivated: cannot log in.
-    Inactive,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
