@@ -41,7 +41,9 @@ export function splitServerError<T>(
   fields: readonly string[],
 ): { fieldErrors: FormErrors<T>; formError: string | null } {
   const fieldErrors: Record<string, string> = {};
-  if (err instanceof ApiError && err.code === "validation_failed") {
+  // A 422 (validation_failed) or a 409 (conflict: "the slug is already
+  // taken") whose problem document names fields: those go next to them.
+  if (err instanceof ApiError && Object.keys(err.fieldErrors).length > 0) {
     const unknown: string[] = [];
     for (const [field, msg] of Object.entries(err.fieldErrors)) {
       if (fields.includes(field)) fieldErrors[field] = msg;

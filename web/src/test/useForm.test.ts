@@ -31,3 +31,23 @@ describe("splitServerError", () => {
     expect(splitServerError(err, fields)).toEqual({ fieldErrors: {}, formError: "An open invitation exists for this email." });
   });
 });
+
+describe("splitServerError with a conflict naming a field", () => {
+  it("puts a 409's errors[] next to the field (a taken slug or email)", () => {
+    const err = new ApiError({
+      status: 409,
+      code: "conflict",
+      detail: 'slug: "acme" is already taken by another organization',
+      fieldErrors: { slug: '"acme" is already taken by another organization' },
+    });
+    expect(splitServerError(err, ["name", "slug"])).toEqual({
+      fieldErrors: { slug: '"acme" is already taken by another organization' },
+      formError: "Please correct the highlighted fields.",
+    });
+  });
+
+  it("a 409 naming a field the form does not show stays one sentence", () => {
+    const err = new ApiError({ status: 409, code: "conflict", detail: "email: already used", fieldErrors: { email: "already used" } });
+    expect(splitServerError(err, ["slug"])).toEqual({ fieldErrors: {}, formError: "email: already used" });
+  });
+});
