@@ -1,21 +1,25 @@
-import { Alert, Anchor, Badge, Button, Checkbox, Code, Group, Paper, SimpleGrid, Stack, Table, Text, Title } from "@mantine/core";
+import { Alert, Anchor, Badge, Button, Checkbox, Code, Group, Paper, SimpleGrid, Stack, Table, Text, TextInput, Title } from "@mantine/core";
+import { useDebouncedValue } from "@mantine/hooks";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { useState } from "react";
-import { Link } from "react-router";
+import { useEffect, useRef, useState } from "react";
+import { Link, useLocation } from "react-router";
 import { api, unwrap } from "../api/client";
+import { insightKeys, useAnyKey, useKeyList, type KeyStatusFilter } from "../api/insights";
 import { describeError } from "../api/problem";
-import { qk, useApiKeysPage } from "../api/queries";
+import { qk } from "../api/queries";
 import { scopeValues, type ApiKeyView, type CreateApiKeyRequest, type CreatedApiKey, type Scope } from "../api/types";
 import { useSignedIn } from "../auth/useSignedIn";
 import { ConfirmButton } from "../components/ConfirmButton";
 import { CopyButton } from "../components/CopyButton";
 import { DataTable } from "../components/DataTable";
-import { SubmitButton, TextField } from "../components/Field";
+import { SelectField, SubmitButton, TextField } from "../components/Field";
+import { KeySnippets } from "../components/KeySnippets";
 import { errorMessage, FormMessage } from "../components/FormMessage";
 import { Pager } from "../components/Pager";
 import { Panel } from "../components/Panel";
 import { EmptyState, ErrorState, TableSkeleton } from "../components/States";
 import { formatDateTime, localInputToIso } from "../lib/format";
+import { KEY_STATUS_OPTIONS, keyListEmpty } from "../lib/keyList";
 import { useCursorPager } from "../lib/paging";
 import { canRevokeKey, canSeeAllKeys, keyScopesFor } from "../lib/permissions";
 import { useForm } from "../lib/useForm";
@@ -54,10 +58,13 @@ export function useRevokeKey() {
 
 /** The secret, shown once. It lives only in this component's state. */
 function NewKeySecret({ created, onDone }: { created: CreatedApiKey; onDone: () => void }) {
+  const heading = useRef<HTMLHeadingElement>(null);
+  // The panel appears above the form that made it: take focus there.
+  useEffect(() => heading.current?.focus(), [created.id]);
   return (
     <Paper withBorder radius="md" p={{ base: "md", sm: "lg" }} mb="lg" className="secret" data-testid="new-key-secret">
       <Stack component="section" aria-labelledby="secret-heading" gap="sm">
-        <Title order={2} size="h3" id="secret-heading">
+        <Title order={2} size="h3" id="secret-heading" ref={heading} tabIndex={-1}>
           Your new API key “{created.name}”
         </Title>
         <Alert color="yellow" variant="light" role="alert">
@@ -67,6 +74,7 @@ function NewKeySecret({ created, onDone }: { created: CreatedApiKey; onDone: () 
           {created.key}
         </code>
         <CopyButton text={created.key} label="Copy key" />
+        <KeySnippets secret={created.key} scopes={created.scopes} />
         <Group>
           <Button variant="default" onClick={onDone}>
             I have stored the key
@@ -75,6 +83,15 @@ function NewKeySecret({ created, onDone }: { created: CreatedApiKey; onDone: () 
       </Stack>
     </Paper>
   );
+}
+
+const NEW_KEY_NAME_ID = "new-key-name";
+
+/** Brings the create form's first field into view and focuses it. */
+function focusCreateForm() {
+  const input = document.getElementById(NEW_KEY_NAME_ID);
+  input?.scrollIntoView?.({ block: "center" });
+  input?.focus();
 }
 
 type KeyForm = Omit<CreateApiKeyRequest, "expires_at"> & { expires_local: string };
@@ -100,13 +117,14 @@ function CreateKeyForm({ onCreated }: { onCreated: (k: CreatedApiKey) => void })
       onCreated(created);
       await queryClient.invalidateQueries({ queryKey: qk.apiKeys });
       await queryClient.invalidateQueries({ queryKey: qk.counts("api-keys") });
+      await queryClient.invalidateQueries({ queryKey: insightKeys.onboarding });
     },
   );
   const { values, errors, set } = form;
 
   return (
     <Panel title="Create an API key" form={form}>
-      <TextField label="Key name" {...form.field("name")} placeholder="CI pipeline" />
+      <TextField label="Key name" id={NEW_KEY_NAME_ID} {...form.field("name")} placeholder="CI pipeline" />
       <Checkbox.Group
         label="Scopes"
         error={errors.scopes}
@@ -149,20 +167,54 @@ function CreateKeyForm({ onCreated }: { onCreated: (k: CreatedApiKey) => void })
 export function ApiKeysPage() {
   usePageTitle("API keys");
   const me = useSignedIn();
-  const [includeRevoked, setIncludeRevoked] = useState(false);
+  const [status, setStatus] = useState<KeyStatusFilter>("active");
+  const [search, setSearch] = useState("");
+  const [q] = useDebouncedValue(search.trim(), 300);
   const [created, setCreated] = useState<CreatedApiKey | null>(null);
   const pager = useCursorPager();
-  const keys = useApiKeysPage(includeRevoked, pager.cursor);
+  const { reset } = pager;
+  useEffect(() => reset(), [q, status, reset]);
+  const keys = useKeyList(status, q, pager.cursor);
+  const empty = keys.data !== undefined && keys.data.items.length === 0;
+  const anyKey = useAnyKey(empty);
   const revoke = useRevokeKey();
+  const { hash } = useLocation();
+  // /api-keys#create (the dashboard's checklist links there): straight to the form.
+  useEffect(() => {
+    if (hash === "#create") focusCreateForm();
+  }, [hash]);
 
   let list;
   if (keys.isPending) list = <TableSkeleton label="Loading API keys…" columns={6} />;
   else if (keys.error) list = <ErrorState error={keys.error} onRetry={() => void keys.refetch()} />;
-  else if (keys.data.items.length === 0) list = <EmptyState>No API keys yet. Create one below.</EmptyState>;
-  else
+  else if (keys.data.items.length === 0) {
+    const e = keyListEmpty(status, q, anyKey.data ?? null);
+    list = (
+      <Paper withBorder radius="md" p="md" data-testid="api-keys-empty" data-empty-kind={e.kind}>
+        <Stack gap="xs" align="flex-start">
+          <EmptyState>{e.text}</EmptyState>
+          {e.kind === "none" && (
+            <Button variant="default" size="sm" onClick={focusCreateForm}>
+              Create a key
+            </Button>
+          )}
+          {e.kind === "no-match" && (
+            <Button variant="default" size="sm" onClick={() => setSearch("")}>
+              Clear search
+            </Button>
+          )}
+          {e.kind === "filtered" && (
+            <Button variant="default" size="sm" onClick={() => setStatus("all")}>
+              {status === "active" ? "Show revoked and expired keys" : "Show all keys"}
+            </Button>
+          )}
+        </Stack>
+      </Paper>
+    );
+  } else
     list = (
       <>
-        <DataTable label="API keys" minWidth={860}>
+        <DataTable label="API keys" minWidth={860} aria-busy={keys.isPlaceholderData || undefined}>
           <Table.Thead>
             <Table.Tr>
               <Table.Th scope="col">Name</Table.Th>
@@ -178,7 +230,7 @@ export function ApiKeysPage() {
           </Table.Thead>
           <Table.Tbody>
             {keys.data.items.map((k) => {
-              const status = keyStatus(k);
+              const st = keyStatus(k);
               return (
                 <Table.Tr key={k.id} data-testid={`api-key-row-${k.name}`}>
                   <Table.Td>
@@ -193,10 +245,10 @@ export function ApiKeysPage() {
                   <Table.Td>{formatDateTime(k.created_at)}</Table.Td>
                   <Table.Td>{formatDateTime(k.last_used_at)}</Table.Td>
                   <Table.Td>
-                    <KeyStatusBadge status={status} />
+                    <KeyStatusBadge status={st} />
                   </Table.Td>
                   <Table.Td>
-                    {status === "active" && canRevokeKey(me, me.user.id, k.created_by) && (
+                    {st === "active" && canRevokeKey(me, me.user.id, k.created_by) && (
                       <ConfirmButton
                         label="Revoke"
                         confirmLabel={`Confirm revoking ${k.name}`}
@@ -218,23 +270,29 @@ export function ApiKeysPage() {
     <>
       <Title order={1}>API keys</Title>
       <Text c="dimmed" mb="md">
-        {canSeeAllKeys(me) ? "Every key of the organization." : "Your own keys."} A key acts with its scopes, never beyond its creator's
-        current role.
+        {canSeeAllKeys(me) ? "Every key of the organization, newest first." : "Your own keys, newest first."} A key acts with its
+        scopes, never beyond its creator's current role.
       </Text>
       {created && <NewKeySecret created={created} onDone={() => setCreated(null)} />}
       <Stack component="section" aria-label="Keys" gap="sm" mb="xl">
-        <Checkbox
-          label="Show revoked keys"
-          checked={includeRevoked}
-          onChange={(e) => {
-            setIncludeRevoked(e.currentTarget.checked);
-            pager.reset();
-          }}
-        />
+        <Group align="flex-end" gap="md" role="search" aria-label="Filter API keys">
+          <TextInput
+            type="search"
+            label="Search keys"
+            placeholder="Name or prefix"
+            value={search}
+            onChange={(e) => setSearch(e.currentTarget.value)}
+            maxLength={100}
+            style={{ flex: "1 1 14rem" }}
+          />
+          <SelectField<KeyStatusFilter> label="Status" value={status} onValue={setStatus} options={KEY_STATUS_OPTIONS} />
+        </Group>
         <FormMessage message={revoke.isError ? errorMessage(describeError(revoke.error)) : null} />
         {list}
       </Stack>
-      <CreateKeyForm onCreated={setCreated} />
+      <div id="create">
+        <CreateKeyForm onCreated={setCreated} />
+      </div>
     </>
   );
 }

@@ -5,6 +5,7 @@ import { useApiKeyCount, usePendingInvitationCount, useUsage, useUserCount } fro
 import type { Interval } from "../api/types";
 import { useSignedIn } from "../auth/useSignedIn";
 import { SelectField } from "../components/Field";
+import { GettingStarted } from "../components/GettingStarted";
 import { EmptyState, ErrorState, Loading, Notice } from "../components/States";
 import { UsageChart } from "../components/UsageChart";
 import { canReadUsage, canReadUsers, canSeeAllKeys } from "../lib/permissions";
@@ -77,6 +78,7 @@ export function DashboardPage() {
       <Text c="dimmed" mb="md">
         Organization <Code>{me.tenant.slug}</Code>
       </Text>
+      <GettingStarted />
       <SimpleGrid component="section" aria-label="Counts" cols={{ base: 1, xs: 3 }} spacing="md" mb="lg">
         <Count label="Users" query={readsUsers ? users : null} testId="count-users" to={readsUsers ? "/users" : undefined} />
         <Count label={canSeeAllKeys(me) ? "API keys" : "Your API keys"} query={keys} testId="count-api-keys" to="/api-keys" />
