@@ -1,46 +1,111 @@
-import { Alert, Anchor, Button, Group, Stack, Text } from "@mantine/core";
+import { Alert, Anchor, Button, Code, Group, Stack, Text, Title } from "@mantine/core";
 import { Link, useNavigate, useSearchParams } from "react-router";
 import { api, unwrap } from "../api/client";
-import { ApiError } from "../api/problem";
+import { useInvitationPreview, type InvitationPreview } from "../api/people";
+import { ApiError, describeError } from "../api/problem";
 import { useMe } from "../api/queries";
 import { REFRESH_DELIVERY } from "../api/session";
 import type { AcceptInvitationRequest } from "../api/types";
 import { useAuth } from "../auth/AuthContext";
 import { SubmitButton, TextField } from "../components/Field";
+import { Facts } from "../components/Facts";
 import { FormMessage } from "../components/FormMessage";
+import { PasswordStrength } from "../components/PasswordStrength";
 import { PublicShell } from "../components/PublicShell";
 import { RestoringSession } from "../components/RequireAuth";
+import { Loading } from "../components/States";
+import { formatDateTime } from "../lib/format";
+import { checkPasswordStrength, clientFieldError, loadedEstimator, weakPasswordError } from "../lib/passwordStrength";
+import { ROLE_LABELS } from "../lib/permissions";
 import { useForm } from "../lib/useForm";
-import { PASSWORD_MIN, validateAcceptInvitation, validateConfirmation } from "../lib/validation";
+import { PASSWORD_MIN, validateAcceptInvitation, validateConfirmation, type FormErrors } from "../lib/validation";
 
 /** The request plus the UI-only "confirm password" field. */
 type AcceptForm = AcceptInvitationRequest & { confirm: string };
 
-export function AcceptInvitationPage() {
-  const [params] = useSearchParams();
-  const token = params.get("token") ?? "";
-  const { status, signIn, signOut } = useAuth();
+/** Shown instead of the form when the preview says the link is dead. */
+export const DEAD_INVITATION =
+  "This invitation link is invalid, expired, revoked or already used. Ask whoever invited you for a new invitation.";
+
+/** Who invited whom to what, before the person chooses a name and password. */
+export function InvitationPreviewFacts({ preview }: { preview: InvitationPreview }) {
+  return (
+    <Stack gap="xs" data-testid="invitation-preview">
+      <Title order={2} size="h3">
+        Join {preview.organization.name} as {ROLE_LABELS[preview.role]}
+      </Title>
+      {preview.invited_by && <Text>Invited by {preview.invited_by}.</Text>}
+      <Text size="sm">Your login:</Text>
+      <Facts
+        items={[
+          { label: "Organization slug", value: <Code>{preview.organization.slug}</Code>, testId: "invitation-slug" },
+          { label: "Email", value: preview.email, testId: "invitation-email" },
+          { label: "Invitation expires", value: formatDateTime(preview.expires_at) },
+        ]}
+      />
+    </Stack>
+  );
+}
+
+function AcceptForm({ token, preview }: { token: string; preview: InvitationPreview }) {
+  const { signIn } = useAuth();
   const navigate = useNavigate();
-  const me = useMe(status === "authenticated");
+  const words = (name: string) => [preview.email, name, preview.organization.slug, preview.organization.name];
   const form = useForm<AcceptForm>(
     { token, name: "", password: "", confirm: "" },
     (v) => {
       const confirm = validateConfirmation(v.password, v.confirm);
-      return { ...validateAcceptInvitation(v), ...(confirm ? { confirm } : {}) };
+      const errors: FormErrors<AcceptForm> = { ...validateAcceptInvitation(v), ...(confirm ? { confirm } : {}) };
+      const weak = errors.password ? null : weakPasswordError(loadedEstimator(), v.password, words(v.name));
+      return weak ? { ...errors, password: weak } : errors;
     },
     async ({ confirm: _confirm, ...v }) => {
+      const weak = await checkPasswordStrength(v.password, words(v.name));
+      if (weak) throw clientFieldError("password", weak);
       try {
         const res = await unwrap(api().POST("/v1/invitations/accept", { body: { ...v, name: v.name.trim(), refresh_delivery: REFRESH_DELIVERY } }));
         signIn(res);
         navigate("/", { replace: true });
       } catch (err) {
-        if (err instanceof ApiError && err.status === 404) {
-          throw new Error("This invitation link is invalid, expired, revoked or already used. Ask for a new invitation.");
-        }
+        if (err instanceof ApiError && err.status === 404) throw new Error(DEAD_INVITATION);
         throw err;
       }
     },
   );
+  return (
+    <form ref={form.ref} onSubmit={form.onSubmit} noValidate aria-label="Accept invitation">
+      <Stack gap="sm">
+        <Text>Choose your name and a password to join.</Text>
+        <TextField label="Your name" {...form.field("name")} autoComplete="name" />
+        <TextField
+          label="Password"
+          type="password"
+          hint={`At least ${PASSWORD_MIN} characters; a few uncommon words make a good one.`}
+          {...form.field("password")}
+          autoComplete="new-password"
+        />
+        <PasswordStrength password={form.values.password} userInputs={words(form.values.name)} />
+        <TextField label="Confirm password" type="password" {...form.field("confirm")} autoComplete="new-password" />
+        {form.errors.token && (
+          <Text c="red" size="sm" role="alert">
+            {form.errors.token}
+          </Text>
+        )}
+        <FormMessage message={form.message} />
+        <SubmitButton submitting={form.submitting} busyLabel="Joining…" fullWidth>
+          Accept invitation
+        </SubmitButton>
+      </Stack>
+    </form>
+  );
+}
+
+export function AcceptInvitationPage() {
+  const [params] = useSearchParams();
+  const token = params.get("token") ?? "";
+  const { status, signOut } = useAuth();
+  const me = useMe(status === "authenticated");
+  const preview = useInvitationPreview(token, status === "anonymous");
 
   if (!token) {
     return (
@@ -82,31 +147,40 @@ export function AcceptInvitationPage() {
     );
   }
 
-  return (
-    <PublicShell title="Accept invitation">
-      <Text mb="md">Choose your name and a password to join the organization.</Text>
-      <form ref={form.ref} onSubmit={form.onSubmit} noValidate aria-label="Accept invitation">
-        <Stack gap="sm">
-          <TextField label="Your name" {...form.field("name")} autoComplete="name" />
-          <TextField
-            label="Password"
-            type="password"
-            hint={`At least ${PASSWORD_MIN} characters.`}
-            {...form.field("password")}
-            autoComplete="new-password"
-          />
-          <TextField label="Confirm password" type="password" {...form.field("confirm")} autoComplete="new-password" />
-          {form.errors.token && (
-            <Text c="red" size="sm" role="alert">
-              {form.errors.token}
-            </Text>
+  if (preview.isPending) {
+    return (
+      <PublicShell title="Accept invitation">
+        <Loading label="Checking the invitation…" lines={4} />
+      </PublicShell>
+    );
+  }
+  if (preview.error) {
+    const dead = preview.error instanceof ApiError && (preview.error.status === 404 || preview.error.status === 422);
+    return (
+      <PublicShell title="Accept invitation">
+        <Alert color="red" variant="light" role="alert" mb="md" data-testid="invitation-invalid">
+          {dead ? DEAD_INVITATION : describeError(preview.error)}
+        </Alert>
+        <Group gap="md">
+          {!dead && (
+            <Button variant="default" onClick={() => void preview.refetch()}>
+              Try again
+            </Button>
           )}
-          <FormMessage message={form.message} />
-          <SubmitButton submitting={form.submitting} busyLabel="Joining…" fullWidth>
-            Accept invitation
-          </SubmitButton>
-        </Stack>
-      </form>
+          <Anchor component={Link} to="/login">
+            Go to log in
+          </Anchor>
+        </Group>
+      </PublicShell>
+    );
+  }
+
+  return (
+    <PublicShell title={`Join ${preview.data.organization.name}`}>
+      <Stack gap="lg">
+        <InvitationPreviewFacts preview={preview.data} />
+        <AcceptForm token={token} preview={preview.data} />
+      </Stack>
     </PublicShell>
   );
 }

@@ -1,19 +1,24 @@
-import { Anchor, Code, Group, SimpleGrid, Stack, Text, Title } from "@mantine/core";
-import { useQueryClient } from "@tanstack/react-query";
+import { Anchor, Code, Group, Paper, SimpleGrid, Stack, Text, Title } from "@mantine/core";
+import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
 import { Link } from "react-router";
 import { api, unwrap } from "../api/client";
+import { resendVerification } from "../api/people";
+import { ApiError, describeError } from "../api/problem";
 import { qk } from "../api/queries";
 import type { ChangePasswordRequest, UpdateMeRequest } from "../api/types";
 import { useSignedIn } from "../auth/useSignedIn";
 import { Facts } from "../components/Facts";
 import { SubmitButton, TextField } from "../components/Field";
-import { FormMessage } from "../components/FormMessage";
+import { errorMessage, FormMessage, successMessage, type FormMessageValue } from "../components/FormMessage";
 import { Panel } from "../components/Panel";
+import { PasswordStrength } from "../components/PasswordStrength";
 import { formatDateTime } from "../lib/format";
+import { checkPasswordStrength, clientFieldError, loadedEstimator, weakPasswordError } from "../lib/passwordStrength";
 import { ROLE_LABELS } from "../lib/permissions";
 import { useForm } from "../lib/useForm";
 import { usePageTitle } from "../lib/usePageTitle";
-import { PASSWORD_MIN, validateChangePassword, validateConfirmation, validateName } from "../lib/validation";
+import { PASSWORD_MIN, validateChangePassword, validateConfirmation, validateName, type FormErrors } from "../lib/validation";
 
 function NameForm({ current }: { current: string }) {
   const queryClient = useQueryClient();
@@ -44,15 +49,19 @@ function NameForm({ current }: { current: string }) {
 
 type PasswordForm = ChangePasswordRequest & { confirm: string };
 
-function PasswordChangeForm() {
+function PasswordChangeForm({ words }: { words: readonly string[] }) {
   const queryClient = useQueryClient();
   const form = useForm<PasswordForm>(
     { current_password: "", new_password: "", confirm: "" },
     (v) => {
       const confirm = validateConfirmation(v.new_password, v.confirm);
-      return { ...validateChangePassword(v), ...(confirm ? { confirm } : {}) };
+      const errors: FormErrors<PasswordForm> = { ...validateChangePassword(v), ...(confirm ? { confirm } : {}) };
+      const weak = errors.new_password ? null : weakPasswordError(loadedEstimator(), v.new_password, words);
+      return weak ? { ...errors, new_password: weak } : errors;
     },
     async ({ current_password, new_password }) => {
+      const weak = await checkPasswordStrength(new_password, words);
+      if (weak) throw clientFieldError("new_password", weak);
       // A wrong current password is a 422 naming `current_password`,
       // which useForm shows next to that field (and focuses).
       await unwrap(api().POST("/v1/auth/password", { body: { current_password, new_password } }));
@@ -70,10 +79,11 @@ function PasswordChangeForm() {
       <TextField
         label="New password"
         type="password"
-        hint={`At least ${PASSWORD_MIN} characters.`}
+        hint={`At least ${PASSWORD_MIN} characters; a few uncommon words make a good one.`}
         {...form.field("new_password")}
         autoComplete="new-password"
       />
+      <PasswordStrength password={form.values.new_password} userInputs={words} />
       <TextField label="Confirm new password" type="password" {...form.field("confirm")} autoComplete="new-password" />
       <FormMessage message={form.message} />
       <Group>
@@ -82,6 +92,45 @@ function PasswordChangeForm() {
         </SubmitButton>
       </Group>
     </Panel>
+  );
+}
+
+/** For an unverified address: send the verification mail again (at most 3 an hour). */
+function ResendVerification({ email }: { email: string }) {
+  const queryClient = useQueryClient();
+  const [message, setMessage] = useState<FormMessageValue>(null);
+  const resend = useMutation({
+    mutationFn: resendVerification,
+    onMutate: () => setMessage(null),
+    onSuccess: () => setMessage(successMessage(`Verification email sent to ${email}. Open the link in it to verify your address.`)),
+    onError: (err) => {
+      if (err instanceof ApiError && err.status === 409) {
+        setMessage(successMessage("Your email address is already verified."));
+        void queryClient.invalidateQueries({ queryKey: qk.me });
+        return;
+      }
+      setMessage(errorMessage(describeError(err)));
+    },
+  });
+  return (
+    <Paper withBorder radius="md" p="md" data-testid="verify-email">
+      <Stack gap="xs" align="flex-start">
+        <Text>Your email address is not verified yet. Lost the email?</Text>
+        <SubmitButton
+          type="button"
+          variant="default"
+          size="sm"
+          submitting={resend.isPending}
+          busyLabel="Sending…"
+          onClick={() => {
+            if (!resend.isPending) resend.mutate();
+          }}
+        >
+          Resend verification email
+        </SubmitButton>
+        <FormMessage message={message} testId="verify-email-message" />
+      </Stack>
+    </Paper>
   );
 }
 
@@ -97,7 +146,8 @@ export function ProfilePage() {
           { label: "Email", value: me.user.email },
           {
             label: "Email verified",
-            value: me.user.email_verified_at ? formatDateTime(me.user.email_verified_at) : "Not yet: use the link in your signup email.",
+            value: me.user.email_verified_at ? formatDateTime(me.user.email_verified_at) : "Not yet: use the link in your email.",
+            testId: "profile-email-verified",
           },
           { label: "Role", value: ROLE_LABELS[me.role], testId: "profile-role" },
           {
@@ -111,9 +161,10 @@ export function ProfilePage() {
           { label: "Last login", value: formatDateTime(me.user.last_login_at) },
         ]}
       />
+      {!me.user.email_verified_at && <ResendVerification email={me.user.email} />}
       <SimpleGrid cols={{ base: 1, md: 2 }} spacing="md">
         <NameForm key={me.user.id} current={me.user.name} />
-        <PasswordChangeForm />
+        <PasswordChangeForm words={[me.user.email, me.user.name, me.tenant.slug, me.tenant.name]} />
       </SimpleGrid>
       <Text>
         Forgot your current password?{" "}

@@ -7,9 +7,11 @@ import type { PasswordResetConfirm } from "../api/types";
 import { useAuth } from "../auth/AuthContext";
 import { SubmitButton, TextField } from "../components/Field";
 import { FormMessage } from "../components/FormMessage";
+import { PasswordStrength } from "../components/PasswordStrength";
 import { PublicShell } from "../components/PublicShell";
+import { checkPasswordStrength, clientFieldError, loadedEstimator, weakPasswordError } from "../lib/passwordStrength";
 import { useForm } from "../lib/useForm";
-import { PASSWORD_MIN, validateConfirmation, validatePasswordResetConfirm } from "../lib/validation";
+import { PASSWORD_MIN, validateConfirmation, validatePasswordResetConfirm, type FormErrors } from "../lib/validation";
 
 type ResetForm = PasswordResetConfirm & { confirm: string };
 
@@ -23,9 +25,13 @@ export function ResetPasswordPage() {
     { token, new_password: "", confirm: "" },
     (v) => {
       const confirm = validateConfirmation(v.new_password, v.confirm);
-      return { ...validatePasswordResetConfirm(v), ...(confirm ? { confirm } : {}) };
+      const errors: FormErrors<ResetForm> = { ...validatePasswordResetConfirm(v), ...(confirm ? { confirm } : {}) };
+      const weak = errors.new_password ? null : weakPasswordError(loadedEstimator(), v.new_password, []);
+      return weak ? { ...errors, new_password: weak } : errors;
     },
     async ({ token: t, new_password }) => {
+      const weak = await checkPasswordStrength(new_password, []);
+      if (weak) throw clientFieldError("new_password", weak);
       try {
         await unwrap(api().POST("/v1/auth/password-reset/confirm", { body: { token: t, new_password } }));
       } catch (err) {
@@ -71,10 +77,11 @@ export function ResetPasswordPage() {
           <TextField
             label="New password"
             type="password"
-            hint={`At least ${PASSWORD_MIN} characters.`}
+            hint={`At least ${PASSWORD_MIN} characters; a few uncommon words make a good one.`}
             {...form.field("new_password")}
             autoComplete="new-password"
           />
+          <PasswordStrength password={form.values.new_password} />
           <TextField label="Confirm new password" type="password" {...form.field("confirm")} autoComplete="new-password" />
           <FormMessage message={form.message} />
           <SubmitButton submitting={form.submitting} busyLabel="Saving…" fullWidth>

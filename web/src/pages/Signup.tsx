@@ -7,9 +7,16 @@ import type { SignupRequest } from "../api/types";
 import { useAuth } from "../auth/AuthContext";
 import { SubmitButton, TextField } from "../components/Field";
 import { FormMessage } from "../components/FormMessage";
+import { PasswordStrength } from "../components/PasswordStrength";
 import { PublicShell } from "../components/PublicShell";
+import { checkPasswordStrength, clientFieldError, loadedEstimator, weakPasswordError } from "../lib/passwordStrength";
 import { useForm } from "../lib/useForm";
 import { PASSWORD_MIN, slugify, validateSignup } from "../lib/validation";
+
+/** The words the server counts as guessed for the owner's password. */
+function signupWords(v: SignupRequest): string[] {
+  return [v.owner_email.trim(), v.owner_name.trim(), v.slug.trim(), v.name.trim()];
+}
 
 export function SignupPage() {
   const { signIn } = useAuth();
@@ -17,8 +24,16 @@ export function SignupPage() {
 
   const form = useForm<SignupRequest>(
     { name: "", slug: "", owner_name: "", owner_email: "", owner_password: "" },
-    validateSignup,
+    (v) => {
+      const errors = validateSignup(v);
+      const weak = errors.owner_password ? null : weakPasswordError(loadedEstimator(), v.owner_password, signupWords(v));
+      return weak ? { ...errors, owner_password: weak } : errors;
+    },
     async (v) => {
+      // The same floor as the server, also when the estimator was still loading.
+      const weak = await checkPasswordStrength(v.owner_password, signupWords(v));
+      if (weak) throw clientFieldError("owner_password", weak);
+      // A taken slug is a 409 naming "slug": useForm shows it there and focuses it.
       const res = await unwrap(
         api().POST("/v1/tenants", {
           body: {
@@ -64,10 +79,11 @@ export function SignupPage() {
           <TextField
             label="Password"
             type="password"
-            hint={`At least ${PASSWORD_MIN} characters.`}
+            hint={`At least ${PASSWORD_MIN} characters; a few uncommon words make a good one.`}
             {...form.field("owner_password")}
             autoComplete="new-password"
           />
+          <PasswordStrength password={form.values.owner_password} userInputs={signupWords(form.values)} />
           <FormMessage message={form.message} />
           <SubmitButton submitting={form.submitting} busyLabel="Creating…" fullWidth>
             Create organization

@@ -3,7 +3,7 @@
 // (who the browser's shared qhub_refresh cookie belongs to) and /v1/auth/me
 // answers for whoever the bearer token names.
 import { act, cleanup, fireEvent, render, screen, waitFor } from "@testing-library/react";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { App, createQueryClient } from "../App";
 import { configureApi, setAuthHooks } from "../api/client";
 import { dropSession, initSession, refreshSession, SESSION_HINT_KEY } from "../api/session";
@@ -11,6 +11,7 @@ import { identityOf } from "../api/tokenStore";
 import { AUTH_CHANNEL, SWITCHED_NOTICE } from "../auth/AuthProvider";
 import { tokenFor, USER_A, USER_B } from "./jwt";
 import { SCOPES_OF } from "./sessions";
+import { loadEstimator } from "../lib/passwordStrength";
 
 type Who = { sub: string; tid: string };
 const NOW = "2026-01-01T00:00:00Z";
@@ -89,6 +90,8 @@ async function fakeApi(req: Request): Promise<Response> {
       const who = [USER_A, USER_B].find((u) => people.get(u.sub)!.email === owner_email)!;
       return json(201, issue(who, refresh_delivery));
     }
+    case "POST /v1/invitations/preview":
+      return json(200, { organization: { name: "Org B", slug: "org-b" }, email: "bob@b.test", role: "viewer", invited_by: "Bea", expires_at: NOW });
     case "POST /v1/invitations/accept": {
       const { refresh_delivery } = JSON.parse(body) as Record<string, unknown>;
       return json(200, issue(USER_B, refresh_delivery));
@@ -122,6 +125,11 @@ async function logIn(org: string, email: string) {
   fill("Password", "correct horse battery");
   fireEvent.click(screen.getByRole("button", { name: "Log in" }));
 }
+
+// The password pages check strength with zxcvbn (a lazily loaded chunk): load it once up front.
+beforeAll(async () => {
+  await loadEstimator();
+}, 30_000);
 
 beforeEach(() => {
   generation++;
