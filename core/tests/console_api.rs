@@ -31,17 +31,10 @@ fn field_error<'a>(body: &'a Value, field: &str) -> Option<&'a str> {
         .and_then(|e| e["message"].as_str())
 }
 
+/// An invitation by `token`, its id as the lists show it.
 async fn invite(app: &TestApp, t: &Tenant, token: &str, role: &str) -> (String, String) {
-    let email = format!("{}@{}.test", unique("inv"), t.slug);
-    let r = app
-        .post(
-            "/v1/invitations",
-            Some(token),
-            json!({"email": email, "role": role}),
-        )
-        .await;
-    let id = r.ok(201)["id"].as_str().unwrap().to_owned();
-    (id, email)
+    let (id, email) = common::invite(app, t, token, role).await;
+    (id.to_string(), email)
 }
 
 #[tokio::test]

@@ -4,26 +4,11 @@
 
 mod common;
 
-use common::{owner_pool, token_in, unique, wait_for_mail, Tenant, TestApp};
+use common::{owner_pool, token_in, unique, wait_for_mail, TestApp};
 use serde_json::{json, Value};
-use uuid::Uuid;
-
-async fn invite(app: &TestApp, t: &Tenant, token: &str, role: &str) -> (Uuid, String) {
-    let email = format!("{}@{}.test", unique("inv"), t.slug);
-    let r = app
-        .post(
-            "/v1/invitations",
-            Some(token),
-            json!({"email": email, "role": role}),
-        )
-        .await;
-    let b = r.ok(201);
-    assert_eq!(b["status"], "pending");
-    assert_eq!(b["role"], role);
-    (b["id"].as_str().unwrap().parse().unwrap(), email)
-}
 
 use common::accept_invitation as accept;
+use common::invite;
 
 #[tokio::test]
 async fn an_invitation_is_mailed_and_accepted_exactly_once() {

@@ -482,6 +482,22 @@ pub async fn app_pool(max: u32) -> PgPool {
         .expect("app pool")
 }
 
+/// Invites a fresh address to `t` as `role` with `token`: (invitation id, email).
+pub async fn invite(app: &TestApp, t: &Tenant, token: &str, role: &str) -> (Uuid, String) {
+    let email = format!("{}@{}.test", unique("inv"), t.slug);
+    let r = app
+        .post(
+            "/v1/invitations",
+            Some(token),
+            json!({"email": email, "role": role}),
+        )
+        .await;
+    let b = r.ok(201);
+    assert_eq!(b["status"], "pending");
+    assert_eq!(b["role"], role);
+    (b["id"].as_str().unwrap().parse().unwrap(), email)
+}
+
 /// Accepts an invitation with `token` as a new person.
 pub async fn accept_invitation(app: &TestApp, token: &str) -> Resp {
     app.post(
