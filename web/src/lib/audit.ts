@@ -48,3 +48,60 @@ const TARGET_WORDS: Record<string, string> = { tenant: "organization", api_key: 
 export function targetTypeLabel(type: string): string {
   return TARGET_WORDS[type] ?? type.replace(/_/g, " ");
 }
+
+const FAMILY_WORDS: Record<string, string> = {
+  tenant: "Organization",
+  user: "User",
+  api_key: "API key",
+  invitation: "Invitation",
+  session: "Session",
+};
+
+/** `api_key` → "API key"; an unknown family → its words ("billing_run" → "Billing run"). */
+export function familyLabel(family: string): string {
+  const known = FAMILY_WORDS[family];
+  if (known) return known;
+  const words = family.replace(/_/g, " ");
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+/** `user.role_changed` → "User: role changed"; `user.*` → "All user events". */
+export function actionLabel(action: string): string {
+  const [family = "", rest = ""] = action.split(/\.(.*)/s);
+  if (rest === "*") {
+    const f = familyLabel(family);
+    return `All ${f.startsWith("API") ? f : f.toLowerCase()} events`;
+  }
+  return `${familyLabel(family)}: ${rest.replace(/_/g, " ")}`;
+}
+
+export interface ActionOption {
+  value: string;
+  label: string;
+}
+export interface ActionGroup {
+  group: string;
+  items: ActionOption[];
+}
+
+/**
+ * The action filter's choices, from the spec's AuditActionFilter enum
+ * (generated, so a new action appears here without a console change):
+ * the families first ("All user events"), then each family's actions.
+ */
+export function actionFilterGroups(values: readonly string[] = auditActionFilterValues): ActionGroup[] {
+  const families = values.filter((v) => v.endsWith(".*"));
+  const actions = values.filter((v) => !v.endsWith(".*"));
+  const groups: ActionGroup[] = [
+    { group: "Every event of a kind", items: families.map((f) => ({ value: f, label: actionLabel(f) })) },
+  ];
+  const order = [...new Set([...families.map((f) => f.slice(0, -2)), ...actions.map((a) => a.split(".")[0] ?? "")])];
+  for (const family of order) {
+    const items = actions
+      .filter((a) => a.split(".")[0] === family)
+      .map((a) => ({ value: a, label: actionLabel(a) }))
+      .sort((x, y) => x.label.localeCompare(y.label));
+    if (items.length) groups.push({ group: familyLabel(family), items });
+  }
+  return groups;
+}
