@@ -1,70 +1,140 @@
-// A hand-drawn SVG chart: requests as bars, errors as a line, one bucket
-// per x step. No chart library: the shaping lives in lib/usage.ts (tested).
-import { Paper } from "@mantine/core";
-import type { Interval } from "../api/types";
+// A hand-drawn SVG bar chart of API requests: one bar per time span, its
+// errors (4xx + 5xx) a red segment at the bottom of the same bar. It is
+// drawn at the width it gets (measured), so labels keep a readable size on
+// phones, with as many x labels as fit. For assistive tech the SVG is one
+// image with a one-sentence summary, and "Show as table" lists every bar.
+// The shaping (bars, ticks, labels) lives in lib/usage.ts, with tests.
+import { Button, Group, Paper, Table } from "@mantine/core";
+import { useElementSize } from "@mantine/hooks";
+import { useId, useState } from "react";
 import { formatNumber } from "../lib/format";
-import { bucketLabel, xLabelIndices, yTicks, type ChartData } from "../lib/usage";
+import { axisLabel, barErrors, chartSummary, labelIndices, niceTicks, spanLabel, totalsOf, type Bar, type RangePlan } from "../lib/usage";
+import { DataTable } from "./DataTable";
+import "./insights.css";
 
-const W = 760;
-const H = 260;
-const M = { top: 12, right: 16, bottom: 40, left: 56 };
-const PW = W - M.left - M.right;
-const PH = H - M.top - M.bottom;
+const H = 220;
+const CHAR_W = 7;
+const FALLBACK_W = 640;
 
-export function UsageChart({ data, interval }: { data: ChartData; interval: Interval }) {
-  const n = data.points.length;
+export function UsageChart({ bars, plan, subject = "API requests" }: { bars: readonly Bar[]; plan: RangePlan; subject?: string }) {
+  const { ref, width: measured } = useElementSize();
+  const [table, setTable] = useState(false);
+  const tableId = useId();
+  const W = Math.max(280, Math.round(measured) || FALLBACK_W);
+  const peak = Math.max(0, ...bars.map((b) => b.requests));
+  const ticks = niceTicks(peak, W < 480 ? 3 : 4);
+  const yMax = ticks[ticks.length - 1] ?? 1;
+  const tickChars = Math.max(...ticks.map((t) => formatNumber(t).length), 1);
+  const M = { top: 10, right: 6, bottom: 26, left: tickChars * CHAR_W + 14 };
+  const PW = W - M.left - M.right;
+  const PH = H - M.top - M.bottom;
+  const n = bars.length;
   const step = n > 0 ? PW / n : PW;
-  const barW = Math.max(1, step * 0.7);
-  const y = (v: number) => M.top + PH - (v / data.yMax) * PH;
-  const xCenter = (i: number) => M.left + step * i + step / 2;
-  const errorPath = data.points
-    .map((p, i) => `${i === 0 ? "M" : "L"}${xCenter(i).toFixed(1)},${y(p.errors).toFixed(1)}`)
-    .join(" ");
-  const summary = `Requests and errors per ${interval}: ${formatNumber(data.totals.requests)} requests and ${formatNumber(
-    data.totals.errors,
-  )} errors in ${n} buckets.`;
+  const gap = Math.min(step * 0.25, 4);
+  const y = (v: number) => M.top + PH - (v / yMax) * PH;
+  const labelChars = Math.max(...bars.map((b) => axisLabel(b.start, plan).length), 1);
+  const maxLabels = Math.max(2, Math.floor(PW / (labelChars * CHAR_W + 18)));
+  const labels = labelIndices(plan, bars, maxLabels);
+  const summary = chartSummary(bars, plan, subject);
+  const totals = totalsOf(bars);
 
   return (
     <Paper withBorder radius="md" p="sm" component="figure" className="usage-chart">
-      <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={summary} data-testid="usage-chart">
-        {yTicks(data.yMax).map((t) => (
-          <g key={t}>
-            <line x1={M.left} x2={W - M.right} y1={y(t)} y2={y(t)} className="grid" />
-            <text x={M.left - 8} y={y(t)} dy="0.32em" textAnchor="end" className="tick">
-              {formatNumber(t)}
-            </text>
-          </g>
-        ))}
-        {data.points.map((p, i) => (
-          <rect
-            key={p.start.toISOString()}
-            x={xCenter(i) - barW / 2}
-            y={y(p.requests)}
-            width={barW}
-            height={Math.max(0, M.top + PH - y(p.requests))}
-            className="bar-requests"
-          >
-            <title>{`${bucketLabel(p.start, interval)}: ${formatNumber(p.requests)} requests, ${formatNumber(p.errors)} errors`}</title>
-          </rect>
-        ))}
-        {n > 0 && <path d={errorPath} className="line-errors" fill="none" />}
-        {xLabelIndices(n).map((i) => {
-          const p = data.points[i];
-          if (!p) return null;
-          return (
-            <text key={i} x={xCenter(i)} y={H - M.bottom + 18} textAnchor="middle" className="tick">
-              {bucketLabel(p.start, interval)}
-            </text>
-          );
-        })}
-        <line x1={M.left} x2={W - M.right} y1={M.top + PH} y2={M.top + PH} className="axis" />
-      </svg>
-      <figcaption className="legend">
-        <span className="swatch swatch-requests" aria-hidden="true" /> Requests{" "}
-        <strong data-testid="usage-total-requests">{data.totals.requests}</strong>
-        <span className="swatch swatch-errors" aria-hidden="true" /> Errors (4xx + 5xx){" "}
-        <strong data-testid="usage-total-errors">{data.totals.errors}</strong>
+      <div ref={ref} style={{ width: "100%" }}>
+        <svg width={W} height={H} viewBox={`0 0 ${W} ${H}`} role="img" aria-label={summary} data-testid="usage-chart">
+          {ticks.map((t) => (
+            <g key={t}>
+              <line x1={M.left} x2={W - M.right} y1={y(t)} y2={y(t)} className="grid" />
+              <text x={M.left - 6} y={y(t)} dy="0.32em" textAnchor="end" className="tick">
+                {formatNumber(t)}
+              </text>
+            </g>
+          ))}
+          {bars.map((b, i) => {
+            const x = M.left + i * step + gap / 2;
+            const w = Math.max(1, step - gap);
+            const errors = Math.min(barErrors(b), b.requests);
+            const ok = b.requests - errors;
+            return (
+              <g key={b.start.toISOString()} data-testid="usage-bar" data-requests={b.requests} data-errors={errors}>
+                <title>{`${spanLabel(b.start, plan)}: ${formatNumber(b.requests)} requests, ${formatNumber(errors)} errors`}</title>
+                <rect x={M.left + i * step} y={M.top} width={step} height={PH} className="bar-hit" />
+                {ok > 0 && <rect x={x} y={y(b.requests)} width={w} height={y(errors) - y(b.requests)} className="bar-ok" />}
+                {errors > 0 && <rect x={x} y={y(errors)} width={w} height={M.top + PH - y(errors)} className="bar-error" />}
+              </g>
+            );
+          })}
+          <line x1={M.left} x2={W - M.right} y1={M.top + PH} y2={M.top + PH} className="axis" />
+          {labels.map((i) => {
+            const b = bars[i];
+            if (!b) return null;
+            const text = axisLabel(b.start, plan);
+            const half = (text.length * CHAR_W) / 2;
+            // Centred under its bar, but never past either end of the plot.
+            const cx = Math.min(Math.max(M.left + i * step + step / 2, M.left + half), W - M.right - half);
+            return (
+              <text key={i} x={cx} y={H - 8} textAnchor="middle" className="tick">
+                {text}
+              </text>
+            );
+          })}
+        </svg>
+      </div>
+      <figcaption>
+        <Group justify="space-between" gap="xs" wrap="wrap" mt="xs">
+          <div className="usage-legend">
+            <span className="item">
+              <span className="usage-swatch ok" aria-hidden="true" /> Successful requests
+            </span>
+            <span className="item">
+              <span className="usage-swatch error" aria-hidden="true" /> Errors (4xx and 5xx)
+            </span>
+          </div>
+          <Button variant="subtle" size="xs" aria-expanded={table} aria-controls={tableId} onClick={() => setTable((t) => !t)}>
+            {table ? "Hide table" : "Show as table"}
+          </Button>
+        </Group>
       </figcaption>
+      <div id={tableId} hidden={!table}>
+        {table && (
+          <DataTable label={`${subject} per bar`} minWidth={360} mt="xs">
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th scope="col">Time</Table.Th>
+                <Table.Th scope="col" ta="right">
+                  Requests
+                </Table.Th>
+                <Table.Th scope="col" ta="right">
+                  4xx
+                </Table.Th>
+                <Table.Th scope="col" ta="right">
+                  5xx
+                </Table.Th>
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {bars.map((b) => (
+                <Table.Tr key={b.start.toISOString()}>
+                  <Table.Th scope="row" fw="normal">
+                    {spanLabel(b.start, plan)}
+                  </Table.Th>
+                  <Table.Td ta="right">{formatNumber(b.requests)}</Table.Td>
+                  <Table.Td ta="right">{formatNumber(b.errors4xx)}</Table.Td>
+                  <Table.Td ta="right">{formatNumber(b.errors5xx)}</Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+            <Table.Tfoot>
+              <Table.Tr>
+                <Table.Th scope="row">Total</Table.Th>
+                <Table.Td ta="right">{formatNumber(totals.requests)}</Table.Td>
+                <Table.Td ta="right">{formatNumber(totals.errors4xx)}</Table.Td>
+                <Table.Td ta="right">{formatNumber(totals.errors5xx)}</Table.Td>
+              </Table.Tr>
+            </Table.Tfoot>
+          </DataTable>
+        )}
+      </div>
     </Paper>
   );
 }

@@ -1,15 +1,11 @@
-import { Anchor, Button, Code, Group, Paper, SimpleGrid, Skeleton, Text, Title } from "@mantine/core";
-import { useMemo, useState } from "react";
+import { Anchor, Code, Paper, SimpleGrid, Skeleton, Text, Title } from "@mantine/core";
 import { Link } from "react-router";
-import { useApiKeyCount, usePendingInvitationCount, useUsage, useUserCount } from "../api/queries";
-import type { Interval } from "../api/types";
+import { useApiKeyCount, usePendingInvitationCount, useUserCount } from "../api/queries";
 import { useSignedIn } from "../auth/useSignedIn";
-import { SelectField } from "../components/Field";
 import { GettingStarted } from "../components/GettingStarted";
-import { EmptyState, ErrorState, Loading, Notice } from "../components/States";
-import { UsageChart } from "../components/UsageChart";
+import { Notice } from "../components/States";
+import { UsagePanel } from "../components/UsagePanel";
 import { canReadUsage, canReadUsers, canSeeAllKeys } from "../lib/permissions";
-import { allowedIntervals, effectiveInterval, RANGE_PRESETS, rangeFor, shapeUsage, type RangePreset } from "../lib/usage";
 import { usePageTitle } from "../lib/usePageTitle";
 
 function Count({
@@ -62,14 +58,6 @@ export function DashboardPage() {
   const keys = useApiKeyCount();
   const invitations = usePendingInvitationCount(readsUsers);
 
-  const [preset, setPreset] = useState<RangePreset>("24h");
-  const [chosenInterval, setChosenInterval] = useState<Interval>("hour");
-  const [asOf, setAsOf] = useState(() => new Date());
-  const interval = effectiveInterval(preset, chosenInterval);
-  const range = useMemo(() => rangeFor(preset, asOf), [preset, asOf]);
-  const usage = useUsage(range.from, range.to, interval, readsUsage);
-  const chart = useMemo(() => (usage.data ? shapeUsage(usage.data.buckets) : null), [usage.data]);
-
   return (
     <>
       <Title order={1} data-testid="tenant-name">
@@ -97,43 +85,7 @@ export function DashboardPage() {
         {!readsUsage ? (
           <Notice testId="usage-not-allowed">Your role cannot read usage analytics.</Notice>
         ) : (
-          <>
-            <Group align="flex-end" gap="md" mb="md">
-              <SelectField<RangePreset>
-                label="Range"
-                value={preset}
-                onValue={setPreset}
-                options={RANGE_PRESETS.map((p) => ({ value: p.value, label: p.label }))}
-              />
-              <SelectField<Interval>
-                label="Interval"
-                value={interval}
-                onValue={setChosenInterval}
-                options={[
-                  { value: "hour", label: "Hourly", disabled: !allowedIntervals(preset).includes("hour") },
-                  { value: "day", label: "Daily" },
-                ]}
-                hint={allowedIntervals(preset).includes("hour") ? undefined : "Hourly buckets cover at most 31 days."}
-              />
-              <Button variant="default" onClick={() => setAsOf(new Date())}>
-                Refresh
-              </Button>
-            </Group>
-            {usage.isPending ? (
-              <Paper withBorder radius="md" p="md">
-                <Loading label="Loading usage…" lines={6} />
-              </Paper>
-            ) : usage.error ? (
-              <ErrorState error={usage.error} onRetry={() => void usage.refetch()} />
-            ) : chart && chart.totals.requests === 0 ? (
-              <>
-                <UsageChart data={chart} interval={interval} />
-                <EmptyState>No API requests in this range yet.</EmptyState>
-              </>
-            ) : chart ? (
-              <UsageChart data={chart} interval={interval} />
-            ) : null}
-          </>
+          <UsagePanel />
         )}
       </section>
     </>
