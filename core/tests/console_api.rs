@@ -287,6 +287,24 @@ async fn invitations_preview_resend_link_and_filters() {
         .unwrap()
         .contains("\"admin\" invites you"));
     assert_eq!(app.audit(&a, "invitation.resent").await.len(), 1);
+    // At most five resends of one invitation an hour.
+    for _ in 0..4 {
+        app.post(
+            &format!("/v1/invitations/{first}/resend"),
+            Some(&a.access),
+            json!({}),
+        )
+        .await
+        .ok(200);
+    }
+    app.post(
+        &format!("/v1/invitations/{first}/resend"),
+        Some(&a.access),
+        json!({}),
+    )
+    .await
+    .problem(429, "rate_limited");
+    assert_eq!(app.audit(&a, "invitation.resent").await.len(), 5);
 
     // Another organization can neither resend, link nor see them.
     for path in ["resend", "link"] {

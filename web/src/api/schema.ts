@@ -529,7 +529,8 @@ export interface paths {
         /**
          * Send the invitation mail again (owner or admin). The expiry starts over
          *     and the caller becomes the inviter (acceptance checks the inviter's
-         *     authority); the link stays the same, so an earlier mail works too.
+         *     authority); the link stays the same, so an earlier mail works too. At
+         *     most 5 resends per invitation per hour.
          */
         post: operations["resendInvitation"];
         delete?: never;

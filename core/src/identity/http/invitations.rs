@@ -24,6 +24,7 @@ use crate::identity::password::check_password;
 use crate::identity::users::{insert_user, may_grant, role_may_grant, NewUser, UserView};
 use crate::platform::extract::{Json, Path, Query};
 use crate::platform::mail::{self, Mail};
+use crate::platform::ratelimit::Limit;
 use crate::platform::state::AppState;
 use crate::platform::tenancy;
 use crate::platform::validate::{self, Checks};
@@ -356,9 +357,14 @@ struct OpenInvitation {
     role: Role,
 }
 
+/// Mails of one invitation per hour: resending cannot turn QHub into a
+/// mail cannon aimed at the invited address.
+const RESEND_LIMIT: Limit = Limit::per(5, 3600);
+
 /// Send the invitation mail again (owner or admin). The expiry starts over
 /// and the caller becomes the inviter (acceptance checks the inviter's
-/// authority); the link stays the same, so an earlier mail works too.
+/// authority); the link stays the same, so an earlier mail works too. At
+/// most 5 resends per invitation per hour.
 #[utoipa::path(
     post, path = "/v1/invitations/{id}/resend", tag = "invitations", operation_id = "resendInvitation",
     params(("id" = Uuid, Path, description = "Invitation id")),
@@ -376,6 +382,12 @@ async fn resend_invitation(
     let p = ctx.principal;
     p.require(Scope::UsersWrite)?;
     lock_open_invitation(&mut ctx, &p, id).await?;
+    // Counted only for an invitation the caller may resend, so probing
+    // other organizations' ids costs nothing here (they are 404 above).
+    state
+        .limiter
+        .check("invite-resend", &id.to_string(), RESEND_LIMIT)
+        .await?;
     let one = link_token(&state, p.tenant_id, id);
     let row = sqlx::query_as!(
         InvitationRow,
