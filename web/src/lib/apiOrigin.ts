@@ -1,11 +1,11 @@
-// Which URLs may receive the console's access token.
+// Which URLs may receive a credential from the console.
 
 /**
  * True when `requestUrl` goes to the configured API's origin (scheme, host
- * and port), so the in-memory access token may be attached to it. Anything
- * else — another host, another port, http instead of https, a URL that does
- * not parse — gets no token: swagger-ui's "Try it out" lets the user edit
- * the server URL, and the token must not follow it elsewhere. Relative URLs
+ * and port), so the API key pasted for "Try it out" may be attached to it.
+ * Anything else — another host, another port, http instead of https, a URL
+ * that does not parse — gets no credential: swagger-ui's "Try it out" lets
+ * the user edit the server URL, and the key must not follow it elsewhere. Relative URLs
  * resolve against the page, as fetch would resolve them.
  */
 export function isApiOrigin(requestUrl: string, apiBaseUrl: string, pageUrl?: string): boolean {
@@ -25,21 +25,4 @@ export function isApiOrigin(requestUrl: string, apiBaseUrl: string, pageUrl?: st
 export interface InterceptedRequest {
   url: string;
   headers: Record<string, string>;
-}
-
-/**
- * swagger-ui's requestInterceptor: adds `Authorization: Bearer <token>` when
- * there is a token, the request has no Authorization of its own (the user
- * may have entered one with "Authorize"), and it goes to the API's origin.
- */
-export function authorizeApiRequest<R extends InterceptedRequest>(
-  req: R,
-  token: string | null,
-  apiBaseUrl: string,
-  pageUrl?: string,
-): R {
-  if (token && !req.headers.Authorization && isApiOrigin(req.url, apiBaseUrl, pageUrl)) {
-    req.headers.Authorization = `Bearer ${token}`;
-  }
-  return req;
 }

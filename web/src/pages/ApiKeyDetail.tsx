@@ -6,9 +6,10 @@ import { useSignedIn } from "../auth/useSignedIn";
 import { ConfirmButton } from "../components/ConfirmButton";
 import { Facts } from "../components/Facts";
 import { errorMessage, FormMessage } from "../components/FormMessage";
-import { QueryView } from "../components/States";
+import { Notice, QueryView } from "../components/States";
+import { UsagePanel } from "../components/UsagePanel";
 import { formatDateTime } from "../lib/format";
-import { canRevokeKey } from "../lib/permissions";
+import { canReadUsage, canRevokeKey } from "../lib/permissions";
 import { usePageTitle } from "../lib/usePageTitle";
 import { KeyStatusBadge, keyStatus, useRevokeKey } from "./ApiKeys";
 
@@ -56,6 +57,16 @@ export function ApiKeyDetailPage() {
                 </Group>
               )}
               <FormMessage message={revoke.isError ? errorMessage(describeError(revoke.error)) : null} />
+              <Stack gap="sm" component="section" aria-labelledby="key-usage-heading" mt="md" data-testid="key-usage">
+                <Title order={2} size="h3" id="key-usage-heading">
+                  Usage of this key
+                </Title>
+                {canReadUsage(me) ? (
+                  <UsagePanel keyId={k.id} keyName={k.name} />
+                ) : (
+                  <Notice testId="key-usage-not-allowed">Your role cannot read usage analytics.</Notice>
+                )}
+              </Stack>
             </Stack>
           );
         }}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { authorizeApiRequest, isApiOrigin } from "../lib/apiOrigin";
+import { isApiOrigin } from "../lib/apiOrigin";
 
 const API = "https://api.qhub.example";
 const PAGE = "https://console.qhub.example/reference";
@@ -31,24 +31,5 @@ describe("isApiOrigin", () => {
     expect(isApiOrigin("not a url", API)).toBe(false);
     expect(isApiOrigin("https://api.qhub.example/v1", "")).toBe(false);
     expect(isApiOrigin("javascript:alert(1)", API, PAGE)).toBe(false);
-  });
-});
-
-describe("authorizeApiRequest (swagger-ui requestInterceptor)", () => {
-  it("adds the bearer token for the API", () => {
-    const req = authorizeApiRequest({ url: `${API}/v1/users`, headers: {} as Record<string, string> }, "tok", API, PAGE);
-    expect(req.headers.Authorization).toBe("Bearer tok");
-  });
-
-  it("never sends the token to an edited server URL", () => {
-    const req = authorizeApiRequest({ url: "https://attacker.example/v1/users", headers: {} }, "tok", API, PAGE);
-    expect(req.headers).toEqual({});
-  });
-
-  it("keeps an Authorization the user entered and does nothing without a token", () => {
-    expect(authorizeApiRequest({ url: `${API}/v1/users`, headers: { Authorization: "Bearer mine" } }, "tok", API).headers.Authorization).toBe(
-      "Bearer mine",
-    );
-    expect(authorizeApiRequest({ url: `${API}/v1/users`, headers: {} }, null, API).headers).toEqual({});
   });
 });

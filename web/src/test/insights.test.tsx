@@ -122,7 +122,7 @@ describe("GettingStarted", () => {
   });
 
   it("explains the hourly limit on 429", async () => {
-    handler = (req, url) => {
+    handler = (_req, url) => {
       if (url.pathname === "/v1/tenant/onboarding") return json(onboarding({}));
       if (url.pathname === "/v1/auth/verify-email/resend")
         return json({ type: "about:blank", title: "Too many", status: 429, code: "rate_limited", detail: "slow down" }, 429, { "retry-after": "600" });
