@@ -34,7 +34,8 @@ export function TextField({ label, error, hint, value, onValue, type, ...rest }:
   };
   if (type === "password") {
     // PasswordInput has no `type` and a narrower prop set; the rest is shared.
-    return <PasswordInput {...common} {...(rest as object)} />;
+    // Unlike TextInput it sets no aria-invalid on its input: add it.
+    return <PasswordInput {...common} aria-invalid={error ? true : undefined} {...(rest as object)} />;
   }
   return <TextInput type={type} {...common} {...rest} />;
 }

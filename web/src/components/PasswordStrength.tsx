@@ -26,13 +26,20 @@ export function PasswordStrength({
     <div aria-live="polite" data-testid={testId} data-score={estimate?.score ?? ""}>
       {estimate && (
         <Stack gap={4}>
-          <Progress
-            value={(estimate.score + 1) * 20}
-            color={COLORS[estimate.score]}
-            size="sm"
-            aria-label="Password strength"
-            aria-valuetext={label}
-          />
+          <Progress.Root size="sm">
+            {/* Mantine's own aria says "40%"; a score of 0–4 with its word says more. */}
+            <Progress.Section
+              value={(estimate.score + 1) * 20}
+              color={COLORS[estimate.score]}
+              withAria={false}
+              role="progressbar"
+              aria-label="Password strength"
+              aria-valuemin={0}
+              aria-valuemax={4}
+              aria-valuenow={estimate.score}
+              aria-valuetext={label}
+            />
+          </Progress.Root>
           <Text size="sm">
             Password strength: <strong data-testid="password-strength-label">{label}</strong>
             {refused ? " (not accepted)" : ""}

@@ -74,11 +74,10 @@ export interface ExportResult {
 
 /** GET /v1/audit-events/export with `query`, saved as a CSV file. Throws an ApiError on failure. */
 export async function downloadAuditCsv(query: AuditExportQuery, now: Date = new Date()): Promise<ExportResult> {
-  const { data, error, response } = await api().GET("/v1/audit-events/export", { params: { query }, parseAs: "blob" });
-  if (!response.ok || !(data instanceof Blob)) throw apiErrorFrom(response, error);
+  const { data, error, response } = await api().GET("/v1/audit-events/export", { params: { query }, parseAs: "text" });
+  if (!response.ok || typeof data !== "string") throw apiErrorFrom(response, error);
   const filename = exportFilename(now);
-  const blob = data.type ? data : new Blob([data], { type: "text/csv" });
-  const rows = Math.max(0, countCsvRecords(await blob.text()) - 1);
-  saveBlob(blob, filename);
+  const rows = Math.max(0, countCsvRecords(data) - 1);
+  saveBlob(new Blob([data], { type: "text/csv;charset=utf-8" }), filename);
   return { filename, truncated: isTruncated(response.headers.get("x-truncated"), rows), rows };
 }
