@@ -31,10 +31,10 @@ function StepItem({ step, children }: { step: Step; children?: ReactNode }) {
         <StepMark done={step.done} />
         <Stack gap={4} style={{ flex: 1, minWidth: 0 }}>
           <Group gap="xs" wrap="wrap">
-            <Text fw={600} td={step.done ? "line-through" : undefined} c={step.done ? "dimmed" : undefined}>
+            <Text fw={600} c={step.done ? "dimmed" : undefined}>
               {step.title}
             </Text>
-            <Badge variant="dot" tt="none" color={step.done ? "green" : "gray"} data-testid="step-state">
+            <Badge variant="dot" tt="none" color={step.done ? "green" : "gray"} data-testid="onboarding-step-state">
               {step.done ? "Done" : "To do"}
             </Badge>
           </Group>

@@ -16,6 +16,30 @@ const H = 220;
 const CHAR_W = 7;
 const FALLBACK_W = 640;
 
+/**
+ * x positions for axis labels: centred under their bar but never past either
+ * end of the plot; a label that would then touch its right-hand neighbour is
+ * dropped (the newest, rightmost one stays).
+ */
+export function placeLabels(
+  labels: readonly { i: number; text: string }[],
+  center: (i: number) => number,
+  left: number,
+  right: number,
+): { i: number; text: string; x: number }[] {
+  const out: { i: number; text: string; x: number }[] = [];
+  let limit = Infinity;
+  for (let k = labels.length - 1; k >= 0; k--) {
+    const l = labels[k]!;
+    const half = (l.text.length * CHAR_W) / 2;
+    const x = Math.min(Math.max(center(l.i), left + half), right - half);
+    if (x + half + 8 > limit) continue;
+    out.unshift({ ...l, x });
+    limit = x - half;
+  }
+  return out;
+}
+
 export function UsageChart({ bars, plan, subject = "API requests" }: { bars: readonly Bar[]; plan: RangePlan; subject?: string }) {
   const { ref, width: measured } = useElementSize();
   const [table, setTable] = useState(false);
@@ -33,8 +57,13 @@ export function UsageChart({ bars, plan, subject = "API requests" }: { bars: rea
   const gap = Math.min(step * 0.25, 4);
   const y = (v: number) => M.top + PH - (v / yMax) * PH;
   const labelChars = Math.max(...bars.map((b) => axisLabel(b.start, plan).length), 1);
-  const maxLabels = Math.max(2, Math.floor(PW / (labelChars * CHAR_W + 18)));
-  const labels = labelIndices(plan, bars, maxLabels);
+  const maxLabels = Math.max(2, Math.floor(PW / (labelChars * CHAR_W + 36)));
+  const labels = placeLabels(
+    labelIndices(plan, bars, maxLabels).map((i) => ({ i, text: axisLabel(bars[i]!.start, plan) })),
+    (i) => M.left + i * step + step / 2,
+    M.left,
+    W - M.right,
+  );
   const summary = chartSummary(bars, plan, subject);
   const totals = totalsOf(bars);
 
@@ -65,19 +94,11 @@ export function UsageChart({ bars, plan, subject = "API requests" }: { bars: rea
             );
           })}
           <line x1={M.left} x2={W - M.right} y1={M.top + PH} y2={M.top + PH} className="axis" />
-          {labels.map((i) => {
-            const b = bars[i];
-            if (!b) return null;
-            const text = axisLabel(b.start, plan);
-            const half = (text.length * CHAR_W) / 2;
-            // Centred under its bar, but never past either end of the plot.
-            const cx = Math.min(Math.max(M.left + i * step + step / 2, M.left + half), W - M.right - half);
-            return (
-              <text key={i} x={cx} y={H - 8} textAnchor="middle" className="tick">
-                {text}
-              </text>
-            );
-          })}
+          {labels.map((l) => (
+            <text key={l.i} x={l.x} y={H - 8} textAnchor="middle" className="tick">
+              {l.text}
+            </text>
+          ))}
         </svg>
       </div>
       <figcaption>

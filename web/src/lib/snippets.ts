@@ -85,6 +85,7 @@ export function pythonSnippet(key: string, baseUrl: string, call: FirstCall): st
   return [
     "# pip install openapi-python-client httpx attrs python-dateutil",
     `# openapi-python-client generate --url ${base}/openapi.yaml --meta none --output-path qhub_client`,
+    "# Save as first_call.py next to the qhub_client directory; run: python first_call.py",
     "from qhub_client import AuthenticatedClient",
     `from qhub_client.api.${call.python.module} import ${call.python.fn}`,
     "",
@@ -104,7 +105,8 @@ export function typescriptSnippet(key: string, baseUrl: string, call: FirstCall)
   const base = normalizeBase(baseUrl);
   const options = call.typescript.query ? `, { params: { query: ${call.typescript.query} } }` : "";
   return [
-    "// npm install openapi-fetch && npx openapi-typescript " + `${base}/openapi.yaml -o schema.ts`,
+    `// npm install openapi-fetch && npx openapi-typescript ${base}/openapi.yaml -o schema.ts`,
+    "// Save as first-call.ts next to schema.ts; run: npx tsx first-call.ts",
     'import createClient from "openapi-fetch";',
     'import type { paths } from "./schema";',
     "",

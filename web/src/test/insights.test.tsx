@@ -11,7 +11,7 @@ import type { MeResponse, UsageBucket } from "../api/types";
 import { AuthContext, type AuthContextValue } from "../auth/AuthContext";
 import { GettingStarted } from "../components/GettingStarted";
 import { KeySnippets } from "../components/KeySnippets";
-import { UsageChart } from "../components/UsageChart";
+import { placeLabels, UsageChart } from "../components/UsageChart";
 import { UsagePanel } from "../components/UsagePanel";
 import { planRange, toBars } from "../lib/usage";
 import { ApiKeysPage } from "../pages/ApiKeys";
@@ -197,6 +197,23 @@ describe("UsageChart", () => {
     fireEvent.click(screen.getByRole("button", { name: "Show as table" }));
     const table = screen.getByRole("table", { name: "API requests per bar" });
     expect(within(table).getAllByRole("row")).toHaveLength(1 + 24 + 1);
+  });
+});
+
+describe("placeLabels", () => {
+  it("keeps labels inside the plot and drops one that would touch the newest", () => {
+    // 7 px per character: "Nov 23" is 42 px wide.
+    const labels = [
+      { i: 0, text: "Sep 7" },
+      { i: 5, text: "Nov 23" },
+      { i: 6, text: "Nov 30" },
+    ];
+    const placed = placeLabels(labels, (i) => 40 + i * 50, 40, 340);
+    expect(placed.map((l) => l.text)).toEqual(["Sep 7", "Nov 30"]);
+    const first = placed[0]!;
+    expect(first.x - 17.5).toBeGreaterThanOrEqual(40);
+    expect(placed[1]!.x + 21).toBeLessThanOrEqual(340);
+    expect(placeLabels(labels, (i) => 40 + i * 200, 40, 2000)).toHaveLength(3);
   });
 });
 
