@@ -29,16 +29,9 @@ let loaded: Estimator | null = null;
 /** Loads zxcvbn-ts and its dictionaries once (a dynamic import: its own chunk). */
 export function loadEstimator(): Promise<Estimator> {
   if (!loading) {
-    loading = Promise.all([import("@zxcvbn-ts/core"), import("@zxcvbn-ts/language-common"), import("@zxcvbn-ts/language-en")])
-      .then(([core, common, en]) => {
-        const factory = new core.ZxcvbnFactory({
-          // The dictionaries the server's estimator knows: common passwords,
-          // English words, names and Wikipedia (not diceware words, which
-          // would make the console refuse passphrases the server accepts).
-          dictionary: { "passwords-common": common.dictionary["passwords-common"], ...en.dictionary },
-          graphs: common.adjacencyGraphs,
-          translations: en.translations,
-        });
+    loading = import("./zxcvbnOptions")
+      .then(({ createFactory }) => {
+        const factory = createFactory();
         const estimate: Estimator = (password, userInputs) => {
           const r = factory.check(password.slice(0, SCORED_PREFIX), ["qhub", ...userInputs.filter((w) => w.trim() !== "")]);
           return { score: r.score, warning: r.feedback.warning ?? "", suggestions: r.feedback.suggestions };
