@@ -176,7 +176,7 @@ export function AcceptInvitationPage() {
   }
 
   return (
-    <PublicShell title={`Join ${preview.data.organization.name}`}>
+    <PublicShell title="Accept invitation">
       <Stack gap="lg">
         <InvitationPreviewFacts preview={preview.data} />
         <AcceptForm token={token} preview={preview.data} />

@@ -206,7 +206,7 @@ export function AuditPage() {
   else
     body = (
       <>
-        <DataTable label="Audit events" minWidth={960} data-testid="audit-table">
+        <DataTable label="Audit events" minWidth={1040} data-testid="audit-table">
           <Table.Thead>
             <Table.Tr>
               <Table.Th scope="col">Time</Table.Th>
@@ -221,7 +221,7 @@ export function AuditPage() {
             {events.data.items.map((ev) => (
               <Table.Tr key={ev.id}>
                 <Table.Td>{formatDateTime(ev.created_at)}</Table.Td>
-                <Table.Td data-testid="audit-action">
+                <Table.Td data-testid="audit-action" style={{ whiteSpace: "nowrap" }}>
                   <Code>{ev.action}</Code>
                 </Table.Td>
                 <Table.Td data-testid="audit-actor">
@@ -231,7 +231,7 @@ export function AuditPage() {
                   {ev.target_type ? `${targetTypeLabel(ev.target_type)}: ${nameOf(ev.target_id)}` : "—"}
                 </Table.Td>
                 <Table.Td>{describeDiff(ev.diff)}</Table.Td>
-                <Table.Td>{ev.ip ?? "—"}</Table.Td>
+                <Table.Td style={{ whiteSpace: "nowrap" }}>{ev.ip ?? "—"}</Table.Td>
               </Table.Tr>
             ))}
           </Table.Tbody>

@@ -66,6 +66,8 @@ function FilterBar({ label, children }: { label: string; children: ReactNode }) 
 }
 
 const FILTER_STYLE = { flex: "1 1 12rem", minWidth: 0 } as const;
+/** Short values (a role, a status badge) that must not break mid-word in a narrow column. */
+const NOWRAP = { whiteSpace: "nowrap" } as const;
 
 function UserList() {
   const pager = useCursorPager();
@@ -105,7 +107,9 @@ function UserList() {
                   </Anchor>
                 </Table.Td>
                 <Table.Td>{u.email}</Table.Td>
-                <Table.Td data-testid="user-role">{ROLE_LABELS[u.role]}</Table.Td>
+                <Table.Td data-testid="user-role" style={NOWRAP}>
+                  {ROLE_LABELS[u.role]}
+                </Table.Td>
                 <Table.Td>
                   {u.is_active ? "Active" : "Deactivated"}
                   {u.email_verified_at ? "" : " · unverified"}
@@ -316,9 +320,16 @@ function Invitations({ actor }: { actor: Caller }) {
               return (
                 <Table.Tr key={inv.id} data-testid={`invitation-row-${inv.email}`}>
                   <Table.Td>{inv.email}</Table.Td>
-                  <Table.Td>{ROLE_LABELS[inv.role]}</Table.Td>
-                  <Table.Td>
-                    <Badge variant="dot" tt="none" color={STATUS_COLORS[inv.status] ?? "gray"} data-testid="invitation-status">
+                  <Table.Td style={NOWRAP}>{ROLE_LABELS[inv.role]}</Table.Td>
+                  <Table.Td style={NOWRAP}>
+                    <Badge
+                      variant="dot"
+                      tt="none"
+                      color={STATUS_COLORS[inv.status] ?? "gray"}
+                      data-testid="invitation-status"
+                      // Its label may shrink to "pendi…" otherwise (an overflow-hidden flex item).
+                      style={{ minWidth: "max-content" }}
+                    >
                       {inv.status}
                     </Badge>
                   </Table.Td>
@@ -326,14 +337,14 @@ function Invitations({ actor }: { actor: Caller }) {
                   <Table.Td>{formatDateTime(inv.expires_at)}</Table.Td>
                   <Table.Td>
                     {mayAct && inv.status !== "accepted" && (
-                      <Group gap="xs" wrap="nowrap">
+                      <Group gap="xs" wrap="wrap">
                         <SubmitButton
                           type="button"
                           variant="default"
                           size="xs"
                           submitting={busyWith(resend, inv)}
                           busyLabel="Sending…"
-                          aria-label={`Resend invitation to ${inv.email}`}
+                          aria-label={`Resend to ${inv.email}`}
                           onClick={() => {
                             if (!resend.isPending) resend.mutate(inv);
                           }}
@@ -347,7 +358,7 @@ function Invitations({ actor }: { actor: Caller }) {
                             size="xs"
                             submitting={busyWith(link, inv)}
                             busyLabel="Copying…"
-                            aria-label={`Copy invitation link for ${inv.email}`}
+                            aria-label={`Copy link for ${inv.email}`}
                             onClick={() => {
                               if (!link.isPending) link.mutate(inv);
                             }}

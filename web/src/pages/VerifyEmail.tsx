@@ -43,17 +43,18 @@ export function VerifyEmailPage() {
     body = (
       <Alert color="red" variant="light" role="alert">
         {verify.error instanceof ApiError && verify.error.status === 404
-          ? "This verification link is invalid, expired or already used."
+          ? "This verification link is invalid, expired or already used. Log in and send a new one from your profile."
           : describeError(verify.error)}
       </Alert>
     );
   else body = <Loading label="Verifying your email address…" lines={1} />;
 
+  const linkDead = verify.error instanceof ApiError && verify.error.status === 404;
   return (
     <PublicShell title="Verify email">
       {body}
-      <Anchor component={Link} to="/" mt="md" display="inline-block">
-        Continue to the console
+      <Anchor component={Link} to={linkDead ? "/profile" : "/"} mt="md" display="inline-block">
+        {linkDead ? "Go to your profile" : "Continue to the console"}
       </Anchor>
     </PublicShell>
   );

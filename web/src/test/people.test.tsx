@@ -192,8 +192,8 @@ describe("invitation actions", () => {
   it("offers Resend for pending and expired invitations, Copy link only for pending, nothing for accepted", async () => {
     renderPage(<UsersPage />, { me: meAs("owner") });
     const pending = within(await screen.findByTestId("invitation-row-bob@a.test"));
-    expect(pending.getByRole("button", { name: "Resend invitation to bob@a.test" })).toBeTruthy();
-    expect(pending.getByRole("button", { name: "Copy invitation link for bob@a.test" })).toBeTruthy();
+    expect(pending.getByRole("button", { name: "Resend to bob@a.test" })).toBeTruthy();
+    expect(pending.getByRole("button", { name: "Copy link for bob@a.test" })).toBeTruthy();
     const expired = within(screen.getByTestId("invitation-row-old@a.test"));
     expect(expired.getByRole("button", { name: /Resend/ })).toBeTruthy();
     expect(expired.queryByRole("button", { name: /Copy/ })).toBeNull();
@@ -202,7 +202,7 @@ describe("invitation actions", () => {
 
   it("Resend says so in the section's message area", async () => {
     renderPage(<UsersPage />, { me: meAs("owner") });
-    fireEvent.click(await screen.findByRole("button", { name: "Resend invitation to bob@a.test" }));
+    fireEvent.click(await screen.findByRole("button", { name: "Resend to bob@a.test" }));
     const message = await screen.findByTestId("invitations-message");
     expect(message.textContent).toBe("Invitation re-sent to bob@a.test.");
     expect(message.getAttribute("role")).toBe("status");
@@ -212,9 +212,9 @@ describe("invitation actions", () => {
   it("a refused resend (already accepted) is an error in the same area, replacing an earlier success", async () => {
     handlers[`POST /v1/invitations/${EXPIRED}/resend`] = () => problem(409, "conflict", "The invitation was already accepted.");
     renderPage(<UsersPage />, { me: meAs("owner") });
-    fireEvent.click(await screen.findByRole("button", { name: "Resend invitation to bob@a.test" }));
+    fireEvent.click(await screen.findByRole("button", { name: "Resend to bob@a.test" }));
     await screen.findByText("Invitation re-sent to bob@a.test.");
-    fireEvent.click(screen.getByRole("button", { name: "Resend invitation to old@a.test" }));
+    fireEvent.click(screen.getByRole("button", { name: "Resend to old@a.test" }));
     await waitFor(() => expect(screen.getByTestId("invitations-message").textContent).toBe("The invitation was already accepted."));
     expect(screen.getAllByTestId("invitations-message")).toHaveLength(1);
     expect(screen.getByTestId("invitations-message").getAttribute("role")).toBe("alert");
@@ -224,7 +224,7 @@ describe("invitation actions", () => {
     const writeText = vi.fn(async () => undefined);
     vi.stubGlobal("navigator", { ...navigator, clipboard: { writeText } });
     renderPage(<UsersPage />, { me: meAs("owner") });
-    fireEvent.click(await screen.findByRole("button", { name: "Copy invitation link for bob@a.test" }));
+    fireEvent.click(await screen.findByRole("button", { name: "Copy link for bob@a.test" }));
     await waitFor(() => expect(screen.getByTestId("invitations-message").textContent).toMatch(/^Invitation link for bob@a.test copied/));
     expect(writeText).toHaveBeenCalledWith("http://console.test/accept-invitation?token=abc");
     expect(screen.queryByTestId("invitation-link")).toBeNull();
@@ -233,7 +233,7 @@ describe("invitation actions", () => {
   it("without a clipboard, Copy link shows the URL in a read-only field to copy by hand", async () => {
     vi.stubGlobal("navigator", { ...navigator, clipboard: undefined });
     renderPage(<UsersPage />, { me: meAs("owner") });
-    fireEvent.click(await screen.findByRole("button", { name: "Copy invitation link for bob@a.test" }));
+    fireEvent.click(await screen.findByRole("button", { name: "Copy link for bob@a.test" }));
     const input = (await screen.findByLabelText("Invitation link for bob@a.test")) as HTMLInputElement;
     expect(input.value).toBe("http://console.test/accept-invitation?token=abc");
     expect(input.readOnly).toBe(true);
@@ -354,7 +354,7 @@ describe("accepting an invitation", () => {
     expect(screen.getByTestId("invitation-email").textContent).toBe("bob@acme.test");
     expect(JSON.parse(sent("POST", "/v1/invitations/preview")[0]!.body)).toEqual({ token: "tok-1" });
     expect(screen.getByLabelText("Your name")).toBeTruthy();
-    expect(document.title).toBe("Join Acme Quantum · QHub console");
+    expect(document.title).toBe("Accept invitation · QHub console");
   });
 
   it("an invalid or used link says so, with no form", async () => {
