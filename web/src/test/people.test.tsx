@@ -21,6 +21,7 @@ import { ProfilePage } from "../pages/Profile";
 import { ResetPasswordPage } from "../pages/ResetPassword";
 import { SessionsPage, sessionDevice } from "../pages/Sessions";
 import { SignupPage } from "../pages/Signup";
+import { UserDetailPage } from "../pages/UserDetail";
 import { UsersPage } from "../pages/Users";
 import { renderUi } from "./render";
 import { meAs } from "./sessions";
@@ -66,7 +67,10 @@ function authAs(status: AuthStatus): AuthContextValue {
   };
 }
 
-function renderPage(element: ReactElement, { me, path = "/", status }: { me?: MeResponse; path?: string; status?: AuthStatus } = {}) {
+function renderPage(
+  element: ReactElement,
+  { me, path = "/", status, route = "*" }: { me?: MeResponse; path?: string; status?: AuthStatus; route?: string } = {},
+) {
   const queryClient = createQueryClient();
   if (me) queryClient.setQueryData(qk.me, me);
   const auth = authAs(status ?? (me ? "authenticated" : "anonymous"));
@@ -75,7 +79,7 @@ function renderPage(element: ReactElement, { me, path = "/", status }: { me?: Me
       <AuthContext.Provider value={auth}>
         <MemoryRouter initialEntries={[path]}>
           <Routes>
-            <Route path="*" element={element} />
+            <Route path={route} element={element} />
           </Routes>
         </MemoryRouter>
       </AuthContext.Provider>
@@ -440,3 +444,18 @@ describe("profile", () => {
 
 
 
+
+describe("user detail", () => {
+  it("after a refused role change the dropdown shows the user's actual role again", async () => {
+    const target = { ...user("dev@a.test", "Dev Person", "developer"), id: "0190c7a0-0000-7000-8000-0000000000d1" };
+    handlers[`GET /v1/users/${target.id}`] = () => json(200, target);
+    handlers[`PATCH /v1/users/${target.id}`] = () => problem(403, "forbidden", "Only owners can grant the owner role.");
+    renderPage(<UserDetailPage />, { me: meAs("owner"), path: `/users/${target.id}`, route: "/users/:id" });
+    const role = (await screen.findByLabelText("Role")) as HTMLSelectElement;
+    expect(role.value).toBe("developer");
+    fireEvent.change(role, { target: { value: "owner" } });
+    fireEvent.click(screen.getByRole("button", { name: "Change role" }));
+    expect((await screen.findByRole("alert")).textContent).toBe("Only owners can grant the owner role.");
+    await waitFor(() => expect((screen.getByLabelText("Role") as HTMLSelectElement).value).toBe("developer"));
+  });
+});
