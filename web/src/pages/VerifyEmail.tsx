@@ -43,7 +43,7 @@ export function VerifyEmailPage() {
     body = (
       <Alert color="red" variant="light" role="alert">
         {verify.error instanceof ApiError && verify.error.status === 404
-          ? "This verification link is invalid, expired or already used. Log in and send a new one from your profile."
+          ? "This verification link is invalid, expired or already used."
           : describeError(verify.error)}
       </Alert>
     );
@@ -54,7 +54,7 @@ export function VerifyEmailPage() {
     <PublicShell title="Verify email">
       {body}
       <Anchor component={Link} to={linkDead ? "/profile" : "/"} mt="md" display="inline-block">
-        {linkDead ? "Go to your profile" : "Continue to the console"}
+        {linkDead ? "Send a new link from your profile" : "Continue to the console"}
       </Anchor>
     </PublicShell>
   );
