@@ -85,6 +85,8 @@ async fn cors_admits_the_console_origin_only() {
         .unwrap_or_default()
         .to_lowercase();
     assert!(exposed.contains("ratelimit-remaining") && exposed.contains("x-request-id"));
+    // The console reads whether an audit export was cut short.
+    assert!(exposed.contains("x-truncated"), "{exposed}");
     let denied = app
         .http
         .get(format!("{}/v1/users", app.base))

@@ -132,6 +132,32 @@ async fn the_weakest_passwords_are_refused_on_the_field_and_nothing_is_created()
         .await;
     r.problem(422, "validation_failed");
     assert!(field_error(&r.body, "new_password").is_some());
+    // The organization's slug counts as known here too (and the person's
+    // email and name).
+    let r = app
+        .post(
+            "/v1/auth/password",
+            Some(&t.access),
+            json!({"current_password": t.password, "new_password": t.slug}),
+        )
+        .await;
+    r.problem(422, "validation_failed");
+    assert!(field_error(&r.body, "new_password").is_some());
+    // And at acceptance, the invitation's own words.
+    common::ensure_mail_sink();
+    let (_, email) = common::invite(&app, &t, &t.access, "viewer").await;
+    let token = token_in(&wait_for_mail(&email, "Join").await);
+    let r = app
+        .post(
+            "/v1/invitations/accept",
+            None,
+            json!({"token": token, "name": "New Person", "password": t.slug}),
+        )
+        .await;
+    r.problem(422, "validation_failed");
+    assert!(field_error(&r.body, "password").is_some());
+    // Nothing was used up: a strong password still joins.
+    common::accept_invitation(&app, &token).await.ok(201);
     // The old password still works.
     app.try_login(&t.slug, &t.owner_email, &t.password)
         .await

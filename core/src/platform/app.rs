@@ -86,6 +86,8 @@ fn cors(origins: &[String]) -> CorsLayer {
             header::RETRY_AFTER,
             header::LOCATION,
             HeaderName::from_static("x-request-id"),
+            // The audit CSV export says when it was cut short.
+            HeaderName::from_static("x-truncated"),
         ])
         .max_age(Duration::from_secs(600))
 }

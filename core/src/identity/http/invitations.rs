@@ -607,9 +607,20 @@ async fn accept_invitation(
         || ApiError::NotFound("the invitation is invalid, expired or already used".into());
     let (tenant, hash) = onetime::parse(&req.token).ok_or_else(invalid)?;
     // A bad token is refused before any argon2 work is spent on it.
-    if !open_invitation(&state, tenant, &hash).await? {
-        return Err(invalid());
-    }
+    let known = open_invitation(&state, tenant, &hash)
+        .await?
+        .ok_or_else(invalid)?;
+    // A password made of the invitation's own words is as good as guessed.
+    Checks::default()
+        .check(
+            "password",
+            check_password(
+                &req.password,
+                &[&req.name, &known.email, &known.slug, &known.org_name],
+            )
+            .as_deref(),
+        )
+        .finish()?;
     let password_hash = state.passwords.hash(&req.password).await?;
 
     let mut tx = tenancy::as_tenant(&state.db, tenant, None).await?;
@@ -700,18 +711,28 @@ async fn accept_invitation(
     ))
 }
 
+/// What an open invitation's token names: the words its password must not
+/// lean on. `None` if the token is invalid, expired or used.
+struct OpenToken {
+    email: String,
+    slug: String,
+    org_name: String,
+}
+
 async fn open_invitation(
     state: &AppState,
     tenant: Uuid,
     hash: &[u8; 32],
-) -> Result<bool, ApiError> {
+) -> Result<Option<OpenToken>, ApiError> {
     let mut tx = tenancy::as_tenant(&state.db, tenant, None).await?;
-    let found = sqlx::query_scalar!(
-        r#"SELECT EXISTS (SELECT 1 FROM invitations
-           WHERE token_hash = $1 AND accepted_at IS NULL AND expires_at > now()) AS "found!""#,
+    let found = sqlx::query_as!(
+        OpenToken,
+        r#"SELECT i.email, t.slug, t.name AS org_name
+           FROM invitations i JOIN tenants t ON t.id = i.tenant_id
+           WHERE i.token_hash = $1 AND i.accepted_at IS NULL AND i.expires_at > now()"#,
         &hash[..]
     )
-    .fetch_one(&mut *tx)
+    .fetch_optional(&mut *tx)
     .await?;
     Ok(found)
 }

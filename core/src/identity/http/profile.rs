@@ -160,7 +160,7 @@ async fn change_password(
     let user_id = session.user_id;
     let mut tx = open(&state, session, client.clone()).await?.tx;
     let row = sqlx::query!(
-        "SELECT u.email, u.password_hash, t.slug
+        "SELECT u.email, u.name, u.password_hash, t.slug, t.name AS org_name
          FROM users u JOIN tenants t ON t.id = u.tenant_id
          WHERE u.id = $1",
         user_id
@@ -168,6 +168,18 @@ async fn change_password(
     .fetch_one(&mut *tx)
     .await?;
     drop(tx);
+    // Strength again, now that the person's and the organization's names
+    // are known: a password made of them is as good as guessed.
+    Checks::default()
+        .check(
+            "new_password",
+            check_password(
+                &req.new_password,
+                &[&row.email, &row.name, &row.slug, &row.org_name],
+            )
+            .as_deref(),
+        )
+        .finish()?;
     // A stolen access token must not buy unlimited guesses at the password
     // that would let it outlive the session.
     limit_account(&state, AccountBucket::Login, &row.slug, &row.email).await?;
