@@ -2,7 +2,7 @@ import { Anchor, Badge, Group, Paper, SimpleGrid, Stack, Table, TextInput, Title
 import { useDebouncedValue } from "@mantine/hooks";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useMemo, useRef, useState, type ReactNode } from "react";
-import { Link } from "react-router";
+import { Link, useLocation } from "react-router";
 import { api, unwrap } from "../api/client";
 import {
   invitationLink,
@@ -191,8 +191,18 @@ function CreateUserForm({ actor }: { actor: Caller }) {
   );
 }
 
+const INVITE_EMAIL_ID = "invite-email";
+
 function InviteForm({ actor }: { actor: Caller }) {
   const queryClient = useQueryClient();
+  const { hash } = useLocation();
+  // /users#invite (the dashboard's checklist links there): straight to the form.
+  useEffect(() => {
+    if (hash !== "#invite") return;
+    const input = document.getElementById(INVITE_EMAIL_ID);
+    input?.scrollIntoView?.({ block: "center" });
+    input?.focus();
+  }, [hash]);
   const form = useForm<CreateInvitationRequest>({ email: "", role: "viewer" }, validateInvitation, async (v) => {
     const inv = await unwrap(api().POST("/v1/invitations", { body: { email: v.email.trim(), role: v.role } }));
     form.setValues({ email: "", role: v.role });
@@ -202,7 +212,7 @@ function InviteForm({ actor }: { actor: Caller }) {
   });
   return (
     <Panel title="Invite by email" form={form}>
-      <TextField label="Invitee email" type="email" {...form.field("email")} />
+      <TextField id={INVITE_EMAIL_ID} label="Invitee email" type="email" {...form.field("email")} />
       <SelectField<Role> label="Invitee role" {...form.field("role")} options={roleOptions(actor)} />
       <FormMessage message={form.message} />
       <SubmitButton submitting={form.submitting} busyLabel="Sending…">
