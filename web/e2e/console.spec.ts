@@ -3,8 +3,22 @@
 // invited user, an API key shown once and revoked, usage on the chart, the
 // audit log, and tenant isolation by URL.
 import { expect, test, type Browser, type BrowserContext, type Page } from "@playwright/test";
-import { mkdirSync } from "node:fs";
-import { API_URL, callWithKey, SCREENSHOT_DIR, shot, waitForMail, WEB_URL } from "./helpers";
+import { mkdirSync, readFileSync } from "node:fs";
+import {
+  API_URL,
+  axe,
+  beginStep,
+  callWithKey,
+  checkPage,
+  expectFailedRequest,
+  PHONE,
+  SCREENSHOT_DIR,
+  titles,
+  unexpectedConsoleErrors,
+  waitForMail,
+  watchConsole,
+  WEB_URL,
+} from "./helpers";
 
 const run = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e4).toString(36)}`;
 const PASSWORD = "correct horse battery staple";
@@ -63,14 +77,30 @@ function watchRequests(ctx: BrowserContext) {
   });
 }
 
+/** A fresh browser context ("another browser"), watched like the others. */
+async function newContext(browser: Browser): Promise<BrowserContext> {
+  const ctx = await browser.newContext({ baseURL: WEB_URL });
+  watchRequests(ctx);
+  watchConsole(ctx);
+  return ctx;
+}
+
 test.describe.configure({ mode: "serial" });
+
+test.beforeEach(({}, testInfo) => {
+  beginStep(testInfo.title);
+});
+
+// No browser-console errors or uncaught exceptions except those the step expects.
+test.afterEach(() => {
+  expect(unexpectedConsoleErrors(), "unexpected browser-console errors").toEqual([]);
+});
 
 test.beforeAll(async ({ browser }: { browser: Browser }) => {
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
-  ctxA = await browser.newContext({ baseURL: WEB_URL });
-  ctxB = await browser.newContext({ baseURL: WEB_URL });
-  ctxInvitee = await browser.newContext({ baseURL: WEB_URL });
-  for (const ctx of [ctxA, ctxB, ctxInvitee]) watchRequests(ctx);
+  ctxA = await newContext(browser);
+  ctxB = await newContext(browser);
+  ctxInvitee = await newContext(browser);
   pageA = await ctxA.newPage();
   pageB = await ctxB.newPage();
   pageInvitee = await ctxInvitee.newPage();
@@ -103,7 +133,7 @@ test("login and signup validate before submitting", async () => {
   await pageB.getByRole("button", { name: "Log in" }).click();
   await expect(pageB.getByText("Organization is required.")).toBeVisible();
   await expect(pageB.getByText("Email is required.")).toBeVisible();
-  await shot(pageB, "login");
+  await checkPage(pageB, "login");
 
   await pageB.goto("/signup");
   await pageB.getByLabel("Organization name").fill("X");
@@ -115,13 +145,16 @@ test("login and signup validate before submitting", async () => {
   await expect(pageB.getByText("Enter an email address like name@example.com.")).toBeVisible();
   await expect(pageB.getByText("Password must be at least 10 characters.")).toBeVisible();
   await expect(pageB).toHaveURL(/\/signup$/);
+  await checkPage(pageB, "signup");
 });
 
 test("signs up two organizations", async () => {
   await signUp(pageA, orgA);
   await signUp(pageB, orgB);
-  // A taken slug is refused by the server, in words.
-  const other = await ctxB.browser()!.newContext({ baseURL: WEB_URL });
+  // A taken slug is refused by the server (409), in words, on the slug field,
+  // which gets the focus.
+  expectFailedRequest(409, "/v1/tenants");
+  const other = await newContext(ctxB.browser()!);
   const p = await other.newPage();
   await p.goto("/signup");
   await p.getByLabel("Organization name").fill("Copycat");
@@ -130,7 +163,11 @@ test("signs up two organizations", async () => {
   await p.getByLabel("Email").fill(`copy-${run}@cat.test`);
   await p.getByLabel("Password").fill(PASSWORD);
   await p.getByRole("button", { name: "Create organization" }).click();
-  await expect(p.getByRole("alert")).toContainText(/taken|exists|already/i);
+  const slug = p.getByLabel("Organization slug");
+  await expect(slug).toHaveAttribute("aria-invalid", "true");
+  await expect(slug).toHaveAccessibleDescription(/taken|exists|already/i);
+  await expect(slug).toBeFocused();
+  await expect(p.getByLabel("Email")).not.toHaveAttribute("aria-invalid", "true");
   await other.close();
 });
 
@@ -159,7 +196,7 @@ test("the session survives a reload (refresh cookie, token only in memory)", asy
   await second.close();
   await pageA.reload();
   await expect(pageA.getByTestId("session-current")).toHaveCount(1);
-  await shot(pageA, "sessions");
+  await checkPage(pageA, "sessions");
 });
 
 test("verifies the owner's email from the signup mail", async () => {
@@ -168,7 +205,9 @@ test("verifies the owner's email from the signup mail", async () => {
   expect(link.startsWith(`${WEB_URL}/verify-email?token=`)).toBe(true);
   await pageA.goto(link);
   await expect(pageA.getByText("Your email address is verified. Thank you!")).toBeVisible();
+  await checkPage(pageA, "verify-email");
   // Single use.
+  expectFailedRequest(404, "/v1/auth/verify-email");
   await pageA.goto(link);
   await expect(pageA.getByRole("alert")).toHaveText("This verification link is invalid, expired or already used.");
   await pageA.goto("/users");
@@ -179,7 +218,7 @@ test("invites a user, who accepts in a second browser", async () => {
   await pageA.goto("/users");
   await pageA.getByLabel("Invitee email").fill(invitee.email);
   await pageA.getByLabel("Invitee role").selectOption("viewer");
-  await pageA.getByRole("button", { name: "Send invitation" }).click();
+  await pageA.getByRole("button", { name: "Send invitation", exact: true }).click();
   await expect(pageA.getByText(`Invitation sent to ${invitee.email}.`)).toBeVisible();
   await expect(pageA.getByTestId(`invitation-row-${invitee.email}`).getByTestId("invitation-status")).toHaveText("pending");
 
@@ -189,11 +228,18 @@ test("invites a user, who accepts in a second browser", async () => {
   expect(link!.startsWith(`${WEB_URL}/accept-invitation?token=`)).toBe(true);
 
   await pageInvitee.goto(link!);
+  // Before choosing a name and password: who invites whom to what.
+  const preview = pageInvitee.getByTestId("invitation-preview");
+  await expect(preview).toContainText(`Join ${orgA.name} as Viewer`);
+  await expect(preview).toContainText(`Invited by ${orgA.owner}`);
+  await expect(preview.getByTestId("invitation-slug")).toHaveText(orgA.slug);
+  await expect(preview.getByTestId("invitation-email")).toHaveText(invitee.email);
   await pageInvitee.getByLabel("Your name").fill(invitee.name);
   await pageInvitee.getByLabel("Password", { exact: true }).fill(PASSWORD);
   await pageInvitee.getByLabel("Confirm password").fill("something else entirely");
   await pageInvitee.getByRole("button", { name: "Accept invitation" }).click();
   await expect(pageInvitee.getByText("The passwords do not match.")).toBeVisible();
+  await checkPage(pageInvitee, "accept-invitation");
   await pageInvitee.getByLabel("Confirm password").fill(PASSWORD);
   await pageInvitee.getByRole("button", { name: "Accept invitation" }).click();
   await expect(pageInvitee.getByTestId("tenant-name")).toHaveText(orgA.name);
@@ -202,15 +248,13 @@ test("invites a user, who accepts in a second browser", async () => {
   await expect(pageInvitee.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Users" })).toHaveCount(0);
   await pageInvitee.goto("/users");
   await expect(pageInvitee.getByText("Only owners and admins can see and manage the organization's users.")).toBeVisible();
-  // The used link is dead.
-  const again = await ctxInvitee.browser()!.newContext({ baseURL: WEB_URL });
+  // The used link is dead: the preview says so, and there is no form.
+  expectFailedRequest(404, "/v1/invitations/preview");
+  const again = await newContext(ctxInvitee.browser()!);
   const p = await again.newPage();
   await p.goto(link!);
-  await p.getByLabel("Your name").fill("Someone Else");
-  await p.getByLabel("Password", { exact: true }).fill(PASSWORD);
-  await p.getByLabel("Confirm password").fill(PASSWORD);
-  await p.getByRole("button", { name: "Accept invitation" }).click();
-  await expect(p.getByRole("alert")).toContainText("invalid, expired, revoked or already used");
+  await expect(p.getByTestId("invitation-invalid")).toContainText("invalid, expired, revoked or already used");
+  await expect(p.getByLabel("Your name")).toHaveCount(0);
   await again.close();
 });
 
@@ -219,13 +263,22 @@ test("revokes a pending invitation; its link stops working", async () => {
   await pageA.goto("/users");
   await pageA.getByLabel("Invitee email").fill(email);
   await pageA.getByLabel("Invitee role").selectOption("developer");
-  await pageA.getByRole("button", { name: "Send invitation" }).click();
+  await pageA.getByRole("button", { name: "Send invitation", exact: true }).click();
   const row = pageA.getByTestId(`invitation-row-${email}`);
   await expect(row.getByTestId("invitation-status")).toHaveText("pending");
   // Inviting the same address again while it is open is refused, in words.
-  await pageA.getByLabel("Invitee email").fill(email);
-  await pageA.getByRole("button", { name: "Send invitation" }).click();
-  await expect(pageA.getByRole("form", { name: "Invite by email" }).getByRole("alert")).toBeVisible();
+  expectFailedRequest(409, "/v1/invitations");
+  expectFailedRequest(404, "/v1/invitations/preview");
+  // The error sits on the email field (which gets the focus); the previous
+  // "Invitation sent" message is gone.
+  await expect(pageA.getByText(`Invitation sent to ${email}.`)).toBeVisible();
+  const inviteEmail = pageA.getByLabel("Invitee email");
+  await inviteEmail.fill(email);
+  await pageA.getByRole("button", { name: "Send invitation", exact: true }).click();
+  await expect(inviteEmail).toHaveAttribute("aria-invalid", "true");
+  await expect(inviteEmail).toHaveAccessibleDescription(/already|pending|open|exists/i);
+  await expect(inviteEmail).toBeFocused();
+  await expect(pageA.getByText(`Invitation sent to ${email}.`)).toHaveCount(0);
 
   const mail = await waitForMail(email, /\/accept-invitation\?token=/);
   const link = /(https?:\/\/[^\s"'<>]+\/accept-invitation\?token=[^\s"'<>]+)/.exec(mail.body)![1]!;
@@ -240,14 +293,11 @@ test("revokes a pending invitation; its link stops working", async () => {
   await row.getByRole("button", { name: `Confirm revoking ${email}` }).click();
   await expect(pageA.getByTestId(`invitation-row-${email}`)).toHaveCount(0);
 
-  const ctx = await ctxA.browser()!.newContext({ baseURL: WEB_URL });
+  const ctx = await newContext(ctxA.browser()!);
   const p = await ctx.newPage();
   await p.goto(link);
-  await p.getByLabel("Your name").fill("Too Late");
-  await p.getByLabel("Password", { exact: true }).fill(PASSWORD);
-  await p.getByLabel("Confirm password").fill(PASSWORD);
-  await p.getByRole("button", { name: "Accept invitation" }).click();
-  await expect(p.getByRole("alert")).toContainText("invalid, expired, revoked or already used");
+  await expect(p.getByTestId("invitation-invalid")).toContainText("invalid, expired, revoked or already used");
+  await expect(p.getByLabel("Your name")).toHaveCount(0);
   await ctx.close();
 });
 
@@ -256,7 +306,7 @@ test("the owner changes the invited user's role; the user sees it after reload",
   await expect(pageA.getByTestId(`invitation-row-${invitee.email}`).getByTestId("invitation-status")).toHaveText("accepted");
   const row = pageA.getByTestId(`user-row-${invitee.email}`);
   await expect(row.getByTestId("user-role")).toHaveText("Viewer");
-  await shot(pageA, "users");
+  await checkPage(pageA, "users");
   await row.getByRole("link", { name: invitee.name }).click();
   await expect(pageA).toHaveURL(/\/users\/[0-9a-f-]{36}$/);
   inviteeId = pageA.url().split("/").pop()!;
@@ -267,7 +317,7 @@ test("the owner changes the invited user's role; the user sees it after reload",
   await expect(pageA.getByTestId("user-role")).toHaveText("Developer");
   await pageA.reload();
   await expect(pageA.getByTestId("user-role")).toHaveText("Developer");
-  await shot(pageA, "user-detail");
+  await checkPage(pageA, "user-detail");
 
   await pageInvitee.reload();
   await expect(pageInvitee.getByTestId("my-role")).toHaveText("Developer");
@@ -284,8 +334,7 @@ async function logIn(page: Page, slug: string, email: string, password: string) 
 
 test("any user edits their own profile", async () => {
   // The same user, signed in in another browser: changing the password ends that session.
-  const elsewhere = await ctxInvitee.browser()!.newContext({ baseURL: WEB_URL });
-  watchRequests(elsewhere);
+  const elsewhere = await newContext(ctxInvitee.browser()!);
   const otherPage = await elsewhere.newPage();
   await otherPage.goto("/login");
   await logIn(otherPage, orgA.slug, invitee.email, PASSWORD);
@@ -297,7 +346,12 @@ test("any user edits their own profile", async () => {
   await expect(pageInvitee.getByText("Name saved.")).toBeVisible();
   await expect(pageInvitee.getByTestId("profile-name")).toHaveText("Grace B. Hopper");
   await expect(pageInvitee.getByTestId("whoami")).toContainText("Grace B. Hopper");
+  await checkPage(pageInvitee, "profile");
 
+  expectFailedRequest(422, "/v1/auth/password");
+  // The other browser's next request: 401, and so is its refresh.
+  expectFailedRequest(401, "/v1/auth/sessions");
+  expectFailedRequest(401, "/v1/auth/refresh");
   await pageInvitee.getByLabel("Current password").fill("not my password");
   await pageInvitee.getByLabel("New password", { exact: true }).fill(`${PASSWORD} 2`);
   await pageInvitee.getByLabel("Confirm new password").fill(`${PASSWORD} 2`);
@@ -353,6 +407,9 @@ test("creates, deactivates, reactivates and removes a user", async () => {
   await form.getByRole("button", { name: "Create user" }).click();
   await expect(form.getByText(`Created ${temp.name} (${temp.email}).`)).toBeVisible();
   // The same email again is refused by the server, in words.
+  expectFailedRequest(409, "/v1/users");
+  // After the removal, the detail page's query is refetched once: 404.
+  expectFailedRequest(404, /^\/v1\/users\/[0-9a-f-]{36}$/);
   await form.getByLabel("Name").fill(temp.name);
   await form.getByLabel("Email").fill(temp.email);
   await form.getByLabel("Initial password").fill(PASSWORD);
@@ -380,6 +437,8 @@ test("a deactivated user is sent to the login page", async () => {
   await pageA.getByRole("button", { name: "Confirm deactivate" }).click();
   await expect(pageA.getByTestId("user-status")).toHaveText("Deactivated");
 
+  expectFailedRequest(401, "/v1/auth/sessions");
+  expectFailedRequest(401, "/v1/auth/refresh");
   // Mid-session (no reload): the next API call is 401, the refresh fails too,
   // and the console sends the user to log in, remembering the page.
   await nav(pageInvitee, "Sessions");
@@ -413,7 +472,7 @@ test("creates an API key whose secret is shown once", async () => {
   const prefix = (await row.locator("code").textContent())!.trim();
   expect(prefix.length).toBeGreaterThan(8);
   expect(keySecret.startsWith(prefix)).toBe(true);
-  await shot(pageA, "api-keys-secret");
+  await checkPage(pageA, "api-keys");
   const href = await row.getByRole("link", { name: keyName }).getAttribute("href");
   keyId = href!.split("/").pop()!;
   expect(keyId).toMatch(/^[0-9a-f-]{36}$/);
@@ -426,36 +485,38 @@ test("creates an API key whose secret is shown once", async () => {
   expect(await pageA.content()).not.toContain(keySecret);
   await pageA.goto(`/api-keys/${keyId}`);
   await expect(pageA.getByRole("heading", { name: keyName })).toBeVisible();
+  await checkPage(pageA, "api-key-detail");
   expect(await pageA.content()).not.toContain(keySecret);
 });
 
 test("API requests show up on the usage chart", async () => {
   await pageA.goto("/");
   const total = pageA.getByTestId("usage-total-requests");
-  await expect(total).toHaveText(/^\d+$/);
-  const before = Number(await total.textContent());
-  await expect(pageA.getByTestId("usage-chart")).toBeVisible();
+  await expect(total).toHaveAttribute("data-value", /^\d+$/);
+  const before = Number(await total.getAttribute("data-value"));
 
   for (let i = 0; i < 5; i++) expect(await callWithKey(keySecret, "/v1/users")).toBe(200);
   expect(await callWithKey(keySecret, `/v1/users/${crypto.randomUUID()}`)).toBe(404);
 
   await expect(async () => {
     await pageA.reload();
-    const now = Number(await pageA.getByTestId("usage-total-requests").textContent());
-    expect(now).toBeGreaterThanOrEqual(before + 6);
+    await expect(total).toHaveAttribute("data-value", /^\d+$/);
+    expect(Number(await total.getAttribute("data-value"))).toBeGreaterThanOrEqual(before + 6);
   }).toPass({ timeout: 30_000, intervals: [1_000] });
-  await expect(pageA.getByTestId("usage-total-errors")).not.toHaveText("0");
-
-  // The range and interval selector re-queries.
-  await pageA.getByLabel("Range").selectOption("7d");
-  await pageA.getByLabel("Interval").selectOption("day");
   await expect(pageA.getByTestId("usage-chart")).toBeVisible();
-  expect(Number(await pageA.getByTestId("usage-total-requests").textContent())).toBeGreaterThanOrEqual(before + 6);
+  await expect(pageA.getByTestId("usage-total-errors")).not.toHaveAttribute("data-value", "0");
+
+  // Another range re-queries; a breakdown by key shows that key's requests.
+  await pageA.getByLabel("Range").selectOption("7d");
+  await expect(pageA.getByTestId("usage-chart")).toBeVisible();
+  await expect(async () => expect(Number(await total.getAttribute("data-value"))).toBeGreaterThanOrEqual(before + 6)).toPass();
+  await pageA.getByLabel("Breakdown").selectOption({ label: `Key “${keyName}”` });
+  await expect(async () => expect(Number(await total.getAttribute("data-value"))).toBe(6)).toPass();
+  await pageA.getByLabel("Breakdown").selectOption("all");
   await pageA.getByLabel("Range").selectOption("24h");
-  await pageA.getByLabel("Interval").selectOption("hour");
   await expect(pageA.getByTestId("count-api-keys")).toHaveText("1");
   await expect(pageA.getByTestId("count-users")).toHaveText("2");
-  await shot(pageA, "dashboard");
+  await checkPage(pageA, "dashboard");
 });
 
 test("revokes the API key", async () => {
@@ -464,14 +525,23 @@ test("revokes the API key", async () => {
   await row.getByRole("button", { name: "Revoke" }).click();
   await row.getByRole("button", { name: `Confirm revoking ${keyName}` }).click();
   await expect(pageA.getByTestId(`api-key-row-${keyName}`)).toHaveCount(0);
-  await pageA.getByLabel("Show revoked keys").check();
+  // The only key is revoked: the active list says so, not "No API keys yet".
+  const empty = pageA.getByTestId("api-keys-empty");
+  await expect(empty).toHaveAttribute("data-empty-kind", "filtered");
+  await expect(empty).toContainText("No active keys.");
+  await expect(empty).not.toContainText("No API keys yet");
+  await pageA.getByLabel("Status").selectOption("revoked");
   await expect(pageA.getByTestId(`api-key-row-${keyName}`).getByTestId("api-key-status")).toHaveText("revoked");
+  await pageA.getByLabel("Search keys").fill("no such key");
+  await expect(empty).toHaveAttribute("data-empty-kind", "no-match");
+  await pageA.getByLabel("Search keys").fill(run);
+  await expect(pageA.getByTestId(`api-key-row-${keyName}`)).toBeVisible();
   await pageA.goto(`/api-keys/${keyId}`);
   await expect(pageA.getByTestId("api-key-status")).toHaveText("revoked");
   expect(await callWithKey(keySecret, "/v1/users")).toBe(401);
 });
 
-test("the audit log shows what happened and filters by action", async () => {
+test("the audit log: named actors, action and actor filters, CSV export", async () => {
   await nav(pageA, "Audit log");
   const actions = pageA.getByTestId("audit-action");
   for (const action of ["invitation.sent", "invitation.accepted", "user.role_changed", "api_key.created", "api_key.revoked"]) {
@@ -480,19 +550,37 @@ test("the audit log shows what happened and filters by action", async () => {
   await expect(pageA.getByText("role: viewer → developer")).toBeVisible();
   // Actors and targets are named, not shown as raw ids.
   const roleRow = pageA.getByRole("row").filter({ hasText: "role: viewer → developer" });
-  await expect(roleRow.getByTestId("audit-actor")).toHaveText(orgA.owner);
+  await expect(roleRow.getByTestId("audit-actor-name")).toHaveText(orgA.owner);
+  await expect(roleRow.getByTestId("audit-actor-email")).toHaveText(orgA.email);
   await expect(roleRow).toContainText("user: Grace B. Hopper");
-  await shot(pageA, "audit");
+  await checkPage(pageA, "audit");
 
-  await pageA.getByLabel("Action").fill("api_key.*");
+  // The action filter is a choice list (families first).
+  await pageA.getByLabel("Action").selectOption("api_key.*");
   await pageA.getByRole("button", { name: "Apply filters" }).click();
   await expect(pageA).toHaveURL(/action=api_key/);
   await expect(actions).toHaveCount(2);
   for (const text of await actions.allTextContents()) expect(text).toMatch(/^api_key\./);
 
-  await pageA.getByLabel("Action").fill("not an action");
+  // Actor by name or email: only Grace's own events.
+  await pageA.getByLabel("Action").selectOption("");
+  await pageA.getByLabel("Actor name or email").fill(invitee.email);
   await pageA.getByRole("button", { name: "Apply filters" }).click();
-  await expect(pageA.getByText(/Use an action such as/)).toBeVisible();
+  await expect(actions.filter({ hasText: /^invitation\.accepted$/ })).toHaveCount(1);
+  await expect(actions.filter({ hasText: /^api_key\./ })).toHaveCount(0);
+  for (const email of await pageA.getByTestId("audit-actor-email").allTextContents()) expect(email).toBe(invitee.email);
+
+  // CSV export of what is filtered: a real download with a header row.
+  const download = pageA.waitForEvent("download");
+  await pageA.getByRole("button", { name: "Export CSV" }).click();
+  const file = await download;
+  expect(file.suggestedFilename()).toMatch(/^audit-.*\.csv$/);
+  const csv = readFileSync(await file.path(), "utf8");
+  const [header, ...rows] = csv.trim().split(/\r?\n/);
+  expect(header).toBe("id,created_at,action,actor_type,actor_id,actor_name,actor_email,target_type,target_id,ip,user_agent,request_id,diff");
+  expect(rows.some((r) => r.includes(",invitation.accepted,"))).toBe(true);
+  expect(rows.every((r) => r.includes(invitee.email))).toBe(true);
+  await expect(pageA.getByTestId("audit-export-message")).toContainText(/Downloaded audit-.*\.csv/);
 });
 
 test("settings, reference and not-found pages", async () => {
@@ -503,19 +591,118 @@ test("settings, reference and not-found pages", async () => {
   await expect(pageA.getByText("Saved.")).toBeVisible();
   await expect(pageA.getByTestId("settings-tenant-name")).toHaveText(renamed);
   await expect(pageA.getByTestId("whoami")).toContainText(renamed);
-  await shot(pageA, "settings");
+  await checkPage(pageA, "settings");
 
   await pageA.goto("/reference");
   await expect(pageA.getByTestId("api-reference")).toContainText("QHub API", { timeout: 30_000 });
   await expect(pageA.getByTestId("api-reference")).toContainText("/v1/users/{id}");
   // The first operation shows without scrolling: no console style leaks
   // into swagger-ui's layout (a shared `.main` class once pushed it 800px down).
-  await expect(pageA.locator(".opblock").first()).toBeInViewport();
-  await shot(pageA, "reference", false);
+  const top = (await pageA.getByTestId("api-reference").boundingBox())!.y;
+  const first = (await pageA.locator(".opblock").first().boundingBox())!.y;
+  expect(first - top).toBeLessThan(800);
+  await checkPage(pageA, "reference", { fullPage: false });
 
   await pageA.goto("/definitely/not/a/page");
   await expect(pageA.getByTestId("not-found")).toBeVisible();
-  await shot(pageA, "not-found");
+  await checkPage(pageA, "not-found");
+});
+
+const SCHEME = "data-mantine-color-scheme";
+
+async function chooseScheme(page: Page, label: "Light" | "Dark" | "Auto (system)") {
+  await page.getByTestId("color-scheme-switch").click();
+  await page.getByRole("radiogroup", { name: "Colour scheme" }).getByRole("radio", { name: label }).check();
+  await expect(page.getByRole("radiogroup", { name: "Colour scheme" })).toHaveCount(0);
+}
+
+test("dark mode: chosen in the header, kept after a reload, and auto follows the system", async () => {
+  await pageA.goto("/");
+  const html = pageA.locator("html");
+  await expect(html).toHaveAttribute(SCHEME, "light");
+  // The open switch is axe-clean too, and Escape closes it.
+  await pageA.getByTestId("color-scheme-switch").click();
+  await expect(pageA.getByRole("radio", { name: "Auto (system)" })).toBeChecked();
+  await axe(pageA, "colour scheme switch");
+  await pageA.keyboard.press("Escape");
+  await expect(pageA.getByRole("radiogroup", { name: "Colour scheme" })).toHaveCount(0);
+  await chooseScheme(pageA, "Dark");
+  await expect(html).toHaveAttribute(SCHEME, "dark");
+  await expect(pageA.getByTestId("color-scheme-switch")).toHaveAccessibleName("Colour scheme: Dark");
+  await pageA.reload();
+  await expect(html).toHaveAttribute(SCHEME, "dark");
+  expect(await pageA.evaluate(() => localStorage.getItem("qhub-color-scheme"))).toBe("dark");
+
+  // The main pages, axe-clean and screenshotted in dark too.
+  await expect(pageA.getByTestId("usage-total-requests")).toBeVisible();
+  await checkPage(pageA, "dashboard-dark");
+  await nav(pageA, "Users");
+  await expect(pageA.getByTestId(`user-row-${orgA.email}`)).toBeVisible();
+  await checkPage(pageA, "users-dark");
+  await nav(pageA, "API keys");
+  await expect(pageA.getByRole("heading", { level: 1, name: "API keys" })).toBeVisible();
+  await checkPage(pageA, "api-keys-dark");
+  await nav(pageA, "Audit log");
+  await expect(pageA.getByTestId("audit-action").first()).toBeVisible();
+  await checkPage(pageA, "audit-dark");
+
+  // "Auto" follows prefers-color-scheme, live.
+  await chooseScheme(pageA, "Auto (system)");
+  await pageA.emulateMedia({ colorScheme: "dark" });
+  await expect(html).toHaveAttribute(SCHEME, "dark");
+  await pageA.reload();
+  await expect(html).toHaveAttribute(SCHEME, "dark");
+  await pageA.emulateMedia({ colorScheme: "light" });
+  await expect(html).toHaveAttribute(SCHEME, "light");
+  await pageA.emulateMedia({ colorScheme: null });
+  expect(await pageA.evaluate(() => localStorage.getItem("qhub-color-scheme"))).toBe("auto");
+});
+
+test("phone layout: the burger menu, the skip link, one main and a title per page", async () => {
+  await pageA.setViewportSize(PHONE);
+  try {
+    await pageA.goto("/");
+    await expect(pageA.getByTestId("tenant-name")).toBeVisible();
+    // The skip link is the first Tab stop and moves focus to <main>.
+    await pageA.keyboard.press("Tab");
+    const skip = pageA.getByRole("link", { name: "Skip to content" });
+    await expect(skip).toBeFocused();
+    await expect(skip).toBeInViewport();
+    await pageA.keyboard.press("Enter");
+    await expect(pageA.locator("main")).toBeFocused();
+    await expect(pageA).toHaveURL(/\/$/);
+
+    const menu = pageA.getByRole("navigation", { name: "Main" });
+    const pages: [string, string, string][] = [
+      ["Users", "/users", "Users"],
+      ["API keys", "/api-keys", "API keys"],
+      ["Sessions", "/sessions", "Sessions"],
+      ["Settings", "/settings", "Organization settings"],
+      ["Profile", "/profile", "Your profile"],
+      ["Audit log", "/audit", "Audit log"],
+      ["API reference", "/reference", "API reference"],
+      ["Dashboard", "/", "Dashboard"],
+    ];
+    for (const [link, path, title] of pages) {
+      // The navbar is off screen behind the burger until opened.
+      await expect(menu).not.toBeInViewport();
+      const burger = pageA.getByRole("button", { name: "Open navigation" });
+      await expect(burger).toHaveAttribute("aria-expanded", "false");
+      await burger.click();
+      await expect(pageA.getByRole("button", { name: "Close navigation" })).toHaveAttribute("aria-expanded", "true");
+      await expect(menu).toBeInViewport();
+      await menu.getByRole("link", { name: link, exact: true }).click();
+      await expect(pageA).toHaveURL(new RegExp(`${path.replace("/", "\\/")}$`));
+      // It closes after navigating.
+      await expect(pageA.getByRole("button", { name: "Open navigation" })).toHaveAttribute("aria-expanded", "false");
+      await expect(menu).not.toBeInViewport();
+      await expect(pageA).toHaveTitle(`${title} · QHub console`);
+      await expect(pageA.locator("main")).toHaveCount(1);
+      expect(await pageA.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
+    }
+  } finally {
+    await pageA.setViewportSize({ width: 1280, height: 900 });
+  }
 });
 
 test("the second organization cannot reach the first one's users or keys", async () => {
@@ -531,6 +718,7 @@ test("the second organization cannot reach the first one's users or keys", async
   await otherTab.close();
   await pageB.getByLabel("Organization").fill(orgB.slug);
   await pageB.getByLabel("Email").fill(orgB.email);
+  expectFailedRequest(401, "/v1/auth/login");
   await pageB.getByLabel("Password").fill("wrong password here");
   await pageB.getByRole("button", { name: "Log in" }).click();
   await expect(pageB.getByRole("alert")).toBeVisible();
@@ -550,6 +738,8 @@ test("the second organization cannot reach the first one's users or keys", async
   expect(refreshCookie!.sameSite).toBe("Strict");
   expect(await pageB.evaluate(() => document.cookie)).not.toContain("qhub_refresh");
 
+  expectFailedRequest(404, `/v1/users/${inviteeId}`);
+  expectFailedRequest(404, `/v1/api-keys/${keyId}`);
   await pageB.goto(`/users/${inviteeId}`);
   await expect(pageB.getByTestId("not-found")).toBeVisible();
   await pageB.goto(`/api-keys/${keyId}`);
@@ -573,8 +763,7 @@ test("the second organization cannot reach the first one's users or keys", async
 });
 
 test("logging in as someone else in another tab switches this tab over", async ({ browser }) => {
-  const ctx = await browser.newContext({ baseURL: WEB_URL });
-  watchRequests(ctx);
+  const ctx = await newContext(browser);
   const tab1 = await ctx.newPage();
   const tab2 = await ctx.newPage();
   await tab1.goto("/login");
@@ -608,6 +797,7 @@ test("password reset by email, then log in with the new password", async () => {
   await pageB.getByLabel("Email").fill(orgB.email);
   await pageB.getByRole("button", { name: "Send reset link" }).click();
   await expect(pageB.getByText(/a password-reset link is on its way/)).toBeVisible();
+  await checkPage(pageB, "forgot-password");
 
   const mail = await waitForMail(orgB.email, /\/reset-password\?token=/);
   const link = /(https?:\/\/[^\s"'<>]+\/reset-password\?token=[^\s"'<>]+)/.exec(mail.body)![1]!;
@@ -616,6 +806,7 @@ test("password reset by email, then log in with the new password", async () => {
   await pageB.getByLabel("New password", { exact: true }).fill("too short");
   await pageB.getByRole("button", { name: "Set new password" }).click();
   await expect(pageB.getByText("Password must be at least 10 characters.")).toBeVisible();
+  await checkPage(pageB, "reset-password");
   await pageB.getByLabel("New password", { exact: true }).fill(newPassword);
   await pageB.getByLabel("Confirm new password").fill(newPassword);
   await pageB.getByRole("button", { name: "Set new password" }).click();
@@ -631,6 +822,15 @@ test("password reset by email, then log in with the new password", async () => {
 
 test("no page loaded anything from outside this machine", () => {
   expect(external).toEqual([]);
+});
+
+test("every checked page has a title of its own", () => {
+  const seen = new Map<string, string>();
+  for (const [name, title] of titles) {
+    expect(seen.get(title), `${name} and ${seen.get(title)} share the title "${title}"`).toBeUndefined();
+    seen.set(title, name);
+  }
+  expect(titles.size).toBeGreaterThanOrEqual(17);
 });
 
 test("no token-issuing response gave the page a refresh token", async () => {

@@ -42,11 +42,15 @@ export const cssVariablesResolver: CSSVariablesResolver = () => ({
   light: {
     "--mantine-color-dimmed": "var(--mantine-color-gray-7)",
     "--mantine-color-error": "var(--mantine-color-red-9)",
+    // Outline red buttons (Revoke, Remove) on a hovered table row (gray-1): red-8 is 4.05:1.
+    "--mantine-color-red-outline": "var(--mantine-color-red-9)",
     "--mantine-color-disabled": "var(--mantine-color-gray-1)",
     "--mantine-color-disabled-color": "var(--mantine-color-gray-7)",
     "--mantine-color-disabled-border": "var(--mantine-color-gray-4)",
   },
   dark: {
+    // Mantine's dark dimmed (dark-2 on dark-7) is 4.03:1; dark-1 is 7.8:1.
+    "--mantine-color-dimmed": "var(--mantine-color-dark-1)",
     "--mantine-color-error": "var(--mantine-color-red-5)",
     "--mantine-color-disabled": "var(--mantine-color-dark-6)",
     "--mantine-color-disabled-color": "var(--mantine-color-dark-1)",

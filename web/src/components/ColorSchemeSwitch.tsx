@@ -1,6 +1,7 @@
 // Light / dark / auto (follow the system), remembered in localStorage by
 // Mantine's colorSchemeManager (see src/theme.ts).
-import { ActionIcon, Menu, useMantineColorScheme, type MantineColorScheme } from "@mantine/core";
+import { ActionIcon, Popover, Radio, Stack, useMantineColorScheme, type MantineColorScheme } from "@mantine/core";
+import { useState } from "react";
 
 const LABELS: Record<MantineColorScheme, string> = { light: "Light", dark: "Dark", auto: "Auto (system)" };
 
@@ -29,36 +30,46 @@ function Icon({ scheme }: { scheme: MantineColorScheme }) {
   );
 }
 
+/**
+ * A header button opening a small popover with a radio group (Light / Dark /
+ * Auto). A radio group rather than a menu: Mantine's Menu gives items
+ * role="menuitem", on which aria-checked is not allowed (axe-core).
+ */
 export function ColorSchemeSwitch() {
   const { colorScheme, setColorScheme } = useMantineColorScheme();
+  const [opened, setOpened] = useState(false);
   return (
-    <Menu position="bottom-end" withinPortal>
-      <Menu.Target>
+    <Popover opened={opened} onChange={setOpened} position="bottom-end" withinPortal trapFocus returnFocus shadow="md">
+      <Popover.Target>
         <ActionIcon
           variant="default"
           size="lg"
           aria-label={`Colour scheme: ${LABELS[colorScheme]}`}
           title={`Colour scheme: ${LABELS[colorScheme]}`}
+          aria-expanded={opened}
+          aria-haspopup="dialog"
+          onClick={() => setOpened((o) => !o)}
           data-testid="color-scheme-switch"
         >
           <Icon scheme={colorScheme} />
         </ActionIcon>
-      </Menu.Target>
-      <Menu.Dropdown>
-        <Menu.Label>Colour scheme</Menu.Label>
-        {(Object.keys(LABELS) as MantineColorScheme[]).map((s) => (
-          <Menu.Item
-            key={s}
-            role="menuitemradio"
-            aria-checked={colorScheme === s}
-            leftSection={<Icon scheme={s} />}
-            onClick={() => setColorScheme(s)}
-            fw={colorScheme === s ? 700 : undefined}
-          >
-            {LABELS[s]}
-          </Menu.Item>
-        ))}
-      </Menu.Dropdown>
-    </Menu>
+      </Popover.Target>
+      <Popover.Dropdown>
+        <Radio.Group
+          label="Colour scheme"
+          value={colorScheme}
+          onChange={(v) => {
+            setColorScheme(v as MantineColorScheme);
+            setOpened(false);
+          }}
+        >
+          <Stack gap="xs" mt="xs">
+            {(Object.keys(LABELS) as MantineColorScheme[]).map((s) => (
+              <Radio key={s} value={s} label={LABELS[s]} />
+            ))}
+          </Stack>
+        </Radio.Group>
+      </Popover.Dropdown>
+    </Popover>
   );
 }

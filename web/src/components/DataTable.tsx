@@ -19,7 +19,15 @@ export function DataTable({
 } & Omit<TableProps, "children">) {
   return (
     <Paper withBorder radius="md" className="table-card">
-      <Table.ScrollContainer minWidth={minWidth} type="native" className="table-scroll">
+      {/* Focusable so a keyboard can scroll it when it overflows (phones). */}
+      <Table.ScrollContainer
+        minWidth={minWidth}
+        type="native"
+        className="table-scroll"
+        tabIndex={0}
+        role={label ? "region" : undefined}
+        aria-label={label}
+      >
         <Table verticalSpacing="sm" highlightOnHover aria-label={label} {...rest}>
           {children}
         </Table>

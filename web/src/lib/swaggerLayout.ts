@@ -10,6 +10,14 @@ type Props = { specSelectors: any; getComponent: (name: string, container?: bool
 
 export const CONSOLE_LAYOUT = "ConsoleLayout";
 
+/**
+ * swagger-ui's server <select id="servers"> sits in an empty <label> (its
+ * "Servers" title is a separate span): give it an accessible name.
+ */
+function nameServerSelect(el: HTMLElement | null): void {
+  el?.querySelector("select")?.setAttribute("aria-label", "Server");
+}
+
 export function consoleLayoutPlugin(system: { React: any }) {
   const h = system.React.createElement;
   function ConsoleLayout({ specSelectors, getComponent }: Props) {
@@ -56,7 +64,7 @@ export function consoleLayoutPlugin(system: { React: any }) {
                 Col,
                 { className: "schemes wrapper", mobile: 12 },
                 hasServers || hasSchemes
-                  ? h("div", { className: "schemes-server-container" }, hasServers ? h(ServersContainer) : null, hasSchemes ? h(SchemesContainer) : null)
+                  ? h("div", { className: "schemes-server-container" }, hasServers ? h("div", { ref: nameServerSelect }, h(ServersContainer)) : null, hasSchemes ? h(SchemesContainer) : null)
                   : null,
                 hasSecurity ? h(AuthorizeBtnContainer) : null,
               ),
