@@ -3,6 +3,7 @@
 // invited user, an API key shown once and revoked, usage on the chart, the
 // audit log, and tenant isolation by URL.
 import { expect, test, type Browser, type BrowserContext, type Page } from "@playwright/test";
+import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync } from "node:fs";
 import {
   API_URL,
@@ -16,6 +17,7 @@ import {
   titles,
   unexpectedConsoleErrors,
   waitForMail,
+  waitForMails,
   watchConsole,
   WEB_URL,
 } from "./helpers";
@@ -24,6 +26,7 @@ const run = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e4).toStrin
 const PASSWORD = "correct horse battery staple";
 const orgA = { name: `Acme Quantum ${run}`, slug: `acme-${run}`, owner: "Ada Lovelace", email: `ada-${run}@acme.test` };
 const orgB = { name: `Globex ${run}`, slug: `globex-${run}`, owner: "Hank Scorpio", email: `hank-${run}@globex.test` };
+const orgC = { name: `Initech ${run}`, slug: `initech-${run}`, owner: "Peter Gibbons", email: `peter-${run}@initech.test` };
 const invitee = { name: "Grace Hopper", email: `grace-${run}@acme.test` };
 const keyName = `e2e key ${run}`;
 
@@ -820,15 +823,147 @@ test("password reset by email, then log in with the new password", async () => {
   await expect(pageB.getByTestId("tenant-name")).toHaveText(orgB.name);
 });
 
+const linkIn = (body: string, path: string) => new RegExp(`(https?://[^\\s"'<>]+/${path}\\?token=[^\\s"'<>]+)`).exec(body)![1]!;
+
+test("a new organization's getting-started checklist, to the end", async ({ browser }) => {
+  const ctx = await newContext(browser);
+  await ctx.grantPermissions(["clipboard-read", "clipboard-write"], { origin: WEB_URL });
+  const page = await ctx.newPage();
+  await signUp(page, orgC);
+  const card = page.getByTestId("getting-started");
+  await expect(card).toHaveAttribute("data-complete", "false");
+  for (const id of ["email", "invite", "key", "call"]) await expect(page.getByTestId(`step-${id}`)).toHaveAttribute("data-done", "false");
+  await checkPage(page, "getting-started");
+
+  // 1. Email: "Resend verification email" sends a second mail; its link verifies.
+  const first = await waitForMail(orgC.email, /\/verify-email\?token=/);
+  await page.getByRole("button", { name: "Resend verification email" }).click();
+  await expect(page.getByTestId("resend-message")).toContainText("Verification email sent.");
+  const mails = await waitForMails(orgC.email, /\/verify-email\?token=/, 2);
+  const resent = mails.find((m) => linkIn(m.body, "verify-email") !== linkIn(first.body, "verify-email"))!;
+  await page.goto(linkIn(resent.body, "verify-email"));
+  await expect(page.getByText("Your email address is verified. Thank you!")).toBeVisible();
+  await page.goto("/");
+  await expect(page.getByTestId("step-email")).toHaveAttribute("data-done", "true");
+
+  // 2. Invite a teammate; resend the invitation and copy its link.
+  const mate = `mate-${run}@initech.test`;
+  await nav(page, "Users");
+  await page.getByLabel("Invitee email").fill(mate);
+  await page.getByRole("button", { name: "Send invitation", exact: true }).click();
+  await expect(page.getByText(`Invitation sent to ${mate}.`)).toBeVisible();
+  const row = page.getByTestId(`invitation-row-${mate}`);
+  await row.getByRole("button", { name: /^Resend/ }).click();
+  await expect(page.getByTestId("invitations-message")).toContainText(`Invitation re-sent to ${mate}.`);
+  await waitForMails(mate, /\/accept-invitation\?token=/, 2);
+  await row.getByRole("button", { name: /^Copy .*link/ }).click();
+  await expect(page.getByTestId("invitations-message")).toContainText(`Invitation link for ${mate} copied.`);
+  const copied = await page.evaluate(() => navigator.clipboard.readText());
+  expect(copied.startsWith(`${WEB_URL}/accept-invitation?token=`)).toBe(true);
+  // The copied link works: another browser sees the invitation's preview.
+  const other = await newContext(browser);
+  const otherPage = await other.newPage();
+  await otherPage.goto(copied);
+  await expect(otherPage.getByTestId("invitation-preview")).toContainText(`Join ${orgC.name} as Viewer`);
+  await expect(otherPage.getByTestId("invitation-preview")).toContainText(`Invited by ${orgC.owner}`);
+  await other.close();
+
+  // Filters: invitations by status, users by search and role.
+  await page.getByLabel("Filter by invitation status").selectOption("accepted");
+  await expect(page.getByText("No invitations match these filters.")).toBeVisible();
+  await page.getByLabel("Filter by invitation status").selectOption("pending");
+  await expect(row).toBeVisible();
+  const owner = page.getByTestId(`user-row-${orgC.email}`);
+  await page.getByLabel("Search users").fill("nobody-like-this");
+  await expect(page.getByText("No users match these filters.")).toBeVisible();
+  await page.getByLabel("Search users").fill("Gibbons");
+  await expect(owner).toBeVisible();
+  await page.getByLabel("Filter by role").selectOption("viewer");
+  await expect(owner).toHaveCount(0);
+  await page.getByLabel("Filter by role").selectOption("owner");
+  await expect(owner).toBeVisible();
+
+  // 3. Create a key; its curl snippet, run in a shell, answers 200 with JSON.
+  // (Every request the page sends to the API from here on, for the Try it out check below.)
+  const sent: { url: string; auth?: string; key?: string }[] = [];
+  page.on("request", (r) => {
+    if (!r.url().startsWith(API_URL)) return;
+    const h = r.headers();
+    sent.push({ url: r.url(), auth: h.authorization, key: h["x-api-key"] });
+  });
+  await nav(page, "API keys");
+  const name = `first key ${run}`;
+  await page.getByLabel("Key name").fill(name);
+  await page.getByLabel("users:read", { exact: true }).check();
+  await page.getByRole("button", { name: "Create key" }).click();
+  const curl = (await page.getByTestId("snippet-curl").textContent())!.trim();
+  expect(curl).toMatch(/^curl /);
+  const secret = (await page.getByTestId("api-key-secret").textContent())!.trim();
+  expect(curl).toContain(secret);
+
+  // 4. Back on the dashboard (the checklist open), run it: the last step ticks by itself.
+  await nav(page, "Dashboard");
+  await expect(page.getByTestId("step-key")).toHaveAttribute("data-done", "true");
+  await expect(page.getByTestId("step-invite")).toHaveAttribute("data-done", "true");
+  await expect(page.getByTestId("step-call")).toHaveAttribute("data-done", "false");
+  const out = execFileSync("bash", ["-c", `${curl} -w '\\n%{http_code}'`], { encoding: "utf8", timeout: 15_000 });
+  const status = out.slice(out.lastIndexOf("\n") + 1);
+  expect(status).toBe("200");
+  const body = JSON.parse(out.slice(0, out.lastIndexOf("\n"))) as { items: { email: string }[] };
+  expect(body.items.map((u) => u.email)).toContain(orgC.email);
+  await expect(card).toHaveAttribute("data-complete", "true", { timeout: 60_000 });
+  await expect(card).toContainText("You’re all set.");
+  await checkPage(page, "getting-started-done");
+
+  // The API reference's Try it out: the pasted key (X-API-Key), never the session's token.
+  await nav(page, "API reference");
+  await expect(page.getByTestId("api-reference")).toContainText("/v1/users/{id}", { timeout: 30_000 });
+  await page.getByLabel("API key for Try it out").fill(secret);
+  const op = page.locator("#operations-users-listUsers");
+  await op.locator(".opblock-summary-control").click();
+  await op.getByRole("button", { name: "Try it out" }).click();
+  const tried = page.waitForResponse((r) => r.url().startsWith(`${API_URL}/v1/users`) && r.request().headers()["x-api-key"] === secret);
+  await op.getByRole("button", { name: "Execute" }).click();
+  expect((await tried).status()).toBe(200);
+  await expect(op.locator(".live-responses-table tr.response .response-col_status").first()).toContainText("200");
+  await checkPage(page, "reference-try-it-out", { fullPage: false });
+  const fromTryItOut = sent.filter((r) => r.key === secret);
+  expect(fromTryItOut.length).toBeGreaterThan(0);
+  for (const r of fromTryItOut) expect(r.auth, `Try it out sent Authorization to ${r.url}`).toBeUndefined();
+  // The console's own calls carry the session's bearer token, and never the key.
+  expect(sent.some((r) => r.auth?.startsWith("Bearer "))).toBe(true);
+  for (const r of sent.filter((x) => x.auth)) expect(r.key).toBeUndefined();
+
+  // Sessions: "Log out all other sessions" ends the other browser's session.
+  const second = await newContext(browser);
+  const secondPage = await second.newPage();
+  await secondPage.goto("/login");
+  await logIn(secondPage, orgC.slug, orgC.email, PASSWORD);
+  await expect(secondPage.getByTestId("tenant-name")).toHaveText(orgC.name);
+  await nav(page, "Sessions");
+  await expect(page.getByTestId("session-row")).toHaveCount(1);
+  await expect(page.getByTestId("session-device").first()).not.toBeEmpty();
+  await page.getByRole("button", { name: "Log out all other sessions" }).click();
+  await page.getByRole("button", { name: "Confirm: log out 1 other session" }).click();
+  await expect(page.getByTestId("session-row")).toHaveCount(0);
+  await expect(page.getByTestId("session-current")).toHaveCount(1);
+  expectFailedRequest(401, "/v1/auth/sessions");
+  expectFailedRequest(401, "/v1/auth/refresh");
+  await nav(secondPage, "Sessions");
+  await expect(secondPage).toHaveURL(/\/login\?next=%2Fsessions$/);
+  await second.close();
+  await ctx.close();
+});
+
 test("no page loaded anything from outside this machine", () => {
   expect(external).toEqual([]);
 });
 
 test("every checked page has a title of its own", () => {
   const seen = new Map<string, string>();
-  for (const [name, title] of titles) {
-    expect(seen.get(title), `${name} and ${seen.get(title)} share the title "${title}"`).toBeUndefined();
-    seen.set(title, name);
+  for (const [route, title] of titles) {
+    expect(seen.get(title), `${route} and ${seen.get(title)} share the title "${title}"`).toBeUndefined();
+    seen.set(title, route);
   }
   expect(titles.size).toBeGreaterThanOrEqual(17);
 });

@@ -46,6 +46,17 @@ export async function waitForMail(to: string, bodyPattern: RegExp, timeoutMs = 1
   }
 }
 
+/** Waits until at least `count` mails to `to` match; returns them, oldest first. */
+export async function waitForMails(to: string, bodyPattern: RegExp, count: number, timeoutMs = 15_000): Promise<Mail[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const found = readMails().filter((m) => m.to.some((t) => t.toLowerCase() === to.toLowerCase()) && bodyPattern.test(m.body));
+    if (found.length >= count) return found;
+    if (Date.now() > deadline) throw new Error(`${found.length} of ${count} mails to ${to} matching ${bodyPattern} after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
 export async function shot(page: Page, name: string, fullPage = true): Promise<void> {
   await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`), fullPage });
 }
@@ -63,7 +74,7 @@ export async function callWithKey(key: string, path: string): Promise<number> {
 export const PHONE = { width: 390, height: 844 } as const;
 const AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"];
 
-/** Titles seen per checked page name (each route should have its own). */
+/** The title seen per checked route (`/users/:id`); each route should have its own. */
 export const titles = new Map<string, string>();
 
 /** Runs axe-core; fails listing every serious or critical violation. */
@@ -129,7 +140,7 @@ export async function checkPage(page: Page, name: string, opts: { fullPage?: boo
   await expect(page.locator("main")).toHaveCount(1);
   await expect(page.getByTestId("loading")).toHaveCount(0);
   await expect(page).toHaveTitle(/ · QHub console$/);
-  titles.set(name.replace(/-dark$/, ""), await page.title());
+  titles.set(new URL(page.url()).pathname.replace(/[0-9a-f]{8}-[0-9a-f-]{27}/g, ":id"), await page.title());
   await settle(page);
   await axe(page, `${name} (desktop)`);
   await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}-desktop.png`), fullPage });

@@ -11,11 +11,32 @@ type Props = { specSelectors: any; getComponent: (name: string, container?: bool
 export const CONSOLE_LAYOUT = "ConsoleLayout";
 
 /**
- * swagger-ui's server <select id="servers"> sits in an empty <label> (its
- * "Servers" title is a separate span): give it an accessible name.
+ * swagger-ui leaves some form controls without an accessible name: the server
+ * <select id="servers"> (in an empty <label>; its "Servers" title is a
+ * separate span) and the enum <select>s / inputs of "Try it out" parameters
+ * (named only by the row's text). This names them (and makes an open
+ * operation's code blocks focusable), now and whenever
+ * swagger-ui renders more (axe-core checks the page in the e2e run).
  */
-function nameServerSelect(el: HTMLElement | null): void {
-  el?.querySelector("select")?.setAttribute("aria-label", "Server");
+function nameControls(root: HTMLElement): void {
+  for (const el of root.querySelectorAll<HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement>("select:not([aria-label]), input:not([aria-label]), textarea:not([aria-label])")) {
+    if (el.id === "servers") el.setAttribute("aria-label", "Server");
+    else {
+      const param = el.closest<HTMLElement>("tr[data-param-name]")?.dataset.paramName;
+      if (param && !el.labels?.length) el.setAttribute("aria-label", param);
+    }
+  }
+  // Code blocks of an opened operation (curl, examples, responses) scroll
+  // sideways on phones: focusable, so a keyboard can scroll them.
+  for (const pre of root.querySelectorAll(".opblock-body pre:not([tabindex])")) pre.setAttribute("tabindex", "0");
+}
+
+const observed = new WeakSet<HTMLElement>();
+function observeControlNames(el: HTMLElement | null): void {
+  if (!el || observed.has(el)) return;
+  observed.add(el);
+  nameControls(el);
+  new MutationObserver(() => nameControls(el)).observe(el, { childList: true, subtree: true });
 }
 
 export function consoleLayoutPlugin(system: { React: any }) {
@@ -43,7 +64,7 @@ export function consoleLayoutPlugin(system: { React: any }) {
     const hasSecurity = Boolean(specSelectors.securityDefinitions());
     return h(
       "div",
-      { className: "swagger-ui" },
+      { className: "swagger-ui", ref: observeControlNames },
       h(SvgAssets),
       h(
         VersionPragmaFilter,
@@ -64,7 +85,7 @@ export function consoleLayoutPlugin(system: { React: any }) {
                 Col,
                 { className: "schemes wrapper", mobile: 12 },
                 hasServers || hasSchemes
-                  ? h("div", { className: "schemes-server-container" }, hasServers ? h("div", { ref: nameServerSelect }, h(ServersContainer)) : null, hasSchemes ? h(SchemesContainer) : null)
+                  ? h("div", { className: "schemes-server-container" }, hasServers ? h(ServersContainer) : null, hasSchemes ? h(SchemesContainer) : null)
                   : null,
                 hasSecurity ? h(AuthorizeBtnContainer) : null,
               ),
