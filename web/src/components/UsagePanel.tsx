@@ -124,7 +124,17 @@ export function UsagePanel({ keyId, keyName }: { keyId?: string; keyName?: strin
           options={RANGE_PRESETS.map((p) => ({ value: p.value, label: p.label }))}
         />
         {!keyId && <SelectField label="Breakdown" value={breakdown} onValue={setBreakdown} options={options} style={{ minWidth: 0, maxWidth: "100%" }} />}
-        <Button variant="default" onClick={() => setAsOf(new Date())}>
+        <Button
+          variant="default"
+          onClick={() => {
+            // A new hour is a new range (new query keys); within the same
+            // hour the keys stay, so refetch what is shown.
+            setAsOf(new Date());
+            void summary.refetch();
+            if (!keyId) void overall.refetch();
+            void series.refetch();
+          }}
+        >
           Refresh
         </Button>
       </Group>
