@@ -517,6 +517,12 @@ test("API requests show up on the usage chart", async () => {
   await expect(async () => expect(Number(await total.getAttribute("data-value"))).toBe(6)).toPass();
   await pageA.getByLabel("Breakdown").selectOption("all");
   await pageA.getByLabel("Range").selectOption("24h");
+  // The key's own page shows its usage: exactly its six requests, one a 4xx.
+  await pageA.goto(`/api-keys/${keyId}`);
+  const keyRequests = pageA.getByTestId("key-usage-requests");
+  await expect(async () => expect(Number(await keyRequests.getAttribute("data-value"))).toBe(6)).toPass({ timeout: 15_000 });
+  await expect(pageA.getByTestId("key-usage-4xx-5xx")).toContainText("1 / 0");
+  await pageA.goto("/");
   await expect(pageA.getByTestId("count-api-keys")).toHaveText("1");
   await expect(pageA.getByTestId("count-users")).toHaveText("2");
   await checkPage(pageA, "dashboard");

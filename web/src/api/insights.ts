@@ -12,8 +12,12 @@ export type Onboarding = components["schemas"]["Onboarding"];
 export type UsageSummary = components["schemas"]["UsageSummary"];
 export type KeyStatusFilter = components["schemas"]["KeyStatus"] | "all";
 
-/** How often the checklist looks again while a step is open (ms). */
-export const ONBOARDING_POLL_MS = 4_000;
+/**
+ * How often the checklist looks again while a step is open (ms). Each look
+ * is an API request the usage chart counts (and the rate limit too), so
+ * not too often; TanStack Query pauses it while the tab is hidden.
+ */
+export const ONBOARDING_POLL_MS = 10_000;
 
 export const insightKeys = {
   onboarding: ["onboarding"] as const,
@@ -27,11 +31,11 @@ export const insightKeys = {
 };
 
 /** GET /v1/tenant/onboarding, polled while some step is still open. */
-export function useOnboarding() {
+export function useOnboarding(pollMs = ONBOARDING_POLL_MS) {
   return useQuery({
     queryKey: insightKeys.onboarding,
     queryFn: () => unwrap(api().GET("/v1/tenant/onboarding")),
-    refetchInterval: (q) => (q.state.data && !q.state.data.complete ? ONBOARDING_POLL_MS : false),
+    refetchInterval: (q) => (q.state.data && !q.state.data.complete ? pollMs : false),
   });
 }
 

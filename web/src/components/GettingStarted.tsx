@@ -79,10 +79,11 @@ function ResendVerification({ onVerified }: { onVerified: () => void }) {
   );
 }
 
-export function GettingStarted() {
+/** `pollMs`: how often to look again while a step is open (tests shorten it). */
+export function GettingStarted({ pollMs }: { pollMs?: number } = {}) {
   const me = useSignedIn();
   const queryClient = useQueryClient();
-  const onboarding = useOnboarding();
+  const onboarding = useOnboarding(pollMs);
   const sawIncomplete = useRef(false);
   if (onboarding.data && !onboarding.data.complete) sawIncomplete.current = true;
   // Loading or failed: the checklist is a helper, not the page; stay quiet.

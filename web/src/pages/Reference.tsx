@@ -20,6 +20,10 @@ export function ReferencePage() {
   const el = useRef<HTMLDivElement>(null);
   const [error, setError] = useState<unknown>(null);
   const [key, setKey] = useState(getTryItOutKey);
+  // The key lives only while the reference is open: leaving the page (or
+  // logging out, or another account taking over the tab, which both leave
+  // it) forgets it, so the next person at this tab never finds it filled in.
+  useEffect(() => () => setTryItOutKey(""), []);
 
   useEffect(() => {
     if (!el.current) return;
@@ -54,7 +58,7 @@ export function ReferencePage() {
         <Stack gap="xs">
           <PasswordInput
             label="API key for Try it out"
-            description="Requests from “Try it out” are sent with this key (X-API-Key), with its scopes — not with your console session. It is kept in this tab’s memory only: never stored, gone when the page reloads."
+            description="Requests from “Try it out” are sent with this key (X-API-Key), with its scopes — not with your console session. It is kept in this page’s memory only: never stored, forgotten when you leave the page or reload."
             placeholder="qh_live_…"
             autoComplete="off"
             spellCheck={false}

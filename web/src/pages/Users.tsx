@@ -25,6 +25,8 @@ import { errorMessage, FormMessage, successMessage, type FormMessageValue } from
 import { Pager } from "../components/Pager";
 import { Panel } from "../components/Panel";
 import { EmptyState, ErrorState, Notice, TableSkeleton } from "../components/States";
+import { PasswordStrength } from "../components/PasswordStrength";
+import { checkPasswordStrength, clientFieldError, loadedEstimator, weakPasswordError } from "../lib/passwordStrength";
 import { describeError } from "../api/problem";
 import { formatDateTime } from "../lib/format";
 import { useCursorPager } from "../lib/paging";
@@ -160,10 +162,21 @@ function UserList() {
 
 function CreateUserForm({ actor }: { actor: Caller }) {
   const queryClient = useQueryClient();
+  const me = useSignedIn();
+  // The words the server counts as guessed for a new user (email, name),
+  // plus the organization's, as on the other new-password forms.
+  const words = (v: CreateUserRequest) => [v.email, v.name, me.tenant.slug, me.tenant.name];
   const form = useForm<CreateUserRequest>(
     { name: "", email: "", password: "", role: "viewer" },
-    validateCreateUser,
+    (v) => {
+      const errors = validateCreateUser(v);
+      const weak = errors.password ? null : weakPasswordError(loadedEstimator(), v.password, words(v));
+      return weak ? { ...errors, password: weak } : errors;
+    },
     async (v) => {
+      // The server's floor, also when the estimator was still loading.
+      const weak = await checkPasswordStrength(v.password, words(v));
+      if (weak) throw clientFieldError("password", weak);
       const user = await unwrap(api().POST("/v1/users", { body: { ...v, name: v.name.trim(), email: v.email.trim() } }));
       form.setValues({ name: "", email: "", password: "", role: v.role });
       form.succeed(`Created ${user.name} (${user.email}).`);
@@ -182,6 +195,7 @@ function CreateUserForm({ actor }: { actor: Caller }) {
         {...form.field("password")}
         autoComplete="new-password"
       />
+      <PasswordStrength password={form.values.password} userInputs={words(form.values)} />
       <SelectField<Role> label="Role" {...form.field("role")} options={roleOptions(actor)} />
       <FormMessage message={form.message} />
       <SubmitButton submitting={form.submitting} busyLabel="Creating…">

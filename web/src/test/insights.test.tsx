@@ -139,11 +139,11 @@ describe("GettingStarted", () => {
   it("says 'all set' when the last step lands, and stays hidden for a set-up organization", async () => {
     let state = onboarding({ email_verified: true, teammate_invited: true, api_key_created: true });
     handler = (_r, url) => (url.pathname === "/v1/tenant/onboarding" ? json(state) : undefined);
-    const { unmount } = renderWith(<GettingStarted />);
+    const { unmount } = renderWith(<GettingStarted pollMs={300} />);
     expect((await screen.findByTestId("getting-started")).dataset.complete).toBe("false");
     state = onboarding({ email_verified: true, teammate_invited: true, api_key_created: true, first_call_made: true });
     // It polls while incomplete.
-    await waitFor(() => expect(screen.getByTestId("getting-started").dataset.complete).toBe("true"), { timeout: 6000 });
+    await waitFor(() => expect(screen.getByTestId("getting-started").dataset.complete).toBe("true"), { timeout: 3000 });
     expect(screen.getByTestId("getting-started").textContent).toContain("You’re all set");
     unmount();
     renderWith(<GettingStarted />);
