@@ -342,6 +342,10 @@ test("any user edits their own profile", async () => {
   await otherPage.goto("/login");
   await logIn(otherPage, orgA.slug, invitee.email, PASSWORD);
   await expect(otherPage.getByTestId("whoami")).toContainText(invitee.name);
+  // Off the dashboard, whose checklist polls: that poll would find the
+  // ended session on its own, before the step below asks.
+  await nav(otherPage, "Settings");
+  await expect(otherPage).toHaveURL(/\/settings$/);
 
   await pageInvitee.goto("/profile");
   await pageInvitee.getByLabel("Your name").fill("Grace B. Hopper");
