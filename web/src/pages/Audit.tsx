@@ -133,6 +133,8 @@ export function AuditPage() {
   const [params, setParams] = useSearchParams();
   const applied = useMemo(() => filtersFrom(params), [params]);
   const [draft, setDraft] = useState<Filters>(applied);
+  // Back/forward (or a link) changes the applied filters: show them.
+  useEffect(() => setDraft(applied), [applied]);
   const [errors, setErrors] = useState<Partial<Record<keyof Filters, string>>>({});
   const pager = useCursorPager();
   const allowed = canViewAudit(me);

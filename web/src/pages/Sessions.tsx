@@ -93,7 +93,7 @@ export function SessionsPage() {
               <Table.Td>
                 <ConfirmButton
                   label={s.current ? "Revoke (log out)" : "Revoke"}
-                  confirmLabel="Confirm revoke"
+                  confirmLabel={`Confirm revoking ${s.current ? "this session" : `the session on ${s.device ?? s.user_agent ?? "an unknown device"}, last seen ${formatDateTime(s.last_seen_at)}`}`}
                   busy={revoke.isPending && revoke.variables?.id === s.id}
                   onConfirm={() => revoke.mutate({ id: s.id, current: s.current })}
                 />
