@@ -4,6 +4,9 @@
 // been typed; scores under 2 are the ones the server refuses.
 import { Progress, Stack, Text } from "@mantine/core";
 import { MIN_PASSWORD_SCORE, STRENGTH_LABELS, usePasswordStrength } from "../lib/passwordStrength";
+import type { FieldBinding } from "../lib/useForm";
+import { PASSWORD_MIN } from "../lib/validation";
+import { TextField } from "./Field";
 
 const COLORS = ["red", "orange", "yellow", "teal", "green"] as const;
 
@@ -57,5 +60,30 @@ export function PasswordStrength({
         </Stack>
       )}
     </div>
+  );
+}
+
+/**
+ * A new-password input with its hint and the strength meter under it: the
+ * one field of every form that sets a password (signup, invitation, reset,
+ * profile, create user). `field` is useForm's binding; the floor itself is
+ * `strengthFloor` (lib/passwordStrength.ts).
+ */
+export function NewPasswordField({
+  label,
+  field,
+  userInputs,
+  hint = `At least ${PASSWORD_MIN} characters; a few uncommon words make a good one.`,
+}: {
+  label: string;
+  field: FieldBinding<string>;
+  userInputs?: readonly string[];
+  hint?: string;
+}) {
+  return (
+    <>
+      <TextField label={label} type="password" hint={hint} {...field} autoComplete="new-password" />
+      <PasswordStrength password={field.value} userInputs={userInputs} />
+    </>
   );
 }

@@ -104,6 +104,28 @@ export function clientFieldError(field: string, message: string): ApiError {
   return new ApiError({ status: 422, code: "validation_failed", detail: message, fieldErrors: { [field]: message } });
 }
 
+/**
+ * The strength floor for one form, in both places useForm checks: `validate`
+ * (instant, once the estimator has loaded; skipped when the field already has
+ * an error) and `beforeSubmit` (waits for the estimator, then throws a
+ * field error shaped like the server's 422, which useForm shows on `field`
+ * and focuses). Every new-password form uses this one piece.
+ */
+export function strengthFloor<T>(field: keyof T & string, words: (v: T) => readonly string[]) {
+  const password = (v: T) => String(v[field] ?? "");
+  return {
+    validate(v: T, errors: Partial<Record<keyof T & string, string>>): Partial<Record<keyof T & string, string>> {
+      if (errors[field]) return errors;
+      const weak = weakPasswordError(loadedEstimator(), password(v), words(v));
+      return weak ? { ...errors, [field]: weak } : errors;
+    },
+    async beforeSubmit(v: T): Promise<void> {
+      const weak = await checkPasswordStrength(password(v), words(v));
+      if (weak) throw clientFieldError(field, weak);
+    },
+  };
+}
+
 /** The loaded estimator, or null until its chunk has arrived (starts loading on mount). */
 export function useEstimator(): Estimator | null {
   const [estimator, setEstimator] = useState<Estimator | null>(() => loaded);

@@ -10,15 +10,15 @@ import { useAuth } from "../auth/AuthContext";
 import { SubmitButton, TextField } from "../components/Field";
 import { Facts } from "../components/Facts";
 import { FormMessage } from "../components/FormMessage";
-import { PasswordStrength } from "../components/PasswordStrength";
+import { NewPasswordField } from "../components/PasswordStrength";
 import { PublicShell } from "../components/PublicShell";
 import { RestoringSession } from "../components/RequireAuth";
 import { Loading } from "../components/States";
 import { formatDateTime } from "../lib/format";
-import { checkPasswordStrength, clientFieldError, loadedEstimator, weakPasswordError } from "../lib/passwordStrength";
+import { strengthFloor } from "../lib/passwordStrength";
 import { ROLE_LABELS } from "../lib/permissions";
 import { useForm } from "../lib/useForm";
-import { PASSWORD_MIN, validateAcceptInvitation, validateConfirmation, type FormErrors } from "../lib/validation";
+import { validateAcceptInvitation, validateConfirmation, type FormErrors } from "../lib/validation";
 
 /** The request plus the UI-only "confirm password" field. */
 type AcceptForm = AcceptInvitationRequest & { confirm: string };
@@ -51,17 +51,17 @@ function AcceptForm({ token, preview }: { token: string; preview: InvitationPrev
   const { signIn } = useAuth();
   const navigate = useNavigate();
   const words = (name: string) => [preview.email, name, preview.organization.slug, preview.organization.name];
+  const floor = strengthFloor<AcceptForm>("password", (v) => words(v.name));
   const form = useForm<AcceptForm>(
     { token, name: "", password: "", confirm: "" },
     (v) => {
       const confirm = validateConfirmation(v.password, v.confirm);
       const errors: FormErrors<AcceptForm> = { ...validateAcceptInvitation(v), ...(confirm ? { confirm } : {}) };
-      const weak = errors.password ? null : weakPasswordError(loadedEstimator(), v.password, words(v.name));
-      return weak ? { ...errors, password: weak } : errors;
+      return floor.validate(v, errors);
     },
-    async ({ confirm: _confirm, ...v }) => {
-      const weak = await checkPasswordStrength(v.password, words(v.name));
-      if (weak) throw clientFieldError("password", weak);
+    async (all) => {
+      await floor.beforeSubmit(all);
+      const { confirm: _confirm, ...v } = all;
       try {
         const res = await unwrap(api().POST("/v1/invitations/accept", { body: { ...v, name: v.name.trim(), refresh_delivery: REFRESH_DELIVERY } }));
         signIn(res);
@@ -77,14 +77,7 @@ function AcceptForm({ token, preview }: { token: string; preview: InvitationPrev
       <Stack gap="sm">
         <Text>Choose your name and a password to join.</Text>
         <TextField label="Your name" {...form.field("name")} autoComplete="name" />
-        <TextField
-          label="Password"
-          type="password"
-          hint={`At least ${PASSWORD_MIN} characters; a few uncommon words make a good one.`}
-          {...form.field("password")}
-          autoComplete="new-password"
-        />
-        <PasswordStrength password={form.values.password} userInputs={words(form.values.name)} />
+        <NewPasswordField label="Password" field={form.field("password")} userInputs={words(form.values.name)} />
         <TextField label="Confirm password" type="password" {...form.field("confirm")} autoComplete="new-password" />
         {form.errors.token && (
           <Text c="red" size="sm" role="alert">

@@ -12,13 +12,13 @@ import { Facts } from "../components/Facts";
 import { SubmitButton, TextField } from "../components/Field";
 import { errorMessage, FormMessage, successMessage, type FormMessageValue } from "../components/FormMessage";
 import { Panel } from "../components/Panel";
-import { PasswordStrength } from "../components/PasswordStrength";
+import { NewPasswordField } from "../components/PasswordStrength";
 import { formatDateTime } from "../lib/format";
-import { checkPasswordStrength, clientFieldError, loadedEstimator, weakPasswordError } from "../lib/passwordStrength";
+import { strengthFloor } from "../lib/passwordStrength";
 import { ROLE_LABELS } from "../lib/permissions";
 import { useForm } from "../lib/useForm";
 import { usePageTitle } from "../lib/usePageTitle";
-import { PASSWORD_MIN, validateChangePassword, validateConfirmation, validateName, type FormErrors } from "../lib/validation";
+import { validateChangePassword, validateConfirmation, validateName, type FormErrors } from "../lib/validation";
 
 function NameForm({ current }: { current: string }) {
   const queryClient = useQueryClient();
@@ -51,17 +51,17 @@ type PasswordForm = ChangePasswordRequest & { confirm: string };
 
 function PasswordChangeForm({ words }: { words: readonly string[] }) {
   const queryClient = useQueryClient();
+  const floor = strengthFloor<PasswordForm>("new_password", () => words);
   const form = useForm<PasswordForm>(
     { current_password: "", new_password: "", confirm: "" },
     (v) => {
       const confirm = validateConfirmation(v.new_password, v.confirm);
       const errors: FormErrors<PasswordForm> = { ...validateChangePassword(v), ...(confirm ? { confirm } : {}) };
-      const weak = errors.new_password ? null : weakPasswordError(loadedEstimator(), v.new_password, words);
-      return weak ? { ...errors, new_password: weak } : errors;
+      return floor.validate(v, errors);
     },
-    async ({ current_password, new_password }) => {
-      const weak = await checkPasswordStrength(new_password, words);
-      if (weak) throw clientFieldError("new_password", weak);
+    async (v) => {
+      await floor.beforeSubmit(v);
+      const { current_password, new_password } = v;
       // A wrong current password is a 422 naming `current_password`,
       // which useForm shows next to that field (and focuses).
       await unwrap(api().POST("/v1/auth/password", { body: { current_password, new_password } }));
@@ -76,14 +76,7 @@ function PasswordChangeForm({ words }: { words: readonly string[] }) {
         Your other sessions are logged out; this one stays.
       </Text>
       <TextField label="Current password" type="password" {...form.field("current_password")} autoComplete="current-password" />
-      <TextField
-        label="New password"
-        type="password"
-        hint={`At least ${PASSWORD_MIN} characters; a few uncommon words make a good one.`}
-        {...form.field("new_password")}
-        autoComplete="new-password"
-      />
-      <PasswordStrength password={form.values.new_password} userInputs={words} />
+      <NewPasswordField label="New password" field={form.field("new_password")} userInputs={words} />
       <TextField label="Confirm new password" type="password" {...form.field("confirm")} autoComplete="new-password" />
       <FormMessage message={form.message} />
       <Group>

@@ -7,11 +7,11 @@ import type { PasswordResetConfirm } from "../api/types";
 import { useAuth } from "../auth/AuthContext";
 import { SubmitButton, TextField } from "../components/Field";
 import { FormMessage } from "../components/FormMessage";
-import { PasswordStrength } from "../components/PasswordStrength";
+import { NewPasswordField } from "../components/PasswordStrength";
 import { PublicShell } from "../components/PublicShell";
-import { checkPasswordStrength, clientFieldError, loadedEstimator, weakPasswordError } from "../lib/passwordStrength";
+import { strengthFloor } from "../lib/passwordStrength";
 import { useForm } from "../lib/useForm";
-import { PASSWORD_MIN, validateConfirmation, validatePasswordResetConfirm, type FormErrors } from "../lib/validation";
+import { validateConfirmation, validatePasswordResetConfirm, type FormErrors } from "../lib/validation";
 
 type ResetForm = PasswordResetConfirm & { confirm: string };
 
@@ -21,17 +21,18 @@ export function ResetPasswordPage() {
   const { status, signOutLocally } = useAuth();
   const [done, setDone] = useState(false);
 
+  // A reset link does not say whose account it is: no words to add.
+  const floor = strengthFloor<ResetForm>("new_password", () => []);
   const form = useForm<ResetForm>(
     { token, new_password: "", confirm: "" },
     (v) => {
       const confirm = validateConfirmation(v.new_password, v.confirm);
       const errors: FormErrors<ResetForm> = { ...validatePasswordResetConfirm(v), ...(confirm ? { confirm } : {}) };
-      const weak = errors.new_password ? null : weakPasswordError(loadedEstimator(), v.new_password, []);
-      return weak ? { ...errors, new_password: weak } : errors;
+      return floor.validate(v, errors);
     },
-    async ({ token: t, new_password }) => {
-      const weak = await checkPasswordStrength(new_password, []);
-      if (weak) throw clientFieldError("new_password", weak);
+    async (v) => {
+      await floor.beforeSubmit(v);
+      const { token: t, new_password } = v;
       try {
         await unwrap(api().POST("/v1/auth/password-reset/confirm", { body: { token: t, new_password } }));
       } catch (err) {
@@ -74,14 +75,7 @@ export function ResetPasswordPage() {
     <PublicShell title="Choose a new password">
       <form ref={form.ref} onSubmit={form.onSubmit} noValidate aria-label="Choose a new password">
         <Stack gap="sm">
-          <TextField
-            label="New password"
-            type="password"
-            hint={`At least ${PASSWORD_MIN} characters; a few uncommon words make a good one.`}
-            {...form.field("new_password")}
-            autoComplete="new-password"
-          />
-          <PasswordStrength password={form.values.new_password} />
+          <NewPasswordField label="New password" field={form.field("new_password")} />
           <TextField label="Confirm new password" type="password" {...form.field("confirm")} autoComplete="new-password" />
           <FormMessage message={form.message} />
           <SubmitButton submitting={form.submitting} busyLabel="Saving…" fullWidth>

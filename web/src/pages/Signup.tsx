@@ -7,11 +7,11 @@ import type { SignupRequest } from "../api/types";
 import { useAuth } from "../auth/AuthContext";
 import { SubmitButton, TextField } from "../components/Field";
 import { FormMessage } from "../components/FormMessage";
-import { PasswordStrength } from "../components/PasswordStrength";
+import { NewPasswordField } from "../components/PasswordStrength";
 import { PublicShell } from "../components/PublicShell";
-import { checkPasswordStrength, clientFieldError, loadedEstimator, weakPasswordError } from "../lib/passwordStrength";
+import { strengthFloor } from "../lib/passwordStrength";
 import { useForm } from "../lib/useForm";
-import { PASSWORD_MIN, slugify, validateSignup } from "../lib/validation";
+import { slugify, validateSignup } from "../lib/validation";
 
 /** The words the server counts as guessed for the owner's password. */
 function signupWords(v: SignupRequest): string[] {
@@ -22,17 +22,15 @@ export function SignupPage() {
   const { signIn } = useAuth();
   const [slugTouched, setSlugTouched] = useState(false);
 
+  const floor = strengthFloor<SignupRequest>("owner_password", signupWords);
   const form = useForm<SignupRequest>(
     { name: "", slug: "", owner_name: "", owner_email: "", owner_password: "" },
     (v) => {
-      const errors = validateSignup(v);
-      const weak = errors.owner_password ? null : weakPasswordError(loadedEstimator(), v.owner_password, signupWords(v));
-      return weak ? { ...errors, owner_password: weak } : errors;
+      return floor.validate(v, validateSignup(v));
     },
     async (v) => {
       // The same floor as the server, also when the estimator was still loading.
-      const weak = await checkPasswordStrength(v.owner_password, signupWords(v));
-      if (weak) throw clientFieldError("owner_password", weak);
+      await floor.beforeSubmit(v);
       // A taken slug is a 409 naming "slug": useForm shows it there and focuses it.
       const res = await unwrap(
         api().POST("/v1/tenants", {
@@ -76,14 +74,7 @@ export function SignupPage() {
           />
           <TextField label="Your name" {...form.field("owner_name")} autoComplete="name" />
           <TextField label="Email" type="email" {...form.field("owner_email")} autoComplete="email" />
-          <TextField
-            label="Password"
-            type="password"
-            hint={`At least ${PASSWORD_MIN} characters; a few uncommon words make a good one.`}
-            {...form.field("owner_password")}
-            autoComplete="new-password"
-          />
-          <PasswordStrength password={form.values.owner_password} userInputs={signupWords(form.values)} />
+          <NewPasswordField label="Password" field={form.field("owner_password")} userInputs={signupWords(form.values)} />
           <FormMessage message={form.message} />
           <SubmitButton submitting={form.submitting} busyLabel="Creating…" fullWidth>
             Create organization

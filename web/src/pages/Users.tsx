@@ -25,8 +25,8 @@ import { errorMessage, FormMessage, successMessage, type FormMessageValue } from
 import { Pager } from "../components/Pager";
 import { Panel } from "../components/Panel";
 import { EmptyState, ErrorState, Notice, TableSkeleton } from "../components/States";
-import { PasswordStrength } from "../components/PasswordStrength";
-import { checkPasswordStrength, clientFieldError, loadedEstimator, weakPasswordError } from "../lib/passwordStrength";
+import { NewPasswordField } from "../components/PasswordStrength";
+import { strengthFloor } from "../lib/passwordStrength";
 import { describeError } from "../api/problem";
 import { formatDateTime } from "../lib/format";
 import { useCursorPager } from "../lib/paging";
@@ -166,17 +166,15 @@ function CreateUserForm({ actor }: { actor: Caller }) {
   // The words the server counts as guessed for a new user (email, name),
   // plus the organization's, as on the other new-password forms.
   const words = (v: CreateUserRequest) => [v.email, v.name, me.tenant.slug, me.tenant.name];
+  const floor = strengthFloor<CreateUserRequest>("password", words);
   const form = useForm<CreateUserRequest>(
     { name: "", email: "", password: "", role: "viewer" },
     (v) => {
-      const errors = validateCreateUser(v);
-      const weak = errors.password ? null : weakPasswordError(loadedEstimator(), v.password, words(v));
-      return weak ? { ...errors, password: weak } : errors;
+      return floor.validate(v, validateCreateUser(v));
     },
     async (v) => {
       // The server's floor, also when the estimator was still loading.
-      const weak = await checkPasswordStrength(v.password, words(v));
-      if (weak) throw clientFieldError("password", weak);
+      await floor.beforeSubmit(v);
       const user = await unwrap(api().POST("/v1/users", { body: { ...v, name: v.name.trim(), email: v.email.trim() } }));
       form.setValues({ name: "", email: "", password: "", role: v.role });
       form.succeed(`Created ${user.name} (${user.email}).`);
@@ -188,14 +186,7 @@ function CreateUserForm({ actor }: { actor: Caller }) {
     <Panel title="Create a user" form={form}>
       <TextField label="Name" {...form.field("name")} />
       <TextField label="Email" type="email" {...form.field("email")} />
-      <TextField
-        label="Initial password"
-        type="password"
-        hint={`At least ${PASSWORD_MIN} characters. Share it securely; they can reset it.`}
-        {...form.field("password")}
-        autoComplete="new-password"
-      />
-      <PasswordStrength password={form.values.password} userInputs={words(form.values)} />
+      <NewPasswordField label="Initial password" field={form.field("password")} userInputs={words(form.values)} hint={`At least ${PASSWORD_MIN} characters. Share it securely; they can reset it.`} />
       <SelectField<Role> label="Role" {...form.field("role")} options={roleOptions(actor)} />
       <FormMessage message={form.message} />
       <SubmitButton submitting={form.submitting} busyLabel="Creating…">
