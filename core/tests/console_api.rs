@@ -813,3 +813,108 @@ async fn usage_is_broken_down_by_api_key() {
     .await
     .problem(422, "validation_failed");
 }
+
+#[tokio::test]
+async fn new_endpoints_hold_under_concurrent_duplicates_and_bad_input() {
+    common::ensure_mail_sink();
+    let app = TestApp::spawn().await;
+    let t = app.signup().await;
+    let (id, email) = invite(&app, &t, &t.access, "viewer").await;
+    let token = token_in(&wait_for_mail(&email, "Join").await);
+
+    // Twenty resends at once: exactly five mails' worth pass the limit,
+    // the rest are 429, none fails otherwise, one audit event per success.
+    let path = format!("/v1/invitations/{id}/resend");
+    let results = app.many(20, &path, Some(&t.access), json!({})).await;
+    let mut ok = 0;
+    for r in &results {
+        match r.status.as_u16() {
+            200 => ok += 1,
+            429 => assert_eq!(r.body["code"], "rate_limited"),
+            other => panic!("unexpected {other}: {}", r.body),
+        }
+    }
+    assert_eq!(ok, 5);
+    assert_eq!(app.audit(&t, "invitation.resent").await.len(), 5);
+
+    // Twenty previews and links at once all agree.
+    let previews = app
+        .many(20, "/v1/invitations/preview", None, json!({"token": token}))
+        .await;
+    assert!(previews
+        .iter()
+        .all(|r| r.status == 200 && r.body["email"] == email.as_str()));
+    let link = format!("/v1/invitations/{id}/link");
+    let links = app.many(20, &link, Some(&t.access), json!({})).await;
+    assert!(links
+        .iter()
+        .all(|r| r.status == 200 && r.body["url"].as_str().is_some_and(|u| u.ends_with(&token))));
+
+    // Twenty "log out everywhere else" at once: all answer, one session left.
+    for _ in 0..3 {
+        app.login(&t.slug, &t.owner_email, &t.password).await;
+    }
+    let revokes = app
+        .many(
+            20,
+            "/v1/auth/sessions/revoke-others",
+            Some(&t.access),
+            json!({}),
+        )
+        .await;
+    assert!(
+        revokes.iter().all(|r| r.status == 200),
+        "{:?}",
+        revokes.iter().map(|r| r.status).collect::<Vec<_>>()
+    );
+    let left = app
+        .get("/v1/auth/sessions", &t.access)
+        .await
+        .ok(200)
+        .clone();
+    assert_eq!(left["items"].as_array().unwrap().len(), 1);
+
+    // Bad bodies and credentials change nothing.
+    for body in [
+        json!({"token": format!("{token}\u{0}")}),
+        json!({"token": token, "extra": 1}),
+        json!({"token": {"a": {"b": {"c": [[[[1]]]]}}}}),
+        json!({"token": "x".repeat(100_000)}),
+    ] {
+        let r = app.post("/v1/invitations/preview", None, body).await;
+        assert!(
+            matches!(r.status.as_u16(), 404 | 413 | 422),
+            "{}: {}",
+            r.status,
+            r.body
+        );
+        assert_eq!(r.headers["content-type"], "application/problem+json");
+    }
+    let forged = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl";
+    for path in [
+        path.as_str(),
+        link.as_str(),
+        "/v1/auth/sessions/revoke-others",
+        "/v1/auth/verify-email/resend",
+    ] {
+        app.post(path, Some(forged), json!({}))
+            .await
+            .problem(401, "unauthenticated");
+    }
+    for path in [
+        "/v1/tenant/onboarding",
+        "/v1/audit-events/export",
+        "/v1/invitations?q=x",
+    ] {
+        app.get(path, forged).await.problem(401, "unauthenticated");
+    }
+    // Extreme dates on the export are refused like on the list.
+    app.get(
+        "/v1/audit-events/export?from=0001-01-01T00:00:00Z",
+        &t.access,
+    )
+    .await
+    .problem(422, "validation_failed");
+    // The invitation still works after all of it.
+    common::accept_invitation(&app, &token).await.ok(201);
+}

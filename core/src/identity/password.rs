@@ -117,16 +117,25 @@ pub const MIN_PASSWORD_SCORE: u8 = 2;
 /// a weak password.
 const SCORED_PREFIX: usize = 64;
 
+/// Only the length bounds: for a first look before the words the strength
+/// check needs are known (the handler then calls `check_password` once).
+pub fn check_password_length(password: &str) -> Option<&'static str> {
+    let n = password.chars().count();
+    if n < MIN_PASSWORD_LEN {
+        Some("must be at least 10 characters")
+    } else if n > MAX_PASSWORD_LEN {
+        Some("must be at most 256 characters")
+    } else {
+        None
+    }
+}
+
 /// Length bounds, then strength. `context` holds words the password must
 /// not lean on (the person's email and name, the organization's slug and
 /// name): zxcvbn counts them as already guessed.
 pub fn check_password(password: &str, context: &[&str]) -> Option<String> {
-    let n = password.chars().count();
-    if n < MIN_PASSWORD_LEN {
-        return Some(format!("must be at least {MIN_PASSWORD_LEN} characters"));
-    }
-    if n > MAX_PASSWORD_LEN {
-        return Some(format!("must be at most {MAX_PASSWORD_LEN} characters"));
+    if let Some(why) = check_password_length(password) {
+        return Some(why.to_owned());
     }
     let scored: String = password.chars().take(SCORED_PREFIX).collect();
     let mut words: Vec<&str> = vec!["qhub"];
@@ -163,6 +172,11 @@ mod tests {
     #[test]
     fn policy() {
         assert!(check_password("short", &[]).is_some());
+        assert_eq!(
+            check_password_length("short"),
+            Some("must be at least 10 characters")
+        );
+        assert_eq!(check_password_length("password123"), None);
         assert!(check_password(&"x".repeat(257), &[]).is_some());
         // The weakest passwords are refused however long they are.
         for weak in ["password123", "qwertyuiop1", "1234567890", &"a".repeat(80)] {

@@ -328,6 +328,19 @@ impl TestApp {
         self.call(Method::DELETE, path, Some(token), None).await
     }
 
+    /// The same POST `n` times at once, each on its own task: (status, body) of each.
+    pub async fn many(&self, n: usize, path: &str, token: Option<&str>, body: Value) -> Vec<Resp> {
+        let mut set = tokio::task::JoinSet::new();
+        for _ in 0..n {
+            let mut req = self.http.post(format!("{}{}", self.base, path)).json(&body);
+            if let Some(t) = token {
+                req = req.bearer_auth(t);
+            }
+            set.spawn(async move { Self::read(req.send().await.expect("request")).await });
+        }
+        set.join_all().await
+    }
+
     /// Sends a raw body with an explicit content type.
     pub async fn raw(
         &self,

@@ -20,7 +20,7 @@ use crate::identity::cookie::{self, RefreshDelivery};
 use crate::identity::extract::{needs, ClientInfo, Principal, Scoped, TenantCtx};
 use crate::identity::issue::{issue_tokens, TokenPair};
 use crate::identity::onetime;
-use crate::identity::password::check_password;
+use crate::identity::password::{check_password, check_password_length};
 use crate::identity::users::{insert_user, may_grant, role_may_grant, NewUser, UserView};
 use crate::platform::extract::{Json, Path, Query};
 use crate::platform::mail::{self, Mail};
@@ -598,10 +598,7 @@ async fn accept_invitation(
 ) -> Result<Response, ApiError> {
     Checks::default()
         .check("name", validate::name(&req.name))
-        .check(
-            "password",
-            check_password(&req.password, &[&req.name]).as_deref(),
-        )
+        .check("password", check_password_length(&req.password))
         .finish()?;
     let invalid =
         || ApiError::NotFound("the invitation is invalid, expired or already used".into());

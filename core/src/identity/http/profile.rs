@@ -13,7 +13,7 @@ use utoipa_axum::routes;
 use crate::audit::{Diff, Event};
 use crate::identity::account::{limit_account, AccountBucket};
 use crate::identity::extract::{ClientInfo, Credential, Session, TenantCtx};
-use crate::identity::password::check_password;
+use crate::identity::password::{check_password, check_password_length};
 use crate::identity::tenants::{fetch_tenant, TenantView};
 use crate::identity::users::{fetch_user, UserView};
 use crate::platform::extract::Json;
@@ -148,10 +148,7 @@ async fn change_password(
 ) -> Result<StatusCode, ApiError> {
     Checks::default()
         .check("current_password", validate::secret(&req.current_password))
-        .check(
-            "new_password",
-            check_password(&req.new_password, &[]).as_deref(),
-        )
+        .check("new_password", check_password_length(&req.new_password))
         .finish()?;
     let keep = session.session_id;
     // Read, then let the transaction go: the two argon2 runs below take a
