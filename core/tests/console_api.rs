@@ -780,6 +780,9 @@ async fn usage_is_broken_down_by_api_key() {
     assert_eq!(one["requests"], 2);
     assert_eq!(one["errors_4xx"], 1);
     assert_eq!(one["api_key_id"], k2.to_string());
+    assert_eq!(one["top_keys"].as_array().unwrap().len(), 1);
+    assert_eq!(one["top_keys"][0]["api_key_id"], k2.to_string());
+    assert_eq!(one["top_keys"][0]["requests"], 2);
     let series = app
         .get(
             &format!("/v1/usage/timeseries?{range}&api_key_id={k1}"),

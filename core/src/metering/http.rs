@@ -412,19 +412,36 @@ async fn usage_summary(
     let top = format!(" ORDER BY requests DESC, key LIMIT {TOP_ROUTES}");
     let totals = aggregate(&state, tenant, &range, "''", only, "").await?;
     let routes = aggregate(&state, tenant, &range, "route", only, &top).await?;
-    let keys = aggregate(
-        &state,
-        tenant,
-        &range,
-        "toString(api_key_id)",
-        Only {
-            by_key: true,
-            ..only
-        },
-        &top,
-    )
-    .await?;
     let totals = totals.first().map(Measures::from).unwrap_or_default();
+    // Narrowed to one key, the busiest keys are that key: its totals, no
+    // third query.
+    let top_keys = match q.api_key_id {
+        Some(id) if totals.requests > 0 => vec![KeyUsage {
+            api_key_id: id,
+            measures: totals.clone(),
+        }],
+        Some(_) => Vec::new(),
+        None => aggregate(
+            &state,
+            tenant,
+            &range,
+            "toString(api_key_id)",
+            Only {
+                by_key: true,
+                ..only
+            },
+            &top,
+        )
+        .await?
+        .iter()
+        .filter_map(|r| {
+            Some(KeyUsage {
+                api_key_id: Uuid::try_parse(&r.key).ok()?,
+                measures: r.into(),
+            })
+        })
+        .collect(),
+    };
     Ok(axum::Json(UsageSummary {
         from: ts(range.from),
         to: ts(range.to),
@@ -438,15 +455,7 @@ async fn usage_summary(
                 measures: r.into(),
             })
             .collect(),
-        top_keys: keys
-            .iter()
-            .filter_map(|r| {
-                Some(KeyUsage {
-                    api_key_id: Uuid::try_parse(&r.key).ok()?,
-                    measures: r.into(),
-                })
-            })
-            .collect(),
+        top_keys,
         api_key_id: q.api_key_id,
     }))
 }
