@@ -4,7 +4,17 @@
 // sets aria-invalid, which useForm uses to move focus to the first invalid
 // field. Pass `name` (the request's JSON field name; `form.field("email")`
 // does) so server errors and focus find the control.
-import { Button, NativeSelect, PasswordInput, TextInput, type ButtonProps, type NativeSelectProps, type TextInputProps } from "@mantine/core";
+import {
+  Button,
+  NativeSelect,
+  PasswordInput,
+  Textarea,
+  TextInput,
+  type ButtonProps,
+  type NativeSelectProps,
+  type TextareaProps,
+  type TextInputProps,
+} from "@mantine/core";
 import type { ReactNode } from "react";
 
 interface FieldShell {
@@ -38,6 +48,26 @@ export function TextField({ label, error, hint, value, onValue, type, ...rest }:
     return <PasswordInput {...common} aria-invalid={error ? true : undefined} {...(rest as object)} />;
   }
   return <TextInput type={type} {...common} {...rest} />;
+}
+
+export type TextAreaFieldProps = FieldShell &
+  Omit<TextareaProps, "onChange" | "value" | "error" | "description" | "label"> & {
+    value: string;
+    onValue: (value: string) => void;
+  };
+
+/** A labelled multi-line text field (Mantine Textarea), bound like TextField. */
+export function TextAreaField({ label, error, hint, value, onValue, ...rest }: TextAreaFieldProps) {
+  return (
+    <Textarea
+      label={label}
+      description={hint}
+      error={error || undefined}
+      value={value}
+      onChange={(e) => onValue(e.currentTarget.value)}
+      {...rest}
+    />
+  );
 }
 
 export interface SelectOption<V extends string> {
