@@ -29,6 +29,19 @@ import { colorSchemeManager, cssVariablesResolver, DEFAULT_COLOR_SCHEME, theme }
 
 // swagger-ui is large: load it only when the reference is opened.
 const ReferencePage = lazy(() => import("./pages/Reference"));
+// Projects, apps and the registry: their own chunks (markdown, uploads, downloads).
+const ProjectsPage = lazy(() => import("./pages/Projects"));
+const ProjectDetailPage = lazy(() => import("./pages/ProjectDetail"));
+const AppsPage = lazy(() => import("./pages/Apps"));
+const AppDetailPage = lazy(() => import("./pages/AppDetail"));
+const VersionDetailPage = lazy(() => import("./pages/VersionDetail"));
+const RegistryPage = lazy(() => import("./pages/Registry"));
+const RegistryAppPage = lazy(() => import("./pages/RegistryApp"));
+
+/** A lazily loaded page, with a skeleton while its chunk arrives. */
+function Lazy({ children, label = "Loading…" }: { children: ReactNode; label?: string }) {
+  return <Suspense fallback={<Loading label={label} />}>{children}</Suspense>;
+}
 
 /** Retry transient failures, never a 4xx (the answer will not change). */
 export function shouldRetry(failureCount: number, error: unknown): boolean {
@@ -83,6 +96,13 @@ export function AppRoutes() {
         <Route path="settings" element={<SettingsPage />} />
         <Route path="profile" element={<ProfilePage />} />
         <Route path="audit" element={<AuditPage />} />
+        <Route path="projects" element={<Lazy><ProjectsPage /></Lazy>} />
+        <Route path="projects/:id" element={<Lazy><ProjectDetailPage /></Lazy>} />
+        <Route path="apps" element={<Lazy><AppsPage /></Lazy>} />
+        <Route path="apps/:id" element={<Lazy><AppDetailPage /></Lazy>} />
+        <Route path="apps/:id/versions/:vid" element={<Lazy><VersionDetailPage /></Lazy>} />
+        <Route path="registry" element={<Lazy><RegistryPage /></Lazy>} />
+        <Route path="registry/:id" element={<Lazy><RegistryAppPage /></Lazy>} />
         <Route
           path="reference"
           element={

@@ -8,7 +8,7 @@ import { useEffect, type ReactNode } from "react";
 import { Link, NavLink as RouterNavLink, Outlet, useLocation, useMatch, useNavigate } from "react-router";
 import { useMe } from "../api/queries";
 import { useAuth } from "../auth/AuthContext";
-import { canReadUsers, canViewAudit, ROLE_LABELS } from "../lib/permissions";
+import { canReadApps, canReadUsers, canViewAudit, ROLE_LABELS } from "../lib/permissions";
 import { ColorSchemeSwitch } from "./ColorSchemeSwitch";
 import { MAIN_ID, SkipLink } from "./SkipLink";
 import { ErrorState, Loading } from "./States";
@@ -58,6 +58,13 @@ export function Layout({ children }: { children?: ReactNode }) {
   const items: NavItem[] = [
     { to: "/", label: "Dashboard", end: true },
     ...(me.data && canReadUsers(me.data) ? [{ to: "/users", label: "Users" }] : []),
+    ...(me.data && canReadApps(me.data)
+      ? [
+          { to: "/projects", label: "Projects" },
+          { to: "/apps", label: "Apps" },
+          { to: "/registry", label: "Registry" },
+        ]
+      : []),
     { to: "/api-keys", label: "API keys" },
     { to: "/sessions", label: "Sessions" },
     { to: "/settings", label: "Settings" },
