@@ -42,7 +42,7 @@ function show(v: unknown): string {
   return JSON.stringify(v);
 }
 
-const TARGET_WORDS: Record<string, string> = { tenant: "organization", api_key: "API key" };
+const TARGET_WORDS: Record<string, string> = { tenant: "organization", api_key: "API key", app_doc: "docs page", app_version: "app version" };
 
 /** An audit event's target type in words ("organization", never "tenant"). */
 export function targetTypeLabel(type: string): string {
@@ -55,6 +55,11 @@ const FAMILY_WORDS: Record<string, string> = {
   api_key: "API key",
   invitation: "Invitation",
   session: "Session",
+  project: "Project",
+  app: "App",
+  app_version: "App version",
+  app_doc: "Docs page",
+  review: "Review",
 };
 
 /** `api_key` → "API key"; an unknown family → its words ("billing_run" → "Billing run"). */
