@@ -9,6 +9,7 @@
 //! - `api`: the composition root that puts the areas' routes together.
 
 pub mod api;
+pub mod apps;
 pub mod audit;
 pub mod identity;
 pub mod metering;

@@ -6,6 +6,7 @@ pub mod page;
 mod rejection;
 pub mod role;
 pub mod scope;
+mod text_enum;
 pub mod time;
 pub mod usage;
 

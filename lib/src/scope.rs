@@ -12,13 +12,18 @@ use crate::Role;
 ///
 /// - `users:read`: list and read users, invitations.
 /// - `users:write`: create, change and remove users; invite.
-/// - `apps:read`, `apps:write`: quantum apps and their versions.
+/// - `apps:read`: read projects, apps, versions, docs and metrics; browse,
+///   download from and read reviews of the registry.
+/// - `apps:write`: manage projects, apps, versions, packages and docs;
+///   publish and yank versions; write reviews.
+/// - `registry:publish`: publish apps to the registry, deprecate apps.
 /// - `jobs:write`: submit and cancel jobs.
 /// - `usage:read`: usage analytics.
 /// - `admin`: tenant settings and the audit log.
 ///
 /// Roles grant: viewer `apps:read`, `usage:read`; developer adds
-/// `apps:write`, `jobs:write`; admin and owner hold every scope.
+/// `apps:write`, `jobs:write`; admin and owner hold every scope (with
+/// `registry:publish`).
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema,
 )]
@@ -31,6 +36,8 @@ pub enum Scope {
     AppsRead,
     #[serde(rename = "apps:write")]
     AppsWrite,
+    #[serde(rename = "registry:publish")]
+    RegistryPublish,
     #[serde(rename = "jobs:write")]
     JobsWrite,
     #[serde(rename = "usage:read")]
@@ -40,11 +47,12 @@ pub enum Scope {
 }
 
 impl Scope {
-    pub const ALL: [Scope; 7] = [
+    pub const ALL: [Scope; 8] = [
         Scope::UsersRead,
         Scope::UsersWrite,
         Scope::AppsRead,
         Scope::AppsWrite,
+        Scope::RegistryPublish,
         Scope::JobsWrite,
         Scope::UsageRead,
         Scope::Admin,
@@ -56,6 +64,7 @@ impl Scope {
             Scope::UsersWrite => "users:write",
             Scope::AppsRead => "apps:read",
             Scope::AppsWrite => "apps:write",
+            Scope::RegistryPublish => "registry:publish",
             Scope::JobsWrite => "jobs:write",
             Scope::UsageRead => "usage:read",
             Scope::Admin => "admin",
@@ -71,7 +80,9 @@ impl Scope {
         match self {
             Scope::AppsRead | Scope::UsageRead => Role::Viewer,
             Scope::AppsWrite | Scope::JobsWrite => Role::Developer,
-            Scope::UsersRead | Scope::UsersWrite | Scope::Admin => Role::Admin,
+            Scope::UsersRead | Scope::UsersWrite | Scope::RegistryPublish | Scope::Admin => {
+                Role::Admin
+            }
         }
     }
 
@@ -98,6 +109,8 @@ mod tests {
         assert!(Scope::JobsWrite.granted_to(Role::Developer));
         assert!(!Scope::AppsWrite.granted_to(Role::Viewer));
         assert!(Scope::UsageRead.granted_to(Role::Viewer));
+        assert!(!Scope::RegistryPublish.granted_to(Role::Developer));
+        assert!(Scope::RegistryPublish.granted_to(Role::Admin));
     }
 
     #[test]

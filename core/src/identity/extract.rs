@@ -454,7 +454,16 @@ pub mod needs {
             }
         )*};
     }
-    scope_markers!(UsersRead, UsersWrite, AppsRead, AppsWrite, JobsWrite, UsageRead, Admin);
+    scope_markers!(
+        UsersRead,
+        UsersWrite,
+        AppsRead,
+        AppsWrite,
+        RegistryPublish,
+        JobsWrite,
+        UsageRead,
+        Admin
+    );
 }
 
 /// A `TenantCtx` whose principal holds scope `S`, checked while extracting:

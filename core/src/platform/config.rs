@@ -7,6 +7,7 @@ use std::time::Duration;
 use anyhow::{bail, Context};
 use rand::RngCore;
 
+use crate::apps::storage::{PackageConfig, StoreConfig};
 use crate::metering::ch::ChConfig;
 use crate::metering::UsageConfig;
 use crate::platform::ratelimit::Limit;
@@ -58,6 +59,8 @@ pub struct Config {
     pub cors_origins: Vec<String>,
     /// Mark the refresh cookie `Secure` (HTTPS only). On in production.
     pub cookie_secure: bool,
+    /// Where app packages are stored, and how large they may be.
+    pub packages: PackageConfig,
     pub invitation_ttl: Duration,
     /// How often the mail sender looks for due mail when not woken.
     pub outbox_poll: Duration,
@@ -148,6 +151,11 @@ impl Config {
                 user: var("CLICKHOUSE_USER").unwrap_or_else(|| "default".into()),
                 password: std::env::var("CLICKHOUSE_PASSWORD").unwrap_or_default(),
             },
+            packages: PackageConfig {
+                store: store_config()?,
+                max_bytes: parse_var("PACKAGE_MAX_BYTES", 50 * 1024 * 1024)?,
+                upload_timeout: Duration::from_secs(parse_var("PACKAGE_UPLOAD_TIMEOUT_SECS", 25)?),
+            },
             usage: UsageConfig {
                 batch_rows: parse_var("USAGE_BATCH_ROWS", 10_000)?,
                 flush_interval: Duration::from_millis(parse_var("USAGE_FLUSH_MS", 1000)?),
@@ -186,11 +194,43 @@ impl Config {
         if self.cache_ttl.is_zero() || self.invitation_ttl.is_zero() || self.outbox_poll.is_zero() {
             bail!("CACHE_TTL_SECS, INVITATION_TTL_SECS and OUTBOX_POLL_MS must be > 0");
         }
+        if self.packages.upload_timeout.is_zero()
+            || self.packages.upload_timeout >= self.request_timeout
+        {
+            bail!("PACKAGE_UPLOAD_TIMEOUT_SECS must be > 0 and below REQUEST_TIMEOUT_SECS");
+        }
         if self.body_read_timeout.is_zero() || self.body_read_timeout >= self.request_timeout {
             bail!("BODY_READ_TIMEOUT_SECS must be > 0 and below REQUEST_TIMEOUT_SECS");
         }
         Ok(())
     }
+}
+
+/// `OBJECT_STORE`: `file:<dir>` (default `file:.dev/objects`) or
+/// `s3://<bucket>` with `S3_ENDPOINT` (an S3-compatible server; AWS when
+/// unset), `S3_REGION` (default `us-east-1`) and the usual
+/// `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY`.
+fn store_config() -> anyhow::Result<StoreConfig> {
+    let spec = var("OBJECT_STORE").unwrap_or_else(|| "file:.dev/objects".into());
+    if let Some(dir) = spec.strip_prefix("file:") {
+        if dir.is_empty() {
+            bail!("OBJECT_STORE=file:<dir> needs a directory");
+        }
+        return Ok(StoreConfig::Local(dir.into()));
+    }
+    if let Some(bucket) = spec.strip_prefix("s3://") {
+        if bucket.is_empty() || bucket.contains('/') {
+            bail!("OBJECT_STORE=s3://<bucket> needs a bucket name");
+        }
+        return Ok(StoreConfig::S3 {
+            bucket: bucket.to_owned(),
+            endpoint: var("S3_ENDPOINT"),
+            region: var("S3_REGION").unwrap_or_else(|| "us-east-1".into()),
+            access_key_id: var("AWS_ACCESS_KEY_ID"),
+            secret_access_key: var("AWS_SECRET_ACCESS_KEY"),
+        });
+    }
+    bail!("OBJECT_STORE must be file:<dir> or s3://<bucket>")
 }
 
 /// `scheme://host[:port]` of a URL (the console's origin for CORS).
@@ -285,6 +325,7 @@ impl std::fmt::Debug for Config {
             .field("web_url", &self.web_url)
             .field("cors_origins", &self.cors_origins)
             .field("cookie_secure", &self.cookie_secure)
+            .field("packages", &self.packages)
             .field("invitation_ttl", &self.invitation_ttl)
             .field("outbox_poll", &self.outbox_poll)
             .field("clickhouse_url", &redact_url(&self.clickhouse.url))

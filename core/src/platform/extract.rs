@@ -40,6 +40,33 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
     }
 }
 
+/// An optional JSON body (`Option<Json<T>>`): no body at all (no content
+/// type and nothing sent) is `None`; anything else must be valid JSON.
+impl<T: DeserializeOwned, S: Send + Sync> axum::extract::OptionalFromRequest<S> for Json<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Option<Self>, ApiError> {
+        let empty_length = req
+            .headers()
+            .get(axum::http::header::CONTENT_LENGTH)
+            .is_none_or(|v| v.as_bytes() == b"0");
+        if !req.headers().contains_key(CONTENT_TYPE) && empty_length {
+            let bytes = Bytes::from_request(req, state)
+                .await
+                .map_err(|e| ApiError::BadRequest(e.body_text()))?;
+            if bytes.is_empty() {
+                return Ok(None);
+            }
+            return Err(ApiError::UnsupportedMediaType(
+                "expected a body with Content-Type: application/json".into(),
+            ));
+        }
+        <Json<T> as FromRequest<S>>::from_request(req, state)
+            .await
+            .map(Some)
+    }
+}
+
 fn is_json(req: &Request) -> bool {
     let Some(ct) = req
         .headers()

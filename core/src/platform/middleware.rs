@@ -106,6 +106,19 @@ pub async fn not_found() -> Response {
     ApiError::NotFound("no such route".into()).into_response()
 }
 
+/// `PUT /v1/apps/{id}/versions/{vid}/package`: the one route whose body is
+/// streamed rather than buffered.
+pub fn is_streamed_upload(req: &Request) -> bool {
+    if req.method() != axum::http::Method::PUT {
+        return false;
+    }
+    let parts: Vec<&str> = req.uri().path().split('/').collect();
+    matches!(
+        parts.as_slice(),
+        ["", "v1", "apps", _, "versions", _, "package"]
+    )
+}
+
 /// How `buffer_body` reads request bodies.
 #[derive(Debug, Clone, Copy)]
 pub struct BodyLimits {
@@ -124,6 +137,11 @@ pub async fn buffer_body(
     req: Request,
     next: Next,
 ) -> Response {
+    // Package uploads stream to object storage with their own limit and
+    // deadline (`apps::storage`), and authorize before reading the body.
+    if is_streamed_upload(&req) {
+        return next.run(req).await;
+    }
     // A declared length over the limit is refused before reading anything.
     let declared = req
         .headers()

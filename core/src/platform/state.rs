@@ -1,6 +1,8 @@
 //! Shared application state handed to every handler.
 
 use std::sync::Arc;
+
+use crate::apps::storage::Packages;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -47,6 +49,8 @@ pub struct Services {
     pub clickhouse: clickhouse::Client,
     /// The usage pipeline (writes).
     pub usage: Usage,
+    /// App packages in object storage.
+    pub packages: Packages,
 }
 
 impl AppState {
@@ -71,6 +75,8 @@ impl AppState {
         let clickhouse = ch::client(&config.clickhouse);
         let usage =
             Usage::start(clickhouse.clone(), config.usage.clone()).context("USAGE_SPILL_DIR")?;
+        let packages = Packages::open(&config.packages)?;
+        crate::apps::garbage::start(db.clone(), packages.clone(), Duration::from_secs(300));
         Ok(AppState(Arc::new(Services {
             config: Arc::new(config),
             db,
@@ -83,6 +89,7 @@ impl AppState {
             mailer,
             clickhouse,
             usage,
+            packages,
         })))
     }
 }

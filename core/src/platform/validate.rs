@@ -241,12 +241,9 @@ where
 /// constants the checks above use, so the spec states exactly the rules
 /// the server enforces. Fields point at them with `#[schema(value_type = …)]`.
 pub mod schema {
-    use std::borrow::Cow;
-
     use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
-    use utoipa::openapi::{RefOr, Schema};
 
-    fn string(description: &str) -> ObjectBuilder {
+    pub(crate) fn string(description: &str) -> ObjectBuilder {
         ObjectBuilder::new()
             .schema_type(Type::String)
             .description(Some(description))
@@ -256,18 +253,20 @@ pub mod schema {
         ($name:ident, $build:expr) => {
             pub struct $name;
             impl utoipa::PartialSchema for $name {
-                fn schema() -> RefOr<Schema> {
-                    let built: ObjectBuilder = $build;
+                fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
+                    let built: utoipa::openapi::schema::ObjectBuilder = $build;
                     built.into()
                 }
             }
             impl utoipa::ToSchema for $name {
-                fn name() -> Cow<'static, str> {
-                    Cow::Borrowed(stringify!($name))
+                fn name() -> std::borrow::Cow<'static, str> {
+                    std::borrow::Cow::Borrowed(stringify!($name))
                 }
             }
         };
     }
+    /// Areas declare their own named schemas with this (`apps::rules`).
+    pub(crate) use named;
 
     named!(
         DisplayName,

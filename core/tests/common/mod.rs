@@ -5,6 +5,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use qhub_core::apps::storage::{PackageConfig, StoreConfig};
 use qhub_core::config::Config;
 use qhub_core::metering::ch::ChConfig;
 use qhub_core::metering::UsageConfig;
@@ -64,6 +65,14 @@ pub fn test_config() -> Config {
         web_url: "http://console.test".into(),
         cors_origins: vec!["http://console.test".into()],
         cookie_secure: false,
+        // Each server its own directory (tests that need S3 set theirs).
+        packages: PackageConfig {
+            store: StoreConfig::Local(
+                std::env::temp_dir().join(format!("qhub-objects-{}", Uuid::new_v4().simple())),
+            ),
+            max_bytes: 50 * 1024 * 1024,
+            upload_timeout: Duration::from_secs(25),
+        },
         invitation_ttl: Duration::from_secs(7 * 24 * 3600),
         outbox_poll: Duration::from_millis(200),
         clickhouse: clickhouse_config(),
