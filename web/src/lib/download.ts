@@ -65,8 +65,19 @@ export function sha256FromHeaders(headers: Pick<Headers, "get">): string | null 
   return null;
 }
 
+/** The blob's bytes (FileReader where Blob.arrayBuffer is missing, e.g. jsdom). */
+function bytesOf(blob: Blob): Promise<ArrayBuffer> {
+  if (typeof blob.arrayBuffer === "function") return blob.arrayBuffer();
+  return new Promise((resolve, reject) => {
+    const r = new FileReader();
+    r.onload = () => resolve(r.result as ArrayBuffer);
+    r.onerror = () => reject(r.error ?? new Error("Could not read the download."));
+    r.readAsArrayBuffer(blob);
+  });
+}
+
 export async function sha256Hex(blob: Blob): Promise<string> {
-  return toHex(await crypto.subtle.digest("SHA-256", await blob.arrayBuffer()));
+  return toHex(await crypto.subtle.digest("SHA-256", new Uint8Array(await bytesOf(blob))));
 }
 
 export interface DownloadResult {
