@@ -4,18 +4,10 @@
 // names. Query keys start with "projects", "apps" or "registry", so one
 // invalidation by prefix reaches every list and detail under it.
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
-import type { Client } from "openapi-fetch";
-import { api as mainApi, unwrap } from "./client";
+import { api, unwrap } from "./client";
 import { apiErrorFrom } from "./problem";
 import { PAGE_SIZE } from "./queries";
-// DRAFT until the server's spec has these operations: ./apps-draft.ts is
-// openapi-typescript's output for a hand-written spec of docs/apps.md. When
-// ../openapi.yaml has them, these three lines become
-// `import { api, unwrap } from "./client"` and `import type { Paths, Schemas } from "./types"`.
-import type { components, paths } from "./apps-draft";
-type Schemas = components["schemas"];
-type Paths = paths;
-const api = () => mainApi() as unknown as Client<paths>;
+import type { Paths, Schemas } from "./types";
 
 export type ProjectView = Schemas["ProjectView"];
 export type AppView = Schemas["AppView"];
@@ -23,10 +15,11 @@ export type VersionView = Schemas["VersionView"];
 export type DocView = Schemas["DocView"];
 export type RegistryAppSummary = Schemas["RegistryAppSummary"];
 export type RegistryApp = Schemas["RegistryApp"];
+export type RegistryVersion = Schemas["RegistryVersion"];
 export type ReviewView = Schemas["ReviewView"];
 export type AppMetrics = Schemas["AppMetrics"];
 export type AppType = Schemas["AppType"];
-export type AppVisibility = Schemas["AppVisibility"];
+export type AppVisibility = Schemas["Visibility"];
 export type AppStatus = Schemas["AppStatus"];
 export type Sdk = Schemas["Sdk"];
 export type VersionStatus = Schemas["VersionStatus"];
@@ -48,7 +41,13 @@ export type ProjectsQuery = NonNullable<Paths["/v1/projects"]["get"]["parameters
 export type AppsQuery = NonNullable<Paths["/v1/apps"]["get"]["parameters"]["query"]>;
 export type RegistryQuery = NonNullable<Paths["/v1/registry"]["get"]["parameters"]["query"]>;
 
-export { appTypeValues, appVisibilityValues, appStatusValues, sdkValues, registrySortValues } from "./apps-draft";
+export {
+  appTypeValues,
+  visibilityValues as appVisibilityValues,
+  appStatusValues,
+  sdkValues,
+  registrySortValues,
+} from "./schema";
 
 export const appKeys = {
   projects: ["projects"] as const,

@@ -137,6 +137,251 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/apps": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the organization's apps, newest first. */
+        get: operations["listApps"];
+        put?: never;
+        /** Create an app (a draft). */
+        post: operations["createApp"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/apps/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read one of the organization's apps. */
+        get: operations["getApp"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete an app that never had a published version (with its drafts,
+         *     packages and docs). A published app is deprecated instead (409).
+         */
+        delete: operations["deleteApp"];
+        options?: never;
+        head?: never;
+        /** Change an app. */
+        patch: operations["updateApp"];
+        trace?: never;
+    };
+    "/v1/apps/{id}/deprecate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Deprecate an app: it stays readable (and in the registry, marked
+         *     deprecated) but takes no new versions.
+         */
+        post: operations["deprecateApp"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/apps/{id}/docs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List an app's documentation pages by `order`. */
+        get: operations["listAppDocs"];
+        put?: never;
+        /** Add a documentation page to an app. */
+        post: operations["createAppDoc"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/apps/{id}/docs/{doc_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read a documentation page. */
+        get: operations["getAppDoc"];
+        put?: never;
+        post?: never;
+        /** Delete a documentation page. */
+        delete: operations["deleteAppDoc"];
+        options?: never;
+        head?: never;
+        /** Change a documentation page. */
+        patch: operations["updateAppDoc"];
+        trace?: never;
+    };
+    "/v1/apps/{id}/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An app's views, downloads and rating, with views and downloads per day. */
+        get: operations["getAppMetrics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/apps/{id}/publish-registry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Publish an app to the public registry. Needs visibility `public`, a
+         *     license and at least one published version (409 naming what is
+         *     missing). Idempotent.
+         */
+        post: operations["publishAppToRegistry"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/apps/{id}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List an app's versions, highest version first (semver precedence). */
+        get: operations["listAppVersions"];
+        put?: never;
+        /** Create a draft version. */
+        post: operations["createAppVersion"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/apps/{id}/versions/{vid}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read a version. */
+        get: operations["getAppVersion"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a draft version (and its package). Published versions are
+         *     yanked instead (409).
+         */
+        delete: operations["deleteAppVersion"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a version. A draft changes freely; a published or yanked
+         *     version only its release notes (anything else is 409).
+         */
+        patch: operations["updateAppVersion"];
+        trace?: never;
+    };
+    "/v1/apps/{id}/versions/{vid}/package": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download a version's package (the organization's own, any status).
+         *     `ETag` is the quoted sha256; `If-None-Match` with it gives 304.
+         */
+        get: operations["downloadAppPackage"];
+        /**
+         * Upload a draft version's package: the raw request body (any content
+         *     type), streamed to object storage while its sha256 is computed. Over the
+         *     server's maximum (`PACKAGE_MAX_BYTES`, default 50 MiB) the answer is 413
+         *     and nothing is stored. Replacing a draft's package is allowed; a
+         *     published version's package never changes (409).
+         */
+        put: operations["uploadAppPackage"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/apps/{id}/versions/{vid}/publish": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Publish a draft version: it becomes immutable, visible wherever the app
+         *     is, and may become the latest. Needs its package (409 without).
+         */
+        post: operations["publishAppVersion"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/apps/{id}/versions/{vid}/yank": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Yank a published version: it stays listed (marked), is never the
+         *     latest, and cannot be downloaded any more. Idempotent.
+         */
+        post: operations["yankAppVersion"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/audit-events": {
         parameters: {
             query?: never;
@@ -539,6 +784,164 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/projects": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the organization's projects, newest first. */
+        get: operations["listProjects"];
+        put?: never;
+        /** Create a project. */
+        post: operations["createProject"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/projects/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read a project. */
+        get: operations["getProject"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a project. Apps released from it stay (their `project_id`
+         *     becomes null).
+         */
+        delete: operations["deleteProject"];
+        options?: never;
+        head?: never;
+        /** Change a project's name, description or repository URL. */
+        patch: operations["updateProject"];
+        trace?: never;
+    };
+    "/v1/projects/{id}/release": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Release a project as a new draft app (the project's name and
+         *     description carried over).
+         */
+        post: operations["releaseProject"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/registry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Search the registry. */
+        get: operations["searchRegistry"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/registry/{app_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A registry app's page: the summary, readme, published versions
+         *     (highest first; yanked ones marked) and documentation. Counts a view.
+         */
+        get: operations["getRegistryApp"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/registry/{app_id}/download": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Download a registry app's package (the latest version, or a named
+         *     one). Counts exactly one download, and gives the caller's organization
+         *     the right to review the app.
+         */
+        post: operations["downloadRegistryApp"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/registry/{app_id}/reviews": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Reviews of a registry app, newest first. */
+        get: operations["listReviews"];
+        put?: never;
+        /**
+         * Review a registry app: one review per user per app (409 for a second);
+         *     only users whose organization downloaded the app (403), never the
+         *     publisher's own users (403).
+         */
+        post: operations["createReview"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/registry/{app_id}/reviews/{review_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete one's own review. */
+        delete: operations["deleteReview"];
+        options?: never;
+        head?: never;
+        /** Change one's own review. */
+        patch: operations["updateReview"];
+        trace?: never;
+    };
     "/v1/tenant": {
         parameters: {
             query?: never;
@@ -718,16 +1121,96 @@ export interface components {
             revoked_at?: string | null;
             scopes: components["schemas"]["Scope"][];
         };
+        AppMetrics: {
+            /** Format: uuid */
+            app_id: string;
+            /** @description Each day of the range, zeros included, oldest first. */
+            days: components["schemas"]["MetricsDay"][];
+            /** Format: int64 */
+            downloads: number;
+            /** Format: double */
+            rating_average?: number | null;
+            /** Format: int64 */
+            rating_count: number;
+            /**
+             * Format: int64
+             * @description All-time totals.
+             */
+            views: number;
+        };
+        AppPage: {
+            items: components["schemas"]["AppView"][];
+            /** @description Pass as `cursor` to get the next page; null on the last page. */
+            next_cursor?: string | null;
+        };
+        /**
+         * @description An app's slug, unique in the organization: 3–40 characters of a-z, 0-9 and '-', starting and ending with a letter or digit.
+         * @example grover-search
+         */
+        AppSlug: string;
+        /**
+         * @description `draft` until a version is published; `deprecated` by the owner.
+         * @enum {string}
+         */
+        AppStatus: "draft" | "published" | "deprecated";
+        /**
+         * @description What kind of quantum app this is.
+         * @enum {string}
+         */
+        AppType: "algorithm" | "application" | "library" | "circuit";
+        AppView: {
+            /** Format: date-time */
+            created_at: string;
+            description: string;
+            documentation_url?: string | null;
+            /** Format: int64 */
+            downloads: number;
+            /** Format: uuid */
+            id: string;
+            /** @description Listed in the public registry (public and published there). */
+            in_registry: boolean;
+            /** @description The version marked `is_latest`, if any. */
+            latest_version?: string | null;
+            /** @description SPDX license id. */
+            license?: string | null;
+            name: string;
+            /**
+             * Format: uuid
+             * @description The project it was released from, if any.
+             */
+            project_id?: string | null;
+            /**
+             * Format: double
+             * @description Mean of the reviews' ratings; null without reviews.
+             */
+            rating_average?: number | null;
+            /** Format: int64 */
+            rating_count: number;
+            /** @description Markdown. */
+            readme: string;
+            /** Format: date-time */
+            registry_published_at?: string | null;
+            repository_url?: string | null;
+            slug: string;
+            status: components["schemas"]["AppStatus"];
+            tags: string[];
+            type: components["schemas"]["AppType"];
+            /** Format: date-time */
+            updated_at: string;
+            /** Format: int64 */
+            views: number;
+            visibility: components["schemas"]["Visibility"];
+        };
         /**
          * @description What an audit event records (today's list; later releases may add more).
          * @enum {string}
          */
-        AuditAction: "tenant.updated" | "user.created" | "user.updated" | "user.role_changed" | "user.deactivated" | "user.reactivated" | "user.deleted" | "user.email_verified" | "user.password_reset" | "user.password_changed" | "api_key.created" | "api_key.revoked" | "invitation.sent" | "invitation.revoked" | "invitation.accepted" | "invitation.resent" | "invitation.link_created" | "user.verification_resent" | "session.revoked_others" | "session.revoked";
+        AuditAction: "tenant.updated" | "user.created" | "user.updated" | "user.role_changed" | "user.deactivated" | "user.reactivated" | "user.deleted" | "user.email_verified" | "user.password_reset" | "user.password_changed" | "api_key.created" | "api_key.revoked" | "invitation.sent" | "invitation.revoked" | "invitation.accepted" | "invitation.resent" | "invitation.link_created" | "user.verification_resent" | "session.revoked_others" | "session.revoked" | "project.created" | "project.updated" | "project.deleted" | "project.released" | "app.created" | "app.updated" | "app.deleted" | "app.deprecated" | "app.registry_published" | "app_version.created" | "app_version.updated" | "app_version.deleted" | "app_version.published" | "app_version.yanked" | "app_version.package_uploaded" | "app_doc.created" | "app_doc.updated" | "app_doc.deleted" | "review.created" | "review.updated" | "review.deleted";
         /**
          * @description An audit action, or a family of them (`user.*`). Leave the parameter out for all.
          * @enum {string}
          */
-        AuditActionFilter: "tenant.updated" | "user.created" | "user.updated" | "user.role_changed" | "user.deactivated" | "user.reactivated" | "user.deleted" | "user.email_verified" | "user.password_reset" | "user.password_changed" | "api_key.created" | "api_key.revoked" | "invitation.sent" | "invitation.revoked" | "invitation.accepted" | "invitation.resent" | "invitation.link_created" | "user.verification_resent" | "session.revoked_others" | "session.revoked" | "tenant.*" | "user.*" | "api_key.*" | "invitation.*" | "session.*";
+        AuditActionFilter: "tenant.updated" | "user.created" | "user.updated" | "user.role_changed" | "user.deactivated" | "user.reactivated" | "user.deleted" | "user.email_verified" | "user.password_reset" | "user.password_changed" | "api_key.created" | "api_key.revoked" | "invitation.sent" | "invitation.revoked" | "invitation.accepted" | "invitation.resent" | "invitation.link_created" | "user.verification_resent" | "session.revoked_others" | "session.revoked" | "project.created" | "project.updated" | "project.deleted" | "project.released" | "app.created" | "app.updated" | "app.deleted" | "app.deprecated" | "app.registry_published" | "app_version.created" | "app_version.updated" | "app_version.deleted" | "app_version.published" | "app_version.yanked" | "app_version.package_uploaded" | "app_doc.created" | "app_doc.updated" | "app_doc.deleted" | "review.created" | "review.updated" | "review.deleted" | "tenant.*" | "user.*" | "api_key.*" | "invitation.*" | "session.*" | "project.*" | "app.*" | "app_version.*" | "app_doc.*" | "review.*";
         AuditEventPage: {
             items: components["schemas"]["AuditEventView"][];
             /** @description Pass as `cursor` to get the next page; null on the last page. */
@@ -778,10 +1261,43 @@ export interface components {
             /** @description At least one; each must be granted by the caller's role (else 403). */
             scopes: components["schemas"]["Scope"][];
         };
+        CreateAppRequest: {
+            description?: null | components["schemas"]["Description"];
+            documentation_url?: null | components["schemas"]["HttpUrl"];
+            license?: null | components["schemas"]["SpdxLicense"];
+            name: components["schemas"]["DisplayName"];
+            readme?: null | components["schemas"]["Markdown"];
+            repository_url?: null | components["schemas"]["HttpUrl"];
+            slug: components["schemas"]["AppSlug"];
+            /** @description At most 10; duplicates are dropped. */
+            tags?: components["schemas"]["Tag"][] | null;
+            type: components["schemas"]["AppType"];
+            visibility?: null | components["schemas"]["Visibility"];
+        };
+        CreateDocRequest: {
+            markdown?: null | components["schemas"]["Markdown"];
+            /**
+             * Format: int32
+             * @description Position among the app's pages (0–10000, default 0).
+             */
+            order?: number | null;
+            title: components["schemas"]["DisplayName"];
+        };
         CreateInvitationRequest: {
             email: components["schemas"]["EmailAddress"];
             /** @description Only an owner may invite an owner. */
             role: components["schemas"]["Role"];
+        };
+        CreateProjectRequest: {
+            description?: null | components["schemas"]["Description"];
+            name: components["schemas"]["DisplayName"];
+            repository_url?: null | components["schemas"]["HttpUrl"];
+        };
+        CreateReviewRequest: {
+            content?: null | components["schemas"]["ReviewText"];
+            /** Format: int32 */
+            rating: number;
+            title: components["schemas"]["DisplayName"];
         };
         CreateUserRequest: {
             email: components["schemas"]["EmailAddress"];
@@ -790,6 +1306,20 @@ export interface components {
             password: components["schemas"]["NewPassword"];
             role: components["schemas"]["Role"];
         };
+        CreateVersionRequest: {
+            /**
+             * @description A JSON Schema (2020-12 unless `$schema` names another draft) for
+             *     the app's input; at most 64 KiB; no remote `$ref`.
+             */
+            input_schema?: unknown;
+            /** @description A JSON Schema for the app's output (same rules). */
+            output_schema?: unknown;
+            /** Format: int32 */
+            qubits: number;
+            release_notes?: null | components["schemas"]["ReleaseNotes"];
+            sdk: components["schemas"]["Sdk"];
+            version: components["schemas"]["SemVer"];
+        };
         CreatedApiKey: components["schemas"]["ApiKeyView"] & {
             /**
              * @description The full key. Shown only in this response: store it now.
@@ -797,11 +1327,38 @@ export interface components {
              */
             key: string;
         };
+        /** @description Plain text, at most 2000 characters; no control characters but tab and line breaks, nothing invisible. */
+        Description: string;
         /**
          * @description A name shown to people: 1–200 characters, at least one visible; no control, invisible or bidirectional-control characters. Stored without surrounding spaces.
          * @example Ada Lovelace
          */
         DisplayName: string;
+        DocPage: {
+            items: components["schemas"]["DocView"][];
+            /** @description Pass as `cursor` to get the next page; null on the last page. */
+            next_cursor?: string | null;
+        };
+        DocView: {
+            /** Format: uuid */
+            app_id: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: uuid */
+            id: string;
+            markdown: string;
+            /**
+             * Format: int32
+             * @description Pages are listed by this, then by creation.
+             */
+            order: number;
+            title: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        DownloadRequest: {
+            version?: null | components["schemas"]["SemVer"];
+        };
         /**
          * Format: email
          * @description A bare email address (`name@example.com`, never `Name <addr>`), at most 254 characters, dotted domain, no invisible characters. Compared and stored in Unicode NFC, lower case.
@@ -824,6 +1381,11 @@ export interface components {
              */
             status: string;
         };
+        /**
+         * @description An absolute http(s) URL, at most 2048 characters.
+         * @example https://github.com/acme/grover
+         */
+        HttpUrl: string;
         /** @enum {string} */
         Interval: "hour" | "day";
         InvitationLink: {
@@ -910,6 +1472,8 @@ export interface components {
         };
         /** @description A single-use token from a QHub mail: `<uuid>.<43 characters of base64url>`. */
         MailToken: string;
+        /** @description Markdown, at most 100,000 characters; no control characters but tab and line breaks, nothing invisible. Rendered without raw HTML. */
+        Markdown: string;
         MeResponse: {
             role: components["schemas"]["Role"];
             /**
@@ -949,6 +1513,14 @@ export interface components {
             /** Format: int64 */
             response_bytes: number;
         };
+        MetricsDay: {
+            /** Format: date */
+            day: string;
+            /** Format: int64 */
+            downloads: number;
+            /** Format: int64 */
+            views: number;
+        };
         /** @description A new password: 10–256 characters, no NUL, and not too easy to guess: the server estimates its strength with zxcvbn (the person's email and name and the organization's slug and name count as known) and refuses scores below 2 with 422 on this field. */
         NewPassword: string;
         /** @description The getting-started checklist of a new organization, from real state. */
@@ -963,6 +1535,20 @@ export interface components {
             first_call_made: boolean;
             /** @description Someone was invited, or the organization has more than one user. */
             teammate_invited: boolean;
+        };
+        /** @description An absolute http(s) URL, at most 2048 characters; `""` clears it. */
+        OptionalHttpUrl: string;
+        /** @description A version's package in object storage. */
+        PackageInfo: {
+            /** @description Lower-case hex sha256 of the bytes. */
+            sha256: string;
+            /**
+             * Format: int64
+             * @description Bytes.
+             */
+            size: number;
+            /** Format: date-time */
+            uploaded_at: string;
         };
         PasswordResetConfirm: {
             new_password: components["schemas"]["NewPassword"];
@@ -1012,6 +1598,24 @@ export interface components {
          * @enum {string}
          */
         ProblemCode: "bad_request" | "validation_failed" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "request_timeout" | "payload_too_large" | "headers_too_large" | "unsupported_media_type" | "rate_limited" | "service_unavailable" | "timeout" | "internal" | "error";
+        ProjectPage: {
+            items: components["schemas"]["ProjectView"][];
+            /** @description Pass as `cursor` to get the next page; null on the last page. */
+            next_cursor?: string | null;
+        };
+        ProjectView: {
+            /** Format: date-time */
+            created_at: string;
+            /** Format: uuid */
+            created_by: string;
+            description: string;
+            /** Format: uuid */
+            id: string;
+            name: string;
+            repository_url?: string | null;
+            /** Format: date-time */
+            updated_at: string;
+        };
         /**
          * @description Where a token-issuing response puts the refresh token.
          * @enum {string}
@@ -1022,6 +1626,105 @@ export interface components {
         };
         /** @description A refresh token as QHub issues it: `<session id, 32 hex>.<secret, base64url>`. */
         RefreshToken: string;
+        /** @description A registry app's page. */
+        RegistryApp: components["schemas"]["RegistryAppSummary"] & {
+            docs: components["schemas"]["DocView"][];
+            documentation_url?: string | null;
+            readme: string;
+            repository_url?: string | null;
+            /** @description Highest version first. */
+            versions: components["schemas"]["RegistryVersion"][];
+            /** Format: int64 */
+            views: number;
+        };
+        /** @description An app as the registry lists it. */
+        RegistryAppSummary: {
+            deprecated: boolean;
+            description: string;
+            /** Format: int64 */
+            downloads: number;
+            /** Format: uuid */
+            id: string;
+            latest_version?: string | null;
+            license?: string | null;
+            name: string;
+            /** Format: date-time */
+            published_at?: string | null;
+            /** @description The publishing organization's name. */
+            publisher: string;
+            /** Format: double */
+            rating_average?: number | null;
+            /** Format: int64 */
+            rating_count: number;
+            /** @description SDKs of its published versions. */
+            sdks: string[];
+            slug: string;
+            tags: string[];
+            type: components["schemas"]["AppType"];
+        };
+        /** @description One page of registry results. `next_cursor` continues the same search. */
+        RegistryPage: {
+            items: components["schemas"]["RegistryAppSummary"][];
+            /**
+             * @description Pass as `cursor` (with the same filters) for the next page; null on
+             *     the last page.
+             */
+            next_cursor?: string | null;
+        };
+        /** @description A published version as the registry shows it. */
+        RegistryVersion: {
+            /** Format: int64 */
+            downloads: number;
+            /** Format: uuid */
+            id: string;
+            input_schema?: unknown;
+            is_latest: boolean;
+            output_schema?: unknown;
+            /** Format: int64 */
+            package_size?: number | null;
+            /** Format: date-time */
+            published_at?: string | null;
+            /** Format: int32 */
+            qubits: number;
+            release_notes: string;
+            sdk: components["schemas"]["Sdk"];
+            sha256?: string | null;
+            version: string;
+            /** @description Yanked: listed, but not downloadable. */
+            yanked: boolean;
+        };
+        /** @description Markdown, at most 20,000 characters; no control characters but tab and line breaks. */
+        ReleaseNotes: string;
+        ReleaseProjectRequest: {
+            slug?: null | components["schemas"]["AppSlug"];
+            type?: null | components["schemas"]["AppType"];
+            visibility?: null | components["schemas"]["Visibility"];
+        };
+        ReviewPage: {
+            items: components["schemas"]["ReviewView"][];
+            /** @description Pass as `cursor` to get the next page; null on the last page. */
+            next_cursor?: string | null;
+        };
+        /** @description A review's text, at most 5000 characters; no control characters but tab and line breaks. */
+        ReviewText: string;
+        ReviewView: {
+            /** Format: uuid */
+            app_id: string;
+            /** @description The reviewer's display name. */
+            author_name: string;
+            content: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: uuid */
+            id: string;
+            /** @description Written by the caller. */
+            mine: boolean;
+            /** Format: int32 */
+            rating: number;
+            title: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
         RevokedSessions: {
             /**
              * Format: int64
@@ -1048,20 +1751,40 @@ export interface components {
          *
          *     - `users:read`: list and read users, invitations.
          *     - `users:write`: create, change and remove users; invite.
-         *     - `apps:read`, `apps:write`: quantum apps and their versions.
+         *     - `apps:read`: read projects, apps, versions, docs and metrics; browse,
+         *       download from and read reviews of the registry.
+         *     - `apps:write`: manage projects, apps, versions, packages and docs;
+         *       publish and yank versions; write reviews.
+         *     - `registry:publish`: publish apps to the registry, deprecate apps.
          *     - `jobs:write`: submit and cancel jobs.
          *     - `usage:read`: usage analytics.
          *     - `admin`: tenant settings and the audit log.
          *
          *     Roles grant: viewer `apps:read`, `usage:read`; developer adds
-         *     `apps:write`, `jobs:write`; admin and owner hold every scope.
+         *     `apps:write`, `jobs:write`; admin and owner hold every scope (with
+         *     `registry:publish`).
          * @enum {string}
          */
-        Scope: "users:read" | "users:write" | "apps:read" | "apps:write" | "jobs:write" | "usage:read" | "admin";
+        Scope: "users:read" | "users:write" | "apps:read" | "apps:write" | "registry:publish" | "jobs:write" | "usage:read" | "admin";
+        /**
+         * @description Registry order. `relevance` needs `q`.
+         * @enum {string}
+         */
+        RegistrySort: "relevance" | "downloads" | "rating" | "recent";
+        /**
+         * @description The SDK or language a version is written for.
+         * @enum {string}
+         */
+        Sdk: "openqasm2" | "openqasm3" | "qiskit" | "cirq" | "pennylane" | "braket" | "qsharp" | "other";
         /** @description Text to search for (case-insensitive substring): at most 100 characters, no control or invisible characters; surrounding spaces are ignored. */
         SearchText: string;
         /** @description A password as typed: 1–1024 characters, no NUL. */
         Secret: string;
+        /**
+         * @description A semantic version (semver.org 2.0.0): `1.2.0`, `2.0.0-rc.1`. Ordered by semver precedence (1.10.0 > 1.9.0; a prerelease sorts before its release).
+         * @example 1.2.0
+         */
+        SemVer: string;
         SessionList: {
             items: components["schemas"]["SessionView"][];
         };
@@ -1108,6 +1831,16 @@ export interface components {
          * @example acme
          */
         Slug: string;
+        /**
+         * @description An SPDX license identifier from the SPDX license list (`MIT`, `Apache-2.0`, `GPL-3.0-only`, …); other ids are refused with 422.
+         * @example Apache-2.0
+         */
+        SpdxLicense: string;
+        /**
+         * @description A tag: 1–32 characters of a-z, 0-9 and '-', starting with a letter or digit.
+         * @example optimization
+         */
+        Tag: string;
         TenantView: {
             /** Format: date-time */
             created_at: string;
@@ -1147,8 +1880,42 @@ export interface components {
             /** @description The token from the mail. */
             token: components["schemas"]["MailToken"];
         };
+        /** @description At least one field. `""` clears `license` and the URLs. */
+        UpdateAppRequest: {
+            description?: null | components["schemas"]["Description"];
+            documentation_url?: null | components["schemas"]["OptionalHttpUrl"];
+            /** @description An SPDX id, or `""` to clear. */
+            license?: string | null;
+            name?: null | components["schemas"]["DisplayName"];
+            readme?: null | components["schemas"]["Markdown"];
+            repository_url?: null | components["schemas"]["OptionalHttpUrl"];
+            slug?: null | components["schemas"]["AppSlug"];
+            tags?: components["schemas"]["Tag"][] | null;
+            type?: null | components["schemas"]["AppType"];
+            visibility?: null | components["schemas"]["Visibility"];
+        };
+        /** @description At least one field. */
+        UpdateDocRequest: {
+            markdown?: null | components["schemas"]["Markdown"];
+            /** Format: int32 */
+            order?: number | null;
+            title?: null | components["schemas"]["DisplayName"];
+        };
         UpdateMeRequest: {
             name: components["schemas"]["DisplayName"];
+        };
+        /** @description At least one field. `""` clears `description` or `repository_url`. */
+        UpdateProjectRequest: {
+            description?: null | components["schemas"]["Description"];
+            name?: null | components["schemas"]["DisplayName"];
+            repository_url?: null | components["schemas"]["OptionalHttpUrl"];
+        };
+        /** @description At least one field. */
+        UpdateReviewRequest: {
+            content?: null | components["schemas"]["ReviewText"];
+            /** Format: int32 */
+            rating?: number | null;
+            title?: null | components["schemas"]["DisplayName"];
         };
         UpdateTenantRequest: {
             name?: components["schemas"]["DisplayName"];
@@ -1164,6 +1931,16 @@ export interface components {
             is_active?: boolean;
             name?: components["schemas"]["DisplayName"];
             role?: components["schemas"]["Role"];
+        };
+        /** @description At least one field. Once published only `release_notes` may change. */
+        UpdateVersionRequest: {
+            input_schema?: unknown;
+            output_schema?: unknown;
+            /** Format: int32 */
+            qubits?: number | null;
+            release_notes?: null | components["schemas"]["ReleaseNotes"];
+            sdk?: null | components["schemas"]["Sdk"];
+            version?: null | components["schemas"]["SemVer"];
         };
         UsageBucket: components["schemas"]["KindTotals"] & components["schemas"]["Measures"] & {
             /**
@@ -1236,6 +2013,54 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
         };
+        VersionPage: {
+            items: components["schemas"]["VersionView"][];
+            /** @description Pass as `cursor` to get the next page; null on the last page. */
+            next_cursor?: string | null;
+        };
+        /**
+         * @description `draft` (editable), `published` (immutable), `yanked` (published,
+         *     hidden from new downloads).
+         * @enum {string}
+         */
+        VersionStatus: "draft" | "published" | "yanked";
+        VersionView: {
+            /** Format: uuid */
+            app_id: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: int64 */
+            downloads: number;
+            /** Format: uuid */
+            id: string;
+            input_schema?: unknown;
+            /**
+             * @description The highest published, unyanked release (a prerelease only while no
+             *     release exists).
+             */
+            is_latest: boolean;
+            output_schema?: unknown;
+            package?: null | components["schemas"]["PackageInfo"];
+            /** Format: date-time */
+            published_at?: string | null;
+            /** Format: int32 */
+            qubits: number;
+            release_notes: string;
+            sdk: components["schemas"]["Sdk"];
+            status: components["schemas"]["VersionStatus"];
+            /** Format: date-time */
+            updated_at: string;
+            /** @description Semantic version. */
+            version: string;
+            /** Format: date-time */
+            yanked_at?: string | null;
+        };
+        /**
+         * @description `private`: only the organization. `public`: may be published to the
+         *     registry.
+         * @enum {string}
+         */
+        Visibility: "private" | "public";
     };
     responses: {
         /** @description Malformed request (bad JSON, path or query) */
@@ -1619,6 +2444,932 @@ export interface operations {
             401: components["responses"]["Unauthenticated"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listApps: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1 to 200 (default 50). */
+                limit?: number;
+                /**
+                 * @description Opaque cursor from a previous page's `next_cursor` (empty: the
+                 *     first page).
+                 */
+                cursor?: string;
+                status?: components["schemas"]["AppStatus"];
+                visibility?: components["schemas"]["Visibility"];
+                /** @description Only apps with this tag. */
+                tag?: components["schemas"]["Tag"];
+                /**
+                 * @description Only apps whose name, slug or description contains this text
+                 *     (case-insensitive).
+                 */
+                q?: components["schemas"]["SearchText"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of apps */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    createApp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateAppRequest"];
+            };
+        };
+        responses: {
+            /** @description App created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            408: components["responses"]["RequestTimeout"];
+            /** @description The slug is taken in this organization */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getApp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description App id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The app */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    deleteApp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description App id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description App deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            /** @description The app has published versions: deprecate it instead */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    updateApp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description App id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateAppRequest"];
+            };
+        };
+        responses: {
+            /** @description The changed app */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["RequestTimeout"];
+            /** @description The slug is taken in this organization */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    deprecateApp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description App id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The deprecated app */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listAppDocs: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1 to 200 (default 50). */
+                limit?: number;
+                /**
+                 * @description Opaque cursor from a previous page's `next_cursor` (empty: the
+                 *     first page).
+                 */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description App id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of documentation pages */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DocPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    createAppDoc: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description App id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateDocRequest"];
+            };
+        };
+        responses: {
+            /** @description Page created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DocView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["RequestTimeout"];
+            /** @description The app has the most pages allowed (200) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getAppDoc: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description App id */
+                id: string;
+                /** @description Page id */
+                doc_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DocView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    deleteAppDoc: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description App id */
+                id: string;
+                /** @description Page id */
+                doc_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Page deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    updateAppDoc: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description App id */
+                id: string;
+                /** @description Page id */
+                doc_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateDocRequest"];
+            };
+        };
+        responses: {
+            /** @description The changed page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DocView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["RequestTimeout"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getAppMetrics: {
+        parameters: {
+            query?: {
+                /** @description First day (UTC), default 29 days before `to`. */
+                from?: string;
+                /** @description Last day (UTC), default today. At most 366 days after `from`. */
+                to?: string;
+            };
+            header?: never;
+            path: {
+                /** @description App id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The app's metrics */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppMetrics"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    publishAppToRegistry: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description App id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The app, now in the registry */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            /** @description Not publishable yet: the detail says what is missing */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listAppVersions: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1 to 200 (default 50). */
+                limit?: number;
+                /**
+                 * @description Opaque cursor from a previous page's `next_cursor` (empty: the
+                 *     first page).
+                 */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description App id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of versions */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VersionPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    createAppVersion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description App id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateVersionRequest"];
+            };
+        };
+        responses: {
+            /** @description Version created (a draft) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VersionView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["RequestTimeout"];
+            /** @description The version exists, or the app is deprecated */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getAppVersion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description App id */
+                id: string;
+                /** @description Version id */
+                vid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The version */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VersionView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    deleteAppVersion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description App id */
+                id: string;
+                /** @description Version id */
+                vid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Version deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            /** @description Published: yank it instead */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    updateAppVersion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description App id */
+                id: string;
+                /** @description Version id */
+                vid: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateVersionRequest"];
+            };
+        };
+        responses: {
+            /** @description The changed version */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VersionView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["RequestTimeout"];
+            /** @description Published versions are immutable, or the version number is taken */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    downloadAppPackage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description App id */
+                id: string;
+                /** @description Version id */
+                vid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The package bytes, with `ETag`, `Digest` and `Repr-Digest` (sha-256) */
+            200: {
+                headers: {
+                    /** @description sha-256=<base64> */
+                    Digest?: string;
+                    /** @description Quoted hex sha256 */
+                    ETag?: string;
+                    /** @description sha-256=:<base64>: */
+                    "Repr-Digest"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": number[];
+                };
+            };
+            /** @description Not modified (`If-None-Match` matched) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such version, or it has no package yet */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    uploadAppPackage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description App id */
+                id: string;
+                /** @description Version id */
+                vid: string;
+            };
+            cookie?: never;
+        };
+        /** @description The package bytes */
+        requestBody: {
+            content: {
+                "application/octet-stream": number[];
+            };
+        };
+        responses: {
+            /** @description Stored; the version with its package's size and sha256 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VersionView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["RequestTimeout"];
+            /** @description The version is published: its package is immutable */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Larger than the server's maximum; nothing stored */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    publishAppVersion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description App id */
+                id: string;
+                /** @description Version id */
+                vid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The published version */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VersionView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            /** @description No package yet, already published, or the app is deprecated */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    yankAppVersion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description App id */
+                id: string;
+                /** @description Version id */
+                vid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The yanked version */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VersionView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            /** @description A draft cannot be yanked (delete it) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             422: components["responses"]["ValidationFailed"];
             429: components["responses"]["RateLimited"];
             431: components["responses"]["HeadersTooLarge"];
@@ -2471,6 +4222,522 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    listProjects: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1 to 200 (default 50). */
+                limit?: number;
+                /**
+                 * @description Opaque cursor from a previous page's `next_cursor` (empty: the
+                 *     first page).
+                 */
+                cursor?: string;
+                /** @description Only projects whose name contains this text (case-insensitive). */
+                q?: components["schemas"]["SearchText"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of projects */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    createProject: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateProjectRequest"];
+            };
+        };
+        responses: {
+            /** @description Project created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            408: components["responses"]["RequestTimeout"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getProject: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Project id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The project */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    deleteProject: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Project id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Project deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    updateProject: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Project id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateProjectRequest"];
+            };
+        };
+        responses: {
+            /** @description The changed project */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["RequestTimeout"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    releaseProject: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Project id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** @description Optional: slug, type, visibility */
+        requestBody?: {
+            content: {
+                "application/json": null | components["schemas"]["ReleaseProjectRequest"];
+            };
+        };
+        responses: {
+            /** @description The new app */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["RequestTimeout"];
+            /** @description The slug is taken in this organization */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    searchRegistry: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Search text: ranked full-text search over name, tags and
+                 *     description (name counts most), tolerant of typos in names and tags.
+                 */
+                q?: components["schemas"]["SearchText"];
+                type?: components["schemas"]["AppType"];
+                /** @description Only apps with a published version for this SDK. */
+                sdk?: components["schemas"]["Sdk"];
+                tag?: components["schemas"]["Tag"];
+                /** @description An SPDX license id. */
+                license?: string;
+                /** @description Default `relevance` with `q`, `recent` without. */
+                sort?: components["schemas"]["RegistrySort"];
+                /** @description Page size, 1 to 200 (default 50). */
+                limit?: number;
+                /** @description `next_cursor` of the previous page (with the same filters). */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of registry apps, best first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegistryPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getRegistryApp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description App id */
+                app_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The app's registry page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegistryApp"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    downloadRegistryApp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description App id */
+                app_id: string;
+            };
+            cookie?: never;
+        };
+        /** @description Optional: the version */
+        requestBody?: {
+            content: {
+                "application/json": null | components["schemas"]["DownloadRequest"];
+            };
+        };
+        responses: {
+            /** @description The package bytes, with `ETag`, `Digest` and `Repr-Digest` (sha-256) */
+            200: {
+                headers: {
+                    /** @description sha-256=<base64> */
+                    Digest?: string;
+                    /** @description Quoted hex sha256 */
+                    ETag?: string;
+                    /** @description sha-256=:<base64>: */
+                    "Repr-Digest"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": number[];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            /** @description Not in the registry, no such version, or the version was yanked */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            408: components["responses"]["RequestTimeout"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listReviews: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1 to 200 (default 50). */
+                limit?: number;
+                /**
+                 * @description Opaque cursor from a previous page's `next_cursor` (empty: the
+                 *     first page).
+                 */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description App id */
+                app_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of reviews */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    createReview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description App id */
+                app_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateReviewRequest"];
+            };
+        };
+        responses: {
+            /** @description Review created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["RequestTimeout"];
+            /** @description The caller already reviewed this app */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    deleteReview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description App id */
+                app_id: string;
+                /** @description Review id */
+                review_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Review deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    updateReview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description App id */
+                app_id: string;
+                /** @description Review id */
+                review_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateReviewRequest"];
+            };
+        };
+        responses: {
+            /** @description The changed review */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["RequestTimeout"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     getTenant: {
         parameters: {
             query?: never;
@@ -2925,13 +5192,19 @@ type ReadonlyArray<T> = [
 ] extends [
     unknown[]
 ] ? Readonly<Exclude<T, undefined>> : Readonly<Exclude<T, undefined>[]>;
-export const auditActionValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AuditAction"]> = ["tenant.updated", "user.created", "user.updated", "user.role_changed", "user.deactivated", "user.reactivated", "user.deleted", "user.email_verified", "user.password_reset", "user.password_changed", "api_key.created", "api_key.revoked", "invitation.sent", "invitation.revoked", "invitation.accepted", "invitation.resent", "invitation.link_created", "user.verification_resent", "session.revoked_others", "session.revoked"];
-export const auditActionFilterValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AuditActionFilter"]> = ["tenant.updated", "user.created", "user.updated", "user.role_changed", "user.deactivated", "user.reactivated", "user.deleted", "user.email_verified", "user.password_reset", "user.password_changed", "api_key.created", "api_key.revoked", "invitation.sent", "invitation.revoked", "invitation.accepted", "invitation.resent", "invitation.link_created", "user.verification_resent", "session.revoked_others", "session.revoked", "tenant.*", "user.*", "api_key.*", "invitation.*", "session.*"];
+export const appStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AppStatus"]> = ["draft", "published", "deprecated"];
+export const appTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AppType"]> = ["algorithm", "application", "library", "circuit"];
+export const auditActionValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AuditAction"]> = ["tenant.updated", "user.created", "user.updated", "user.role_changed", "user.deactivated", "user.reactivated", "user.deleted", "user.email_verified", "user.password_reset", "user.password_changed", "api_key.created", "api_key.revoked", "invitation.sent", "invitation.revoked", "invitation.accepted", "invitation.resent", "invitation.link_created", "user.verification_resent", "session.revoked_others", "session.revoked", "project.created", "project.updated", "project.deleted", "project.released", "app.created", "app.updated", "app.deleted", "app.deprecated", "app.registry_published", "app_version.created", "app_version.updated", "app_version.deleted", "app_version.published", "app_version.yanked", "app_version.package_uploaded", "app_doc.created", "app_doc.updated", "app_doc.deleted", "review.created", "review.updated", "review.deleted"];
+export const auditActionFilterValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AuditActionFilter"]> = ["tenant.updated", "user.created", "user.updated", "user.role_changed", "user.deactivated", "user.reactivated", "user.deleted", "user.email_verified", "user.password_reset", "user.password_changed", "api_key.created", "api_key.revoked", "invitation.sent", "invitation.revoked", "invitation.accepted", "invitation.resent", "invitation.link_created", "user.verification_resent", "session.revoked_others", "session.revoked", "project.created", "project.updated", "project.deleted", "project.released", "app.created", "app.updated", "app.deleted", "app.deprecated", "app.registry_published", "app_version.created", "app_version.updated", "app_version.deleted", "app_version.published", "app_version.yanked", "app_version.package_uploaded", "app_doc.created", "app_doc.updated", "app_doc.deleted", "review.created", "review.updated", "review.deleted", "tenant.*", "user.*", "api_key.*", "invitation.*", "session.*", "project.*", "app.*", "app_version.*", "app_doc.*", "review.*"];
 export const intervalValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Interval"]> = ["hour", "day"];
 export const invitationStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["InvitationStatus"]> = ["pending", "accepted", "expired"];
 export const keyStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["KeyStatus"]> = ["active", "expired", "revoked"];
 export const problemCodeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ProblemCode"]> = ["bad_request", "validation_failed", "unauthenticated", "forbidden", "not_found", "method_not_allowed", "conflict", "request_timeout", "payload_too_large", "headers_too_large", "unsupported_media_type", "rate_limited", "service_unavailable", "timeout", "internal", "error"];
 export const refreshDeliveryValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["RefreshDelivery"]> = ["body", "cookie"];
 export const roleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Role"]> = ["viewer", "developer", "admin", "owner"];
-export const scopeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Scope"]> = ["users:read", "users:write", "apps:read", "apps:write", "jobs:write", "usage:read", "admin"];
+export const scopeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Scope"]> = ["users:read", "users:write", "apps:read", "apps:write", "registry:publish", "jobs:write", "usage:read", "admin"];
+export const registrySortValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["RegistrySort"]> = ["relevance", "downloads", "rating", "recent"];
+export const sdkValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Sdk"]> = ["openqasm2", "openqasm3", "qiskit", "cirq", "pennylane", "braket", "qsharp", "other"];
 export const userStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["UserStatus"]> = ["active", "inactive"];
+export const versionStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["VersionStatus"]> = ["draft", "published", "yanked"];
+export const visibilityValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Visibility"]> = ["private", "public"];

@@ -9,6 +9,7 @@ export const TAG_PATTERN = /^[a-z0-9][a-z0-9-]{0,31}$/;
 export const TAGS_MAX = 10;
 export const DESCRIPTION_MAX = 2000;
 export const README_MAX = 100_000;
+export const RELEASE_NOTES_MAX = 20_000;
 export const URL_MAX = 2048;
 export const QUBITS_MIN = 1;
 export const QUBITS_MAX = 10_000;
@@ -38,6 +39,10 @@ export const SDK_LABELS: Record<Sdk, string> = {
   qsharp: "Q#",
   other: "Other",
 };
+/** An SDK's name; the registry lists SDKs as plain strings. */
+export function sdkLabel(sdk: string): string {
+  return (SDK_LABELS as Record<string, string>)[sdk] ?? sdk;
+}
 export const VISIBILITY_LABELS: Record<AppVisibility, string> = { private: "Private", public: "Public" };
 export const APP_STATUS_LABELS: Record<AppStatus, string> = { draft: "Draft", published: "Published", deprecated: "Deprecated" };
 export const VERSION_STATUS_LABELS: Record<VersionStatus, string> = { draft: "Draft", published: "Published", yanked: "Yanked" };
@@ -219,7 +224,7 @@ export function validateVersionForm(v: VersionFormValues): FormErrors<VersionFor
     ["qubits", validateInteger(v.qubits, QUBITS_MIN, QUBITS_MAX, "Qubits")],
     ["input_schema", validateJsonSchema(v.input_schema)],
     ["output_schema", validateJsonSchema(v.output_schema)],
-    ["release_notes", validateMaxLength(v.release_notes, README_MAX, "Release notes")],
+    ["release_notes", validateMaxLength(v.release_notes, RELEASE_NOTES_MAX, "Release notes")],
   ]);
 }
 

@@ -67,21 +67,19 @@ export const ROLE_LABELS: Record<Role, string> = {
   viewer: "Viewer",
 };
 
-// Apps and the registry (docs/apps.md). Until the generated Scope type has
-// these scopes they are compared as strings.
-const holds = (me: Pick<MeResponse, "scopes">, scope: string) => (me.scopes as readonly string[]).includes(scope);
+// Apps and the registry (docs/apps.md).
 
 /** Read projects, apps, their versions, docs and metrics; browse, download from and review in the registry (`apps:read`). */
 export function canReadApps(me: Pick<MeResponse, "scopes">): boolean {
-  return holds(me, "apps:read");
+  return hasScope(me, "apps:read");
 }
 
 /** Create and change projects, apps, versions, packages and docs; write one's own reviews (`apps:write`). */
 export function canWriteApps(me: Pick<MeResponse, "scopes">): boolean {
-  return holds(me, "apps:write");
+  return hasScope(me, "apps:write");
 }
 
 /** Publish an app to the registry and deprecate it (`registry:publish`). */
 export function canPublishRegistry(me: Pick<MeResponse, "scopes">): boolean {
-  return holds(me, "registry:publish");
+  return hasScope(me, "registry:publish");
 }

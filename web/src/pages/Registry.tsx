@@ -9,7 +9,7 @@ import { appTypeValues, sdkValues, useRegistrySearch, type AppType, type Registr
 import { SelectField } from "../components/Field";
 import { Pager } from "../components/Pager";
 import { EmptyState, ErrorState } from "../components/States";
-import { APP_TYPE_LABELS, formatRating, SDK_LABELS } from "../lib/apps";
+import { APP_TYPE_LABELS, formatRating, SDK_LABELS, sdkLabel } from "../lib/apps";
 import { formatNumber } from "../lib/format";
 import { useCursorPager } from "../lib/paging";
 import { effectiveSort, registryQuery, SEARCH_DEBOUNCE_MS, useRegistryFilters } from "../lib/registrySearch";
@@ -50,7 +50,7 @@ function AppCard({ app }: { app: RegistryAppSummary }) {
         )}
         <Text size="sm">
           {formatNumber(app.downloads)} download{app.downloads === 1 ? "" : "s"} · {formatRating(app.rating_average, app.rating_count)}
-          {app.sdks.length > 0 ? ` · ${app.sdks.map((s) => SDK_LABELS[s]).join(", ")}` : ""}
+          {app.sdks.length > 0 ? ` · ${app.sdks.map(sdkLabel).join(", ")}` : ""}
         </Text>
         {app.tags.length > 0 && (
           <Group gap={6}>

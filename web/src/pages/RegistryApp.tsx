@@ -26,7 +26,7 @@ import { errorMessage, FormMessage, successMessage, type FormMessageValue } from
 import { LazyMarkdown } from "../components/LazyMarkdown";
 import { Panel } from "../components/Panel";
 import { EmptyState, ErrorState, Notice, QueryView, TableSkeleton } from "../components/States";
-import { APP_TYPE_LABELS, formatBytes, formatRating, SDK_LABELS, validateReviewForm, type ReviewFormValues } from "../lib/apps";
+import { APP_TYPE_LABELS, formatBytes, formatRating, SDK_LABELS, sdkLabel, validateReviewForm, type ReviewFormValues } from "../lib/apps";
 import { savePackage, type DownloadResult } from "../lib/download";
 import { formatDateTime, formatNumber } from "../lib/format";
 import { canReadApps, canWriteApps } from "../lib/permissions";
@@ -35,7 +35,7 @@ import { usePageTitle } from "../lib/usePageTitle";
 
 function DownloadPanel({ app }: { app: RegistryApp }) {
   const queryClient = useQueryClient();
-  const downloadable = app.versions.filter((v) => v.status === "published");
+  const downloadable = app.versions.filter((v) => !v.yanked);
   const [version, setVersion] = useState<string>(app.latest_version ?? downloadable[0]?.version ?? "");
   const [busy, setBusy] = useState(false);
   const [result, setResult] = useState<DownloadResult | null>(null);
@@ -164,7 +164,7 @@ function Reviews({ app }: { app: RegistryApp }) {
     onError: (err) => setMessage(errorMessage(describeError(err))),
   });
   const items = reviews.data?.items ?? [];
-  const mine = items.find((r) => r.user_id === me.user.id) ?? null;
+  const mine = items.find((r) => r.mine) ?? null;
   return (
     <Stack component="section" aria-labelledby="reviews-heading" gap="sm" data-testid="reviews">
       <Title order={2} id="reviews-heading" size="h3">
@@ -271,7 +271,7 @@ function Versions({ app }: { app: RegistryApp }) {
             <Table.Tr key={v.id}>
               <Table.Td>
                 {v.version}{" "}
-                {v.status === "yanked" && (
+                {v.yanked && (
                   <Badge variant="dot" color="orange" tt="none">
                     Yanked
                   </Badge>
@@ -284,7 +284,7 @@ function Versions({ app }: { app: RegistryApp }) {
               </Table.Td>
               <Table.Td>{SDK_LABELS[v.sdk]}</Table.Td>
               <Table.Td>{formatNumber(v.qubits)}</Table.Td>
-              <Table.Td>{v.package ? formatBytes(v.package.size) : "—"}</Table.Td>
+              <Table.Td>{v.package_size != null ? formatBytes(v.package_size) : "—"}</Table.Td>
               <Table.Td>{formatDateTime(v.published_at)}</Table.Td>
             </Table.Tr>
           ))}
@@ -328,7 +328,7 @@ export function RegistryAppPage() {
                 { label: "Type", value: APP_TYPE_LABELS[a.type] },
                 { label: "Latest version", value: a.latest_version ?? "—" },
                 { label: "License", value: a.license ?? "—" },
-                { label: "SDKs", value: a.sdks.length ? a.sdks.map((s) => SDK_LABELS[s]).join(", ") : "—" },
+                { label: "SDKs", value: a.sdks.length ? a.sdks.map(sdkLabel).join(", ") : "—" },
                 { label: "Tags", value: a.tags.length ? a.tags.join(", ") : "—" },
                 { label: "Downloads", value: formatNumber(a.downloads), testId: "registry-downloads" },
                 { label: "Rating", value: formatRating(a.rating_average, a.rating_count) },

@@ -24,7 +24,7 @@ import { errorMessage, FormMessage, successMessage, type FormMessageValue } from
 import { LazyMarkdown } from "../components/LazyMarkdown";
 import { Panel } from "../components/Panel";
 import { Notice, QueryView } from "../components/States";
-import { formatBytes, README_MAX, SDK_LABELS, validateMaxLength, VERSION_STATUS_LABELS } from "../lib/apps";
+import { formatBytes, RELEASE_NOTES_MAX, SDK_LABELS, validateMaxLength, VERSION_STATUS_LABELS } from "../lib/apps";
 import { formatDateTime, formatNumber } from "../lib/format";
 import { canWriteApps } from "../lib/permissions";
 import { uploadPackage, type UploadProgress } from "../lib/upload";
@@ -192,7 +192,7 @@ function ReleaseNotes({ app, version }: { app: AppView; version: VersionView }) 
   const form = useForm<{ release_notes: string }>(
     { release_notes: version.release_notes ?? "" },
     (v) => {
-      const e = validateMaxLength(v.release_notes, README_MAX, "Release notes");
+      const e = validateMaxLength(v.release_notes, RELEASE_NOTES_MAX, "Release notes");
       return e ? { release_notes: e } : {};
     },
     async (v) => {

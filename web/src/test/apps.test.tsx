@@ -3,6 +3,8 @@
 // name, declared and computed SHA-256), the markdown renderer (no raw HTML,
 // no script URLs), the form rules (semver, slugs, tags, JSON Schemas) and
 // the registry's search state in the URL with its debounce.
+import { readFileSync } from "node:fs";
+import { parse } from "yaml";
 import { act, cleanup, fireEvent, render, screen } from "@testing-library/react";
 import { MemoryRouter, Route, Routes, useLocation } from "react-router";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
@@ -11,6 +13,15 @@ import { ApiError } from "../api/problem";
 import { clearAccessToken, setAccessToken } from "../api/tokenStore";
 import { Markdown } from "../components/Markdown";
 import {
+  APP_SLUG_PATTERN,
+  DESCRIPTION_MAX,
+  LICENSE_PATTERN,
+  README_MAX,
+  RELEASE_NOTES_MAX,
+  REVIEW_CONTENT_MAX,
+  SEMVER_PATTERN,
+  TAG_PATTERN,
+  URL_MAX,
   appSlugFrom,
   formatBytes,
   parseJsonSchema,
@@ -34,6 +45,7 @@ import {
 } from "../lib/registrySearch";
 import { parseXhrHeaders, progressOf, uploadPackage, type UploadProgress } from "../lib/upload";
 import { renderUi } from "./render";
+import { SPEC_PATH } from "./spec";
 
 afterEach(() => {
   cleanup();
@@ -297,6 +309,28 @@ describe("app and version rules", () => {
     expect(
       Object.keys(validateVersionForm({ version: "1.0", sdk: "qiskit", qubits: "0", input_schema: "", output_schema: "{", release_notes: "" })),
     ).toEqual(["version", "qubits", "output_schema"]);
+  });
+});
+
+describe("the apps rules agree with openapi.yaml", () => {
+  const schemas = (parse(readFileSync(SPEC_PATH, "utf8")) as { components: { schemas: Record<string, { pattern?: string; maxLength?: number }> } })
+    .components.schemas;
+  it.each([
+    ["AppSlug", APP_SLUG_PATTERN],
+    ["SemVer", SEMVER_PATTERN],
+    ["Tag", TAG_PATTERN],
+    ["SpdxLicense", LICENSE_PATTERN],
+  ])("%s has the same pattern", (name, re) => {
+    expect(schemas[name]?.pattern).toBe(re.source);
+  });
+  it.each([
+    ["Description", DESCRIPTION_MAX],
+    ["Markdown", README_MAX],
+    ["ReleaseNotes", RELEASE_NOTES_MAX],
+    ["ReviewText", REVIEW_CONTENT_MAX],
+    ["HttpUrl", URL_MAX],
+  ])("%s has the same length limit", (name, max) => {
+    expect(schemas[name]?.maxLength).toBe(max);
   });
 });
 
