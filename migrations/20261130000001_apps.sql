@@ -335,4 +335,4 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON app_docs TO qhub_app;
 GRANT SELECT, INSERT, UPDATE, DELETE ON app_reviews TO qhub_app;
 GRANT SELECT, INSERT ON app_downloads TO qhub_app;
 GRANT SELECT ON app_daily_stats TO qhub_app;
-GRANT SELECT, INSERT, DELETE ON object_garbage TO qhub_app;
+GRANT SELECT, INSERT, UPDATE, DELETE ON object_garbage TO qhub_app;

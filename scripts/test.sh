@@ -43,6 +43,9 @@ bash scripts/pyenv.sh
 
 step "tests (Rust, and the generated Python client against a live server)"
 bash scripts/smtp_sink.sh "$TEST_SMTP_PORT" "$TEST_MAIL_DIR"
+# The S3-compatible server the package-storage tests use (moto, from PyPI).
+export TEST_S3_ENDPOINT=${TEST_S3_ENDPOINT:-http://127.0.0.1:9100}
+bash scripts/s3.sh "${TEST_S3_ENDPOINT##*:}" qhub-test
 if cargo nextest --version >/dev/null 2>&1; then
   cargo nextest run --locked --no-fail-fast
 else

@@ -170,7 +170,7 @@ fn check_app(
         (status = 201, description = "App created", body = AppView),
         (status = 409, description = "The slug is taken in this organization", body = qhub_lib::Problem, content_type = "application/problem+json"),
     ),
-    security(("bearerAuth" = []), ("apiKey" = []))
+    security(("bearerAuth" = ["apps:write"]))
 )]
 async fn create_app(
     Scoped(mut ctx, _): Scoped<needs::AppsWrite>,
@@ -250,7 +250,7 @@ pub struct AppFilter {
     get, path = "/v1/apps", tag = "apps", operation_id = "listApps",
     params(PageQuery, AppFilter),
     responses((status = 200, description = "A page of apps", body = AppPage)),
-    security(("bearerAuth" = []), ("apiKey" = []))
+    security(("bearerAuth" = ["apps:read"]))
 )]
 async fn list_apps(
     Scoped(mut ctx, _): Scoped<needs::AppsRead>,
@@ -298,7 +298,7 @@ async fn list_apps(
     get, path = "/v1/apps/{id}", tag = "apps", operation_id = "getApp",
     params(("id" = Uuid, Path, description = "App id")),
     responses((status = 200, description = "The app", body = AppView)),
-    security(("bearerAuth" = []), ("apiKey" = []))
+    security(("bearerAuth" = ["apps:read"]))
 )]
 async fn get_app(
     Scoped(mut ctx, _): Scoped<needs::AppsRead>,
@@ -317,7 +317,7 @@ async fn get_app(
         (status = 200, description = "The changed app", body = AppView),
         (status = 409, description = "The slug is taken in this organization", body = qhub_lib::Problem, content_type = "application/problem+json"),
     ),
-    security(("bearerAuth" = []), ("apiKey" = []))
+    security(("bearerAuth" = ["apps:write"]))
 )]
 async fn update_app(
     Scoped(mut ctx, _): Scoped<needs::AppsWrite>,
@@ -438,7 +438,7 @@ async fn update_app(
         (status = 204, description = "App deleted"),
         (status = 409, description = "The app has published versions: deprecate it instead", body = qhub_lib::Problem, content_type = "application/problem+json"),
     ),
-    security(("bearerAuth" = []), ("apiKey" = []))
+    security(("bearerAuth" = ["apps:write"]))
 )]
 async fn delete_app(
     State(state): State<AppState>,
@@ -472,7 +472,7 @@ async fn delete_app(
     post, path = "/v1/apps/{id}/deprecate", tag = "apps", operation_id = "deprecateApp",
     params(("id" = Uuid, Path, description = "App id")),
     responses((status = 200, description = "The deprecated app", body = AppView)),
-    security(("bearerAuth" = []), ("apiKey" = []))
+    security(("bearerAuth" = ["registry:publish"]))
 )]
 async fn deprecate_app(
     Scoped(mut ctx, _): Scoped<needs::RegistryPublish>,
@@ -505,7 +505,7 @@ async fn deprecate_app(
         (status = 200, description = "The app, now in the registry", body = AppView),
         (status = 409, description = "Not publishable yet: the detail says what is missing", body = qhub_lib::Problem, content_type = "application/problem+json"),
     ),
-    security(("bearerAuth" = []), ("apiKey" = []))
+    security(("bearerAuth" = ["registry:publish"]))
 )]
 async fn publish_registry(
     Scoped(mut ctx, _): Scoped<needs::RegistryPublish>,

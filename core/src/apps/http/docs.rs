@@ -97,7 +97,7 @@ async fn readable_app(conn: &mut sqlx::PgConnection, id: Uuid) -> Result<(), Api
         (status = 201, description = "Page created", body = DocView),
         (status = 409, description = "The app has the most pages allowed (200)", body = qhub_lib::Problem, content_type = "application/problem+json"),
     ),
-    security(("bearerAuth" = []), ("apiKey" = []))
+    security(("bearerAuth" = ["apps:write"]))
 )]
 async fn create_doc(
     Scoped(mut ctx, _): Scoped<needs::AppsWrite>,
@@ -154,7 +154,7 @@ async fn create_doc(
     get, path = "/v1/apps/{id}/docs", tag = "apps", operation_id = "listAppDocs",
     params(("id" = Uuid, Path, description = "App id"), PageQuery),
     responses((status = 200, description = "A page of documentation pages", body = DocPage)),
-    security(("bearerAuth" = []), ("apiKey" = []))
+    security(("bearerAuth" = ["apps:read"]))
 )]
 async fn list_docs(
     Scoped(mut ctx, _): Scoped<needs::AppsRead>,
@@ -188,7 +188,7 @@ async fn list_docs(
     get, path = "/v1/apps/{id}/docs/{doc_id}", tag = "apps", operation_id = "getAppDoc",
     params(("id" = Uuid, Path, description = "App id"), ("doc_id" = Uuid, Path, description = "Page id")),
     responses((status = 200, description = "The page", body = DocView)),
-    security(("bearerAuth" = []), ("apiKey" = []))
+    security(("bearerAuth" = ["apps:read"]))
 )]
 async fn get_doc(
     Scoped(mut ctx, _): Scoped<needs::AppsRead>,
@@ -213,7 +213,7 @@ async fn get_doc(
     params(("id" = Uuid, Path, description = "App id"), ("doc_id" = Uuid, Path, description = "Page id")),
     request_body = UpdateDocRequest,
     responses((status = 200, description = "The changed page", body = DocView)),
-    security(("bearerAuth" = []), ("apiKey" = []))
+    security(("bearerAuth" = ["apps:write"]))
 )]
 async fn update_doc(
     Scoped(mut ctx, _): Scoped<needs::AppsWrite>,
@@ -269,7 +269,7 @@ async fn update_doc(
     delete, path = "/v1/apps/{id}/docs/{doc_id}", tag = "apps", operation_id = "deleteAppDoc",
     params(("id" = Uuid, Path, description = "App id"), ("doc_id" = Uuid, Path, description = "Page id")),
     responses((status = 204, description = "Page deleted")),
-    security(("bearerAuth" = []), ("apiKey" = []))
+    security(("bearerAuth" = ["apps:write"]))
 )]
 async fn delete_doc(
     Scoped(mut ctx, _): Scoped<needs::AppsWrite>,

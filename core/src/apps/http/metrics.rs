@@ -40,7 +40,7 @@ pub struct MetricsRange {
     get, path = "/v1/apps/{id}/metrics", tag = "apps", operation_id = "getAppMetrics",
     params(("id" = Uuid, Path, description = "App id"), MetricsRange),
     responses((status = 200, description = "The app's metrics", body = AppMetrics)),
-    security(("bearerAuth" = []), ("apiKey" = []))
+    security(("bearerAuth" = ["apps:read"]))
 )]
 async fn app_metrics(
     Scoped(mut ctx, _): Scoped<needs::AppsRead>,

@@ -82,7 +82,7 @@ fn check_fields(
     post, path = "/v1/projects", tag = "projects", operation_id = "createProject",
     request_body = CreateProjectRequest,
     responses((status = 201, description = "Project created", body = ProjectView)),
-    security(("bearerAuth" = []), ("apiKey" = []))
+    security(("bearerAuth" = ["apps:write"]))
 )]
 async fn create_project(
     Scoped(mut ctx, _): Scoped<needs::AppsWrite>,
@@ -136,7 +136,7 @@ pub struct ProjectFilter {
     get, path = "/v1/projects", tag = "projects", operation_id = "listProjects",
     params(PageQuery, ProjectFilter),
     responses((status = 200, description = "A page of projects", body = ProjectPage)),
-    security(("bearerAuth" = []), ("apiKey" = []))
+    security(("bearerAuth" = ["apps:read"]))
 )]
 async fn list_projects(
     Scoped(mut ctx, _): Scoped<needs::AppsRead>,
@@ -186,7 +186,7 @@ async fn fetch(
     get, path = "/v1/projects/{id}", tag = "projects", operation_id = "getProject",
     params(("id" = Uuid, Path, description = "Project id")),
     responses((status = 200, description = "The project", body = ProjectView)),
-    security(("bearerAuth" = []), ("apiKey" = []))
+    security(("bearerAuth" = ["apps:read"]))
 )]
 async fn get_project(
     Scoped(mut ctx, _): Scoped<needs::AppsRead>,
@@ -202,7 +202,7 @@ async fn get_project(
     params(("id" = Uuid, Path, description = "Project id")),
     request_body = UpdateProjectRequest,
     responses((status = 200, description = "The changed project", body = ProjectView)),
-    security(("bearerAuth" = []), ("apiKey" = []))
+    security(("bearerAuth" = ["apps:write"]))
 )]
 async fn update_project(
     Scoped(mut ctx, _): Scoped<needs::AppsWrite>,
@@ -262,7 +262,7 @@ async fn update_project(
     delete, path = "/v1/projects/{id}", tag = "projects", operation_id = "deleteProject",
     params(("id" = Uuid, Path, description = "Project id")),
     responses((status = 204, description = "Project deleted")),
-    security(("bearerAuth" = []), ("apiKey" = []))
+    security(("bearerAuth" = ["apps:write"]))
 )]
 async fn delete_project(
     Scoped(mut ctx, _): Scoped<needs::AppsWrite>,
@@ -327,7 +327,7 @@ fn slug_from(name: &str) -> String {
         (status = 201, description = "The new app", body = AppView),
         (status = 409, description = "The slug is taken in this organization", body = qhub_lib::Problem, content_type = "application/problem+json"),
     ),
-    security(("bearerAuth" = []), ("apiKey" = []))
+    security(("bearerAuth" = ["apps:write"]))
 )]
 async fn release_project(
     Scoped(mut ctx, _): Scoped<needs::AppsWrite>,

@@ -120,7 +120,7 @@ impl From<SummaryRow> for RegistryAppSummary {
     get, path = "/v1/registry", tag = "registry", operation_id = "searchRegistry",
     params(RegistryQuery),
     responses((status = 200, description = "A page of registry apps, best first", body = RegistryPage)),
-    security(("bearerAuth" = []), ("apiKey" = []))
+    security(("bearerAuth" = ["apps:read"]))
 )]
 async fn search_registry(
     Scoped(mut ctx, _): Scoped<needs::AppsRead>,
@@ -288,7 +288,7 @@ async fn publisher_of(conn: &mut sqlx::PgConnection, app: Uuid) -> Result<Uuid, 
     get, path = "/v1/registry/{app_id}", tag = "registry", operation_id = "getRegistryApp",
     params(("app_id" = Uuid, Path, description = "App id")),
     responses((status = 200, description = "The app's registry page", body = RegistryApp)),
-    security(("bearerAuth" = []), ("apiKey" = []))
+    security(("bearerAuth" = ["apps:read"]))
 )]
 async fn get_registry_app(
     State(state): State<AppState>,
@@ -375,7 +375,7 @@ pub struct DownloadRequest {
          headers(("ETag" = String, description = "Quoted hex sha256"), ("Digest" = String, description = "sha-256=<base64>"), ("Repr-Digest" = String, description = "sha-256=:<base64>:"))),
         (status = 404, description = "Not in the registry, no such version, or the version was yanked", body = qhub_lib::Problem, content_type = "application/problem+json"),
     ),
-    security(("bearerAuth" = []), ("apiKey" = []))
+    security(("bearerAuth" = ["apps:read"]))
 )]
 async fn download_registry_app(
     State(state): State<AppState>,
@@ -481,7 +481,7 @@ fn review_view(r: ReviewRow, me: Uuid) -> ReviewView {
     get, path = "/v1/registry/{app_id}/reviews", tag = "registry", operation_id = "listReviews",
     params(("app_id" = Uuid, Path, description = "App id"), PageQuery),
     responses((status = 200, description = "A page of reviews", body = ReviewPage)),
-    security(("bearerAuth" = []), ("apiKey" = []))
+    security(("bearerAuth" = ["apps:read"]))
 )]
 async fn list_reviews(
     Scoped(mut ctx, _): Scoped<needs::AppsRead>,
@@ -560,7 +560,7 @@ fn check_review(c: &mut Checks, rating: Option<i16>, title: Option<&str>, conten
         (status = 201, description = "Review created", body = ReviewView),
         (status = 409, description = "The caller already reviewed this app", body = qhub_lib::Problem, content_type = "application/problem+json"),
     ),
-    security(("bearerAuth" = []), ("apiKey" = []))
+    security(("bearerAuth" = ["apps:write"]))
 )]
 async fn create_review(
     Scoped(mut ctx, _): Scoped<needs::AppsWrite>,
@@ -632,7 +632,7 @@ async fn create_review(
     params(("app_id" = Uuid, Path, description = "App id"), ("review_id" = Uuid, Path, description = "Review id")),
     request_body = UpdateReviewRequest,
     responses((status = 200, description = "The changed review", body = ReviewView)),
-    security(("bearerAuth" = []), ("apiKey" = []))
+    security(("bearerAuth" = ["apps:write"]))
 )]
 async fn update_review(
     Scoped(mut ctx, _): Scoped<needs::AppsWrite>,
@@ -691,7 +691,7 @@ async fn update_review(
     delete, path = "/v1/registry/{app_id}/reviews/{review_id}", tag = "registry", operation_id = "deleteReview",
     params(("app_id" = Uuid, Path, description = "App id"), ("review_id" = Uuid, Path, description = "Review id")),
     responses((status = 204, description = "Review deleted")),
-    security(("bearerAuth" = []), ("apiKey" = []))
+    security(("bearerAuth" = ["apps:write"]))
 )]
 async fn delete_review(
     Scoped(mut ctx, _): Scoped<needs::AppsWrite>,

@@ -105,7 +105,7 @@ fn check_schema(checks: &mut Checks, field: &str, v: Option<&serde_json::Value>)
         (status = 201, description = "Version created (a draft)", body = VersionView),
         (status = 409, description = "The version exists, or the app is deprecated", body = qhub_lib::Problem, content_type = "application/problem+json"),
     ),
-    security(("bearerAuth" = []), ("apiKey" = []))
+    security(("bearerAuth" = ["apps:write"]))
 )]
 async fn create_version(
     Scoped(mut ctx, _): Scoped<needs::AppsWrite>,
@@ -170,7 +170,7 @@ async fn create_version(
     get, path = "/v1/apps/{id}/versions", tag = "apps", operation_id = "listAppVersions",
     params(("id" = Uuid, Path, description = "App id"), PageQuery),
     responses((status = 200, description = "A page of versions", body = VersionPage)),
-    security(("bearerAuth" = []), ("apiKey" = []))
+    security(("bearerAuth" = ["apps:read"]))
 )]
 async fn list_versions(
     Scoped(mut ctx, _): Scoped<needs::AppsRead>,
@@ -221,7 +221,7 @@ async fn list_versions(
     get, path = "/v1/apps/{id}/versions/{vid}", tag = "apps", operation_id = "getAppVersion",
     params(("id" = Uuid, Path, description = "App id"), ("vid" = Uuid, Path, description = "Version id")),
     responses((status = 200, description = "The version", body = VersionView)),
-    security(("bearerAuth" = []), ("apiKey" = []))
+    security(("bearerAuth" = ["apps:read"]))
 )]
 async fn get_version(
     Scoped(mut ctx, _): Scoped<needs::AppsRead>,
@@ -243,7 +243,7 @@ async fn get_version(
         (status = 200, description = "The changed version", body = VersionView),
         (status = 409, description = "Published versions are immutable, or the version number is taken", body = qhub_lib::Problem, content_type = "application/problem+json"),
     ),
-    security(("bearerAuth" = []), ("apiKey" = []))
+    security(("bearerAuth" = ["apps:write"]))
 )]
 async fn update_version(
     Scoped(mut ctx, _): Scoped<needs::AppsWrite>,
@@ -329,7 +329,7 @@ async fn update_version(
         (status = 204, description = "Version deleted"),
         (status = 409, description = "Published: yank it instead", body = qhub_lib::Problem, content_type = "application/problem+json"),
     ),
-    security(("bearerAuth" = []), ("apiKey" = []))
+    security(("bearerAuth" = ["apps:write"]))
 )]
 async fn delete_version(
     State(state): State<AppState>,
@@ -371,7 +371,7 @@ async fn delete_version(
         (status = 200, description = "The published version", body = VersionView),
         (status = 409, description = "No package yet, already published, or the app is deprecated", body = qhub_lib::Problem, content_type = "application/problem+json"),
     ),
-    security(("bearerAuth" = []), ("apiKey" = []))
+    security(("bearerAuth" = ["apps:write"]))
 )]
 async fn publish_version(
     Scoped(mut ctx, _): Scoped<needs::AppsWrite>,
@@ -422,7 +422,7 @@ async fn publish_version(
         (status = 200, description = "The yanked version", body = VersionView),
         (status = 409, description = "A draft cannot be yanked (delete it)", body = qhub_lib::Problem, content_type = "application/problem+json"),
     ),
-    security(("bearerAuth" = []), ("apiKey" = []))
+    security(("bearerAuth" = ["apps:write"]))
 )]
 async fn yank_version(
     Scoped(mut ctx, _): Scoped<needs::AppsWrite>,
@@ -475,7 +475,7 @@ async fn yank_version(
         (status = 409, description = "The version is published: its package is immutable", body = qhub_lib::Problem, content_type = "application/problem+json"),
         (status = 413, description = "Larger than the server's maximum; nothing stored", body = qhub_lib::Problem, content_type = "application/problem+json"),
     ),
-    security(("bearerAuth" = []), ("apiKey" = []))
+    security(("bearerAuth" = ["apps:write"]))
 )]
 async fn upload_package(
     State(state): State<AppState>,
@@ -575,7 +575,7 @@ async fn upload_package(
         (status = 304, description = "Not modified (`If-None-Match` matched)"),
         (status = 404, description = "No such version, or it has no package yet", body = qhub_lib::Problem, content_type = "application/problem+json"),
     ),
-    security(("bearerAuth" = []), ("apiKey" = []))
+    security(("bearerAuth" = ["apps:read"]))
 )]
 async fn download_package(
     State(state): State<AppState>,
