@@ -51,7 +51,10 @@ use crate::platform::state::AppState;
         crate::platform::validate::schema::UsageKindName,
         crate::platform::validate::schema::SearchText,
         crate::identity::apikeys::KeyStatus,
-        crate::identity::users::UserStatus
+        crate::identity::users::UserStatus,
+        crate::apps::model::RegistrySort,
+        crate::apps::model::AppStatus,
+        crate::apps::rules::Tag
     )),
     tags(
         (name = "tenants", description = "Organization signup and settings"),
@@ -61,6 +64,9 @@ use crate::platform::state::AppState;
         (name = "api-keys", description = "API keys for integrators (managed from a user session)"),
         (name = "audit", description = "The organization's audit log"),
         (name = "usage", description = "Usage analytics of the caller's organization"),
+        (name = "projects", description = "The organization's projects (private), released as apps"),
+        (name = "apps", description = "The organization's quantum apps: versions, packages, docs, metrics"),
+        (name = "registry", description = "The public registry: every organization's published apps, search, downloads, reviews"),
         (name = "health", description = "Liveness and readiness probes"),
         (name = "meta", description = "This API's own description"),
     )
