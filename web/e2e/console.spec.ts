@@ -12,8 +12,11 @@ import {
   callWithKey,
   checkPage,
   expectFailedRequest,
+  nav,
+  PASSWORD,
   PHONE,
   SCREENSHOT_DIR,
+  signUp,
   titles,
   unexpectedConsoleErrors,
   waitForMail,
@@ -23,7 +26,6 @@ import {
 } from "./helpers";
 
 const run = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e4).toString(36)}`;
-const PASSWORD = "correct horse battery staple";
 const orgA = { name: `Acme Quantum ${run}`, slug: `acme-${run}`, owner: "Ada Lovelace", email: `ada-${run}@acme.test` };
 const orgB = { name: `Globex ${run}`, slug: `globex-${run}`, owner: "Hank Scorpio", email: `hank-${run}@globex.test` };
 const orgC = { name: `Initech ${run}`, slug: `initech-${run}`, owner: "Peter Gibbons", email: `peter-${run}@initech.test` };
@@ -114,22 +116,6 @@ test.afterAll(async () => {
   await ctxB?.close();
   await ctxInvitee?.close();
 });
-
-async function signUp(page: Page, org: typeof orgA) {
-  await page.goto("/signup");
-  await page.getByLabel("Organization name").fill(org.name);
-  await page.getByLabel("Organization slug").fill(org.slug);
-  await page.getByLabel("Your name").fill(org.owner);
-  await page.getByLabel("Email").fill(org.email);
-  await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Create organization" }).click();
-  await expect(page.getByTestId("tenant-name")).toHaveText(org.name);
-  await expect(page.getByTestId("my-role")).toHaveText("Owner");
-}
-
-async function nav(page: Page, link: string) {
-  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: link, exact: true }).click();
-}
 
 test("login and signup validate before submitting", async () => {
   await pageB.goto("/login");

@@ -9,6 +9,33 @@ export const MAIL_DIR = process.env.QHUB_MAIL_DIR ?? "/tmp/qhub-e2e-mail";
 /** Committed screenshots: web/e2e/screenshots (scripts/e2e.sh passes the same path). */
 export const SCREENSHOT_DIR = process.env.QHUB_SCREENSHOT_DIR || join(import.meta.dirname, "screenshots");
 
+export const PASSWORD = "correct horse battery staple";
+
+export interface Org {
+  name: string;
+  slug: string;
+  owner: string;
+  email: string;
+}
+
+/** Signs an organization up through the console's form; the owner lands on the dashboard. */
+export async function signUp(page: Page, org: Org): Promise<void> {
+  await page.goto("/signup");
+  await page.getByLabel("Organization name").fill(org.name);
+  await page.getByLabel("Organization slug").fill(org.slug);
+  await page.getByLabel("Your name").fill(org.owner);
+  await page.getByLabel("Email").fill(org.email);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Create organization" }).click();
+  await expect(page.getByTestId("tenant-name")).toHaveText(org.name);
+  await expect(page.getByTestId("my-role")).toHaveText("Owner");
+}
+
+/** Follows a link of the main navigation. */
+export async function nav(page: Page, link: string): Promise<void> {
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: link, exact: true }).click();
+}
+
 export interface Mail {
   from: string;
   to: string[];

@@ -1671,6 +1671,11 @@ export interface components {
              */
             next_cursor?: string | null;
         };
+        /**
+         * @description Registry order. `relevance` needs `q`.
+         * @enum {string}
+         */
+        RegistrySort: "relevance" | "downloads" | "rating" | "recent";
         /** @description A published version as the registry shows it. */
         RegistryVersion: {
             /** Format: int64 */
@@ -1766,11 +1771,6 @@ export interface components {
          * @enum {string}
          */
         Scope: "users:read" | "users:write" | "apps:read" | "apps:write" | "registry:publish" | "jobs:write" | "usage:read" | "admin";
-        /**
-         * @description Registry order. `relevance` needs `q`.
-         * @enum {string}
-         */
-        RegistrySort: "relevance" | "downloads" | "rating" | "recent";
         /**
          * @description The SDK or language a version is written for.
          * @enum {string}
@@ -5201,9 +5201,9 @@ export const invitationStatusValues: ReadonlyArray<FlattenedDeepRequired<compone
 export const keyStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["KeyStatus"]> = ["active", "expired", "revoked"];
 export const problemCodeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ProblemCode"]> = ["bad_request", "validation_failed", "unauthenticated", "forbidden", "not_found", "method_not_allowed", "conflict", "request_timeout", "payload_too_large", "headers_too_large", "unsupported_media_type", "rate_limited", "service_unavailable", "timeout", "internal", "error"];
 export const refreshDeliveryValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["RefreshDelivery"]> = ["body", "cookie"];
+export const registrySortValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["RegistrySort"]> = ["relevance", "downloads", "rating", "recent"];
 export const roleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Role"]> = ["viewer", "developer", "admin", "owner"];
 export const scopeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Scope"]> = ["users:read", "users:write", "apps:read", "apps:write", "registry:publish", "jobs:write", "usage:read", "admin"];
-export const registrySortValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["RegistrySort"]> = ["relevance", "downloads", "rating", "recent"];
 export const sdkValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Sdk"]> = ["openqasm2", "openqasm3", "qiskit", "cirq", "pennylane", "braket", "qsharp", "other"];
 export const userStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["UserStatus"]> = ["active", "inactive"];
 export const versionStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["VersionStatus"]> = ["draft", "published", "yanked"];

@@ -81,6 +81,7 @@ function EditApp({ app }: { app: AppView }) {
       readme: v.readme,
     });
     queryClient.setQueryData(appKeys.app(app.id), updated);
+    form.setValues(appFormFrom(updated));
     await queryClient.invalidateQueries({ queryKey: ["apps", "list"] });
     form.succeed("App saved.");
   });
@@ -147,7 +148,7 @@ function RegistryActions({ app }: { app: AppView }) {
           </SubmitButton>
         )}
         {publisher && app.status !== "deprecated" && (
-          <ConfirmButton label="Deprecate" size="sm" color="orange" confirmLabel="Confirm deprecating" busy={deprecate.isPending} onConfirm={() => deprecate.mutate()} />
+          <ConfirmButton label="Deprecate" size="sm" confirmLabel="Confirm deprecating" busy={deprecate.isPending} onConfirm={() => deprecate.mutate()} />
         )}
         {writer && (
           <ConfirmButton label="Delete app" size="sm" confirmLabel={`Confirm deleting ${app.name}`} busy={remove.isPending} onConfirm={() => remove.mutate()} />
@@ -187,7 +188,7 @@ function Overview({ app }: { app: AppView }) {
           <LazyMarkdown testId="app-readme">{app.readme}</LazyMarkdown>
         </Panel>
       )}
-      {canWriteApps(me) && <EditApp key={app.updated_at} app={app} />}
+      {canWriteApps(me) && <EditApp key={app.id} app={app} />}
     </Stack>
   );
 }

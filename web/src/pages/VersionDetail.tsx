@@ -176,7 +176,7 @@ function VersionActions({ app, version }: { app: AppView; version: VersionView }
           </SubmitButton>
         )}
         {version.status === "published" && (
-          <ConfirmButton label="Yank version" size="sm" color="orange" confirmLabel={`Confirm yanking ${version.version}`} busy={yank.isPending} onConfirm={() => yank.mutate()} />
+          <ConfirmButton label="Yank version" size="sm" confirmLabel={`Confirm yanking ${version.version}`} busy={yank.isPending} onConfirm={() => yank.mutate()} />
         )}
         {version.status === "draft" && (
           <ConfirmButton label="Delete draft" size="sm" confirmLabel={`Confirm deleting ${version.version}`} busy={remove.isPending} onConfirm={() => remove.mutate()} />
@@ -272,7 +272,7 @@ export function VersionDetailPage() {
             {writer && v.status === "draft" && <PackageUpload app={a} version={v} />}
             {writer ? <VersionActions app={a} version={v} /> : <Notice>Your role can read versions but not change them.</Notice>}
             {writer ? (
-              <ReleaseNotes key={v.updated_at} app={a} version={v} />
+              <ReleaseNotes key={v.id} app={a} version={v} />
             ) : (
               v.release_notes && (
                 <Panel title="Release notes">
