@@ -375,6 +375,13 @@ function Docs({ app }: { app: AppView }) {
   const docs = useDocs(app.id);
   // null: a new page; a string: that page.
   const [selected, setSelected] = useState<string | null | undefined>(undefined);
+  // The editor is remounted when another page (or "New page") is chosen, not
+  // when a new page was just saved: its "Page created." message stays.
+  const [editorKey, setEditorKey] = useState(0);
+  const choose = (id: string | null | undefined) => {
+    setSelected(id);
+    setEditorKey((k) => k + 1);
+  };
   if (docs.isPending) return <TableSkeleton label="Loading docs pages…" columns={2} />;
   if (docs.error) return <ErrorState error={docs.error} onRetry={() => void docs.refetch()} />;
   const pages = [...docs.data.items].sort((a, b) => a.order - b.order || a.title.localeCompare(b.title));
@@ -392,14 +399,13 @@ function Docs({ app }: { app: AppView }) {
             component="button"
             type="button"
             label={p.title}
-            description={`Order ${p.order}`}
             active={p.id === doc?.id}
             aria-current={p.id === doc?.id ? "page" : undefined}
-            onClick={() => setSelected(p.id)}
+            onClick={() => choose(p.id)}
           />
         ))}
         {canWriteApps(me) && (
-          <Button variant="default" size="sm" onClick={() => setSelected(null)}>
+          <Button variant="default" size="sm" onClick={() => choose(null)}>
             New page
           </Button>
         )}
@@ -408,12 +414,12 @@ function Docs({ app }: { app: AppView }) {
       <Grid.Col span={{ base: 12, md: 9 }} miw={0}>
         {doc || canWriteApps(me) ? (
           <DocEditor
-            key={doc?.id ?? "new"}
+            key={editorKey}
             app={app}
             doc={doc}
             nextOrder={nextOrder}
             onSaved={(d) => setSelected(d.id)}
-            onDeleted={() => setSelected(undefined)}
+            onDeleted={() => choose(undefined)}
           />
         ) : (
           <EmptyState>No documentation yet.</EmptyState>
