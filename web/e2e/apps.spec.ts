@@ -288,7 +288,7 @@ test("B reviews the app and edits the review; the publisher may not review its o
   await expect(form.getByLabel("Rating")).toBeFocused();
   await form.getByLabel("Rating").selectOption("5");
   await form.getByLabel("Title").fill("Solid teleportation benchmark");
-  await form.getByLabel("Review").fill("Ran it on three simulators; the fidelity numbers match ours.");
+  await form.getByLabel("Review", { exact: true }).fill("Ran it on three simulators; the fidelity numbers match ours.");
   await form.getByRole("button", { name: "Post review" }).click();
   const review = pageB.getByTestId("review");
   await expect(review).toHaveCount(1);
@@ -307,7 +307,7 @@ test("B reviews the app and edits the review; the publisher may not review its o
   const own = pageA.getByTestId("review-form");
   await own.getByLabel("Rating").selectOption("5");
   await own.getByLabel("Title").fill("Our own app is great");
-  await own.getByLabel("Review").fill("Obviously.");
+  await own.getByLabel("Review", { exact: true }).fill("Obviously.");
   expectFailedRequest(403, `/v1/registry/${appId}/reviews`);
   await own.getByRole("button", { name: "Post review" }).click();
   await expect(own.getByTestId("review-message")).toHaveAttribute("data-kind", "error");
