@@ -160,7 +160,9 @@ CREATE TABLE app_daily_stats (
 -- deleted version or app). Filled by the trigger below in the transaction
 -- that drops the reference, emptied by the server once the object is gone:
 -- a crash between the two leaves a row to retry, never a leaked object.
--- Internal bookkeeping, never shown to a tenant, so no RLS.
+-- Keys of every tenant: the server's role reaches it only through the
+-- narrow SECURITY DEFINER functions below (as the mail sender reaches the
+-- outbox), never with a query of its own.
 CREATE TABLE object_garbage (
     key         text PRIMARY KEY,
     -- Not before: an upload in flight marks its own key due after its
@@ -168,6 +170,54 @@ CREATE TABLE object_garbage (
     collect_at  timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX object_garbage_due ON object_garbage (collect_at);
+ALTER TABLE object_garbage ENABLE ROW LEVEL SECURITY;
+ALTER TABLE object_garbage FORCE ROW LEVEL SECURITY;
+CREATE POLICY owner_garbage ON object_garbage TO qhub_owner USING (true) WITH CHECK (true);
+
+-- An upload about to start: its key is garbage after `p_secs` unless the
+-- version row claims it first.
+CREATE FUNCTION app.garbage_expect(p_key text, p_secs double precision) RETURNS void
+    LANGUAGE sql VOLATILE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+    AS $$ INSERT INTO public.object_garbage (key, collect_at)
+          VALUES (p_key, now() + make_interval(secs => p_secs))
+          ON CONFLICT (key) DO NOTHING $$;
+
+-- The upload's row now points at the key: it is not garbage.
+CREATE FUNCTION app.garbage_claim(p_key text) RETURNS void
+    LANGUAGE sql VOLATILE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+    AS $$ DELETE FROM public.object_garbage WHERE key = p_key $$;
+
+-- The upload's row could not be written: collect the key now.
+CREATE FUNCTION app.garbage_due_now(p_key text) RETURNS void
+    LANGUAGE sql VOLATILE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+    AS $$ UPDATE public.object_garbage SET collect_at = now() WHERE key = p_key $$;
+
+-- Up to p_limit due keys, locked (SKIP LOCKED) in the caller's transaction
+-- until it commits with `garbage_done` or rolls back.
+CREATE FUNCTION app.garbage_next(p_limit integer) RETURNS SETOF text
+    LANGUAGE sql VOLATILE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+    AS $$ SELECT key FROM public.object_garbage WHERE collect_at <= now()
+          ORDER BY collect_at LIMIT p_limit FOR UPDATE SKIP LOCKED $$;
+
+CREATE FUNCTION app.garbage_done(p_keys text[]) RETURNS void
+    LANGUAGE sql VOLATILE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+    AS $$ DELETE FROM public.object_garbage WHERE key = ANY (p_keys) $$;
+
+REVOKE ALL ON FUNCTION app.garbage_expect(text, double precision) FROM PUBLIC;
+REVOKE ALL ON FUNCTION app.garbage_claim(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION app.garbage_due_now(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION app.garbage_next(integer) FROM PUBLIC;
+REVOKE ALL ON FUNCTION app.garbage_done(text[]) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION app.garbage_expect(text, double precision) TO qhub_app;
+GRANT EXECUTE ON FUNCTION app.garbage_claim(text) TO qhub_app;
+GRANT EXECUTE ON FUNCTION app.garbage_due_now(text) TO qhub_app;
+GRANT EXECUTE ON FUNCTION app.garbage_next(integer) TO qhub_app;
+GRANT EXECUTE ON FUNCTION app.garbage_done(text[]) TO qhub_app;
 
 CREATE FUNCTION app.collect_package() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
@@ -201,8 +251,11 @@ ALTER TABLE apps FORCE ROW LEVEL SECURITY;
 CREATE POLICY tenant_isolation ON apps
     USING (tenant_id = (SELECT app.current_tenant_id()))
     WITH CHECK (tenant_id = (SELECT app.current_tenant_id()));
+-- Every organization reads apps in the registry; a query with no tenant
+-- context still sees nothing (fail closed).
 CREATE POLICY registry_read ON apps FOR SELECT
-    USING (visibility = 'public' AND registry_published_at IS NOT NULL);
+    USING ((SELECT app.current_tenant_id()) IS NOT NULL
+           AND visibility = 'public' AND registry_published_at IS NOT NULL);
 
 ALTER TABLE app_versions ENABLE ROW LEVEL SECURITY;
 ALTER TABLE app_versions FORCE ROW LEVEL SECURITY;
@@ -210,7 +263,7 @@ CREATE POLICY tenant_isolation ON app_versions
     USING (tenant_id = (SELECT app.current_tenant_id()))
     WITH CHECK (tenant_id = (SELECT app.current_tenant_id()));
 CREATE POLICY registry_read ON app_versions FOR SELECT
-    USING (status IN ('published', 'yanked')
+    USING ((SELECT app.current_tenant_id()) IS NOT NULL AND status IN ('published', 'yanked')
            AND EXISTS (SELECT 1 FROM apps a WHERE a.id = app_id
                        AND a.visibility = 'public' AND a.registry_published_at IS NOT NULL));
 
@@ -220,7 +273,7 @@ CREATE POLICY tenant_isolation ON app_docs
     USING (tenant_id = (SELECT app.current_tenant_id()))
     WITH CHECK (tenant_id = (SELECT app.current_tenant_id()));
 CREATE POLICY registry_read ON app_docs FOR SELECT
-    USING (EXISTS (SELECT 1 FROM apps a WHERE a.id = app_id
+    USING ((SELECT app.current_tenant_id()) IS NOT NULL AND EXISTS (SELECT 1 FROM apps a WHERE a.id = app_id
                    AND a.visibility = 'public' AND a.registry_published_at IS NOT NULL));
 
 ALTER TABLE app_reviews ENABLE ROW LEVEL SECURITY;
@@ -229,7 +282,7 @@ CREATE POLICY tenant_isolation ON app_reviews
     USING (tenant_id = (SELECT app.current_tenant_id()))
     WITH CHECK (tenant_id = (SELECT app.current_tenant_id()));
 CREATE POLICY registry_read ON app_reviews FOR SELECT
-    USING (EXISTS (SELECT 1 FROM apps a WHERE a.id = app_id
+    USING ((SELECT app.current_tenant_id()) IS NOT NULL AND EXISTS (SELECT 1 FROM apps a WHERE a.id = app_id
                    AND a.visibility = 'public' AND a.registry_published_at IS NOT NULL));
 
 ALTER TABLE app_downloads ENABLE ROW LEVEL SECURITY;
@@ -335,4 +388,3 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON app_docs TO qhub_app;
 GRANT SELECT, INSERT, UPDATE, DELETE ON app_reviews TO qhub_app;
 GRANT SELECT, INSERT ON app_downloads TO qhub_app;
 GRANT SELECT ON app_daily_stats TO qhub_app;
-GRANT SELECT, INSERT, UPDATE, DELETE ON object_garbage TO qhub_app;

@@ -140,6 +140,7 @@ async fn handler_timeout_is_503_problem_json() {
     let mut config = common::test_config();
     config.request_timeout = std::time::Duration::from_secs(2);
     config.body_read_timeout = std::time::Duration::from_secs(1);
+    config.packages.upload_timeout = std::time::Duration::from_secs(1);
     config
         .validate()
         .expect("the server accepts this configuration");

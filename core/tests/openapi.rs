@@ -163,6 +163,7 @@ fn api_key_scopes_are_documented_per_operation() {
             "users:write",
             "apps:read",
             "apps:write",
+            "registry:publish",
             "jobs:write",
             "usage:read",
             "admin"

@@ -15,15 +15,31 @@ use sqlx::PgPool;
 use crate::apps::storage::Packages;
 use crate::platform::tenancy;
 
+/// The upload's row now points at `key` (in that row's transaction).
+pub async fn claim(conn: &mut sqlx::PgConnection, key: &str) -> Result<(), ApiError> {
+    sqlx::query!("SELECT app.garbage_claim($1)", key)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The upload's row could not be written: its object goes at the next sweep.
+pub async fn due_now(pool: &PgPool, key: &str) -> Result<(), ApiError> {
+    let mut tx = tenancy::without_tenant(pool).await?;
+    sqlx::query!("SELECT app.garbage_due_now($1)", key)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// Marks `key` for deletion after `after`, unless a row claims it first.
 pub async fn expect_upload(pool: &PgPool, key: &str, after: Duration) -> Result<(), ApiError> {
     let mut tx = tenancy::without_tenant(pool).await?;
-    let secs = after.as_secs_f64();
     sqlx::query!(
-        "INSERT INTO object_garbage (key, collect_at)
-         VALUES ($1, now() + make_interval(secs => $2))",
+        "SELECT app.garbage_expect($1, $2)",
         key,
-        secs
+        after.as_secs_f64()
     )
     .execute(&mut *tx)
     .await?;
@@ -34,12 +50,9 @@ pub async fn expect_upload(pool: &PgPool, key: &str, after: Duration) -> Result<
 /// Deletes up to 100 due objects and their rows. Returns how many went.
 pub async fn sweep(pool: &PgPool, packages: &Packages) -> Result<usize, ApiError> {
     let mut tx = tenancy::without_tenant(pool).await?;
-    let keys = sqlx::query_scalar!(
-        "SELECT key FROM object_garbage WHERE collect_at <= now()
-         ORDER BY collect_at LIMIT 100 FOR UPDATE SKIP LOCKED"
-    )
-    .fetch_all(&mut *tx)
-    .await?;
+    let keys = sqlx::query_scalar!(r#"SELECT app.garbage_next(100) AS "key!""#)
+        .fetch_all(&mut *tx)
+        .await?;
     let mut gone = Vec::with_capacity(keys.len());
     for key in keys {
         match packages.delete(&key).await {
@@ -49,7 +62,7 @@ pub async fn sweep(pool: &PgPool, packages: &Packages) -> Result<usize, ApiError
             }
         }
     }
-    sqlx::query!("DELETE FROM object_garbage WHERE key = ANY($1)", &gone)
+    sqlx::query!("SELECT app.garbage_done($1)", &gone)
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;

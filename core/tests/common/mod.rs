@@ -191,6 +191,22 @@ pub fn qhub_command(port: u16) -> std::process::Command {
     cmd
 }
 
+/// A spec path with a fresh UUID for every `{parameter}`.
+pub fn concrete_path(path: &str) -> String {
+    let mut out = String::new();
+    let mut rest = path;
+    while let Some(start) = rest.find('{') {
+        out.push_str(&rest[..start]);
+        let end = rest[start..]
+            .find('}')
+            .map_or(rest.len(), |e| start + e + 1);
+        out.push_str(&Uuid::now_v7().to_string());
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// The token a QHub mail carries (its `Token: …` line).
 pub fn token_in(mail: &Value) -> String {
     let body = mail["body"].as_str().expect("mail body");

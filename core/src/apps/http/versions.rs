@@ -538,20 +538,11 @@ async fn upload_package(
     let Some(row) = row else {
         // Deleted or published meanwhile: the object is garbage now.
         drop(ctx);
-        let mut tx = crate::platform::tenancy::without_tenant(&state.db).await?;
-        sqlx::query!(
-            "UPDATE object_garbage SET collect_at = now() WHERE key = $1",
-            key
-        )
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
+        garbage::due_now(&state.db, &key).await?;
         garbage::sweep_soon(state.db.clone(), state.packages.clone());
         return Err(version_not_found());
     };
-    sqlx::query!("DELETE FROM object_garbage WHERE key = $1", key)
-        .execute(&mut *ctx.tx)
-        .await?;
+    garbage::claim(&mut ctx.tx, &key).await?;
     ctx.audit(
         Event::new("app_version.package_uploaded", "app_version", vid).diff(serde_json::json!({
             "size": stored.size, "sha256": stored.sha256,
