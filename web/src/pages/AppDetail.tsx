@@ -59,6 +59,9 @@ import { useForm } from "../lib/useForm";
 import { usePageTitle } from "../lib/usePageTitle";
 import { StatusBadge } from "./Apps";
 
+/** Monospace input text (the label stays in the normal font). */
+const MONO = { input: { fontFamily: "var(--mantine-font-family-monospace)" } };
+
 export const APP_TABS = ["overview", "versions", "docs", "metrics"] as const;
 export type AppTab = (typeof APP_TABS)[number];
 const TAB_LABELS: Record<AppTab, string> = { overview: "Overview", versions: "Versions", docs: "Docs", metrics: "Metrics" };
@@ -228,7 +231,7 @@ function CreateVersionForm({ app }: { app: AppView }) {
           autosize
           minRows={3}
           maxRows={12}
-          ff="monospace"
+          styles={MONO}
           placeholder='{"type": "object"}'
         />
         <TextAreaField
@@ -237,7 +240,7 @@ function CreateVersionForm({ app }: { app: AppView }) {
           autosize
           minRows={3}
           maxRows={12}
-          ff="monospace"
+          styles={MONO}
           placeholder='{"type": "object"}'
         />
       </SimpleGrid>
@@ -346,7 +349,7 @@ function DocEditor({ app, doc, nextOrder, onSaved, onDeleted }: { app: AppView; 
         <TextField label="Order" inputMode="numeric" {...form.field("order")} hint="Pages are listed by this number (0–10,000)." readOnly={!writer} />
       </SimpleGrid>
       <SimpleGrid cols={{ base: 1, md: 2 }} spacing="md">
-        <TextAreaField label="Page (markdown)" {...form.field("markdown")} autosize minRows={10} maxRows={30} ff="monospace" readOnly={!writer} />
+        <TextAreaField label="Page (markdown)" {...form.field("markdown")} autosize minRows={10} maxRows={30} styles={MONO} readOnly={!writer} />
         <Stack gap={4} component="section" aria-label="Preview">
           <Text size="sm" fw={500} aria-hidden="true">
             Preview

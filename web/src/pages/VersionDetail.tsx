@@ -270,7 +270,8 @@ export function VersionDetailPage() {
               ]}
             />
             {writer && v.status === "draft" && <PackageUpload app={a} version={v} />}
-            {writer ? <VersionActions app={a} version={v} /> : <Notice>Your role can read versions but not change them.</Notice>}
+            {/* A new package starts the lifecycle messages afresh (an old "needs a package" goes). */}
+            {writer ? <VersionActions key={v.package?.sha256 ?? "none"} app={a} version={v} /> : <Notice>Your role can read versions but not change them.</Notice>}
             {writer ? (
               <ReleaseNotes key={v.id} app={a} version={v} />
             ) : (
