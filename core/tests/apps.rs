@@ -974,6 +974,28 @@ async fn two_hundred_concurrent_downloads_count_exactly() {
         .get(&format!("/v1/apps/{pub_id}/versions/{pub_v}"), &a.access)
         .await;
     assert_eq!(v.ok(200)["downloads"], 200);
+    // The same downloads reach ClickHouse as the publisher's usage (a time
+    // series for its owner), and nothing of them is B's usage.
+    let from = (chrono::Utc::now() - chrono::Duration::hours(1)).to_rfc3339();
+    let to = (chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339();
+    let enc = |s: &str| s.replace('+', "%2B").replace(':', "%3A");
+    let url = format!(
+        "/v1/usage/summary?kind=app.download&from={}&to={}",
+        enc(&from),
+        enc(&to)
+    );
+    let mut events = 0;
+    for _ in 0..100 {
+        events = app.get(&url, &a.access).await.ok(200)["events"]
+            .as_u64()
+            .unwrap();
+        if events >= 200 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(events, 200, "downloads in ClickHouse");
+    assert_eq!(app.get(&url, &b.access).await.ok(200)["events"], 0);
     // A yanked version is not downloadable; an unknown one is 404.
     app.post(
         &format!("/v1/apps/{pub_id}/versions/{pub_v}/yank"),
@@ -1471,4 +1493,128 @@ async fn publishing_to_the_registry_needs_public_license_and_a_published_version
     app.get(&format!("/v1/registry/{aid}"), &other.access)
         .await
         .problem(404, "not_found");
+}
+
+/// Peak resident memory (VmHWM) of a process, in KiB.
+fn peak_rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap()
+}
+
+/// Uploads and downloads stream: the server's peak memory grows by far
+/// less than the package when a 160 MiB package goes in and out (measured
+/// on the real binary, with its own allocator).
+#[tokio::test]
+async fn server_memory_does_not_grow_with_package_size() {
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let dir = std::env::temp_dir().join(format!("qhub-objects-{}", Uuid::new_v4().simple()));
+    let mut child = common::qhub_command(port)
+        .env("OBJECT_STORE", format!("file:{}", dir.display()))
+        .env("PACKAGE_MAX_BYTES", (256u64 * 1024 * 1024).to_string())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn qhub");
+    let pid = child.id();
+    let app = TestApp {
+        base: format!("http://127.0.0.1:{port}"),
+        http: reqwest::Client::new(),
+        state: TestApp::spawn().await.state,
+    };
+    for _ in 0..200 {
+        if app
+            .http
+            .get(format!("{}/health/live", app.base))
+            .send()
+            .await
+            .is_ok()
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let t = app.signup().await;
+    let a = create_app(
+        &app,
+        &t.access,
+        json!({"name": "Mem", "slug": "mem", "type": "circuit"}),
+    )
+    .await;
+    let aid = id(&a);
+    let small = create_version(&app, &t.access, &aid, "1.0.0").await;
+    let large = create_version(&app, &t.access, &aid, "2.0.0").await;
+
+    // Warm up every path with a small package first.
+    put_package(&app, &t.access, &aid, &id(&small), bytes(1024 * 1024, 1))
+        .await
+        .ok(200);
+    let path = format!("/v1/apps/{aid}/versions/{}/package", id(&small));
+    let (status, _, _) = get_bytes(&app, Method::GET, &path, &t.access, None).await;
+    assert_eq!(status, 200);
+    let before = peak_rss_kib(pid);
+
+    // 160 MiB in, generated as it is sent (the test holds no copy either).
+    const MIB: usize = 1024 * 1024;
+    let chunks = 160;
+    let mut hasher = Sha256::new();
+    for i in 0..chunks {
+        hasher.update(bytes(MIB, 1000 + i as u64));
+    }
+    let digest = hex::encode(hasher.finalize());
+    let stream = futures_util::stream::iter(
+        (0..chunks).map(|i| Ok::<_, std::io::Error>(bytes(MIB, 1000 + i as u64))),
+    );
+    let res = app
+        .http
+        .put(format!(
+            "{}/v1/apps/{aid}/versions/{}/package",
+            app.base,
+            id(&large)
+        ))
+        .bearer_auth(&t.access)
+        .body(reqwest::Body::wrap_stream(stream))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    let v: Value = res.json().await.unwrap();
+    assert_eq!(v["package"]["sha256"], digest);
+    assert_eq!(v["package"]["size"], (chunks * MIB) as i64);
+
+    // And 160 MiB out, hashed as it arrives.
+    let mut res = app
+        .http
+        .get(format!(
+            "{}/v1/apps/{aid}/versions/{}/package",
+            app.base,
+            id(&large)
+        ))
+        .bearer_auth(&t.access)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    let mut hasher = Sha256::new();
+    while let Some(chunk) = res.chunk().await.unwrap() {
+        hasher.update(&chunk);
+    }
+    assert_eq!(hex::encode(hasher.finalize()), digest);
+
+    let after = peak_rss_kib(pid);
+    let _ = child.kill();
+    let _ = child.wait();
+    let grown_mib = after.saturating_sub(before) / 1024;
+    println!(
+        "peak RSS before {before} KiB, after {after} KiB: +{grown_mib} MiB for a 160 MiB package"
+    );
+    assert!(
+        grown_mib < 40,
+        "the server's peak memory grew by {grown_mib} MiB for a 160 MiB package"
+    );
 }
