@@ -106,6 +106,15 @@ named!(
     .pattern(Some(validate::TEXT_PATTERN))
 );
 
+named!(
+    PackageBytes,
+    string("A package's bytes, as stored (any format).").format(Some(
+        utoipa::openapi::schema::SchemaFormat::KnownFormat(
+            utoipa::openapi::schema::KnownFormat::Binary
+        )
+    ))
+);
+
 /// Free text of at most `max` characters (multi-line).
 pub fn long_text(s: &str, max: usize) -> Option<&'static str> {
     if s.chars().count() > max {

@@ -6,13 +6,24 @@ real QHub at QHUB_API_URL. Every call goes through the generated code; a
 failing assertion exits non-zero with the reason.
 """
 
+import base64
 import datetime as dt
+import hashlib
+import io
 import os
 import sys
 import time
 import uuid
 
 from qhub_client import AuthenticatedClient, Client
+from qhub_client.api.apps import (
+    create_app,
+    create_app_version,
+    publish_app_to_registry,
+    publish_app_version,
+    upload_app_package,
+)
+from qhub_client.api.registry import download_registry_app, get_registry_app, search_registry
 from qhub_client.api.api_keys import create_api_key, list_api_keys
 from qhub_client.api.audit import list_audit_events
 from qhub_client.models.audit_action_filter import AuditActionFilter
@@ -20,7 +31,14 @@ from qhub_client.api.auth import get_me
 from qhub_client.api.tenants import signup
 from qhub_client.api.usage import get_usage_summary, get_usage_timeseries
 from qhub_client.api.users import create_user, get_user, list_users
+from qhub_client.types import File
 from qhub_client.models import (
+    AppType,
+    CreateAppRequest,
+    CreateVersionRequest,
+    DownloadRequest,
+    Sdk,
+    Visibility,
     CreateApiKeyRequest,
     CreateUserRequest,
     Interval,
@@ -147,6 +165,70 @@ def main():
     check(sum(b.requests for b in series.buckets) >= summary.requests - 5, "series sums")
     wrong = get_usage_summary.sync(client=api, from_=to, to=frm)
     check(isinstance(wrong, Problem) and wrong.status == 422, f"reversed range: {wrong}")
+
+    # 7. Apps: create an app and a version, upload its package, publish both.
+    app = create_app.sync(
+        client=api,
+        body=CreateAppRequest(
+            name="Python Phase Estimation",
+            slug="phase-estimation",
+            type_=AppType.ALGORITHM,
+            visibility=Visibility.PUBLIC,
+            license_="MIT",
+            tags=["phase-estimation", "python"],
+            description="Quantum phase estimation, packaged from Python.",
+        ),
+    )
+    check(not isinstance(app, Problem), f"create app: {app}")
+    version = create_app_version.sync(
+        client=api,
+        id=app.id,
+        body=CreateVersionRequest(version="1.0.0", sdk=Sdk.OPENQASM2, qubits=4),
+    )
+    check(not isinstance(version, Problem), f"create version: {version}")
+    package = bytes(range(256)) * 4096  # 1 MiB
+    digest = hashlib.sha256(package).hexdigest()
+    uploaded = upload_app_package.sync(
+        client=api,
+        id=app.id,
+        vid=version.id,
+        body=File(payload=io.BytesIO(package), mime_type="application/octet-stream"),
+    )
+    check(not isinstance(uploaded, Problem), f"upload: {uploaded}")
+    check(uploaded.package.sha256 == digest and uploaded.package.size == len(package), "stored digest")
+    published = publish_app_version.sync(client=api, id=app.id, vid=version.id)
+    check(not isinstance(published, Problem) and published.is_latest, f"publish version: {published}")
+    listed = publish_app_to_registry.sync(client=api, id=app.id)
+    check(not isinstance(listed, Problem) and listed.in_registry, f"publish to registry: {listed}")
+
+    # 8. Another organization's client finds it (misspelled), downloads it
+    # and checks the digest.
+    other_slug = "py-" + uuid.uuid4().hex[:10]
+    other = signup.sync(
+        client=public,
+        body=SignupRequest(
+            name="Python Consumers",
+            slug=other_slug,
+            owner_email=f"owner@{other_slug}.test",
+            owner_password="correct horse battery",
+            owner_name="Ada",
+        ),
+    )
+    consumer = AuthenticatedClient(base_url=BASE, token=other.access_token)
+    found = search_registry.sync(client=consumer, q="phase estimaton", limit=50)
+    check(not isinstance(found, Problem), f"search: {found}")
+    check(app.id in [i.id for i in found.items], "the app is found despite the typo")
+    page = get_registry_app.sync(client=consumer, app_id=app.id)
+    check([v.version for v in page.versions] == ["1.0.0"] and page.versions[0].sha256 == digest, "registry page")
+    res = download_registry_app.sync_detailed(
+        client=consumer, app_id=app.id, body=DownloadRequest(version="1.0.0")
+    )
+    check(res.status_code == 200, f"download status {res.status_code}")
+    got = res.content
+    check(hashlib.sha256(got).hexdigest() == digest, "downloaded bytes match the digest")
+    check(res.headers["etag"] == f'"{digest}"', f"etag {res.headers.get('etag')}")
+    b64 = base64.b64encode(hashlib.sha256(got).digest()).decode()
+    check(res.headers["repr-digest"] == f"sha-256=:{b64}:", "Repr-Digest")
 
     print(f"integrator scenario passed: tenant {slug}, {summary.requests} requests metered")
 

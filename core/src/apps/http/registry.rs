@@ -371,7 +371,7 @@ pub struct DownloadRequest {
     params(("app_id" = Uuid, Path, description = "App id")),
     request_body(content = Option<DownloadRequest>, description = "Optional: the version"),
     responses(
-        (status = 200, description = "The package bytes, with `ETag`, `Digest` and `Repr-Digest` (sha-256)", body = Vec<u8>, content_type = "application/octet-stream",
+        (status = 200, description = "The package bytes, with `ETag`, `Digest` and `Repr-Digest` (sha-256)", body = crate::apps::rules::PackageBytes, content_type = "application/octet-stream",
          headers(("ETag" = String, description = "Quoted hex sha256"), ("Digest" = String, description = "sha-256=<base64>"), ("Repr-Digest" = String, description = "sha-256=:<base64>:"))),
         (status = 404, description = "Not in the registry, no such version, or the version was yanked", body = qhub_lib::Problem, content_type = "application/problem+json"),
     ),

@@ -469,7 +469,7 @@ async fn yank_version(
 #[utoipa::path(
     put, path = "/v1/apps/{id}/versions/{vid}/package", tag = "apps", operation_id = "uploadAppPackage",
     params(("id" = Uuid, Path, description = "App id"), ("vid" = Uuid, Path, description = "Version id")),
-    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "The package bytes"),
+    request_body(content = crate::apps::rules::PackageBytes, content_type = "application/octet-stream", description = "The package bytes"),
     responses(
         (status = 200, description = "Stored; the version with its package's size and sha256", body = VersionView),
         (status = 409, description = "The version is published: its package is immutable", body = qhub_lib::Problem, content_type = "application/problem+json"),
@@ -561,7 +561,7 @@ async fn upload_package(
     get, path = "/v1/apps/{id}/versions/{vid}/package", tag = "apps", operation_id = "downloadAppPackage",
     params(("id" = Uuid, Path, description = "App id"), ("vid" = Uuid, Path, description = "Version id")),
     responses(
-        (status = 200, description = "The package bytes, with `ETag`, `Digest` and `Repr-Digest` (sha-256)", body = Vec<u8>, content_type = "application/octet-stream",
+        (status = 200, description = "The package bytes, with `ETag`, `Digest` and `Repr-Digest` (sha-256)", body = crate::apps::rules::PackageBytes, content_type = "application/octet-stream",
          headers(("ETag" = String, description = "Quoted hex sha256"), ("Digest" = String, description = "sha-256=<base64>"), ("Repr-Digest" = String, description = "sha-256=:<base64>:"))),
         (status = 304, description = "Not modified (`If-None-Match` matched)"),
         (status = 404, description = "No such version, or it has no package yet", body = qhub_lib::Problem, content_type = "application/problem+json"),
