@@ -279,6 +279,7 @@ test("B finds the app with a misspelled search, reads it, and downloads the pack
   // The page shows the same digest it computed (and checked against the server's, when readable).
   await expect(pageB.getByTestId("download-sha256")).toHaveText(PACKAGE_SHA256);
   await expect(pageB.getByTestId("download-message")).toContainText("Downloaded");
+  await expect(pageB.getByTestId("registry-downloads")).toHaveText("1");
   await checkPage(pageB, "registry-app");
 });
 

@@ -52,8 +52,10 @@ function DownloadPanel({ app }: { app: RegistryApp }) {
       const saved = await savePackage(blob, headers, `${app.slug}-${version || app.latest_version || "latest"}`);
       setResult(saved);
       setMessage(successMessage(`Downloaded ${saved.filename} (${formatBytes(saved.size)}).`));
-      // The counters moved; the reviews form may now be allowed.
-      await queryClient.invalidateQueries({ queryKey: appKeys.registry, refetchType: "none" });
+      // The server counted exactly one download. (Not refetched: every read of
+      // the app counts a view.)
+      queryClient.setQueryData<RegistryApp>(appKeys.registryApp(app.id), (old) => old && { ...old, downloads: old.downloads + 1 });
+      await queryClient.invalidateQueries({ queryKey: ["registry", "list"], refetchType: "none" });
     } catch (err) {
       setMessage(errorMessage(describeError(err)));
     } finally {
