@@ -1538,6 +1538,11 @@ export interface components {
         };
         /** @description An absolute http(s) URL, at most 2048 characters; `""` clears it. */
         OptionalHttpUrl: string;
+        /**
+         * Format: binary
+         * @description A package's bytes, as stored (any format).
+         */
+        PackageBytes: string;
         /** @description A version's package in object storage. */
         PackageInfo: {
             /** @description Lower-case hex sha256 of the bytes. */
@@ -3203,7 +3208,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/octet-stream": number[];
+                    "application/octet-stream": components["schemas"]["PackageBytes"];
                 };
             };
             /** @description Not modified (`If-None-Match` matched) */
@@ -3247,7 +3252,7 @@ export interface operations {
         /** @description The package bytes */
         requestBody: {
             content: {
-                "application/octet-stream": number[];
+                "application/octet-stream": components["schemas"]["PackageBytes"];
             };
         };
         responses: {
@@ -4552,7 +4557,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/octet-stream": number[];
+                    "application/octet-stream": components["schemas"]["PackageBytes"];
                 };
             };
             400: components["responses"]["BadRequest"];
