@@ -66,16 +66,12 @@ CREATE TABLE apps (
                                setweight(to_tsvector('english', name), 'A')
                                || setweight(to_tsvector('english', app.tags_text(tags)), 'B')
                                || setweight(to_tsvector('english', description), 'C')) STORED,
-    -- Typo tolerance (pg_trgm word similarity) over the words people type.
-    search_words           text GENERATED ALWAYS AS (
-                               lower(name || ' ' || slug || ' ' || app.tags_text(tags))) STORED,
     CONSTRAINT apps_tenant_slug UNIQUE (tenant_id, slug)
 );
 CREATE INDEX apps_tenant_id ON apps (tenant_id, id DESC);
 CREATE INDEX apps_registry ON apps (registry_published_at DESC)
     WHERE visibility = 'public' AND registry_published_at IS NOT NULL;
 CREATE INDEX apps_search ON apps USING gin (search);
-CREATE INDEX apps_search_words ON apps USING gin (search_words gin_trgm_ops);
 CREATE INDEX apps_tags ON apps USING gin (tags);
 
 CREATE TABLE app_versions (
@@ -238,6 +234,45 @@ END $$;
 CREATE TRIGGER app_versions_collect_package
     AFTER UPDATE OF package_key OR DELETE ON app_versions
     FOR EACH ROW EXECUTE FUNCTION app.collect_package();
+
+-- The registry's words (names, slugs, tags, descriptions of apps that were
+-- in the registry): the dictionary a misspelled search word is corrected
+-- against (pg_trgm similarity), so that the search itself stays an indexed
+-- full-text query. Filled by a trigger when an app in the registry is
+-- written; words are never tenant rows and are never returned, only used
+-- to widen a search.
+CREATE TABLE registry_words (
+    word  text PRIMARY KEY CHECK (char_length(word) BETWEEN 3 AND 40)
+);
+CREATE INDEX registry_words_trgm ON registry_words USING gin (word gin_trgm_ops);
+ALTER TABLE registry_words ENABLE ROW LEVEL SECURITY;
+ALTER TABLE registry_words FORCE ROW LEVEL SECURITY;
+-- Readable inside any tenant's context (like the registry), never without.
+CREATE POLICY registry_read ON registry_words FOR SELECT
+    USING ((SELECT app.current_tenant_id()) IS NOT NULL);
+CREATE POLICY owner_words ON registry_words TO qhub_owner USING (true) WITH CHECK (true);
+
+CREATE FUNCTION app.registry_words() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+BEGIN
+    IF NEW.visibility = 'public' AND NEW.registry_published_at IS NOT NULL THEN
+        INSERT INTO public.registry_words (word)
+        SELECT DISTINCT w
+          FROM unnest(regexp_split_to_array(
+                   lower(NEW.name || ' ' || NEW.slug || ' ' || array_to_string(NEW.tags, ' ')
+                         || ' ' || NEW.description), '[^a-z0-9]+')) AS w
+         WHERE char_length(w) BETWEEN 3 AND 40
+        ON CONFLICT DO NOTHING;
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER apps_registry_words
+    AFTER INSERT OR UPDATE ON apps
+    FOR EACH ROW EXECUTE FUNCTION app.registry_words();
+REVOKE ALL ON FUNCTION app.registry_words() FROM PUBLIC;
+GRANT SELECT ON registry_words TO qhub_app;
 
 -- Row-level security.
 ALTER TABLE projects ENABLE ROW LEVEL SECURITY;

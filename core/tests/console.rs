@@ -55,8 +55,9 @@ async fn cors_admits_the_console_origin_only() {
         Some("true")
     );
     let methods = header(&ok, "access-control-allow-methods").unwrap_or_default();
+    // PUT: the console uploads packages.
     assert!(
-        methods.contains("PATCH") && methods.contains("DELETE"),
+        methods.contains("PATCH") && methods.contains("DELETE") && methods.contains("PUT"),
         "{methods}"
     );
     let allowed = header(&ok, "access-control-allow-headers")
@@ -87,6 +88,10 @@ async fn cors_admits_the_console_origin_only() {
     assert!(exposed.contains("ratelimit-remaining") && exposed.contains("x-request-id"));
     // The console reads whether an audit export was cut short.
     assert!(exposed.contains("x-truncated"), "{exposed}");
+    // …and a package download's digests and file name.
+    for h in ["etag", "repr-digest", "digest", "content-disposition"] {
+        assert!(exposed.contains(h), "{h} not exposed: {exposed}");
+    }
     let denied = app
         .http
         .get(format!("{}/v1/users", app.base))

@@ -168,7 +168,7 @@ pub struct RegistryAppSummary {
     pub license: Option<String>,
     pub tags: Vec<String>,
     /// SDKs of its published versions.
-    pub sdks: Vec<String>,
+    pub sdks: Vec<Sdk>,
     pub latest_version: Option<String>,
     pub downloads: i64,
     pub rating_average: Option<f64>,

@@ -9,7 +9,7 @@ use crate::platform::validate::{self, schema::named, schema::string, Checks};
 
 pub const TAG_PATTERN: &str = "^[a-z0-9][a-z0-9-]{0,31}$";
 pub const MAX_TAGS: usize = 10;
-pub const URL_PATTERN: &str = "^https?://[^\\s\\u0000-\\u001F\\u007F]+$";
+pub const URL_PATTERN: &str = "^https?://[^\\s\\u0000-\\u001F\\u007F-\\u009F]+$";
 pub const MAX_URL_LEN: usize = 2048;
 pub const MAX_DESCRIPTION: usize = 2000;
 pub const MAX_MARKDOWN: usize = 100_000;
@@ -61,7 +61,7 @@ named!(
     OptionalHttpUrl,
     string("An absolute http(s) URL, at most 2048 characters; `\"\"` clears it.")
         .max_length(Some(MAX_URL_LEN))
-        .pattern(Some("^(https?://[^\\s\\u0000-\\u001F\\u007F]+)?$"))
+        .pattern(Some("^(https?://[^\\s\\u0000-\\u001F\\u007F-\\u009F]+)?$"))
 );
 named!(
     SemVer,

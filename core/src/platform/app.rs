@@ -72,7 +72,14 @@ fn cors(origins: &[String]) -> CorsLayer {
     CorsLayer::new()
         .allow_origin(AllowOrigin::list(origins))
         .allow_credentials(true)
-        .allow_methods([Method::GET, Method::POST, Method::PATCH, Method::DELETE])
+        // PUT: package uploads.
+        .allow_methods([
+            Method::GET,
+            Method::POST,
+            Method::PUT,
+            Method::PATCH,
+            Method::DELETE,
+        ])
         .allow_headers([
             header::AUTHORIZATION,
             header::CONTENT_TYPE,
@@ -88,6 +95,11 @@ fn cors(origins: &[String]) -> CorsLayer {
             HeaderName::from_static("x-request-id"),
             // The audit CSV export says when it was cut short.
             HeaderName::from_static("x-truncated"),
+            // Package downloads: their digests and file name.
+            header::ETAG,
+            HeaderName::from_static("digest"),
+            HeaderName::from_static("repr-digest"),
+            header::CONTENT_DISPOSITION,
         ])
         .max_age(Duration::from_secs(600))
 }

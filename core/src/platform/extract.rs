@@ -61,9 +61,10 @@ impl<T: DeserializeOwned, S: Send + Sync> axum::extract::OptionalFromRequest<S> 
                 "expected a body with Content-Type: application/json".into(),
             ));
         }
-        <Json<T> as FromRequest<S>>::from_request(req, state)
+        // JSON `null` is no body too (the spec's optional body is nullable).
+        <Json<Option<T>> as FromRequest<S>>::from_request(req, state)
             .await
-            .map(Some)
+            .map(|Json(body)| body.map(Json))
     }
 }
 

@@ -151,7 +151,15 @@ const STANDARD_ERRORS: &[(&str, &str, &str)] = &[
 
 /// PATCH bodies that must name at least one field. (Set here: utoipa 5.5's
 /// `#[schema(min_properties = …)]` emits `maxProperties`.)
-const AT_LEAST_ONE_FIELD: &[&str] = &["UpdateTenantRequest", "UpdateUserRequest"];
+const AT_LEAST_ONE_FIELD: &[&str] = &[
+    "UpdateTenantRequest",
+    "UpdateUserRequest",
+    "UpdateProjectRequest",
+    "UpdateAppRequest",
+    "UpdateVersionRequest",
+    "UpdateDocRequest",
+    "UpdateReviewRequest",
+];
 
 fn complete(doc: &mut Doc) {
     let components = doc.components.get_or_insert_with(Default::default);

@@ -237,6 +237,36 @@ where
     }
 }
 
+/// `#[serde(deserialize_with = "validate::integer")]` for integer body
+/// fields: JSON has one number type, and `3.0` is the integer 3 (JSON
+/// Schema's `type: integer` admits it, so generated clients may send it).
+/// A fraction, or a value outside the field's type, is refused.
+pub fn integer<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: TryFrom<i64>,
+{
+    use serde::Deserialize;
+    let n = serde_json::Number::deserialize(d)?;
+    let whole = n.as_i64().or_else(|| {
+        n.as_f64()
+            .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
+            .map(|f| f as i64)
+    });
+    whole
+        .and_then(|i| T::try_from(i).ok())
+        .ok_or_else(|| serde::de::Error::custom(format!("expected an integer in range, got {n}")))
+}
+
+/// `integer` for an optional field that, when present, must not be null.
+pub fn present_integer<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: TryFrom<i64>,
+{
+    integer(d).map(Some)
+}
+
 /// Named string schemas for the OpenAPI document, built from the same
 /// constants the checks above use, so the spec states exactly the rules
 /// the server enforces. Fields point at them with `#[schema(value_type = …)]`.

@@ -1309,7 +1309,8 @@ export interface components {
         CreateVersionRequest: {
             /**
              * @description A JSON Schema (2020-12 unless `$schema` names another draft) for
-             *     the app's input; at most 64 KiB; no remote `$ref`.
+             *     the app's input: an object or a boolean, valid against its
+             *     meta-schema, at most 64 KiB, no remote `$ref` (else 422).
              */
             input_schema?: unknown;
             /** @description A JSON Schema for the app's output (same rules). */
@@ -1662,7 +1663,7 @@ export interface components {
             /** Format: int64 */
             rating_count: number;
             /** @description SDKs of its published versions. */
-            sdks: string[];
+            sdks: components["schemas"]["Sdk"][];
             slug: string;
             tags: string[];
             type: components["schemas"]["AppType"];

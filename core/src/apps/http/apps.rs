@@ -73,7 +73,6 @@ pub struct CreateAppRequest {
 /// At least one field. `""` clears `license` and the URLs.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(min_properties = 1)]
 pub struct UpdateAppRequest {
     #[serde(default, deserialize_with = "validate::present")]
     #[schema(value_type = Option<crate::platform::validate::schema::DisplayName>)]

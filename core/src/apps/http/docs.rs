@@ -42,7 +42,7 @@ pub struct CreateDocRequest {
     #[schema(value_type = Option<crate::apps::rules::Markdown>)]
     pub markdown: Option<String>,
     /// Position among the app's pages (0–10000, default 0).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "validate::present_integer")]
     #[schema(minimum = 0, maximum = 10000)]
     pub order: Option<i32>,
 }
@@ -50,7 +50,6 @@ pub struct CreateDocRequest {
 /// At least one field.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(min_properties = 1)]
 pub struct UpdateDocRequest {
     #[serde(default, deserialize_with = "validate::present")]
     #[schema(value_type = Option<crate::platform::validate::schema::DisplayName>)]
@@ -58,7 +57,7 @@ pub struct UpdateDocRequest {
     #[serde(default, alias = "content", deserialize_with = "validate::present")]
     #[schema(value_type = Option<crate::apps::rules::Markdown>)]
     pub markdown: Option<String>,
-    #[serde(default, deserialize_with = "validate::present")]
+    #[serde(default, deserialize_with = "validate::present_integer")]
     #[schema(minimum = 0, maximum = 10000)]
     pub order: Option<i32>,
 }

@@ -47,7 +47,6 @@ pub struct CreateProjectRequest {
 /// At least one field. `""` clears `description` or `repository_url`.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(min_properties = 1)]
 pub struct UpdateProjectRequest {
     #[serde(default, deserialize_with = "validate::present")]
     #[schema(value_type = Option<crate::platform::validate::schema::DisplayName>)]

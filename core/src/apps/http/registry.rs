@@ -104,7 +104,7 @@ impl From<SummaryRow> for RegistryAppSummary {
             app_type: r.app_type,
             license: r.license,
             tags: r.tags,
-            sdks: r.sdks,
+            sdks: r.sdks.iter().filter_map(|s| Sdk::parse(s)).collect(),
             latest_version: r.latest_version,
             downloads: r.downloads,
             rating_average: rating_average(r.rating_sum, r.rating_count),
@@ -157,33 +157,36 @@ async fn search_registry(
         (Some(s), _) => s,
         (None, Some(_)) => RegistrySort::Relevance,
     };
+    let tsquery = match &text {
+        Some(t) => Some(corrected_query(&mut ctx.tx, t).await?),
+        None => None,
+    };
     let rows = sqlx::query_as!(
         SummaryRow,
         r#"WITH query AS (
                SELECT CASE WHEN $1::text IS NULL THEN NULL
-                           ELSE websearch_to_tsquery('english', $1) END AS tsq)
+                           ELSE to_tsquery('english', $1) END AS tsq)
            SELECT a.id, a.name, a.slug, coalesce(a.publisher_name, '') AS "publisher!",
                   a.description, a.app_type AS "app_type: AppType", a.license, a.tags, a.sdks,
                   a.latest_version, a.downloads, a.rating_sum, a.rating_count,
                   a.status AS "status: AppStatus", a.registry_published_at
            FROM apps a, query
            WHERE a.visibility = 'public' AND a.registry_published_at IS NOT NULL
-             AND ($1::text IS NULL OR a.search @@ query.tsq OR $1 <% a.search_words)
+             AND ($1::text IS NULL OR a.search @@ query.tsq)
              AND ($2::text IS NULL OR a.app_type = $2)
              AND ($3::text IS NULL OR a.sdks @> ARRAY[$3::text])
              AND ($4::text IS NULL OR a.tags @> ARRAY[$4::text])
              AND ($5::text IS NULL OR a.license = $5)
            ORDER BY
-             CASE WHEN $6 = 'relevance' THEN
-                  coalesce(ts_rank_cd(a.search, query.tsq, 32), 0)
-                  + 0.3 * word_similarity($1, a.search_words) END DESC NULLS LAST,
+             CASE WHEN $6 = 'relevance' THEN ts_rank_cd(a.search, query.tsq, 32) END
+                  DESC NULLS LAST,
              CASE WHEN $6 = 'downloads' THEN a.downloads END DESC NULLS LAST,
              CASE WHEN $6 = 'rating' THEN a.rating_sum::float8 / NULLIF(a.rating_count, 0) END
                   DESC NULLS LAST,
              CASE WHEN $6 = 'rating' THEN a.rating_count END DESC NULLS LAST,
              a.registry_published_at DESC, a.id DESC
            LIMIT $7 OFFSET $8"#,
-        text,
+        tsquery,
         f.app_type.map(AppType::as_str),
         f.sdk.map(Sdk::as_str),
         f.tag,
@@ -203,6 +206,51 @@ async fn search_registry(
         None
     };
     Ok(axum::Json(RegistryPage { items, next_cursor }))
+}
+
+/// Longest search word corrected, and how many words of a search count.
+const MAX_WORDS: usize = 8;
+
+/// The search as a `to_tsquery` text: its words ANDed, each ORed with up
+/// to three close words of the registry's dictionary (`registry_words`,
+/// pg_trgm similarity) so a misspelling still finds what it meant, while
+/// the search itself stays an indexed full-text match ranked by weight
+/// (name, then tags, then description). Words are `[a-z0-9]+` only, so the
+/// text cannot carry tsquery syntax.
+async fn corrected_query(conn: &mut sqlx::PgConnection, text: &str) -> Result<String, ApiError> {
+    let words: Vec<String> = text
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty() && w.len() <= 40)
+        .take(MAX_WORDS)
+        .map(str::to_owned)
+        .collect();
+    if words.is_empty() {
+        // Nothing searchable (e.g. only punctuation): an empty query,
+        // which matches nothing.
+        return Ok(String::new());
+    }
+    let near = sqlx::query!(
+        r#"SELECT w AS "word!",
+                  ARRAY(SELECT r.word FROM registry_words r
+                        WHERE char_length(w) >= 4 AND r.word % w AND r.word <> w
+                        ORDER BY r.word <-> w, r.word LIMIT 3) AS "near!"
+           FROM unnest($1::text[]) AS w"#,
+        &words
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(near
+        .into_iter()
+        .map(|n| {
+            let mut alts = vec![n.word];
+            alts.extend(n.near.into_iter().filter(|w| {
+                w.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+            }));
+            format!("({})", alts.join(" | "))
+        })
+        .collect::<Vec<_>>()
+        .join(" & "))
 }
 
 /// A registry app's summary row, or 404 if it is not in the registry.
@@ -509,6 +557,7 @@ async fn list_reviews(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateReviewRequest {
+    #[serde(deserialize_with = "validate::integer")]
     #[schema(minimum = 1, maximum = 5)]
     pub rating: i16,
     #[schema(value_type = crate::platform::validate::schema::DisplayName)]
@@ -521,9 +570,8 @@ pub struct CreateReviewRequest {
 /// At least one field.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(min_properties = 1)]
 pub struct UpdateReviewRequest {
-    #[serde(default, deserialize_with = "validate::present")]
+    #[serde(default, deserialize_with = "validate::present_integer")]
     #[schema(minimum = 1, maximum = 5)]
     pub rating: Option<i16>,
     #[serde(default, deserialize_with = "validate::present")]

@@ -40,10 +40,12 @@ pub struct CreateVersionRequest {
     #[schema(value_type = crate::apps::rules::SemVer)]
     pub version: String,
     pub sdk: Sdk,
+    #[serde(deserialize_with = "validate::integer")]
     #[schema(minimum = 1, maximum = 10000)]
     pub qubits: i32,
     /// A JSON Schema (2020-12 unless `$schema` names another draft) for
-    /// the app's input; at most 64 KiB; no remote `$ref`.
+    /// the app's input: an object or a boolean, valid against its
+    /// meta-schema, at most 64 KiB, no remote `$ref` (else 422).
     #[serde(default)]
     pub input_schema: Option<serde_json::Value>,
     /// A JSON Schema for the app's output (same rules).
@@ -57,14 +59,13 @@ pub struct CreateVersionRequest {
 /// At least one field. Once published only `release_notes` may change.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(min_properties = 1)]
 pub struct UpdateVersionRequest {
     #[serde(default, deserialize_with = "validate::present")]
     #[schema(value_type = Option<crate::apps::rules::SemVer>)]
     pub version: Option<String>,
     #[serde(default, deserialize_with = "validate::present")]
     pub sdk: Option<Sdk>,
-    #[serde(default, deserialize_with = "validate::present")]
+    #[serde(default, deserialize_with = "validate::present_integer")]
     #[schema(minimum = 1, maximum = 10000)]
     pub qubits: Option<i32>,
     #[serde(default, deserialize_with = "validate::present")]
