@@ -125,7 +125,10 @@ tenant=${tenants[0]}
   echo "BEGIN;"
   echo "SELECT set_config('app.tenant_id', '$tenant', true);"
   qs=$(printf "'%s'," "${queries[@]}" | sed 's/,$//')
-  echo "SELECT a.id, a.name, a.slug, a.publisher_name, a.description, a.app_type, a.license, a.tags, a.sdks, a.latest_version, a.downloads, a.rating_sum, a.rating_count, a.status, a.registry_published_at FROM apps a, (SELECT to_tsquery('english', (SELECT string_agg('(' || array_to_string(ARRAY[w] || ARRAY(SELECT r.word FROM registry_words r WHERE char_length(w) >= 4 AND r.word % w AND r.word <> w ORDER BY r.word <-> w, r.word LIMIT 3), ' | ') || ')', ' & ') FROM unnest(regexp_split_to_array(lower(q), '[^a-z0-9]+')) w WHERE w <> '')) AS tsq FROM (SELECT (ARRAY[$qs])[:i] AS q) s) query WHERE a.visibility = 'public' AND a.registry_published_at IS NOT NULL AND a.search @@ query.tsq ORDER BY ts_rank_cd(a.search, query.tsq, 32) DESC, a.registry_published_at DESC, a.id DESC LIMIT 21;"
+  # As the server: the correction first, then the search with its result
+  # as a parameter (\gset keeps it; -M prepared sends it as one).
+  echo "SELECT string_agg('(' || array_to_string(ARRAY[w] || ARRAY(SELECT r.word FROM registry_words r WHERE char_length(w) >= 4 AND r.word % w AND r.word <> w ORDER BY r.word <-> w, r.word LIMIT 3), ' | ') || ')', ' & ') AS tsq FROM unnest(regexp_split_to_array(lower((ARRAY[$qs])[:i]), '[^a-z0-9]+')) w WHERE w <> '' \\gset"
+  echo "SELECT a.id, a.name, a.slug, a.publisher_name, a.description, a.app_type, a.license, a.tags, a.sdks, a.latest_version, a.downloads, a.rating_sum, a.rating_count, a.status, a.registry_published_at FROM apps a, (SELECT to_tsquery('english', :tsq) AS tsq) query WHERE a.visibility = 'public' AND a.registry_published_at IS NOT NULL AND a.search @@ query.tsq ORDER BY ts_rank_cd(a.search, query.tsq, 32) DESC, a.registry_published_at DESC, a.id DESC LIMIT 21;"
   echo "COMMIT;"
 } >"$work/search.sql"
 (cd "$work" && PGSSLMODE=disable pgbench -n -M prepared -c 1 -T "$DURATION" -f search.sql -l --log-prefix=pg "$APP_URL" >/dev/null 2>"$work/pgbench.err") || { cat "$work/pgbench.err" >&2; exit 1; }
