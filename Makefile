@@ -17,7 +17,9 @@ export REDIS_URL ?= redis://127.0.0.1:6379/0
 dev: services build migrate
 	bash scripts/dev.sh
 
-test: services
+# The test databases start empty each run: tests see the migrations alone.
+test:
+	QHUB_FRESH_DATABASES="qhub_test qhub_e2e qhub_st" bash scripts/services.sh
 	bash scripts/test.sh
 
 services:

@@ -268,8 +268,11 @@ BEGIN
     END IF;
     RETURN NULL;
 END $$;
+-- Only when the words or the registry state change: counter updates
+-- (downloads, views, ratings) do not pay for it.
 CREATE TRIGGER apps_registry_words
-    AFTER INSERT OR UPDATE ON apps
+    AFTER INSERT OR UPDATE OF name, slug, tags, description, visibility, registry_published_at
+    ON apps
     FOR EACH ROW EXECUTE FUNCTION app.registry_words();
 REVOKE ALL ON FUNCTION app.registry_words() FROM PUBLIC;
 GRANT SELECT ON registry_words TO qhub_app;

@@ -9,6 +9,9 @@
 #   and qhub_st (the schemathesis run).
 #
 # Idempotent: safe to run before every `make dev` / `make test`.
+# `QHUB_FRESH_DATABASES="qhub_test …"` drops those databases first, so a
+# test run starts from the migrations alone, whatever an earlier run (or an
+# earlier version of a migration not yet landed) left in them.
 set -euo pipefail
 
 PGHOST_ADDR=${PGHOST_ADDR:-127.0.0.1}
@@ -85,6 +88,10 @@ ALTER ROLE qhub_owner NOSUPERUSER NOBYPASSRLS NOCREATEROLE;
 ALTER ROLE qhub_app NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE NOINHERIT;
 SQL
 
+for db in ${QHUB_FRESH_DATABASES:-}; do
+  log "recreating database $db"
+  psql_su -d postgres -c "DROP DATABASE IF EXISTS $db WITH (FORCE)"
+done
 for db in $DATABASES; do
   if ! psql_su -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$db'" | grep -q 1; then
     log "creating database $db"
