@@ -460,6 +460,24 @@ async fn semver_decides_latest_with_prereleases_and_yanks_and_published_is_immut
         ok.ok(201)["input_schema"]["properties"]["n"]["type"],
         "integer"
     );
+    // On a draft, `null` removes a schema; leaving the field out keeps it.
+    let vid4 = id(&ok.body);
+    let r = app
+        .patch(
+            &format!("/v1/apps/{aid}/versions/{vid4}"),
+            tok,
+            json!({"release_notes": "x"}),
+        )
+        .await;
+    assert_eq!(r.ok(200)["input_schema"]["type"], "object");
+    let r = app
+        .patch(
+            &format!("/v1/apps/{aid}/versions/{vid4}"),
+            tok,
+            json!({"input_schema": null}),
+        )
+        .await;
+    assert!(r.ok(200)["input_schema"].is_null());
 }
 
 /// Upload and download round trip byte for byte (> 8 MiB), digests,
@@ -1617,4 +1635,87 @@ async fn server_memory_does_not_grow_with_package_size() {
         grown_mib < 40,
         "the server's peak memory grew by {grown_mib} MiB for a 160 MiB package"
     );
+}
+
+/// An organization's apps and projects and an app's versions are capped;
+/// at the cap a create is a 409 and adds nothing.
+#[tokio::test]
+async fn creates_stop_at_the_limits() {
+    let app = TestApp::spawn().await;
+    let t = app.signup().await;
+    let a = create_app(
+        &app,
+        &t.access,
+        json!({"name": "Cap", "slug": "cap", "type": "library"}),
+    )
+    .await;
+    let aid: Uuid = id(&a).parse().unwrap();
+    // Fill up to the caps directly (as the owner role, in the tenant's context).
+    let pool = common::owner_pool().await;
+    let mut tx = pool.begin().await.unwrap();
+    sqlx::query("SELECT set_config('app.tenant_id', $1, true)")
+        .bind(t.id.to_string())
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    sqlx::query(
+        "INSERT INTO app_versions (id, tenant_id, app_id, version, sdk, qubits, created_by)
+         SELECT gen_random_uuid(), $1, $2, '0.0.' || i, 'qiskit', 1, $3 FROM generate_series(1, 1000) i",
+    )
+    .bind(t.id)
+    .bind(aid)
+    .bind(t.owner_id)
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO apps (id, tenant_id, name, slug, app_type, created_by)
+         SELECT gen_random_uuid(), $1, 'Filler ' || i, 'filler-' || i, 'library', $2
+         FROM generate_series(1, 999) i",
+    )
+    .bind(t.id)
+    .bind(t.owner_id)
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO projects (id, tenant_id, name, created_by)
+         SELECT gen_random_uuid(), $1, 'Filler ' || i, $2 FROM generate_series(1, 1000) i",
+    )
+    .bind(t.id)
+    .bind(t.owner_id)
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+
+    let r = app
+        .post(
+            &format!("/v1/apps/{aid}/versions"),
+            Some(&t.access),
+            json!({"version": "9.0.0", "sdk": "qiskit", "qubits": 1}),
+        )
+        .await;
+    r.problem(409, "conflict");
+    assert!(r.body["detail"].as_str().unwrap().contains("1000 versions"));
+    let r = app
+        .post(
+            "/v1/apps",
+            Some(&t.access),
+            json!({"name": "One more", "slug": "one-more", "type": "library"}),
+        )
+        .await;
+    r.problem(409, "conflict");
+    assert!(r.body["detail"].as_str().unwrap().contains("1000 apps"));
+    let r = app
+        .post("/v1/projects", Some(&t.access), json!({"name": "One more"}))
+        .await;
+    r.problem(409, "conflict");
+    assert!(r.body["detail"].as_str().unwrap().contains("1000 projects"));
+    // Nothing was added.
+    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM apps WHERE slug = 'one-more'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(n, 0);
 }

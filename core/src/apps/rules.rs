@@ -115,6 +115,26 @@ named!(
     ))
 );
 
+/// Apps and projects one organization may have.
+pub const MAX_APPS_PER_TENANT: i64 = 1000;
+pub const MAX_PROJECTS_PER_TENANT: i64 = 1000;
+
+/// 409 once the organization has `MAX_APPS_PER_TENANT` apps.
+pub async fn room_for_an_app(conn: &mut PgConnection, tenant: Uuid) -> Result<(), ApiError> {
+    let n = sqlx::query_scalar!(
+        r#"SELECT count(*) AS "n!" FROM apps WHERE tenant_id = $1"#,
+        tenant
+    )
+    .fetch_one(conn)
+    .await?;
+    if n >= MAX_APPS_PER_TENANT {
+        return Err(ApiError::Conflict(format!(
+            "an organization has at most {MAX_APPS_PER_TENANT} apps"
+        )));
+    }
+    Ok(())
+}
+
 /// Free text of at most `max` characters (multi-line).
 pub fn long_text(s: &str, max: usize) -> Option<&'static str> {
     if s.chars().count() > max {

@@ -237,6 +237,18 @@ where
     }
 }
 
+/// `#[serde(default, deserialize_with = "validate::nullable")]` for a
+/// PATCH field where `null` means "remove": absent is `None`, `null` is
+/// `Some(None)`, a value `Some(Some(v))`.
+pub fn nullable<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    use serde::Deserialize;
+    Option::<T>::deserialize(d).map(Some)
+}
+
 /// `#[serde(deserialize_with = "validate::integer")]` for integer body
 /// fields: JSON has one number type, and `3.0` is the integer 3 (JSON
 /// Schema's `type: integer` admits it, so generated clients may send it).

@@ -1280,7 +1280,7 @@ export interface components {
              * Format: int32
              * @description Position among the app's pages (0–10000, default 0).
              */
-            order?: number | null;
+            order?: number;
             title: components["schemas"]["DisplayName"];
         };
         CreateInvitationRequest: {
@@ -1888,40 +1888,41 @@ export interface components {
         };
         /** @description At least one field. `""` clears `license` and the URLs. */
         UpdateAppRequest: {
-            description?: null | components["schemas"]["Description"];
-            documentation_url?: null | components["schemas"]["OptionalHttpUrl"];
+            description?: components["schemas"]["Description"];
+            documentation_url?: components["schemas"]["OptionalHttpUrl"];
             /** @description An SPDX id, or `""` to clear. */
-            license?: string | null;
-            name?: null | components["schemas"]["DisplayName"];
-            readme?: null | components["schemas"]["Markdown"];
-            repository_url?: null | components["schemas"]["OptionalHttpUrl"];
-            slug?: null | components["schemas"]["AppSlug"];
-            tags?: components["schemas"]["Tag"][] | null;
-            type?: null | components["schemas"]["AppType"];
-            visibility?: null | components["schemas"]["Visibility"];
+            license?: string;
+            name?: components["schemas"]["DisplayName"];
+            readme?: components["schemas"]["Markdown"];
+            repository_url?: components["schemas"]["OptionalHttpUrl"];
+            slug?: components["schemas"]["AppSlug"];
+            tags?: components["schemas"]["Tag"][];
+            type?: components["schemas"]["AppType"];
+            /** @description Making a registry app private takes it out of the registry. */
+            visibility?: components["schemas"]["Visibility"];
         };
         /** @description At least one field. */
         UpdateDocRequest: {
-            markdown?: null | components["schemas"]["Markdown"];
+            markdown?: components["schemas"]["Markdown"];
             /** Format: int32 */
-            order?: number | null;
-            title?: null | components["schemas"]["DisplayName"];
+            order?: number;
+            title?: components["schemas"]["DisplayName"];
         };
         UpdateMeRequest: {
             name: components["schemas"]["DisplayName"];
         };
         /** @description At least one field. `""` clears `description` or `repository_url`. */
         UpdateProjectRequest: {
-            description?: null | components["schemas"]["Description"];
-            name?: null | components["schemas"]["DisplayName"];
-            repository_url?: null | components["schemas"]["OptionalHttpUrl"];
+            description?: components["schemas"]["Description"];
+            name?: components["schemas"]["DisplayName"];
+            repository_url?: components["schemas"]["OptionalHttpUrl"];
         };
         /** @description At least one field. */
         UpdateReviewRequest: {
-            content?: null | components["schemas"]["ReviewText"];
+            content?: components["schemas"]["ReviewText"];
             /** Format: int32 */
-            rating?: number | null;
-            title?: null | components["schemas"]["DisplayName"];
+            rating?: number;
+            title?: components["schemas"]["DisplayName"];
         };
         UpdateTenantRequest: {
             name?: components["schemas"]["DisplayName"];
@@ -1940,13 +1941,15 @@ export interface components {
         };
         /** @description At least one field. Once published only `release_notes` may change. */
         UpdateVersionRequest: {
+            /** @description A new JSON Schema for the input, or `null` to remove it (drafts only). */
             input_schema?: unknown;
+            /** @description A new JSON Schema for the output, or `null` to remove it (drafts only). */
             output_schema?: unknown;
             /** Format: int32 */
-            qubits?: number | null;
-            release_notes?: null | components["schemas"]["ReleaseNotes"];
-            sdk?: null | components["schemas"]["Sdk"];
-            version?: null | components["schemas"]["SemVer"];
+            qubits?: number;
+            release_notes?: components["schemas"]["ReleaseNotes"];
+            sdk?: components["schemas"]["Sdk"];
+            version?: components["schemas"]["SemVer"];
         };
         UsageBucket: components["schemas"]["KindTotals"] & components["schemas"]["Measures"] & {
             /**
@@ -4292,6 +4295,15 @@ export interface operations {
             401: components["responses"]["Unauthenticated"];
             403: components["responses"]["Forbidden"];
             408: components["responses"]["RequestTimeout"];
+            /** @description The organization has the most projects allowed (1000) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["ValidationFailed"];

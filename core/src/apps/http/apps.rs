@@ -75,34 +75,36 @@ pub struct CreateAppRequest {
 #[serde(deny_unknown_fields)]
 pub struct UpdateAppRequest {
     #[serde(default, deserialize_with = "validate::present")]
-    #[schema(value_type = Option<crate::platform::validate::schema::DisplayName>)]
+    #[schema(value_type = crate::platform::validate::schema::DisplayName)]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "validate::present")]
-    #[schema(value_type = Option<crate::apps::rules::AppSlug>)]
+    #[schema(value_type = crate::apps::rules::AppSlug)]
     pub slug: Option<String>,
     #[serde(default, rename = "type", deserialize_with = "validate::present")]
+    #[schema(value_type = AppType)]
     pub app_type: Option<AppType>,
     /// Making a registry app private takes it out of the registry.
     #[serde(default, deserialize_with = "validate::present")]
+    #[schema(value_type = Visibility)]
     pub visibility: Option<Visibility>,
     #[serde(default, deserialize_with = "validate::present")]
-    #[schema(value_type = Option<crate::apps::rules::Description>)]
+    #[schema(value_type = crate::apps::rules::Description)]
     pub description: Option<String>,
     /// An SPDX id, or `""` to clear.
     #[serde(default, deserialize_with = "validate::present")]
-    #[schema(value_type = Option<String>, max_length = 64, pattern = "^([A-Za-z0-9][A-Za-z0-9.+-]{0,63})?$")]
+    #[schema(value_type = String, max_length = 64, pattern = "^([A-Za-z0-9][A-Za-z0-9.+-]{0,63})?$")]
     pub license: Option<String>,
     #[serde(default, deserialize_with = "validate::present")]
-    #[schema(value_type = Option<crate::apps::rules::OptionalHttpUrl>)]
+    #[schema(value_type = crate::apps::rules::OptionalHttpUrl)]
     pub documentation_url: Option<String>,
     #[serde(default, deserialize_with = "validate::present")]
-    #[schema(value_type = Option<crate::apps::rules::OptionalHttpUrl>)]
+    #[schema(value_type = crate::apps::rules::OptionalHttpUrl)]
     pub repository_url: Option<String>,
     #[serde(default, deserialize_with = "validate::present")]
-    #[schema(value_type = Option<crate::apps::rules::Markdown>)]
+    #[schema(value_type = crate::apps::rules::Markdown)]
     pub readme: Option<String>,
     #[serde(default, deserialize_with = "validate::present")]
-    #[schema(value_type = Option<Vec<crate::apps::rules::Tag>>, max_items = 10)]
+    #[schema(value_type = Vec<crate::apps::rules::Tag>, max_items = 10)]
     pub tags: Option<Vec<String>>,
 }
 
@@ -192,6 +194,7 @@ async fn create_app(
     );
     checks.finish()?;
     let p = ctx.principal;
+    rules::room_for_an_app(&mut ctx.tx, p.tenant_id).await?;
     let row = sqlx::query_as!(
         AppRow,
         r#"INSERT INTO apps (id, tenant_id, name, slug, description, app_type, visibility,

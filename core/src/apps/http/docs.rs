@@ -43,7 +43,7 @@ pub struct CreateDocRequest {
     pub markdown: Option<String>,
     /// Position among the app's pages (0–10000, default 0).
     #[serde(default, deserialize_with = "validate::present_integer")]
-    #[schema(minimum = 0, maximum = 10000)]
+    #[schema(value_type = i32, minimum = 0, maximum = 10000)]
     pub order: Option<i32>,
 }
 
@@ -52,13 +52,13 @@ pub struct CreateDocRequest {
 #[serde(deny_unknown_fields)]
 pub struct UpdateDocRequest {
     #[serde(default, deserialize_with = "validate::present")]
-    #[schema(value_type = Option<crate::platform::validate::schema::DisplayName>)]
+    #[schema(value_type = crate::platform::validate::schema::DisplayName)]
     pub title: Option<String>,
     #[serde(default, alias = "content", deserialize_with = "validate::present")]
-    #[schema(value_type = Option<crate::apps::rules::Markdown>)]
+    #[schema(value_type = crate::apps::rules::Markdown)]
     pub markdown: Option<String>,
     #[serde(default, deserialize_with = "validate::present_integer")]
-    #[schema(minimum = 0, maximum = 10000)]
+    #[schema(value_type = i32, minimum = 0, maximum = 10000)]
     pub order: Option<i32>,
 }
 

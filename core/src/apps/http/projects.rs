@@ -49,13 +49,13 @@ pub struct CreateProjectRequest {
 #[serde(deny_unknown_fields)]
 pub struct UpdateProjectRequest {
     #[serde(default, deserialize_with = "validate::present")]
-    #[schema(value_type = Option<crate::platform::validate::schema::DisplayName>)]
+    #[schema(value_type = crate::platform::validate::schema::DisplayName)]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "validate::present")]
-    #[schema(value_type = Option<crate::apps::rules::Description>)]
+    #[schema(value_type = crate::apps::rules::Description)]
     pub description: Option<String>,
     #[serde(default, deserialize_with = "validate::present")]
-    #[schema(value_type = Option<crate::apps::rules::OptionalHttpUrl>)]
+    #[schema(value_type = crate::apps::rules::OptionalHttpUrl)]
     pub repository_url: Option<String>,
 }
 
@@ -80,7 +80,10 @@ fn check_fields(
 #[utoipa::path(
     post, path = "/v1/projects", tag = "projects", operation_id = "createProject",
     request_body = CreateProjectRequest,
-    responses((status = 201, description = "Project created", body = ProjectView)),
+    responses(
+        (status = 201, description = "Project created", body = ProjectView),
+        (status = 409, description = "The organization has the most projects allowed (1000)", body = qhub_lib::Problem, content_type = "application/problem+json"),
+    ),
     security(("bearerAuth" = ["apps:write"]))
 )]
 async fn create_project(
@@ -99,6 +102,18 @@ async fn create_project(
     }
     checks.finish()?;
     let p = ctx.principal;
+    let n = sqlx::query_scalar!(
+        r#"SELECT count(*) AS "n!" FROM projects WHERE tenant_id = $1"#,
+        p.tenant_id
+    )
+    .fetch_one(&mut *ctx.tx)
+    .await?;
+    if n >= rules::MAX_PROJECTS_PER_TENANT {
+        return Err(ApiError::Conflict(format!(
+            "an organization has at most {} projects",
+            rules::MAX_PROJECTS_PER_TENANT
+        )));
+    }
     let view = sqlx::query_as!(
         ProjectView,
         "INSERT INTO projects (id, tenant_id, name, description, repository_url, created_by)
@@ -341,6 +356,7 @@ async fn release_project(
     checks.finish()?;
     let p = ctx.principal;
     let project = fetch(&mut ctx.tx, p.tenant_id, id).await?;
+    rules::room_for_an_app(&mut ctx.tx, p.tenant_id).await?;
     let slug = req.slug.unwrap_or_else(|| slug_from(&project.name));
     let app = sqlx::query_as!(
         AppRow,

@@ -572,13 +572,13 @@ pub struct CreateReviewRequest {
 #[serde(deny_unknown_fields)]
 pub struct UpdateReviewRequest {
     #[serde(default, deserialize_with = "validate::present_integer")]
-    #[schema(minimum = 1, maximum = 5)]
+    #[schema(value_type = i16, minimum = 1, maximum = 5)]
     pub rating: Option<i16>,
     #[serde(default, deserialize_with = "validate::present")]
-    #[schema(value_type = Option<crate::platform::validate::schema::DisplayName>)]
+    #[schema(value_type = crate::platform::validate::schema::DisplayName)]
     pub title: Option<String>,
     #[serde(default, deserialize_with = "validate::present")]
-    #[schema(value_type = Option<crate::apps::rules::ReviewText>)]
+    #[schema(value_type = crate::apps::rules::ReviewText)]
     pub content: Option<String>,
 }
 

@@ -61,21 +61,29 @@ pub struct CreateVersionRequest {
 #[serde(deny_unknown_fields)]
 pub struct UpdateVersionRequest {
     #[serde(default, deserialize_with = "validate::present")]
-    #[schema(value_type = Option<crate::apps::rules::SemVer>)]
+    #[schema(value_type = crate::apps::rules::SemVer)]
     pub version: Option<String>,
     #[serde(default, deserialize_with = "validate::present")]
+    #[schema(value_type = Sdk)]
     pub sdk: Option<Sdk>,
     #[serde(default, deserialize_with = "validate::present_integer")]
-    #[schema(minimum = 1, maximum = 10000)]
+    #[schema(value_type = i32, minimum = 1, maximum = 10000)]
     pub qubits: Option<i32>,
+    /// A new JSON Schema for the input, or `null` to remove it (drafts only).
+    #[serde(default, deserialize_with = "validate::nullable")]
+    #[schema(value_type = Option<serde_json::Value>)]
+    pub input_schema: Option<Option<serde_json::Value>>,
+    /// A new JSON Schema for the output, or `null` to remove it (drafts only).
+    #[serde(default, deserialize_with = "validate::nullable")]
+    #[schema(value_type = Option<serde_json::Value>)]
+    pub output_schema: Option<Option<serde_json::Value>>,
     #[serde(default, deserialize_with = "validate::present")]
-    pub input_schema: Option<serde_json::Value>,
-    #[serde(default, deserialize_with = "validate::present")]
-    pub output_schema: Option<serde_json::Value>,
-    #[serde(default, deserialize_with = "validate::present")]
-    #[schema(value_type = Option<crate::apps::rules::ReleaseNotes>)]
+    #[schema(value_type = crate::apps::rules::ReleaseNotes)]
     pub release_notes: Option<String>,
 }
+
+/// Versions one app may have (its version list is sorted in memory).
+const MAX_VERSIONS_PER_APP: i64 = 1000;
 
 fn version_taken() -> ApiError {
     ApiError::Taken {
@@ -131,6 +139,17 @@ async fn create_version(
         return Err(ApiError::Conflict(
             "the app is deprecated and takes no new versions".into(),
         ));
+    }
+    let n = sqlx::query_scalar!(
+        r#"SELECT count(*) AS "n!" FROM app_versions WHERE app_id = $1"#,
+        app_id
+    )
+    .fetch_one(&mut *ctx.tx)
+    .await?;
+    if n >= MAX_VERSIONS_PER_APP {
+        return Err(ApiError::Conflict(format!(
+            "an app has at most {MAX_VERSIONS_PER_APP} versions; delete drafts you no longer need"
+        )));
     }
     let canonical = version.map(|v| v.to_string()).unwrap_or_default();
     let row = sqlx::query_as!(
@@ -259,8 +278,16 @@ async fn update_version(
     if let Some(q) = req.qubits {
         check_qubits(&mut checks, q);
     }
-    check_schema(&mut checks, "input_schema", req.input_schema.as_ref());
-    check_schema(&mut checks, "output_schema", req.output_schema.as_ref());
+    check_schema(
+        &mut checks,
+        "input_schema",
+        req.input_schema.as_ref().and_then(Option::as_ref),
+    );
+    check_schema(
+        &mut checks,
+        "output_schema",
+        req.output_schema.as_ref().and_then(Option::as_ref),
+    );
     if let Some(n) = &req.release_notes {
         checks.check("release_notes", rules::long_text(n, MAX_RELEASE_NOTES));
     }
@@ -287,8 +314,9 @@ async fn update_version(
         VersionRow,
         r#"UPDATE app_versions SET
                version = coalesce($3, version), sdk = coalesce($4, sdk),
-               qubits = coalesce($5, qubits), input_schema = coalesce($6, input_schema),
-               output_schema = coalesce($7, output_schema),
+               qubits = coalesce($5, qubits),
+               input_schema = CASE WHEN $9 THEN $6 ELSE input_schema END,
+               output_schema = CASE WHEN $10 THEN $7 ELSE output_schema END,
                release_notes = coalesce($8, release_notes), updated_at = now()
            WHERE id = $1 AND tenant_id = $2
            RETURNING id, app_id, version, sdk AS "sdk: Sdk", qubits, input_schema, output_schema,
@@ -300,9 +328,11 @@ async fn update_version(
         version.and_then(Result::ok).map(|v| v.to_string()),
         req.sdk.map(Sdk::as_str),
         req.qubits,
-        req.input_schema,
-        req.output_schema,
+        req.input_schema.clone().flatten(),
+        req.output_schema.clone().flatten(),
         req.release_notes,
+        req.input_schema.is_some(),
+        req.output_schema.is_some(),
     )
     .fetch_one(&mut *ctx.tx)
     .await
