@@ -199,6 +199,15 @@ CREATE FUNCTION app.garbage_next(p_limit integer) RETURNS SETOF text
     AS $$ SELECT key FROM public.object_garbage WHERE collect_at <= now()
           ORDER BY collect_at LIMIT p_limit FOR UPDATE SKIP LOCKED $$;
 
+-- Claimed keys are put out of reach for p_secs while the caller deletes
+-- their objects outside any transaction; a caller that dies meanwhile
+-- leaves them to the next sweep after that.
+CREATE FUNCTION app.garbage_postpone(p_keys text[], p_secs double precision) RETURNS void
+    LANGUAGE sql VOLATILE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+    AS $$ UPDATE public.object_garbage SET collect_at = now() + make_interval(secs => p_secs)
+          WHERE key = ANY (p_keys) $$;
+
 CREATE FUNCTION app.garbage_done(p_keys text[]) RETURNS void
     LANGUAGE sql VOLATILE SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
@@ -209,6 +218,8 @@ REVOKE ALL ON FUNCTION app.garbage_claim(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION app.garbage_due_now(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION app.garbage_next(integer) FROM PUBLIC;
 REVOKE ALL ON FUNCTION app.garbage_done(text[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION app.garbage_postpone(text[], double precision) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION app.garbage_postpone(text[], double precision) TO qhub_app;
 GRANT EXECUTE ON FUNCTION app.garbage_expect(text, double precision) TO qhub_app;
 GRANT EXECUTE ON FUNCTION app.garbage_claim(text) TO qhub_app;
 GRANT EXECUTE ON FUNCTION app.garbage_due_now(text) TO qhub_app;

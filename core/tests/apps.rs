@@ -380,7 +380,7 @@ async fn semver_decides_latest_with_prereleases_and_yanks_and_published_is_immut
     let _ = rc;
 
     // Invalid or duplicate version numbers.
-    for bad in ["1.2", "v1.2.3", "01.2.3", "1.2.3-", ""] {
+    for bad in ["1.2", "v1.2.3", "01.2.3", "1.2.3-", "", "1.9.0+build.7"] {
         let r = app
             .post(
                 &format!("/v1/apps/{aid}/versions"),
@@ -1418,6 +1418,15 @@ async fn bad_input_is_refused_and_changes_nothing() {
     )
     .await
     .problem(422, "validation_failed");
+    for q in [
+        "to=-262143-01-01",
+        "from=-5000-01-01&to=-5000-01-02",
+        "from=2999-01-01",
+    ] {
+        app.get(&format!("/v1/apps/{aid}/metrics?{q}"), tok)
+            .await
+            .problem(422, "validation_failed");
+    }
     app.get(&format!("/v1/apps/{aid}/metrics?from=99999-01-01"), tok)
         .await
         .problem(422, "validation_failed");
@@ -1508,6 +1517,20 @@ async fn publishing_to_the_registry_needs_public_license_and_a_published_version
         )
         .await;
     assert_eq!(r.ok(200)["in_registry"], false);
+    app.get(&format!("/v1/registry/{aid}"), &other.access)
+        .await
+        .problem(404, "not_found");
+    // Public again is not back in the registry: that takes publish-registry
+    // (and its scope) again, whatever a developer patches.
+    let r = app
+        .patch(
+            &format!("/v1/apps/{aid}"),
+            &dev,
+            json!({"visibility": "public", "license": ""}),
+        )
+        .await;
+    assert_eq!(r.ok(200)["in_registry"], false);
+    assert!(r.body["license"].is_null());
     app.get(&format!("/v1/registry/{aid}"), &other.access)
         .await
         .problem(404, "not_found");

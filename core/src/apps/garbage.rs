@@ -47,12 +47,23 @@ pub async fn expect_upload(pool: &PgPool, key: &str, after: Duration) -> Result<
     Ok(())
 }
 
-/// Deletes up to 100 due objects and their rows. Returns how many went.
+/// Deletes up to 100 due objects and their rows. The keys are claimed
+/// in a short transaction (postponed, so no other sweep takes them), the
+/// objects deleted with no transaction open (a slow or unavailable store
+/// never pins a database connection), and the rows removed in another.
+/// Returns how many went.
 pub async fn sweep(pool: &PgPool, packages: &Packages) -> Result<usize, ApiError> {
     let mut tx = tenancy::without_tenant(pool).await?;
     let keys = sqlx::query_scalar!(r#"SELECT app.garbage_next(100) AS "key!""#)
         .fetch_all(&mut *tx)
         .await?;
+    if keys.is_empty() {
+        return Ok(0);
+    }
+    sqlx::query!("SELECT app.garbage_postpone($1, 600)", &keys)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
     let mut gone = Vec::with_capacity(keys.len());
     for key in keys {
         match packages.delete(&key).await {
@@ -62,6 +73,7 @@ pub async fn sweep(pool: &PgPool, packages: &Packages) -> Result<usize, ApiError
             }
         }
     }
+    let mut tx = tenancy::without_tenant(pool).await?;
     sqlx::query!("SELECT app.garbage_done($1)", &gone)
         .execute(&mut *tx)
         .await?;

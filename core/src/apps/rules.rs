@@ -18,7 +18,7 @@ pub const MAX_REVIEW: usize = 5000;
 /// Largest JSON Schema a version may carry, serialized.
 pub const MAX_SCHEMA_BYTES: usize = 64 * 1024;
 /// `x.y.z`, optional `-prerelease` and `+build`, as semver.org's regex.
-pub const SEMVER_PATTERN: &str = r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$";
+pub const SEMVER_PATTERN: &str = r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?$";
 pub const LICENSE_PATTERN: &str = "^[A-Za-z0-9][A-Za-z0-9.+-]{0,63}$";
 
 named!(
@@ -66,8 +66,9 @@ named!(
 named!(
     SemVer,
     string(
-        "A semantic version (semver.org 2.0.0): `1.2.0`, `2.0.0-rc.1`. Ordered by semver \
-         precedence (1.10.0 > 1.9.0; a prerelease sorts before its release)."
+        "A semantic version (semver.org 2.0.0) without build metadata: `1.2.0`, \
+         `2.0.0-rc.1`. Ordered by semver precedence (1.10.0 > 1.9.0; a prerelease sorts \
+         before its release)."
     )
     .max_length(Some(100))
     .pattern(Some(SEMVER_PATTERN))
@@ -201,8 +202,14 @@ pub fn semver(s: &str) -> Result<semver::Version, &'static str> {
     if s.len() > 100 {
         return Err("must be at most 100 characters");
     }
-    semver::Version::parse(s)
-        .map_err(|_| "must be a semantic version such as 1.2.0 or 2.0.0-rc.1 (semver.org)")
+    let v = semver::Version::parse(s)
+        .map_err(|_| "must be a semantic version such as 1.2.0 or 2.0.0-rc.1 (semver.org)")?;
+    // Build metadata does not order versions (1.0.0+a and 1.0.0+b are the
+    // same version to semver), so it cannot tell two versions apart here.
+    if !v.build.is_empty() {
+        return Err("must not carry build metadata (+…): versions differ by number or prerelease");
+    }
+    Ok(v)
 }
 
 /// A JSON Schema a version declares for its input or output: valid against
@@ -332,6 +339,7 @@ mod tests {
         assert!(semver("1.2.3").is_ok());
         assert!(semver("1.2").is_err());
         assert!(semver("01.2.3").is_err());
+        assert!(semver("1.0.0+build.1").is_err());
     }
 
     #[test]

@@ -1787,7 +1787,7 @@ export interface components {
         /** @description A password as typed: 1–1024 characters, no NUL. */
         Secret: string;
         /**
-         * @description A semantic version (semver.org 2.0.0): `1.2.0`, `2.0.0-rc.1`. Ordered by semver precedence (1.10.0 > 1.9.0; a prerelease sorts before its release).
+         * @description A semantic version (semver.org 2.0.0) without build metadata: `1.2.0`, `2.0.0-rc.1`. Ordered by semver precedence (1.10.0 > 1.9.0; a prerelease sorts before its release).
          * @example 1.2.0
          */
         SemVer: string;
@@ -2898,9 +2898,15 @@ export interface operations {
     getAppMetrics: {
         parameters: {
             query?: {
-                /** @description First day (UTC), default 29 days before `to`. */
+                /**
+                 * @description First day (UTC), default 29 days before `to`. From 2000-01-01 to
+                 *     tomorrow.
+                 */
                 from?: string;
-                /** @description Last day (UTC), default today. At most 366 days after `from`. */
+                /**
+                 * @description Last day (UTC), default today. At most 366 days after `from`; from
+                 *     2000-01-01 to tomorrow.
+                 */
                 to?: string;
             };
             header?: never;

@@ -17,9 +17,11 @@ export const DOC_ORDER_MAX = 10_000;
 export const SCHEMA_MAX_BYTES = 64 * 1024;
 export const REVIEW_TITLE_MAX = 200;
 export const REVIEW_CONTENT_MAX = 5000;
-// SemVer 2.0.0's own regular expression (semver.org), without the `v`.
+// SemVer 2.0.0's own regular expression (semver.org), without the `v` and
+// without build metadata (`+…`), which the server refuses: it does not
+// order versions, so it cannot tell two apart.
 export const SEMVER_PATTERN =
-  /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/;
+  /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?$/;
 // An SPDX license id's characters (the server knows the list itself).
 export const LICENSE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9.+-]{0,63}$/;
 

@@ -253,12 +253,12 @@ describe("markdown", () => {
 
 describe("app and version rules", () => {
   it("accepts semantic versions and refuses the rest", () => {
-    for (const ok of ["1.0.0", "0.1.0", "10.20.30", "2.0.0-rc.1", "1.0.0-alpha.beta", "1.0.0+build.5", "1.0.0-0.3.7"]) {
+    for (const ok of ["1.0.0", "0.1.0", "10.20.30", "2.0.0-rc.1", "1.0.0-alpha.beta", "1.0.0-0.3.7"]) {
       expect(validateSemver(ok), ok).toBeNull();
     }
     expect(validateSemver("")).toMatch(/required/);
     expect(validateSemver("v1.0.0")).toMatch(/Leave out/);
-    for (const bad of ["1", "1.0", "01.0.0", "1.0.0-", "1.0.0-01", "1.0.0 beta", "1.0.0.0", "a.b.c"]) {
+    for (const bad of ["1", "1.0", "01.0.0", "1.0.0-", "1.0.0-01", "1.0.0 beta", "1.0.0.0", "a.b.c", "1.0.0+build.5"]) {
       expect(validateSemver(bad), bad).toMatch(/semantic version/);
     }
   });

@@ -369,6 +369,10 @@ async fn update_app(
                documentation_url = CASE WHEN $10 THEN $11 ELSE documentation_url END,
                repository_url = CASE WHEN $12 THEN $13 ELSE repository_url END,
                readme = coalesce($14, readme), tags = coalesce($15, tags),
+               -- Going private leaves the registry for good: coming back
+               -- takes publish-registry again (its scope, its checks).
+               registry_published_at = CASE WHEN $6 = 'private' THEN NULL
+                                            ELSE registry_published_at END,
                updated_at = now()
            WHERE id = $1 AND tenant_id = $2
            RETURNING id, project_id, name, slug, description, app_type AS "app_type: AppType",
@@ -449,7 +453,15 @@ async fn delete_app(
 ) -> Result<StatusCode, ApiError> {
     let tenant = ctx.principal.tenant_id;
     let app = own_app(&mut ctx.tx, tenant, id, true).await?;
-    if app.status != AppStatus::Draft {
+    let ever_published = sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM app_versions
+                          WHERE app_id = $1 AND tenant_id = $2 AND status <> 'draft') AS "e!""#,
+        id,
+        tenant
+    )
+    .fetch_one(&mut *ctx.tx)
+    .await?;
+    if ever_published {
         return Err(ApiError::Conflict(
             "this app has published versions and cannot be deleted; deprecate it instead".into(),
         ));

@@ -27,10 +27,12 @@ const MAX_DAYS: i64 = 366;
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct MetricsRange {
-    /// First day (UTC), default 29 days before `to`.
+    /// First day (UTC), default 29 days before `to`. From 2000-01-01 to
+    /// tomorrow.
     #[param(value_type = Option<String>, format = Date)]
     pub from: Option<NaiveDate>,
-    /// Last day (UTC), default today. At most 366 days after `from`.
+    /// Last day (UTC), default today. At most 366 days after `from`; from
+    /// 2000-01-01 to tomorrow.
     #[param(value_type = Option<String>, format = Date)]
     pub to: Option<NaiveDate>,
 }
@@ -47,9 +49,27 @@ async fn app_metrics(
     Path(id): Path<Uuid>,
     Query(range): Query<MetricsRange>,
 ) -> Result<axum::Json<AppMetrics>, ApiError> {
-    let to = range.to.unwrap_or_else(|| Utc::now().date_naive());
-    let from = range.from.unwrap_or(to - Duration::days(29));
+    let today = Utc::now().date_naive();
     let mut checks = Checks::default();
+    // Days QHub can have counted: from 2000 to tomorrow (UTC). Outside,
+    // 422, never date arithmetic that overflows or a date Postgres refuses.
+    let earliest = NaiveDate::from_ymd_opt(2000, 1, 1).unwrap_or(today);
+    let latest = today.succ_opt().unwrap_or(today);
+    let in_window = |d: Option<NaiveDate>| d.is_none_or(|d| (earliest..=latest).contains(&d));
+    checks.check(
+        "from",
+        (!in_window(range.from)).then_some("must be between 2000-01-01 and tomorrow"),
+    );
+    checks.check(
+        "to",
+        (!in_window(range.to)).then_some("must be between 2000-01-01 and tomorrow"),
+    );
+    checks.finish()?;
+    let to = range.to.unwrap_or(today);
+    let from = range.from.unwrap_or_else(|| {
+        to.checked_sub_signed(Duration::days(29))
+            .unwrap_or(earliest)
+    });
     let span = (to - from).num_days();
     checks.check("from", (span < 0).then_some("must not be after to"));
     checks.check(
