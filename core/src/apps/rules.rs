@@ -9,7 +9,9 @@ use crate::platform::validate::{self, schema::named, schema::string, Checks};
 
 pub const TAG_PATTERN: &str = "^[a-z0-9][a-z0-9-]{0,31}$";
 pub const MAX_TAGS: usize = 10;
-pub const URL_PATTERN: &str = "^https?://[^\\s\\u0000-\\u001F\\u007F-\\u009F]+$";
+/// An absolute http(s) URL in RFC 3986's ASCII characters (non-ASCII
+/// percent-encoded or punycode), without IPv6 literals (`[` `]`).
+pub const URL_PATTERN: &str = "^https?://[A-Za-z0-9._~:/?#@!$&'()*+,;=%-]+$";
 pub const MAX_URL_LEN: usize = 2048;
 pub const MAX_DESCRIPTION: usize = 2000;
 pub const MAX_MARKDOWN: usize = 100_000;
@@ -52,16 +54,19 @@ named!(
 );
 named!(
     HttpUrl,
-    string("An absolute http(s) URL, at most 2048 characters.")
-        .max_length(Some(MAX_URL_LEN))
-        .pattern(Some(URL_PATTERN))
-        .examples([serde_json::json!("https://github.com/acme/grover")])
+    string(
+        "An absolute http(s) URL, at most 2048 characters, in RFC 3986's ASCII characters \
+         (percent-encode the rest); no IPv6 literal hosts."
+    )
+    .max_length(Some(MAX_URL_LEN))
+    .pattern(Some(URL_PATTERN))
+    .examples([serde_json::json!("https://github.com/acme/grover")])
 );
 named!(
     OptionalHttpUrl,
     string("An absolute http(s) URL, at most 2048 characters; `\"\"` clears it.")
         .max_length(Some(MAX_URL_LEN))
-        .pattern(Some("^(https?://[^\\s\\u0000-\\u001F\\u007F-\\u009F]+)?$"))
+        .pattern(Some("^(https?://[A-Za-z0-9._~:/?#@!$&'()*+,;=%-]+)?$"))
 );
 named!(
     SemVer,
@@ -190,11 +195,15 @@ pub fn url(s: &str) -> Option<&'static str> {
         Some("must be at most 2048 characters")
     } else if !scheme_ok || s.len() <= "https://".len() - usize::from(s.starts_with("http://")) {
         Some("must be an absolute http:// or https:// URL")
-    } else if s.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        Some("must not contain spaces or control characters")
+    } else if !s.bytes().all(url_byte) {
+        Some("may contain only RFC 3986 characters (percent-encode spaces and non-ASCII); no [ ]")
     } else {
         None
     }
+}
+
+fn url_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"._~:/?#@!$&'()*+,;=%-".contains(&b)
 }
 
 /// A version number, in its canonical form.
@@ -334,6 +343,9 @@ mod tests {
         assert!(url("javascript:alert(1)").is_some());
         assert!(url("https://").is_some());
         assert!(url("https://a b").is_some());
+        assert!(url("http://[::1").is_some());
+        assert!(url("https://exämple.test").is_some());
+        assert!(url("https://example.test/a%20b?x=1&y=(2)#top").is_none());
         assert!(tag("qaoa-2"));
         assert!(!tag("-x") && !tag("Big") && !tag("") && !tag(&"a".repeat(33)));
         assert!(semver("1.2.3").is_ok());

@@ -1383,7 +1383,7 @@ export interface components {
             status: string;
         };
         /**
-         * @description An absolute http(s) URL, at most 2048 characters.
+         * @description An absolute http(s) URL, at most 2048 characters, in RFC 3986's ASCII characters (percent-encode the rest); no IPv6 literal hosts.
          * @example https://github.com/acme/grover
          */
         HttpUrl: string;

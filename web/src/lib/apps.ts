@@ -117,8 +117,12 @@ export function validateUrl(v: string, what = "URL"): string | null {
     return `${what} must be a full address starting with https:// or http://.`;
   }
   if (u.protocol !== "https:" && u.protocol !== "http:") return `${what} must start with https:// or http://.`;
+  // The server's rule (HttpUrl in openapi.yaml): RFC 3986's ASCII characters only.
+  if (!URL_CHARS.test(s)) return `${what} may use only plain ASCII URL characters; percent-encode spaces and accents.`;
   return null;
 }
+
+const URL_CHARS = /^https?:\/\/[A-Za-z0-9._~:/?#@!$&'()*+,;=%-]+$/;
 
 export function validateLicense(v: string): string | null {
   const s = v.trim();
