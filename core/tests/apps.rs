@@ -338,7 +338,7 @@ async fn semver_decides_latest_with_prereleases_and_yanks_and_published_is_immut
     let aid = id(&a);
 
     // Only a prerelease: it is the latest while no release exists.
-    let rc = released_version(&app, tok, &aid, "2.0.0-rc.1", bytes(10, 2)).await;
+    released_version(&app, tok, &aid, "2.0.0-rc.1", bytes(10, 2)).await;
     assert_eq!(
         latest(&app, tok, &aid).await.0.as_deref(),
         Some("2.0.0-rc.1")
@@ -377,7 +377,6 @@ async fn semver_decides_latest_with_prereleases_and_yanks_and_published_is_immut
         latest(&app, tok, &aid).await.0.as_deref(),
         Some("2.0.0-rc.1")
     );
-    let _ = rc;
 
     // Invalid or duplicate version numbers.
     for bad in ["1.2", "v1.2.3", "01.2.3", "1.2.3-", "", "1.9.0+build.7"] {
@@ -828,7 +827,6 @@ async fn another_organization_sees_only_the_registry_and_changes_nothing() {
     for (method, path, body) in writes {
         let r = app.call(method.clone(), &path, Some(&b.access), body).await;
         r.problem(404, "not_found");
-        let _ = (method, path);
     }
     put_package(&app, &b.access, &pub_id, &draft_id, bytes(10, 1))
         .await

@@ -253,17 +253,25 @@ async fn corrected_query(conn: &mut sqlx::PgConnection, text: &str) -> Result<St
         .join(" & "))
 }
 
-/// A registry app's summary row, or 404 if it is not in the registry.
-async fn registry_app(
-    conn: &mut sqlx::PgConnection,
-    id: Uuid,
-) -> Result<(SummaryRow, String, Option<String>, Option<String>, i64), ApiError> {
+/// A registry app as one read gives it: its page's columns and the
+/// publishing organization (never sent; for its usage and the own-app rule).
+struct RegistryRow {
+    summary: SummaryRow,
+    publisher_tenant: Uuid,
+    readme: String,
+    documentation_url: Option<String>,
+    repository_url: Option<String>,
+    views: i64,
+}
+
+/// A registry app, or 404 if it is not in the registry.
+async fn registry_app(conn: &mut sqlx::PgConnection, id: Uuid) -> Result<RegistryRow, ApiError> {
     let r = sqlx::query!(
         r#"SELECT a.id, a.name, a.slug, coalesce(a.publisher_name, '') AS "publisher!",
                   a.description, a.app_type AS "app_type: AppType", a.license, a.tags, a.sdks,
                   a.latest_version, a.downloads, a.rating_sum, a.rating_count,
                   a.status AS "status: AppStatus", a.registry_published_at, a.readme,
-                  a.documentation_url, a.repository_url, a.views
+                  a.documentation_url, a.repository_url, a.views, a.tenant_id
            FROM apps a
            WHERE a.id = $1 AND a.visibility = 'public' AND a.registry_published_at IS NOT NULL"#,
         id
@@ -271,8 +279,8 @@ async fn registry_app(
     .fetch_optional(conn)
     .await?
     .ok_or_else(not_in_registry)?;
-    Ok((
-        SummaryRow {
+    Ok(RegistryRow {
+        summary: SummaryRow {
             id: r.id,
             name: r.name,
             slug: r.slug,
@@ -289,11 +297,12 @@ async fn registry_app(
             status: r.status,
             registry_published_at: r.registry_published_at,
         },
-        r.readme,
-        r.documentation_url,
-        r.repository_url,
-        r.views,
-    ))
+        publisher_tenant: r.tenant_id,
+        readme: r.readme,
+        documentation_url: r.documentation_url,
+        repository_url: r.repository_url,
+        views: r.views,
+    })
 }
 
 /// An event on the publisher's usage (its analytics show views and
@@ -323,13 +332,6 @@ fn publisher_event(
     });
 }
 
-async fn publisher_of(conn: &mut sqlx::PgConnection, app: Uuid) -> Result<Uuid, ApiError> {
-    sqlx::query_scalar!("SELECT tenant_id FROM apps WHERE id = $1", app)
-        .fetch_optional(conn)
-        .await?
-        .ok_or_else(not_in_registry)
-}
-
 /// A registry app's page: the summary, readme, published versions
 /// (highest first; yanked ones marked) and documentation. Counts a view.
 #[utoipa::path(
@@ -343,8 +345,7 @@ async fn get_registry_app(
     Scoped(mut ctx, _): Scoped<needs::AppsRead>,
     Path(app_id): Path<Uuid>,
 ) -> Result<axum::Json<RegistryApp>, ApiError> {
-    let (summary, readme, documentation_url, repository_url, views) =
-        registry_app(&mut ctx.tx, app_id).await?;
+    let app = registry_app(&mut ctx.tx, app_id).await?;
     let versions = sqlx::query!(
         r#"SELECT id, version, sdk AS "sdk: Sdk", qubits, is_latest,
                   status AS "status: VersionStatus", release_notes, input_schema, output_schema,
@@ -388,15 +389,14 @@ async fn get_registry_app(
     sqlx::query_scalar!("SELECT app.registry_count_view($1)", app_id)
         .fetch_one(&mut *ctx.tx)
         .await?;
-    let publisher = publisher_of(&mut ctx.tx, app_id).await?;
     ctx.commit().await?;
-    publisher_event(&state, publisher, "app.view", app_id, None);
+    publisher_event(&state, app.publisher_tenant, "app.view", app_id, None);
     Ok(axum::Json(RegistryApp {
-        summary: summary.into(),
-        readme,
-        documentation_url,
-        repository_url,
-        views: views + 1,
+        summary: app.summary.into(),
+        readme: app.readme,
+        documentation_url: app.documentation_url,
+        repository_url: app.repository_url,
+        views: app.views + 1,
         versions,
         docs,
     }))
@@ -441,7 +441,7 @@ async fn download_registry_app(
         Some(Ok(v)) => Some(v.to_string()),
         None => None,
     };
-    let (summary, ..) = registry_app(&mut ctx.tx, app_id).await?;
+    let app = registry_app(&mut ctx.tx, app_id).await?;
     let v = sqlx::query!(
         r#"SELECT id, version, status AS "status: VersionStatus", package_key, package_size,
                   package_sha256
@@ -484,15 +484,20 @@ async fn download_registry_app(
     )
     .execute(&mut *ctx.tx)
     .await?;
-    let publisher = publisher_of(&mut ctx.tx, app_id).await?;
     ctx.commit().await?;
-    publisher_event(&state, publisher, "app.download", app_id, Some(&v.version));
+    publisher_event(
+        &state,
+        app.publisher_tenant,
+        "app.download",
+        app_id,
+        Some(&v.version),
+    );
     package_response(
         &state.packages,
         &key,
         size,
         &sha,
-        &format!("{}-{}", summary.slug, v.version),
+        &format!("{}-{}", app.summary.slug, v.version),
         None,
     )
     .await
@@ -624,8 +629,7 @@ async fn create_review(
     );
     checks.finish()?;
     let p = ctx.principal;
-    registry_app(&mut ctx.tx, app_id).await?;
-    if publisher_of(&mut ctx.tx, app_id).await? == p.tenant_id {
+    if registry_app(&mut ctx.tx, app_id).await?.publisher_tenant == p.tenant_id {
         return Err(ApiError::Forbidden(
             "an organization cannot review its own app".into(),
         ));
