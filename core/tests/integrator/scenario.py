@@ -12,10 +12,13 @@ import hashlib
 import io
 import os
 import sys
+import tempfile
 import time
 import uuid
+from pathlib import Path
 
 from qhub_client import AuthenticatedClient, Client
+from qhub_client.api.api_keys import create_api_key, list_api_keys
 from qhub_client.api.apps import (
     create_app,
     create_app_version,
@@ -23,38 +26,236 @@ from qhub_client.api.apps import (
     publish_app_version,
     upload_app_package,
 )
-from qhub_client.api.registry import download_registry_app, get_registry_app, search_registry
-from qhub_client.api.api_keys import create_api_key, list_api_keys
 from qhub_client.api.audit import list_audit_events
-from qhub_client.models.audit_action_filter import AuditActionFilter
 from qhub_client.api.auth import get_me
+from qhub_client.api.jobs import (
+    cancel_job,
+    delete_job,
+    get_backend,
+    get_job,
+    get_job_result,
+    get_job_stats,
+    get_quotas,
+    list_backends,
+    list_jobs,
+    rerun_job,
+    set_job_tags,
+    submit_job,
+)
+from qhub_client.api.registry import (
+    download_registry_app,
+    get_registry_app,
+    search_registry,
+)
 from qhub_client.api.tenants import signup
 from qhub_client.api.usage import get_usage_summary, get_usage_timeseries
 from qhub_client.api.users import create_user, get_user, list_users
-from qhub_client.types import File
 from qhub_client.models import (
     AppType,
+    BackendKind,
+    BackendStatus,
+    CreateApiKeyRequest,
     CreateAppRequest,
+    CreateUserRequest,
     CreateVersionRequest,
     DownloadRequest,
-    Sdk,
-    Visibility,
-    CreateApiKeyRequest,
-    CreateUserRequest,
     Interval,
+    JobStatus,
+    JobTagsRequest,
+    JobView,
     Problem,
     Role,
     Scope,
+    Sdk,
     SignupRequest,
     SignupResponse,
+    SubmitJobRequest,
+    Visibility,
 )
+from qhub_client.models.audit_action_filter import AuditActionFilter
+from qhub_client.types import File
 
 BASE = os.environ["QHUB_API_URL"]
+
+# A 3-qubit GHZ state: only 000 and 111 are ever measured.
+GHZ = """OPENQASM 2.0;
+include "qelib1.inc";
+qreg q[3];
+creg c[3];
+h q[0];
+cx q[0],q[1];
+cx q[1],q[2];
+measure q -> c;
+"""
+
+# A missing comma between the operands of cx, on line 6.
+BROKEN = """OPENQASM 2.0;
+include "qelib1.inc";
+qreg q[2];
+creg c[2];
+h q[0];
+cx q[0] q[1];
+measure q -> c;
+"""
+BROKEN_LINE = 6
+
+FINAL = {JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED}
 
 
 def check(cond, what):
     if not cond:
         sys.exit(f"integrator scenario failed: {what}")
+
+
+def wait_for_job(api, job_id, within=60.0):
+    """Polls get_job until the job has finished (or fails the scenario)."""
+    deadline = time.time() + within
+    delay = 0.1
+    while True:
+        job = get_job.sync(client=api, id=job_id)
+        check(isinstance(job, JobView), f"get job {job_id}: {job}")
+        if job.status in FINAL:
+            return job
+        check(time.time() < deadline, f"job {job_id} still {job.status} after {within}s")
+        time.sleep(delay)
+        delay = min(delay * 1.5, 1.0)
+
+
+def counts_of(api, job_id):
+    result = get_job_result.sync(client=api, id=job_id)
+    check(not isinstance(result, Problem) and result is not None, f"result of {job_id}: {result}")
+    check(str(result.job_id) == str(job_id), "the result names its job")
+    return result.counts.to_dict(), result.shots
+
+
+def jobs(session):
+    """An integrator runs quantum circuits with a key of the jobs scopes."""
+    created = create_api_key.sync(
+        client=session,
+        body=CreateApiKeyRequest(name="python jobs", scopes=[Scope.JOBSREAD, Scope.JOBSWRITE]),
+    )
+    check(not isinstance(created, Problem), f"create jobs key: {created}")
+    api = AuthenticatedClient(base_url=BASE, token=created.key)
+
+    # The backends, and the simulator among them, online.
+    backends = list_backends.sync(client=api, limit=100)
+    check(not isinstance(backends, Problem), f"list backends: {backends}")
+    by_name = {b.name: b for b in backends.items}
+    sim = by_name.get("qhub-statevector")
+    check(sim is not None, f"the simulator is listed: {sorted(by_name)}")
+    check(sim.status == BackendStatus.ONLINE and sim.kind == BackendKind.SIMULATOR, f"simulator {sim}")
+    check(sim.qubits >= 3 and {"h", "cx"} <= set(sim.basis_gates), f"simulator shape {sim}")
+    check(sim.queue.queued >= 0 and sim.queue.running >= 0, "the live queue")
+    one = get_backend.sync(client=api, id=sim.id)
+    check(not isinstance(one, Problem) and one.name == "qhub-statevector", f"get backend: {one}")
+    quotas = get_quotas.sync(client=api)
+    check(not isinstance(quotas, Problem), f"quotas: {quotas}")
+    check(quotas.qubits.limit >= 3 and quotas.shots_per_job.limit >= 1000, f"quotas {quotas}")
+
+    # The program comes from a file, as an integrator's would.
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "ghz.qasm"
+        path.write_text(GHZ)
+        program = path.read_text()
+
+    # Submit, with an Idempotency-Key: a retried request is the same job.
+    body = SubmitJobRequest(
+        backend="qhub-statevector",
+        program=program,
+        shots=1000,
+        seed=42,
+        name="ghz from python",
+        tags=["ghz", "python"],
+    )
+    key = uuid.uuid4().hex
+    res = submit_job.sync_detailed(client=api, body=body, idempotency_key=key)
+    check(res.status_code == 201, f"submit status {res.status_code}: {res.content!r}")
+    job = res.parsed
+    check(isinstance(job, JobView), f"submit parsed as {type(job)}")
+    check(job.backend == "qhub-statevector" and job.backend_id == sim.id, "the job's backend")
+    check((job.qubits, job.clbits, job.shots, job.seed) == (3, 3, 1000, 42), f"job shape {job}")
+    check(job.gate_count == 6 and job.depth >= 3, f"gates {job.gate_count} depth {job.depth}")
+    check(job.program == GHZ and job.tags == ["ghz", "python"], "program and tags as sent")
+    check(job.status in {JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.COMPLETED}, f"{job.status}")
+    again = submit_job.sync(client=api, body=body, idempotency_key=key)
+    check(isinstance(again, JobView) and again.id == job.id, f"retry gave {again}")
+
+    # Before it completes there is no result (a fast worker may have won).
+    early = get_job_result.sync_detailed(client=api, id=job.id)
+    if early.status_code == 409:
+        check(early.parsed.code == "job_not_finished", f"early result: {early.parsed}")
+    else:
+        check(early.status_code == 200, f"early result status {early.status_code}")
+
+    # Wait for it, read the counts: GHZ outcomes only, summing to shots.
+    done = wait_for_job(api, job.id)
+    check(done.status == JobStatus.COMPLETED, f"ghz ended {done.status}: {done.reason} {done.message}")
+    check(done.started_at is not None and done.finished_at is not None, "times")
+    check(done.queue is None, "no queue once finished")
+    check(isinstance(done.usage.run_ms, int) and done.usage.shots == 1000, f"usage {done.usage}")
+    counts, shots = counts_of(api, job.id)
+    check(shots == 1000 and sum(counts.values()) == shots, f"counts {counts} sum to {shots}")
+    check(set(counts) == {"000", "111"}, f"GHZ outcomes only: {counts}")
+    check(all(n > 350 for n in counts.values()), f"about half each: {counts}")
+
+    # A rerun (same program, seed and shots) counts the same.
+    rerun = rerun_job.sync(client=api, id=job.id)
+    check(isinstance(rerun, JobView) and rerun.id != job.id and rerun.seed == 42, f"rerun {rerun}")
+    check(wait_for_job(api, rerun.id).status == JobStatus.COMPLETED, "rerun completed")
+    check(counts_of(api, rerun.id)[0] == counts, "the same seed gives the same counts")
+
+    # Tags are replaced; listings filter by tag and status.
+    tagged = set_job_tags.sync(client=api, id=rerun.id, body=JobTagsRequest(tags=["rerun"]))
+    check(isinstance(tagged, JobView) and tagged.tags == ["rerun"], f"tags {tagged}")
+    listed = list_jobs.sync(client=api, tag="ghz", status=JobStatus.COMPLETED, limit=10)
+    check(not isinstance(listed, Problem), f"list jobs: {listed}")
+    check([j.id for j in listed.items] == [job.id], f"listed {[j.id for j in listed.items]}")
+    everything = list_jobs.sync(client=api, limit=10)
+    check([j.id for j in everything.items] == [rerun.id, job.id], "newest first")
+
+    # A cancelled job (or one the worker finished first) has its final state.
+    extra = submit_job.sync(
+        client=api, body=SubmitJobRequest(backend=str(sim.id), program=program, shots=10)
+    )
+    check(isinstance(extra, JobView), f"submit by backend id: {extra}")
+    cancelled = cancel_job.sync(client=api, id=extra.id)
+    check(isinstance(cancelled, JobView), f"cancel: {cancelled}")
+    check(cancelled.status in {JobStatus.CANCELLED, JobStatus.CANCELLING, JobStatus.COMPLETED}, f"{cancelled.status}")
+    extra = wait_for_job(api, extra.id)
+    if extra.status == JobStatus.CANCELLED:
+        check(extra.reason == "cancelled_by_user", f"reason {extra.reason}")
+        refused = get_job_result.sync(client=api, id=extra.id)
+        check(isinstance(refused, Problem) and refused.code == "job_not_finished", f"{refused}")
+    else:
+        check(extra.status == JobStatus.COMPLETED, f"extra ended {extra.status}")
+
+    # A program error is a 422 naming the line (and column) at fault.
+    bad = submit_job.sync(
+        client=api, body=SubmitJobRequest(backend="qhub-statevector", program=BROKEN, shots=10)
+    )
+    check(isinstance(bad, Problem), f"a broken program parsed as {type(bad)}")
+    check(bad.status == 422 and bad.code == "program_invalid", f"problem {bad}")
+    check(bad.line == BROKEN_LINE and isinstance(bad.column, int) and bad.column >= 1, f"at {bad}")
+    check(f"line {BROKEN_LINE}" in bad.detail, f"detail {bad.detail}")
+
+    # A key without jobs:write reads but does not submit.
+    reader = create_api_key.sync(
+        client=session, body=CreateApiKeyRequest(name="python reader", scopes=[Scope.JOBSREAD])
+    )
+    ro = AuthenticatedClient(base_url=BASE, token=reader.key)
+    check(get_job.sync(client=ro, id=job.id).id == job.id, "a reader reads")
+    denied = submit_job.sync(client=ro, body=body)
+    check(isinstance(denied, Problem) and denied.status == 403, f"a reader submits: {denied}")
+
+    # Statistics; then a finished job is deleted.
+    stats = get_job_stats.sync(client=api)
+    check(not isinstance(stats, Problem), f"stats: {stats}")
+    check(stats.total == 3 and stats.counts["completed"] >= 2, f"stats {stats}")
+    res = delete_job.sync_detailed(client=api, id=rerun.id)
+    check(res.status_code == 204, f"delete status {res.status_code}")
+    gone = get_job.sync(client=api, id=rerun.id)
+    check(isinstance(gone, Problem) and gone.status == 404, f"deleted job: {gone}")
+    return counts
 
 
 def main():
@@ -147,7 +348,7 @@ def main():
     check(all(str(e.actor_id) == str(created.id) for e in audit.items), "actor id")
 
     # 6. Usage: the calls above are metered (ClickHouse, flushed in batches).
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     frm = now - dt.timedelta(hours=1)
     to = now + dt.timedelta(hours=1)
     deadline = time.time() + 20
@@ -230,7 +431,13 @@ def main():
     b64 = base64.b64encode(hashlib.sha256(got).digest()).decode()
     check(res.headers["repr-digest"] == f"sha-256=:{b64}:", "Repr-Digest")
 
-    print(f"integrator scenario passed: tenant {slug}, {summary.requests} requests metered")
+    # 9. Quantum jobs.
+    counts = jobs(session)
+
+    print(
+        f"integrator scenario passed: tenant {slug}, {summary.requests} requests metered, "
+        f"GHZ counts {counts}"
+    )
 
 
 if __name__ == "__main__":
