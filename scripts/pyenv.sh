@@ -8,6 +8,6 @@ if [ ! -x .venv/bin/python ]; then
     python3 -m venv .venv
   }
 fi
-if ! .venv/bin/python -c 'import openapi_spec_validator, aiosmtpd, openapi_python_client, schemathesis, moto.server' 2>/dev/null; then
+if ! .venv/bin/python -c 'import openapi_spec_validator, aiosmtpd, openapi_python_client, schemathesis, moto.server, qiskit, qiskit_aer' 2>/dev/null; then
   .venv/bin/pip install -q --disable-pip-version-check -r scripts/requirements-test.txt
 fi
