@@ -14,7 +14,7 @@ use crate::{Circuit, Op, OpKind, Outcome, RunError, RunOptions};
 /// Buffer size of one pass, in qubits: 2^16 amplitudes = 1 MiB (L2 holds it).
 const LOCAL_BITS: u32 = 16;
 /// At most this many qubits outside the contiguous low block in one pass.
-const MAX_HIGH: u32 = 6;
+const MAX_HIGH: u32 = 11;
 /// Registers this large run across the rayon pool; smaller ones on the caller's thread.
 const PAR_MIN: u32 = 14;
 /// Fixed chunk for reductions, so sums do not depend on the thread count.
@@ -65,7 +65,7 @@ pub(crate) fn plan(n: u32, gates: &[&Op]) -> Vec<Pass> {
         }];
     }
     let all: u64 = if n >= 64 { u64::MAX } else { (1u64 << n) - 1 };
-    let max_high = MAX_HIGH.min(l.saturating_sub(4));
+    let max_high = MAX_HIGH.min(l.saturating_sub(5));
     let c_min = l - max_high;
     let masks: Vec<u64> = kernels.iter().map(|k| k.mask()).collect();
     let mut order: Vec<usize> = (0..kernels.len()).collect();
@@ -139,6 +139,11 @@ pub(crate) fn plan(n: u32, gates: &[&Op]) -> Vec<Pass> {
     passes
 }
 
+thread_local! {
+    /// Each thread's pass buffer, kept across passes and runs.
+    static BUF: std::cell::RefCell<Vec<C>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
 #[derive(Clone, Copy)]
 struct Ptr(*mut C);
 // SAFETY: groups write disjoint parts of the state.
@@ -188,39 +193,46 @@ fn exec_pass(state: &mut [C], n: u32, pass: &Pass, cancel: &AtomicBool) -> Resul
         let high_offs: Vec<usize> = (0..nseg).map(|j| deposit(j, &pass.high)).collect();
         let groups = 1usize << (n - l);
         let ptr = Ptr(state.as_mut_ptr());
-        let body = |buf: &mut Vec<C>, g: usize| {
+        let body = |g: usize| {
             if cancel.load(Ordering::Relaxed) {
                 return;
             }
-            let base = deposit(g, &outer);
-            let p = ptr.get();
-            for (j, &ho) in high_offs.iter().enumerate() {
-                // SAFETY: segment [base+ho, base+ho+seg) lies in the state and
-                // belongs to group g only; groups are processed once each.
-                unsafe {
-                    std::ptr::copy_nonoverlapping(
-                        p.add(base + ho),
-                        buf.as_mut_ptr().add(j * seg),
-                        seg,
-                    );
+            BUF.with(|b| {
+                let mut buf = b.borrow_mut();
+                if buf.len() < 1usize << l {
+                    buf.resize(1usize << l, C::ZERO);
                 }
-            }
-            apply_kernels(buf, &pass.kernels);
-            for (j, &ho) in high_offs.iter().enumerate() {
-                // SAFETY: as above.
-                unsafe {
-                    std::ptr::copy_nonoverlapping(buf.as_ptr().add(j * seg), p.add(base + ho), seg);
+                let buf = &mut buf[..1usize << l];
+                let base = deposit(g, &outer);
+                let p = ptr.get();
+                for (j, &ho) in high_offs.iter().enumerate() {
+                    // SAFETY: segment [base+ho, base+ho+seg) lies in the state and
+                    // belongs to group g only; groups are processed once each.
+                    unsafe {
+                        std::ptr::copy_nonoverlapping(
+                            p.add(base + ho),
+                            buf.as_mut_ptr().add(j * seg),
+                            seg,
+                        );
+                    }
                 }
-            }
+                apply_kernels(buf, &pass.kernels);
+                for (j, &ho) in high_offs.iter().enumerate() {
+                    // SAFETY: as above.
+                    unsafe {
+                        std::ptr::copy_nonoverlapping(
+                            buf.as_ptr().add(j * seg),
+                            p.add(base + ho),
+                            seg,
+                        );
+                    }
+                }
+            });
         };
-        let init = || vec![C::ZERO; 1usize << l];
         if par {
-            (0..groups).into_par_iter().for_each_init(init, body);
+            (0..groups).into_par_iter().for_each(body);
         } else {
-            let mut buf = init();
-            for g in 0..groups {
-                body(&mut buf, g);
-            }
+            (0..groups).for_each(body);
         }
     }
     if cancel.load(Ordering::Relaxed) {
