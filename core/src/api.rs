@@ -13,6 +13,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(crate::audit::http::routes())
         .merge(crate::metering::http::routes())
         .merge(crate::apps::http::routes())
+        .merge(crate::jobs::http::routes())
         .merge(crate::platform::http::metrics::routes())
         .merge(crate::platform::http::spec::routes())
 }

@@ -6,12 +6,15 @@
 //!   flows, profile.
 //! - `metering`: the usage pipeline and its analytics.
 //! - `audit`: the audit log.
+//! - `apps`: projects, apps, versions, the registry.
+//! - `jobs`: backends, jobs on a fair queue, workers on the simulator.
 //! - `api`: the composition root that puts the areas' routes together.
 
 pub mod api;
 pub mod apps;
 pub mod audit;
 pub mod identity;
+pub mod jobs;
 pub mod metering;
 pub mod platform;
 

@@ -27,6 +27,9 @@ enum Command {
     Migrate,
     /// Print the OpenAPI document as YAML.
     Openapi,
+    /// Run job workers only, no HTTP server (JOB_WORKER_SLOTS jobs at once,
+    /// default 2). Any number of these and of `serve` may run.
+    Worker,
 }
 
 /// mimalloc rather than glibc's malloc: glibc raised its mmap threshold
@@ -77,8 +80,29 @@ async fn run() -> anyhow::Result<()> {
                 .await
                 .with_context(|| format!("bind {}", config.bind_addr))?;
             let state = AppState::connect(config).await?;
+            // Workers run inside the server too, unless JOB_WORKER_SLOTS=0.
+            qhub_core::jobs::worker::start(state.clone())?;
             tracing::info!(addr = %listener.local_addr()?, "listening");
             app::serve(listener, state).await
+        }
+        Command::Worker => {
+            let config = Config::from_env()?;
+            if config.jobs.slots == 0 {
+                anyhow::bail!("qhub worker needs JOB_WORKER_SLOTS > 0");
+            }
+            tracing::info!(config = ?config, "starting qhub worker");
+            let state = AppState::connect(config).await?;
+            let Some(worker) = qhub_core::jobs::worker::start(state.clone())? else {
+                anyhow::bail!("no worker started");
+            };
+            tokio::select! {
+                r = worker => r.context("worker stopped"),
+                r = tokio::signal::ctrl_c() => {
+                    r.context("signal")?;
+                    state.usage.shutdown(std::time::Duration::from_secs(5)).await;
+                    Ok(())
+                }
+            }
         }
     }
 }

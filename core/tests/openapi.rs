@@ -164,6 +164,7 @@ fn api_key_scopes_are_documented_per_operation() {
             "apps:read",
             "apps:write",
             "registry:publish",
+            "jobs:read",
             "jobs:write",
             "usage:read",
             "admin"

@@ -30,6 +30,13 @@ pub struct Problem {
     /// message on that field.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
+    /// Where in a submitted program the problem is (`program_invalid`):
+    /// 1-based line.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<u32>,
+    /// 1-based column of that line.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub column: Option<u32>,
 }
 
 /// One invalid field of a request.
@@ -102,7 +109,41 @@ pub enum ApiError {
     /// Anything else. The message is logged, never sent to the client.
     #[error("internal error: {0}")]
     Internal(String),
+    /// A request refused for a reason of its own area, with its own stable
+    /// code (one of `DOMAIN_CODES`): a program that does not parse, a quota
+    /// reached, a result asked for too early.
+    #[error("{code}: {detail}")]
+    Refused {
+        status: StatusCode,
+        code: &'static str,
+        detail: String,
+        errors: Vec<FieldError>,
+        /// Line and column in a submitted program.
+        at: Option<(u32, u32)>,
+    },
 }
+
+/// The area-specific codes of `ApiError::Refused`, with their status.
+pub const DOMAIN_CODES: &[(&str, u16)] = &[
+    // A program that does not parse or is not valid OpenQASM (with line and column).
+    ("program_invalid", 422),
+    // More qubits than the backend or the organization's quota allows.
+    ("too_many_qubits", 422),
+    // A gate the backend does not support.
+    ("unsupported_gate", 422),
+    // More gates, after expanding gate definitions, than a job may have.
+    ("too_many_gates", 422),
+    // More shots than the backend or the organization's quota allows.
+    ("too_many_shots", 422),
+    // An Idempotency-Key reused with a different request.
+    ("idempotency_key_reused", 422),
+    // The backend does not take jobs now (offline or retired).
+    ("backend_unavailable", 409),
+    // The job has not finished (its result, or deleting it).
+    ("job_not_finished", 409),
+    // An organization quota (queued jobs, simulator time) is used up.
+    ("quota_exceeded", 429),
+];
 
 /// Every `code` a problem document can carry: one per `ApiError` variant,
 /// and `error` for a bare error status rewritten by the server's fallback.
@@ -123,6 +164,15 @@ pub const PROBLEM_CODES: &[&str] = &[
     "timeout",
     "internal",
     "error",
+    "program_invalid",
+    "too_many_qubits",
+    "unsupported_gate",
+    "too_many_gates",
+    "too_many_shots",
+    "idempotency_key_reused",
+    "backend_unavailable",
+    "job_not_finished",
+    "quota_exceeded",
 ];
 
 /// `Problem.code` in the OpenAPI document: an enum of `PROBLEM_CODES`.
@@ -166,6 +216,41 @@ impl ApiError {
         }
     }
 
+    /// A refusal with an area's own code (one of `DOMAIN_CODES`, whose
+    /// status it takes; an unknown code is a programming error and answers
+    /// 500).
+    pub fn refused(code: &'static str, detail: impl Into<String>) -> Self {
+        let status = DOMAIN_CODES
+            .iter()
+            .find(|(c, _)| *c == code)
+            .and_then(|(_, s)| StatusCode::from_u16(*s).ok())
+            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        ApiError::Refused {
+            status,
+            code,
+            detail: detail.into(),
+            errors: Vec::new(),
+            at: None,
+        }
+    }
+
+    /// The same, naming the field at fault.
+    pub fn refused_field(code: &'static str, field: &str, detail: impl Into<String>) -> Self {
+        let detail = detail.into();
+        match Self::refused(code, detail.clone()) {
+            ApiError::Refused {
+                status, code, at, ..
+            } => ApiError::Refused {
+                status,
+                code,
+                errors: vec![FieldError::new(field, detail.clone())],
+                detail: format!("{field}: {detail}"),
+                at,
+            },
+            other => other,
+        }
+    }
+
     pub fn internal(err: impl std::fmt::Display) -> Self {
         ApiError::Internal(err.to_string())
     }
@@ -186,6 +271,7 @@ impl ApiError {
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable { .. } | ApiError::Timeout => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::Refused { status, .. } => *status,
         }
     }
 
@@ -206,6 +292,7 @@ impl ApiError {
             ApiError::Unavailable { .. } => "service_unavailable",
             ApiError::Timeout => "timeout",
             ApiError::Internal(_) => "internal",
+            ApiError::Refused { code, .. } => code,
         }
     }
 
@@ -257,8 +344,18 @@ impl ApiError {
                 "An unexpected error occurred. It has been logged.".to_owned(),
                 Vec::new(),
             ),
+            ApiError::Refused { detail, errors, .. } => (detail.clone(), errors.clone()),
         };
-        Problem::new(self.status(), self.code(), detail, errors)
+        let mut problem = Problem::new(self.status(), self.code(), detail, errors);
+        if let ApiError::Refused {
+            at: Some((line, column)),
+            ..
+        } = self
+        {
+            problem.line = Some(*line);
+            problem.column = Some(*column);
+        }
+        problem
     }
 }
 
@@ -271,6 +368,8 @@ impl Problem {
             detail,
             code: code.to_owned(),
             errors,
+            line: None,
+            column: None,
         }
     }
 
@@ -407,13 +506,32 @@ mod tests {
                 | ApiError::RateLimited { .. }
                 | ApiError::Unavailable { .. }
                 | ApiError::Timeout
-                | ApiError::Internal(_) => {}
+                | ApiError::Internal(_)
+                | ApiError::Refused { .. } => {}
             }
         }
         let mut codes: Vec<&str> = all.iter().map(ApiError::code).collect();
         // `Taken` is a `conflict` too (listed once in the closed set).
         assert_eq!(ApiError::taken("slug", "x").code(), "conflict");
         codes.push("error");
+        // Then every area's own code, with the status it is sent with.
+        for (code, status) in DOMAIN_CODES {
+            let e = ApiError::refused(code, "x");
+            assert_eq!(e.code(), *code);
+            assert_eq!(e.status().as_u16(), *status, "{code}");
+            codes.push(code);
+        }
         assert_eq!(codes, PROBLEM_CODES);
+        // A code outside the set is a bug, answered as a 500.
+        assert_eq!(ApiError::refused("nope", "x").status(), 500);
+        let p = ApiError::Refused {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            code: "program_invalid",
+            detail: "x".into(),
+            errors: Vec::new(),
+            at: Some((3, 7)),
+        }
+        .to_problem();
+        assert_eq!((p.line, p.column), (Some(3), Some(7)));
     }
 }

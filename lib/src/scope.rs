@@ -17,11 +17,13 @@ use crate::Role;
 /// - `apps:write`: manage projects, apps, versions, packages and docs;
 ///   publish and yank versions; write reviews.
 /// - `registry:publish`: publish apps to the registry, deprecate apps.
-/// - `jobs:write`: submit and cancel jobs.
+/// - `jobs:read`: read jobs, their results and statistics, backends and
+///   quotas.
+/// - `jobs:write`: submit, cancel, rerun, tag and delete jobs.
 /// - `usage:read`: usage analytics.
 /// - `admin`: tenant settings and the audit log.
 ///
-/// Roles grant: viewer `apps:read`, `usage:read`; developer adds
+/// Roles grant: viewer `apps:read`, `jobs:read`, `usage:read`; developer adds
 /// `apps:write`, `jobs:write`; admin and owner hold every scope (with
 /// `registry:publish`).
 #[derive(
@@ -38,6 +40,8 @@ pub enum Scope {
     AppsWrite,
     #[serde(rename = "registry:publish")]
     RegistryPublish,
+    #[serde(rename = "jobs:read")]
+    JobsRead,
     #[serde(rename = "jobs:write")]
     JobsWrite,
     #[serde(rename = "usage:read")]
@@ -47,12 +51,13 @@ pub enum Scope {
 }
 
 impl Scope {
-    pub const ALL: [Scope; 8] = [
+    pub const ALL: [Scope; 9] = [
         Scope::UsersRead,
         Scope::UsersWrite,
         Scope::AppsRead,
         Scope::AppsWrite,
         Scope::RegistryPublish,
+        Scope::JobsRead,
         Scope::JobsWrite,
         Scope::UsageRead,
         Scope::Admin,
@@ -65,6 +70,7 @@ impl Scope {
             Scope::AppsRead => "apps:read",
             Scope::AppsWrite => "apps:write",
             Scope::RegistryPublish => "registry:publish",
+            Scope::JobsRead => "jobs:read",
             Scope::JobsWrite => "jobs:write",
             Scope::UsageRead => "usage:read",
             Scope::Admin => "admin",
@@ -78,7 +84,7 @@ impl Scope {
     /// The least role that holds this scope.
     pub fn min_role(self) -> Role {
         match self {
-            Scope::AppsRead | Scope::UsageRead => Role::Viewer,
+            Scope::AppsRead | Scope::JobsRead | Scope::UsageRead => Role::Viewer,
             Scope::AppsWrite | Scope::JobsWrite => Role::Developer,
             Scope::UsersRead | Scope::UsersWrite | Scope::RegistryPublish | Scope::Admin => {
                 Role::Admin
@@ -109,6 +115,8 @@ mod tests {
         assert!(Scope::JobsWrite.granted_to(Role::Developer));
         assert!(!Scope::AppsWrite.granted_to(Role::Viewer));
         assert!(Scope::UsageRead.granted_to(Role::Viewer));
+        assert!(Scope::JobsRead.granted_to(Role::Viewer));
+        assert!(!Scope::JobsWrite.granted_to(Role::Viewer));
         assert!(!Scope::RegistryPublish.granted_to(Role::Developer));
         assert!(Scope::RegistryPublish.granted_to(Role::Admin));
     }
@@ -126,12 +134,12 @@ mod tests {
     }
 }
 
-/// A set of scopes in one byte, so principals stay `Copy`.
+/// A set of scopes in one word, so principals stay `Copy`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct ScopeSet(u8);
+pub struct ScopeSet(u16);
 
 impl ScopeSet {
-    fn bit(scope: Scope) -> u8 {
+    fn bit(scope: Scope) -> u16 {
         1 << (scope as u8)
     }
 

@@ -55,6 +55,10 @@ pub const ACTIONS: &[&str] = &[
     "review.created",
     "review.updated",
     "review.deleted",
+    "job.submitted",
+    "job.cancelled",
+    "job.tags_changed",
+    "job.deleted",
 ];
 
 /// One event. `target` is (type, id) of the object acted on.

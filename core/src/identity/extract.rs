@@ -460,6 +460,7 @@ pub mod needs {
         AppsRead,
         AppsWrite,
         RegistryPublish,
+        JobsRead,
         JobsWrite,
         UsageRead,
         Admin

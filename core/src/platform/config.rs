@@ -66,6 +66,8 @@ pub struct Config {
     pub outbox_poll: Duration,
     pub clickhouse: ChConfig,
     pub usage: UsageConfig,
+    /// Job workers: how many run in this process, and their limits.
+    pub jobs: crate::jobs::worker::JobsConfig,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "postgres://qhub_owner:qhub_owner@127.0.0.1:5432/qhub";
@@ -167,6 +169,18 @@ impl Config {
                 retry_backoff: Duration::from_millis(parse_var("USAGE_RETRY_BACKOFF_MS", 200)?),
                 probe_interval: Duration::from_millis(parse_var("USAGE_PROBE_MS", 1000)?),
             },
+            jobs: crate::jobs::worker::JobsConfig {
+                slots: parse_var("JOB_WORKER_SLOTS", 2)?,
+                memory_bytes: parse_var("JOB_WORKER_MEMORY_BYTES", 2 * 1024 * 1024 * 1024)?,
+                threads: parse_var(
+                    "JOB_SIM_THREADS",
+                    std::thread::available_parallelism().map_or(1, usize::from),
+                )?,
+                lease: Duration::from_millis(parse_var("JOB_LEASE_MS", 15_000)?),
+                max_attempts: parse_var("JOB_MAX_ATTEMPTS", 3)?,
+                poll: Duration::from_millis(parse_var("JOB_POLL_MS", 1000)?),
+                max_gates: parse_var("JOB_MAX_GATES", 1_000_000)?,
+            },
         })
         .and_then(|mut c: Config| -> anyhow::Result<Config> {
             // The console's own origin is allowed unless a list is given.
@@ -199,6 +213,7 @@ impl Config {
         {
             bail!("PACKAGE_UPLOAD_TIMEOUT_SECS must be > 0 and below REQUEST_TIMEOUT_SECS");
         }
+        self.jobs.validate()?;
         if self.body_read_timeout.is_zero() || self.body_read_timeout >= self.request_timeout {
             bail!("BODY_READ_TIMEOUT_SECS must be > 0 and below REQUEST_TIMEOUT_SECS");
         }
@@ -332,6 +347,7 @@ impl std::fmt::Debug for Config {
             .field("clickhouse_database", &self.clickhouse.database)
             .field("clickhouse_user", &self.clickhouse.user)
             .field("usage", &self.usage)
+            .field("jobs", &self.jobs)
             .finish()
     }
 }

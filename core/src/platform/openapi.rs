@@ -30,8 +30,8 @@ use crate::platform::state::AppState;
             Integrators send an API key, `Authorization: Bearer qh_live_…` or \
             `X-API-Key: qh_live_…`. An operation's security requirement lists the \
             scope an API key needs; operations without scopes need a user session. \
-            Scopes: `users:read`, `users:write`, `apps:read`, `apps:write`, `jobs:write`, \
-            `usage:read`, `admin` (see the `Scope` schema).\n\n\
+            Scopes: `users:read`, `users:write`, `apps:read`, `apps:write`, \
+            `registry:publish`, `jobs:read`, `jobs:write`, `usage:read`, `admin` (see the `Scope` schema).\n\n\
             **Rate limits.** Every authenticated request counts against its user's or \
             key's budget and carries `RateLimit-Limit`, `RateLimit-Remaining` and \
             `RateLimit-Reset`. Signup, login, refresh, password reset, email \
@@ -54,7 +54,9 @@ use crate::platform::state::AppState;
         crate::identity::users::UserStatus,
         crate::apps::model::RegistrySort,
         crate::apps::model::AppStatus,
-        crate::apps::rules::Tag
+        crate::apps::rules::Tag,
+        crate::jobs::model::JobStatus,
+        crate::jobs::rules::IdempotencyKey
     )),
     tags(
         (name = "tenants", description = "Organization signup and settings"),
@@ -67,6 +69,7 @@ use crate::platform::state::AppState;
         (name = "projects", description = "The organization's projects (private), released as apps"),
         (name = "apps", description = "The organization's quantum apps: versions, packages, docs, metrics"),
         (name = "registry", description = "The public registry: every organization's published apps, search, downloads, reviews"),
+        (name = "jobs", description = "Quantum jobs on QHub's simulator: backends, submission, the queue, results, quotas"),
         (name = "health", description = "Liveness and readiness probes"),
         (name = "meta", description = "This API's own description"),
     )

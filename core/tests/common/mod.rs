@@ -86,6 +86,16 @@ pub fn test_config() -> Config {
             retry_backoff: Duration::from_millis(50),
             probe_interval: Duration::from_millis(200),
         },
+        // No job workers unless a test starts them (tests/jobs.rs).
+        jobs: qhub_core::jobs::worker::JobsConfig {
+            slots: 0,
+            memory_bytes: 2 * 1024 * 1024 * 1024,
+            threads: 2,
+            lease: Duration::from_millis(3000),
+            max_attempts: 3,
+            poll: Duration::from_millis(200),
+            max_gates: 1_000_000,
+        },
     }
 }
 
@@ -168,9 +178,15 @@ pub fn mails_to(to: &str) -> Vec<Value> {
 /// limits and the test SMTP sink (its mail sender shares the test outbox,
 /// so it must deliver where every other test server does).
 pub fn qhub_command(port: u16) -> std::process::Command {
+    let mut cmd = qhub_binary("serve");
+    cmd.env("BIND_ADDR", format!("127.0.0.1:{port}"));
+    cmd
+}
+
+/// `qhub <subcommand>` with the test services' settings.
+pub fn qhub_binary(subcommand: &str) -> std::process::Command {
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_qhub"));
-    cmd.arg("serve")
-        .env("BIND_ADDR", format!("127.0.0.1:{port}"))
+    cmd.arg(subcommand)
         .env("APP_DATABASE_URL", app_db_url())
         .env("DATABASE_URL", owner_db_url())
         .env(
@@ -184,6 +200,8 @@ pub fn qhub_command(port: u16) -> std::process::Command {
         .env("RATE_LIMIT_ACCOUNT", "100000/60")
         .env("CLICKHOUSE_URL", clickhouse_config().url)
         .env("CLICKHOUSE_DATABASE", clickhouse_config().database)
+        // No job workers: the job tests start their own (tests/jobs.rs).
+        .env("JOB_WORKER_SLOTS", "0")
         .env(
             "USAGE_SPILL_DIR",
             std::env::temp_dir().join(format!("qhub-spill-{}", Uuid::new_v4().simple())),
@@ -289,6 +307,8 @@ impl TestApp {
             .expect("a configuration the server accepts");
         qhub_core::telemetry::init(false);
         let state = AppState::connect(config).await.expect("state");
+        // Job workers in this server when the config asks for them.
+        qhub_core::jobs::worker::start(state.clone()).expect("job workers");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
