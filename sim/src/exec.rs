@@ -663,6 +663,6 @@ fn kernel_kind(k: &Kernel) -> &'static str {
     match k.m {
         KMat::Dense(_) => "dense",
         KMat::Diag(_) => "diag",
-        KMat::Swaps(_) => "swaps",
+        KMat::Mono { .. } => "monomial",
     }
 }

@@ -6,6 +6,8 @@ use crate::complex::C;
 pub(crate) const DENSE_MAX: usize = 4;
 /// Largest diagonal block (qubits); its phase table has 2^k entries.
 pub(crate) const DIAG_MAX: usize = 10;
+/// Largest monomial (permutation with phases) block (qubits).
+pub(crate) const MONO_MAX: usize = 10;
 /// Cost of one sweep over the buffer, in complex multiplies per amplitude.
 const SWEEP: f64 = 1.0;
 
@@ -15,8 +17,9 @@ pub(crate) enum KMat {
     Dense(Vec<C>),
     /// 2^k phases
     Diag(Vec<C>),
-    /// disjoint transpositions of matrix indices (a permutation that is its own inverse)
-    Swaps(Vec<(u32, u32)>),
+    /// a monomial matrix (permutation with phases): column j goes to row
+    /// perm[j] times factor[j]
+    Mono { perm: Vec<u32>, factor: Vec<C> },
 }
 
 /// A kernel: `qubits[j]` is bit j of the matrix index. Qubits are global
@@ -37,8 +40,47 @@ impl Kernel {
         match &self.m {
             KMat::Dense(_) => dim as f64 + SWEEP,
             KMat::Diag(t) => t.iter().filter(|c| **c != C::ONE).count() as f64 / dim as f64 + SWEEP,
-            KMat::Swaps(s) => s.len() as f64 / dim as f64 + SWEEP,
+            KMat::Mono { perm, factor } => {
+                let active = (0..dim)
+                    .filter(|&j| perm[j] as usize != j || factor[j] != C::ONE)
+                    .count();
+                active as f64 / dim as f64 + SWEEP
+            }
         }
+    }
+
+    /// As a monomial over `to` (a superset of its qubits; Diag or Mono only).
+    fn mono_over(&self, to: &[u32]) -> (Vec<u32>, Vec<C>) {
+        let k = self.qubits.len();
+        let dim = 1usize << k;
+        let (perm, factor): (Vec<u32>, Vec<C>) = match &self.m {
+            KMat::Mono { perm, factor } => (perm.clone(), factor.clone()),
+            KMat::Diag(t) => ((0..dim as u32).collect(), t.clone()),
+            KMat::Dense(_) => ((0..dim as u32).collect(), vec![C::ONE; dim]),
+        };
+        let map: Vec<usize> = self
+            .qubits
+            .iter()
+            .map(|q| to.iter().position(|t| t == q).unwrap_or(0))
+            .collect();
+        let big = 1usize << to.len();
+        let mask: usize = map.iter().fold(0, |a, &p| a | (1 << p));
+        let mut bp = vec![0u32; big];
+        let mut bf = vec![C::ONE; big];
+        for x in 0..big {
+            let sub = map
+                .iter()
+                .enumerate()
+                .fold(0, |a, (j, &p)| a | (((x >> p) & 1) << j));
+            let ps = perm[sub] as usize;
+            let dep = map
+                .iter()
+                .enumerate()
+                .fold(0, |a, (j, &p)| a | (((ps >> j) & 1) << p));
+            bp[x] = ((x & !mask) | dep) as u32;
+            bf[x] = factor[sub];
+        }
+        (bp, bf)
     }
 
     fn dense(&self) -> Vec<C> {
@@ -52,14 +94,10 @@ impl Kernel {
                 }
                 m
             }
-            KMat::Swaps(s) => {
-                let mut perm: Vec<usize> = (0..dim).collect();
-                for &(a, b) in s {
-                    perm.swap(a as usize, b as usize);
-                }
+            KMat::Mono { perm, factor } => {
                 let mut m = vec![C::ZERO; dim * dim];
-                for (col, &row) in perm.iter().enumerate() {
-                    m[row * dim + col] = C::ONE;
+                for col in 0..dim {
+                    m[perm[col] as usize * dim + col] = factor[col];
                 }
                 m
             }
@@ -82,36 +120,25 @@ pub(crate) fn classify(qubits: &[u32], m: Vec<C>) -> Option<Kernel> {
             m: KMat::Diag(t),
         });
     }
-    // permutation with unit entries that is an involution
-    let mut perm = vec![usize::MAX; dim];
-    let mut is_perm = true;
-    'cols: for c in 0..dim {
-        for r in 0..dim {
-            let v = m[r * dim + c];
-            if v == C::ONE {
-                if perm[c] != usize::MAX {
-                    is_perm = false;
-                    break 'cols;
-                }
-                perm[c] = r;
-            } else if v != C::ZERO {
-                is_perm = false;
-                break 'cols;
-            }
-        }
-        if perm[c] == usize::MAX {
-            is_perm = false;
+    // one nonzero per column and per row: a monomial matrix
+    let mut perm = vec![0u32; dim];
+    let mut factor = vec![C::ZERO; dim];
+    let mut seen = vec![false; dim];
+    let mut mono = true;
+    for c in 0..dim {
+        let nz: Vec<usize> = (0..dim).filter(|&r| m[r * dim + c] != C::ZERO).collect();
+        if nz.len() != 1 || seen[nz[0]] {
+            mono = false;
             break;
         }
+        seen[nz[0]] = true;
+        perm[c] = nz[0] as u32;
+        factor[c] = m[nz[0] * dim + c];
     }
-    if is_perm && (0..dim).all(|i| perm[perm[i]] == i) {
-        let swaps: Vec<(u32, u32)> = (0..dim)
-            .filter(|&i| perm[i] > i)
-            .map(|i| (i as u32, perm[i] as u32))
-            .collect();
+    if mono {
         return Some(Kernel {
             qubits: qubits.to_vec(),
-            m: KMat::Swaps(swaps),
+            m: KMat::Mono { perm, factor },
         });
     }
     Some(Kernel {
@@ -196,6 +223,24 @@ fn merge(earlier: &Kernel, later: &Kernel) -> Option<Kernel> {
             Some(Kernel {
                 qubits: union,
                 m: KMat::Diag(a.iter().zip(&b).map(|(x, y)| *x * *y).collect()),
+            })
+        }
+        (KMat::Diag(_) | KMat::Mono { .. }, KMat::Diag(_) | KMat::Mono { .. })
+            if union.len() <= MONO_MAX =>
+        {
+            let (p1, f1) = earlier.mono_over(&union);
+            let (p2, f2) = later.mono_over(&union);
+            let dim = 1usize << union.len();
+            let mut perm = vec![0u32; dim];
+            let mut factor = vec![C::ZERO; dim];
+            for j in 0..dim {
+                let mid = p1[j] as usize;
+                perm[j] = p2[mid];
+                factor[j] = f2[mid] * f1[j];
+            }
+            Some(Kernel {
+                qubits: union,
+                m: KMat::Mono { perm, factor },
             })
         }
         _ => {
@@ -362,16 +407,31 @@ fn apply_diag(buf: &mut [C], pos: &[u32], t: &[C]) {
 }
 
 #[inline(always)]
-fn apply_swaps(buf: &mut [C], pos: &[u32], pairs: &[(u32, u32)]) {
+fn apply_mono(buf: &mut [C], pos: &[u32], perm: &[u32], factor: &[C]) {
     let offs = offsets(pos);
+    // only the entries that move or change
+    let active: Vec<(usize, usize, C)> = (0..perm.len())
+        .filter(|&j| perm[j] as usize != j || factor[j] != C::ONE)
+        .map(|j| (offs[j], offs[perm[j] as usize], factor[j]))
+        .collect();
+    let unit = active.iter().all(|a| a.2 == C::ONE);
+    let mut tmp = vec![C::ZERO; active.len()];
     let mut sorted = pos.to_vec();
     sorted.sort_unstable();
     for_runs(buf.len(), &sorted, |start, run| {
-        for &(a, b) in pairs {
-            let (x, y) = (start + offs[a as usize], start + offs[b as usize]);
-            let (lo, hi) = if x < y { (x, y) } else { (y, x) };
-            let (l, h) = buf.split_at_mut(hi);
-            l[lo..lo + run].swap_with_slice(&mut h[..run]);
+        for i in start..start + run {
+            for (t, a) in tmp.iter_mut().zip(&active) {
+                *t = buf[i + a.0];
+            }
+            if unit {
+                for (t, a) in tmp.iter().zip(&active) {
+                    buf[i + a.1] = *t;
+                }
+            } else {
+                for (t, a) in tmp.iter().zip(&active) {
+                    buf[i + a.1] = *t * a.2;
+                }
+            }
         }
     });
 }
@@ -388,15 +448,171 @@ fn apply_kernels_generic(buf: &mut [C], kernels: &[Kernel]) {
                 _ => apply_dense_n::<32>(buf, &k.qubits, m),
             },
             KMat::Diag(t) => apply_diag(buf, &k.qubits, t),
-            KMat::Swaps(s) => apply_swaps(buf, &k.qubits, s),
+            KMat::Mono { perm, factor } => apply_mono(buf, &k.qubits, perm, factor),
         }
     }
 }
 
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-unsafe fn apply_kernels_avx2(buf: &mut [C], kernels: &[Kernel]) {
-    apply_kernels_generic(buf, kernels)
+mod avx2 {
+    use super::*;
+    use std::arch::x86_64::*;
+
+    /// 2x2 on position t (any t).
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) unsafe fn dense1(buf: &mut [C], t: u32, m: &[C]) {
+        let len = buf.len();
+        let p = buf.as_mut_ptr() as *mut f64;
+        if t == 0 {
+            // [a, b] adjacent: out = [m0, m3]·[a, b] + [m1, m2]·[b, a]
+            let c1r = _mm256_setr_pd(m[0].re, m[0].re, m[3].re, m[3].re);
+            let c1i = _mm256_setr_pd(m[0].im, m[0].im, m[3].im, m[3].im);
+            let c2r = _mm256_setr_pd(m[1].re, m[1].re, m[2].re, m[2].re);
+            let c2i = _mm256_setr_pd(m[1].im, m[1].im, m[2].im, m[2].im);
+            let mut i = 0;
+            while i < len {
+                let q = p.add(2 * i);
+                let v = _mm256_loadu_pd(q);
+                let w = _mm256_permute2f128_pd(v, v, 1);
+                let vs = _mm256_permute_pd(v, 0b0101);
+                let ws = _mm256_permute_pd(w, 0b0101);
+                let r = _mm256_fmadd_pd(v, c1r, _mm256_mul_pd(w, c2r));
+                let im = _mm256_fmadd_pd(vs, c1i, _mm256_mul_pd(ws, c2i));
+                _mm256_storeu_pd(q, _mm256_addsub_pd(r, im));
+                i += 2;
+            }
+            return;
+        }
+        let s = 1usize << t;
+        let (m0r, m0i) = (_mm256_set1_pd(m[0].re), _mm256_set1_pd(m[0].im));
+        let (m1r, m1i) = (_mm256_set1_pd(m[1].re), _mm256_set1_pd(m[1].im));
+        let (m2r, m2i) = (_mm256_set1_pd(m[2].re), _mm256_set1_pd(m[2].im));
+        let (m3r, m3i) = (_mm256_set1_pd(m[3].re), _mm256_set1_pd(m[3].im));
+        let mut blk = 0;
+        while blk < len {
+            let mut i = blk;
+            while i < blk + s {
+                let pa = p.add(2 * i);
+                let pb = p.add(2 * (i + s));
+                let a = _mm256_loadu_pd(pa);
+                let b = _mm256_loadu_pd(pb);
+                let asw = _mm256_permute_pd(a, 0b0101);
+                let bsw = _mm256_permute_pd(b, 0b0101);
+                let r0 = _mm256_fmadd_pd(a, m0r, _mm256_mul_pd(b, m1r));
+                let i0 = _mm256_fmadd_pd(asw, m0i, _mm256_mul_pd(bsw, m1i));
+                let r1 = _mm256_fmadd_pd(a, m2r, _mm256_mul_pd(b, m3r));
+                let i1 = _mm256_fmadd_pd(asw, m2i, _mm256_mul_pd(bsw, m3i));
+                _mm256_storeu_pd(pa, _mm256_addsub_pd(r0, i0));
+                _mm256_storeu_pd(pb, _mm256_addsub_pd(r1, i1));
+                i += 2;
+            }
+            blk += 2 * s;
+        }
+    }
+
+    /// N x N dense (N = 4, 8, 16, 32) at the given positions.
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) unsafe fn dense_n<const N: usize>(buf: &mut [C], pos: &[u32], m: &[C]) {
+        let offs = offsets(pos);
+        let half = N / 2;
+        // row pairs: [m[2r][j].re x2, m[2r+1][j].re x2] and the same for .im
+        let mut mr = vec![_mm256_setzero_pd(); half * N];
+        let mut mi = vec![_mm256_setzero_pd(); half * N];
+        for rp in 0..half {
+            for j in 0..N {
+                let (x, y) = (m[2 * rp * N + j], m[(2 * rp + 1) * N + j]);
+                mr[rp * N + j] = _mm256_setr_pd(x.re, x.re, y.re, y.re);
+                mi[rp * N + j] = _mm256_setr_pd(x.im, x.im, y.im, y.im);
+            }
+        }
+        let mut sorted = pos.to_vec();
+        sorted.sort_unstable();
+        let p = buf.as_mut_ptr() as *mut f64;
+        let mut ad = [_mm256_setzero_pd(); N];
+        let mut asw = [_mm256_setzero_pd(); N];
+        for_runs(buf.len(), &sorted, |start, run| {
+            for i in start..start + run {
+                for j in 0..N {
+                    let v = _mm_loadu_pd(p.add(2 * (i + offs[j])));
+                    let d = _mm256_broadcast_pd(&v);
+                    ad[j] = d;
+                    asw[j] = _mm256_permute_pd(d, 0b0101);
+                }
+                for rp in 0..half {
+                    let row_r = &mr[rp * N..rp * N + N];
+                    let row_i = &mi[rp * N..rp * N + N];
+                    let mut acc_r = _mm256_mul_pd(row_r[0], ad[0]);
+                    let mut acc_i = _mm256_mul_pd(row_i[0], asw[0]);
+                    for j in 1..N {
+                        acc_r = _mm256_fmadd_pd(row_r[j], ad[j], acc_r);
+                        acc_i = _mm256_fmadd_pd(row_i[j], asw[j], acc_i);
+                    }
+                    let out = _mm256_addsub_pd(acc_r, acc_i);
+                    _mm_storeu_pd(p.add(2 * (i + offs[2 * rp])), _mm256_castpd256_pd128(out));
+                    _mm_storeu_pd(
+                        p.add(2 * (i + offs[2 * rp + 1])),
+                        _mm256_extractf128_pd(out, 1),
+                    );
+                }
+            }
+        });
+    }
+
+    /// Multiplies `run` amplitudes from `start` by v.
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) unsafe fn scale_run(buf: &mut [C], start: usize, run: usize, v: C) {
+        let p = buf.as_mut_ptr() as *mut f64;
+        if run == 1 {
+            let a = buf[start];
+            buf[start] = a * v;
+            return;
+        }
+        let vr = _mm256_set1_pd(v.re);
+        let vi = _mm256_set1_pd(v.im);
+        let mut i = start;
+        while i < start + run {
+            let q = p.add(2 * i);
+            let a = _mm256_loadu_pd(q);
+            let s = _mm256_permute_pd(a, 0b0101);
+            _mm256_storeu_pd(
+                q,
+                _mm256_addsub_pd(_mm256_mul_pd(a, vr), _mm256_mul_pd(s, vi)),
+            );
+            i += 2;
+        }
+    }
+
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) unsafe fn apply(buf: &mut [C], kernels: &[Kernel]) {
+        for k in kernels {
+            match &k.m {
+                KMat::Dense(m) => match k.qubits.len() {
+                    1 => dense1(buf, k.qubits[0], m),
+                    2 => dense_n::<4>(buf, &k.qubits, m),
+                    3 => dense_n::<8>(buf, &k.qubits, m),
+                    4 => dense_n::<16>(buf, &k.qubits, m),
+                    _ => dense_n::<32>(buf, &k.qubits, m),
+                },
+                KMat::Diag(t) => {
+                    let offs = offsets(&k.qubits);
+                    let active: Vec<(usize, C)> = offs
+                        .iter()
+                        .zip(t)
+                        .filter(|(_, v)| **v != C::ONE)
+                        .map(|(o, v)| (*o, *v))
+                        .collect();
+                    let mut sorted = k.qubits.clone();
+                    sorted.sort_unstable();
+                    for_runs(buf.len(), &sorted, |start, run| {
+                        for &(o, v) in &active {
+                            scale_run(buf, start + o, run, v);
+                        }
+                    });
+                }
+                KMat::Mono { perm, factor } => apply_mono(buf, &k.qubits, perm, factor),
+            }
+        }
+    }
 }
 
 /// Applies kernels (buffer-local positions) to a buffer in order.
@@ -405,8 +621,9 @@ pub(crate) fn apply_kernels(buf: &mut [C], kernels: &[Kernel]) {
     {
         if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
         {
-            // SAFETY: the CPU supports the features the function was compiled for.
-            unsafe { apply_kernels_avx2(buf, kernels) };
+            // SAFETY: the CPU supports the features the functions were
+            // compiled for; kernel positions are below log2(buf.len()).
+            unsafe { avx2::apply(buf, kernels) };
             return;
         }
     }
