@@ -665,6 +665,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/backends": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the backends: QHub's simulator (online) and the hardware catalog
+         *     (listed even when no device is connected), each with its live queue.
+         */
+        get: operations["listBackends"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/backends/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read one backend with its live queue. */
+        get: operations["getBackend"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/invitations": {
         parameters: {
             query?: never;
@@ -784,6 +821,152 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the organization's jobs, newest first. */
+        get: operations["listJobs"];
+        put?: never;
+        /**
+         * Submit a job: an OpenQASM program, or a published app version with
+         *     parameters. Checked at once (422 naming line and column for a program
+         *     error; 409 for an offline backend; 429 `quota_exceeded` over a quota),
+         *     then queued.
+         */
+        post: operations["submitJob"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/jobs/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Counts by status, mean queue and run time of the organization's jobs
+         *     created in a range.
+         */
+        get: operations["getJobStats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/jobs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read a job: its status with a reason, times, shape, queue position and
+         *     estimates (approximate), usage, and its program.
+         */
+        get: operations["getJob"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a finished job and its result (409 `job_not_finished` while it
+         *     is queued or running). Its usage stays metered.
+         */
+        delete: operations["deleteJob"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/jobs/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel a job. Idempotent: a queued job is cancelled at once; a running
+         *     one goes to `cancelling` and stops at the next gate boundary (its
+         *     partial run time is metered); a finished job is answered as it is.
+         */
+        post: operations["cancelJob"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/jobs/{id}/rerun": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Run a job again: a new job with the same program, backend, shots,
+         *     seed, parameters, name and tags (so the same seed gives the same
+         *     counts). Checked and queued like a submission.
+         */
+        post: operations["rerunJob"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/jobs/{id}/result": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A finished job's counts (409 `job_not_finished` before; a failed or
+         *     cancelled job has no result: 409 too).
+         */
+        get: operations["getJobResult"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/jobs/{id}/tags": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Replace a job's tags (any state). */
+        put: operations["setJobTags"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/projects": {
         parameters: {
             query?: never;
@@ -838,6 +1021,28 @@ export interface paths {
          *     description carried over).
          */
         post: operations["releaseProject"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/quotas": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Limits on the organization's jobs (set by the platform) with current
+         *     use. A submit over a limit is refused at once: 422 for per-job limits
+         *     (`too_many_qubits`, `too_many_shots`), 429 `quota_exceeded` for queued
+         *     jobs and simulator time; jobs beyond `running_jobs` wait in the queue.
+         */
+        get: operations["getQuotas"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1205,12 +1410,12 @@ export interface components {
          * @description What an audit event records (today's list; later releases may add more).
          * @enum {string}
          */
-        AuditAction: "tenant.updated" | "user.created" | "user.updated" | "user.role_changed" | "user.deactivated" | "user.reactivated" | "user.deleted" | "user.email_verified" | "user.password_reset" | "user.password_changed" | "api_key.created" | "api_key.revoked" | "invitation.sent" | "invitation.revoked" | "invitation.accepted" | "invitation.resent" | "invitation.link_created" | "user.verification_resent" | "session.revoked_others" | "session.revoked" | "project.created" | "project.updated" | "project.deleted" | "project.released" | "app.created" | "app.updated" | "app.deleted" | "app.deprecated" | "app.registry_published" | "app_version.created" | "app_version.updated" | "app_version.deleted" | "app_version.published" | "app_version.yanked" | "app_version.package_uploaded" | "app_doc.created" | "app_doc.updated" | "app_doc.deleted" | "review.created" | "review.updated" | "review.deleted";
+        AuditAction: "tenant.updated" | "user.created" | "user.updated" | "user.role_changed" | "user.deactivated" | "user.reactivated" | "user.deleted" | "user.email_verified" | "user.password_reset" | "user.password_changed" | "api_key.created" | "api_key.revoked" | "invitation.sent" | "invitation.revoked" | "invitation.accepted" | "invitation.resent" | "invitation.link_created" | "user.verification_resent" | "session.revoked_others" | "session.revoked" | "project.created" | "project.updated" | "project.deleted" | "project.released" | "app.created" | "app.updated" | "app.deleted" | "app.deprecated" | "app.registry_published" | "app_version.created" | "app_version.updated" | "app_version.deleted" | "app_version.published" | "app_version.yanked" | "app_version.package_uploaded" | "app_doc.created" | "app_doc.updated" | "app_doc.deleted" | "review.created" | "review.updated" | "review.deleted" | "job.submitted" | "job.cancelled" | "job.tags_changed" | "job.deleted";
         /**
          * @description An audit action, or a family of them (`user.*`). Leave the parameter out for all.
          * @enum {string}
          */
-        AuditActionFilter: "tenant.updated" | "user.created" | "user.updated" | "user.role_changed" | "user.deactivated" | "user.reactivated" | "user.deleted" | "user.email_verified" | "user.password_reset" | "user.password_changed" | "api_key.created" | "api_key.revoked" | "invitation.sent" | "invitation.revoked" | "invitation.accepted" | "invitation.resent" | "invitation.link_created" | "user.verification_resent" | "session.revoked_others" | "session.revoked" | "project.created" | "project.updated" | "project.deleted" | "project.released" | "app.created" | "app.updated" | "app.deleted" | "app.deprecated" | "app.registry_published" | "app_version.created" | "app_version.updated" | "app_version.deleted" | "app_version.published" | "app_version.yanked" | "app_version.package_uploaded" | "app_doc.created" | "app_doc.updated" | "app_doc.deleted" | "review.created" | "review.updated" | "review.deleted" | "tenant.*" | "user.*" | "api_key.*" | "invitation.*" | "session.*" | "project.*" | "app.*" | "app_version.*" | "app_doc.*" | "review.*";
+        AuditActionFilter: "tenant.updated" | "user.created" | "user.updated" | "user.role_changed" | "user.deactivated" | "user.reactivated" | "user.deleted" | "user.email_verified" | "user.password_reset" | "user.password_changed" | "api_key.created" | "api_key.revoked" | "invitation.sent" | "invitation.revoked" | "invitation.accepted" | "invitation.resent" | "invitation.link_created" | "user.verification_resent" | "session.revoked_others" | "session.revoked" | "project.created" | "project.updated" | "project.deleted" | "project.released" | "app.created" | "app.updated" | "app.deleted" | "app.deprecated" | "app.registry_published" | "app_version.created" | "app_version.updated" | "app_version.deleted" | "app_version.published" | "app_version.yanked" | "app_version.package_uploaded" | "app_doc.created" | "app_doc.updated" | "app_doc.deleted" | "review.created" | "review.updated" | "review.deleted" | "job.submitted" | "job.cancelled" | "job.tags_changed" | "job.deleted" | "tenant.*" | "user.*" | "api_key.*" | "invitation.*" | "session.*" | "project.*" | "app.*" | "app_version.*" | "app_doc.*" | "review.*" | "job.*";
         AuditEventPage: {
             items: components["schemas"]["AuditEventView"][];
             /** @description Pass as `cursor` to get the next page; null on the last page. */
@@ -1251,9 +1456,106 @@ export interface components {
             target_type?: string | null;
             user_agent?: string | null;
         };
+        /**
+         * @description `simulator` (runs here) or `qpu` (a hardware device).
+         * @enum {string}
+         */
+        BackendKind: "simulator" | "qpu";
+        BackendPage: {
+            items: components["schemas"]["BackendView"][];
+            /** @description Pass as `cursor` to get the next page; null on the last page. */
+            next_cursor?: string | null;
+        };
+        /** @description A backend's live queue, over every organization's jobs. */
+        BackendQueue: {
+            /**
+             * Format: double
+             * @description Seconds a job submitted now would wait, approximately (null when
+             *     no worker is live to run it).
+             */
+            estimated_wait_seconds?: number | null;
+            /**
+             * Format: int64
+             * @description Jobs waiting.
+             */
+            queued: number;
+            /**
+             * Format: int64
+             * @description Jobs running.
+             */
+            running: number;
+        };
+        /**
+         * @description A backend's id or its name (`qhub-statevector`).
+         * @example qhub-statevector
+         */
+        BackendRef: string;
+        /**
+         * @description `online` takes jobs; `offline` and `retired` do not.
+         * @enum {string}
+         */
+        BackendStatus: "online" | "offline" | "retired";
+        /** @description A backend: QHub's simulator, or a hardware device of the catalog. */
+        BackendView: {
+            /**
+             * Format: int32
+             * @description The provider's typical queue time, in seconds (devices).
+             */
+            average_queue_seconds: number;
+            /** @description The gates a program may use (user gate definitions expand to them). */
+            basis_gates: string[];
+            connectivity: components["schemas"]["Connectivity"];
+            /**
+             * Format: int64
+             * @description `price_per_second_micros` × 3600.
+             */
+            cost_per_hour_micros: number;
+            description: string;
+            /** Format: uuid */
+            id: string;
+            kind: components["schemas"]["BackendKind"];
+            /**
+             * Format: int32
+             * @description Circuits per job.
+             */
+            max_circuits: number;
+            /** Format: int32 */
+            max_shots: number;
+            /** @description Unique; `POST /v1/jobs` takes it in place of the id. */
+            name: string;
+            /** @description Where the device is offered (`QHub`, `IBM Quantum`, `Amazon Braket`). */
+            platform: string;
+            /**
+             * Format: int64
+             * @description Price of a second of execution, in millionths of a US dollar.
+             */
+            price_per_second_micros: number;
+            /**
+             * Format: int64
+             * @description Price of a shot, in millionths of a US dollar.
+             */
+            price_per_shot_micros: number;
+            provider: string;
+            /** Format: int32 */
+            qubits: number;
+            queue: components["schemas"]["BackendQueue"];
+            status: components["schemas"]["BackendStatus"];
+            /** @description `statevector simulation`, `superconducting`, `trapped ion`, … */
+            technology: string;
+        };
         ChangePasswordRequest: {
             current_password: components["schemas"]["Secret"];
             new_password: components["schemas"]["NewPassword"];
+        };
+        /** @description How qubits are connected. */
+        Connectivity: {
+            /**
+             * @description The coupled qubit pairs, when published (null: all-to-all, or not
+             *     published for this device).
+             */
+            coupling_map?: number[][] | null;
+            /** @description `all-to-all`, `linear`, `heavy-hex` or `square`. */
+            topology: string;
         };
         CreateApiKeyRequest: {
             expires_at?: null | components["schemas"]["Timestamp"];
@@ -1387,6 +1689,8 @@ export interface components {
          * @example https://github.com/acme/grover
          */
         HttpUrl: string;
+        /** @description Makes a submission safe to retry: the same key with the same body answers the job the first request created (201 again); the same key with a different body is 422 `idempotency_key_reused`. 1–255 visible ASCII characters; kept for the job's life. */
+        IdempotencyKey: string;
         /** @enum {string} */
         Interval: "hour" | "day";
         InvitationLink: {
@@ -1438,6 +1742,166 @@ export interface components {
             name: string;
             /** @description Needed to log in later. */
             slug: string;
+        };
+        /** @description A job's name: at most 200 characters, no control or invisible characters. */
+        JobName: string;
+        JobPage: {
+            items: components["schemas"]["JobView"][];
+            /** @description Pass as `cursor` to get the next page; null on the last page. */
+            next_cursor?: string | null;
+        };
+        /**
+         * @description Why a job is in its state (with a human `message` beside it).
+         * @enum {string}
+         */
+        JobReason: "simulation_error" | "time_limit_exceeded" | "worker_lost" | "requeued_after_worker_loss" | "cancelled_by_user";
+        /** @description A finished job's result. */
+        JobResultView: {
+            /**
+             * @description Outcome → shots. Keys are bit strings in Qiskit's order: the highest
+             *     classical bit first; with several registers, the last declared
+             *     first, separated by a space. The counts sum to `shots`.
+             */
+            counts: {
+                [key: string]: number;
+            };
+            /** Format: uuid */
+            job_id: string;
+            /** Format: int32 */
+            shots: number;
+            /**
+             * @description The final state as `[re, im]` pairs, index = basis state (qubit 0 the
+             *     least significant bit), when the job asked for it (up to 20 qubits).
+             */
+            statevector?: number[][] | null;
+        };
+        /** @description Counts and times of the organization's jobs created in a range. */
+        JobStats: {
+            /** @description Jobs per status (every status present, zeros included). */
+            counts: {
+                [key: string]: number;
+            };
+            /** Format: date-time */
+            from: string;
+            /**
+             * Format: double
+             * @description Mean time from submission to start of the jobs that started.
+             */
+            mean_queue_ms?: number | null;
+            /**
+             * Format: double
+             * @description Mean run time of the jobs that finished.
+             */
+            mean_run_ms?: number | null;
+            /** Format: int64 */
+            shots: number;
+            /** Format: date-time */
+            to: string;
+            /** Format: int64 */
+            total: number;
+        };
+        /**
+         * @description `queued` → `running` → `completed` | `failed` | `cancelled`, with
+         *     `cancelling` between `running` and `cancelled`.
+         * @enum {string}
+         */
+        JobStatus: "queued" | "running" | "cancelling" | "completed" | "failed" | "cancelled";
+        JobTagsRequest: {
+            /**
+             * @description The job's tags (replacing the old ones): at most 20, duplicates
+             *     dropped.
+             */
+            tags: components["schemas"]["Tag"][];
+        };
+        /** @description What a job used (null fields: not known yet). */
+        JobUsage: {
+            /**
+             * Format: int64
+             * @description CPU time of the simulation.
+             */
+            cpu_ms?: number | null;
+            /**
+             * Format: int64
+             * @description Memory reserved for the state.
+             */
+            peak_memory_bytes?: number | null;
+            /** Format: int32 */
+            qubits: number;
+            /**
+             * Format: int64
+             * @description Time from submission to start.
+             */
+            queued_ms?: number | null;
+            /**
+             * Format: int64
+             * @description Time from start to end (partial for a cancelled job).
+             */
+            run_ms?: number | null;
+            /** Format: int32 */
+            shots: number;
+        };
+        JobView: {
+            /**
+             * Format: uuid
+             * @description The app version the job runs (null: a submitted program).
+             */
+            app_version_id?: string | null;
+            /**
+             * Format: int32
+             * @description How many times a worker started it (more than 1 after a worker died).
+             */
+            attempts: number;
+            /** @description The backend's name. */
+            backend: string;
+            /** Format: uuid */
+            backend_id: string;
+            /** Format: date-time */
+            cancelled_at?: string | null;
+            /**
+             * Format: int32
+             * @description Classical bits.
+             */
+            clbits: number;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: int32 */
+            depth: number;
+            /** Format: date-time */
+            finished_at?: string | null;
+            /**
+             * Format: int64
+             * @description Operations after expanding gate definitions (measure and reset
+             *     included, barriers not).
+             */
+            gate_count: number;
+            /** Format: uuid */
+            id: string;
+            /** Format: int32 */
+            max_execution_seconds: number;
+            /** @description The same for people. */
+            message?: string | null;
+            name: string;
+            /** @description Values bound to the app version's parameters. */
+            parameters?: {
+                [key: string]: number;
+            } | null;
+            /** @description The OpenQASM program (on single-job reads only). */
+            program?: string | null;
+            /** Format: int32 */
+            qubits: number;
+            queue?: null | components["schemas"]["QueueInfo"];
+            reason?: null | components["schemas"]["JobReason"];
+            /** Format: int64 */
+            seed: number;
+            /** Format: int32 */
+            shots: number;
+            /** Format: date-time */
+            started_at?: string | null;
+            /** @description The final statevector is kept with the result. */
+            statevector: boolean;
+            status: components["schemas"]["JobStatus"];
+            tags: string[];
+            usage: components["schemas"]["JobUsage"];
         };
         /** @enum {string} */
         KeyStatus: "active" | "expired" | "revoked";
@@ -1556,6 +2020,15 @@ export interface components {
             /** Format: date-time */
             uploaded_at: string;
         };
+        /**
+         * @description Values for an app program's free identifiers: at most 64, names as OpenQASM identifiers, values finite numbers.
+         * @example {
+         *       "theta": 0.5
+         *     }
+         */
+        Parameters: {
+            [key: string]: number;
+        };
         PasswordResetConfirm: {
             new_password: components["schemas"]["NewPassword"];
             /** @description The token from the reset mail. */
@@ -1577,6 +2050,11 @@ export interface components {
         Problem: {
             /** @description Stable machine-readable error code (the closed set `ProblemCode`). */
             code: components["schemas"]["ProblemCode"];
+            /**
+             * Format: int32
+             * @description 1-based column of that line.
+             */
+            column?: number | null;
             /** @description Explanation specific to this occurrence. */
             detail: string;
             /**
@@ -1586,6 +2064,12 @@ export interface components {
              *     message on that field.
              */
             errors?: components["schemas"]["FieldError"][];
+            /**
+             * Format: int32
+             * @description Where in a submitted program the problem is (`program_invalid`):
+             *     1-based line.
+             */
+            line?: number | null;
             /**
              * Format: int32
              * @description The HTTP status code.
@@ -1603,7 +2087,18 @@ export interface components {
          * @description The stable, machine-readable kind of a problem.
          * @enum {string}
          */
-        ProblemCode: "bad_request" | "validation_failed" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "request_timeout" | "payload_too_large" | "headers_too_large" | "unsupported_media_type" | "rate_limited" | "service_unavailable" | "timeout" | "internal" | "error";
+        ProblemCode: "bad_request" | "validation_failed" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "request_timeout" | "payload_too_large" | "headers_too_large" | "unsupported_media_type" | "rate_limited" | "service_unavailable" | "timeout" | "internal" | "error" | "program_invalid" | "too_many_qubits" | "unsupported_gate" | "too_many_gates" | "too_many_shots" | "idempotency_key_reused" | "backend_unavailable" | "job_not_finished" | "quota_exceeded";
+        /**
+         * @description An OpenQASM 2.0 program (`OPENQASM 2.0;`, `include "qelib1.inc";`, user gate definitions, measure, reset, barrier, if): at most 262144 bytes. Errors are 422 `program_invalid` with `line` and `column`; more qubits than allowed `too_many_qubits`, a gate the backend lacks `unsupported_gate`, more operations after expanding gate definitions than allowed `too_many_gates`.
+         * @example OPENQASM 2.0;
+         *     include "qelib1.inc";
+         *     qreg q[2];
+         *     creg c[2];
+         *     h q[0];
+         *     cx q[0],q[1];
+         *     measure q -> c;
+         */
+        Program: string;
         ProjectPage: {
             items: components["schemas"]["ProjectView"][];
             /** @description Pass as `cursor` to get the next page; null on the last page. */
@@ -1621,6 +2116,44 @@ export interface components {
             repository_url?: string | null;
             /** Format: date-time */
             updated_at: string;
+        };
+        /**
+         * @description Where a job stands in the queue. Estimates are approximate: they
+         *     assume the recent mean run time and round-robin service between
+         *     organizations.
+         */
+        QueueInfo: {
+            /** @description Always true: these are estimates. */
+            approximate: boolean;
+            /** Format: date-time */
+            estimated_completion_at?: string | null;
+            /** Format: date-time */
+            estimated_start_at?: string | null;
+            /**
+             * Format: int64
+             * @description 1 = the next job to start; null once the job runs.
+             */
+            position?: number | null;
+        };
+        /** @description One limit with what is used of it. */
+        QuotaItem: {
+            /** Format: int64 */
+            limit: number;
+            /** Format: int64 */
+            used: number;
+        };
+        /** @description The organization's job limits and current use. */
+        QuotaView: {
+            /** @description Qubits a job may use (`used`: 0; a per-job limit). */
+            qubits: components["schemas"]["QuotaItem"];
+            /** @description Jobs waiting in the queue. */
+            queued_jobs: components["schemas"]["QuotaItem"];
+            /** @description Jobs running at once (more wait in the queue, they are not refused). */
+            running_jobs: components["schemas"]["QuotaItem"];
+            /** @description Shots a job may take (`used`: 0; a per-job limit). */
+            shots_per_job: components["schemas"]["QuotaItem"];
+            /** @description Simulator seconds this calendar month (UTC). */
+            simulator_seconds_per_month: components["schemas"]["QuotaItem"];
         };
         /**
          * @description Where a token-issuing response puts the refresh token.
@@ -1767,16 +2300,18 @@ export interface components {
          *     - `apps:write`: manage projects, apps, versions, packages and docs;
          *       publish and yank versions; write reviews.
          *     - `registry:publish`: publish apps to the registry, deprecate apps.
-         *     - `jobs:write`: submit and cancel jobs.
+         *     - `jobs:read`: read jobs, their results and statistics, backends and
+         *       quotas.
+         *     - `jobs:write`: submit, cancel, rerun, tag and delete jobs.
          *     - `usage:read`: usage analytics.
          *     - `admin`: tenant settings and the audit log.
          *
-         *     Roles grant: viewer `apps:read`, `usage:read`; developer adds
+         *     Roles grant: viewer `apps:read`, `jobs:read`, `usage:read`; developer adds
          *     `apps:write`, `jobs:write`; admin and owner hold every scope (with
          *     `registry:publish`).
          * @enum {string}
          */
-        Scope: "users:read" | "users:write" | "apps:read" | "apps:write" | "registry:publish" | "jobs:write" | "usage:read" | "admin";
+        Scope: "users:read" | "users:write" | "apps:read" | "apps:write" | "registry:publish" | "jobs:read" | "jobs:write" | "usage:read" | "admin";
         /**
          * @description The SDK or language a version is written for.
          * @enum {string}
@@ -1842,6 +2377,41 @@ export interface components {
          * @example Apache-2.0
          */
         SpdxLicense: string;
+        /** @description `POST /v1/jobs`. Exactly one of `program` and `app_version_id`. */
+        SubmitJobRequest: {
+            /**
+             * Format: uuid
+             * @description A published app version whose package is an OpenQASM circuit (an
+             *     app of type `circuit` or a version with sdk `openqasm2`): the
+             *     organization's own, or one in the registry.
+             */
+            app_version_id?: string | null;
+            backend: components["schemas"]["BackendRef"];
+            /**
+             * Format: int32
+             * @description The job fails with `time_limit_exceeded` if it runs longer (1–3600,
+             *     default 600).
+             */
+            max_execution_seconds?: number;
+            name?: null | components["schemas"]["JobName"];
+            parameters?: null | components["schemas"]["Parameters"];
+            program?: null | components["schemas"]["Program"];
+            /**
+             * Format: int64
+             * @description Makes the sampling reproducible (0 to 2^53 − 1; random when absent).
+             */
+            seed?: number;
+            /**
+             * Format: int32
+             * @description 1 to the backend's `max_shots` and the organization's quota
+             *     (default 1024).
+             */
+            shots?: number;
+            /** @description Keep the final statevector with the result (up to 20 qubits). */
+            statevector?: boolean;
+            /** @description At most 20 distinct tags. */
+            tags?: components["schemas"]["Tag"][] | null;
+        };
         /**
          * @description A tag: 1–32 characters of a-z, 0-9 and '-', starting with a letter or digit.
          * @example optimization
@@ -3937,6 +4507,74 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    listBackends: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1 to 200 (default 50). */
+                limit?: number;
+                /**
+                 * @description Opaque cursor from a previous page's `next_cursor` (empty: the
+                 *     first page).
+                 */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of backends, online first, then by name */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BackendPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getBackend: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Backend id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The backend */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BackendView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     listInvitations: {
         parameters: {
             query?: {
@@ -4237,6 +4875,368 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    listJobs: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1 to 200 (default 50). */
+                limit?: number;
+                /**
+                 * @description Opaque cursor from a previous page's `next_cursor` (empty: the
+                 *     first page).
+                 */
+                cursor?: string;
+                status?: components["schemas"]["JobStatus"];
+                /** @description Only jobs on this backend (its id). */
+                backend?: string;
+                /** @description Only jobs with this tag. */
+                tag?: components["schemas"]["Tag"];
+                /** @description Jobs created at or after this time. */
+                created_after?: components["schemas"]["Timestamp"];
+                /** @description Jobs created before this time. */
+                created_before?: components["schemas"]["Timestamp"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of jobs (without their programs) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    submitJob: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the submission safe to retry */
+                "Idempotency-Key"?: null | components["schemas"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SubmitJobRequest"];
+            };
+        };
+        responses: {
+            /** @description The job, queued (or, for a repeated Idempotency-Key, the job the first request created) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            408: components["responses"]["RequestTimeout"];
+            /** @description The backend is offline or retired, or the app version is not published */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            /** @description A quota is used up (`quota_exceeded`), or the rate limit */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getJobStats: {
+        parameters: {
+            query?: {
+                /** @description Jobs created at or after this time (default: 30 days ago). */
+                from?: components["schemas"]["Timestamp"];
+                /** @description Jobs created before this time (default: now); after `from`. */
+                to?: components["schemas"]["Timestamp"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The statistics */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobStats"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Job id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The job */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    deleteJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Job id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            /** @description The job has not finished (`job_not_finished`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    cancelJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Job id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The job, cancelled or cancelling (or as it was, if it had finished) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    rerunJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Job id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The new job */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["ValidationFailed"];
+            /** @description A quota is used up (`quota_exceeded`) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getJobResult: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Include the final statevector (kept only when the job was submitted
+                 *     with `statevector: true`; else 409).
+                 */
+                statevector?: boolean;
+            };
+            header?: never;
+            path: {
+                /** @description Job id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The counts (and the statevector when asked for) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobResultView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            /** @description The job has not completed (`job_not_finished`), or no statevector was kept */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    setJobTags: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Job id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["JobTagsRequest"];
+            };
+        };
+        responses: {
+            /** @description The job with its new tags */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["RequestTimeout"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     listProjects: {
         parameters: {
             query?: {
@@ -4463,6 +5463,32 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getQuotas: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The quotas */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QuotaView"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             429: components["responses"]["RateLimited"];
             431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
@@ -5218,16 +6244,20 @@ type ReadonlyArray<T> = [
 ] ? Readonly<Exclude<T, undefined>> : Readonly<Exclude<T, undefined>[]>;
 export const appStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AppStatus"]> = ["draft", "published", "deprecated"];
 export const appTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AppType"]> = ["algorithm", "application", "library", "circuit"];
-export const auditActionValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AuditAction"]> = ["tenant.updated", "user.created", "user.updated", "user.role_changed", "user.deactivated", "user.reactivated", "user.deleted", "user.email_verified", "user.password_reset", "user.password_changed", "api_key.created", "api_key.revoked", "invitation.sent", "invitation.revoked", "invitation.accepted", "invitation.resent", "invitation.link_created", "user.verification_resent", "session.revoked_others", "session.revoked", "project.created", "project.updated", "project.deleted", "project.released", "app.created", "app.updated", "app.deleted", "app.deprecated", "app.registry_published", "app_version.created", "app_version.updated", "app_version.deleted", "app_version.published", "app_version.yanked", "app_version.package_uploaded", "app_doc.created", "app_doc.updated", "app_doc.deleted", "review.created", "review.updated", "review.deleted"];
-export const auditActionFilterValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AuditActionFilter"]> = ["tenant.updated", "user.created", "user.updated", "user.role_changed", "user.deactivated", "user.reactivated", "user.deleted", "user.email_verified", "user.password_reset", "user.password_changed", "api_key.created", "api_key.revoked", "invitation.sent", "invitation.revoked", "invitation.accepted", "invitation.resent", "invitation.link_created", "user.verification_resent", "session.revoked_others", "session.revoked", "project.created", "project.updated", "project.deleted", "project.released", "app.created", "app.updated", "app.deleted", "app.deprecated", "app.registry_published", "app_version.created", "app_version.updated", "app_version.deleted", "app_version.published", "app_version.yanked", "app_version.package_uploaded", "app_doc.created", "app_doc.updated", "app_doc.deleted", "review.created", "review.updated", "review.deleted", "tenant.*", "user.*", "api_key.*", "invitation.*", "session.*", "project.*", "app.*", "app_version.*", "app_doc.*", "review.*"];
+export const auditActionValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AuditAction"]> = ["tenant.updated", "user.created", "user.updated", "user.role_changed", "user.deactivated", "user.reactivated", "user.deleted", "user.email_verified", "user.password_reset", "user.password_changed", "api_key.created", "api_key.revoked", "invitation.sent", "invitation.revoked", "invitation.accepted", "invitation.resent", "invitation.link_created", "user.verification_resent", "session.revoked_others", "session.revoked", "project.created", "project.updated", "project.deleted", "project.released", "app.created", "app.updated", "app.deleted", "app.deprecated", "app.registry_published", "app_version.created", "app_version.updated", "app_version.deleted", "app_version.published", "app_version.yanked", "app_version.package_uploaded", "app_doc.created", "app_doc.updated", "app_doc.deleted", "review.created", "review.updated", "review.deleted", "job.submitted", "job.cancelled", "job.tags_changed", "job.deleted"];
+export const auditActionFilterValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AuditActionFilter"]> = ["tenant.updated", "user.created", "user.updated", "user.role_changed", "user.deactivated", "user.reactivated", "user.deleted", "user.email_verified", "user.password_reset", "user.password_changed", "api_key.created", "api_key.revoked", "invitation.sent", "invitation.revoked", "invitation.accepted", "invitation.resent", "invitation.link_created", "user.verification_resent", "session.revoked_others", "session.revoked", "project.created", "project.updated", "project.deleted", "project.released", "app.created", "app.updated", "app.deleted", "app.deprecated", "app.registry_published", "app_version.created", "app_version.updated", "app_version.deleted", "app_version.published", "app_version.yanked", "app_version.package_uploaded", "app_doc.created", "app_doc.updated", "app_doc.deleted", "review.created", "review.updated", "review.deleted", "job.submitted", "job.cancelled", "job.tags_changed", "job.deleted", "tenant.*", "user.*", "api_key.*", "invitation.*", "session.*", "project.*", "app.*", "app_version.*", "app_doc.*", "review.*", "job.*"];
+export const backendKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["BackendKind"]> = ["simulator", "qpu"];
+export const backendStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["BackendStatus"]> = ["online", "offline", "retired"];
 export const intervalValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Interval"]> = ["hour", "day"];
 export const invitationStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["InvitationStatus"]> = ["pending", "accepted", "expired"];
+export const jobReasonValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["JobReason"]> = ["simulation_error", "time_limit_exceeded", "worker_lost", "requeued_after_worker_loss", "cancelled_by_user"];
+export const jobStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["JobStatus"]> = ["queued", "running", "cancelling", "completed", "failed", "cancelled"];
 export const keyStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["KeyStatus"]> = ["active", "expired", "revoked"];
-export const problemCodeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ProblemCode"]> = ["bad_request", "validation_failed", "unauthenticated", "forbidden", "not_found", "method_not_allowed", "conflict", "request_timeout", "payload_too_large", "headers_too_large", "unsupported_media_type", "rate_limited", "service_unavailable", "timeout", "internal", "error"];
+export const problemCodeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ProblemCode"]> = ["bad_request", "validation_failed", "unauthenticated", "forbidden", "not_found", "method_not_allowed", "conflict", "request_timeout", "payload_too_large", "headers_too_large", "unsupported_media_type", "rate_limited", "service_unavailable", "timeout", "internal", "error", "program_invalid", "too_many_qubits", "unsupported_gate", "too_many_gates", "too_many_shots", "idempotency_key_reused", "backend_unavailable", "job_not_finished", "quota_exceeded"];
 export const refreshDeliveryValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["RefreshDelivery"]> = ["body", "cookie"];
 export const registrySortValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["RegistrySort"]> = ["relevance", "downloads", "rating", "recent"];
 export const roleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Role"]> = ["viewer", "developer", "admin", "owner"];
-export const scopeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Scope"]> = ["users:read", "users:write", "apps:read", "apps:write", "registry:publish", "jobs:write", "usage:read", "admin"];
+export const scopeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Scope"]> = ["users:read", "users:write", "apps:read", "apps:write", "registry:publish", "jobs:read", "jobs:write", "usage:read", "admin"];
 export const sdkValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Sdk"]> = ["openqasm2", "openqasm3", "qiskit", "cirq", "pennylane", "braket", "qsharp", "other"];
 export const userStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["UserStatus"]> = ["active", "inactive"];
 export const versionStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["VersionStatus"]> = ["draft", "published", "yanked"];
