@@ -14,7 +14,7 @@ use crate::{Circuit, Op, OpKind, Outcome, RunError, RunOptions};
 /// Buffer size of one pass, in qubits: 2^16 amplitudes = 1 MiB (L2 holds it).
 const LOCAL_BITS: u32 = 16;
 /// At most this many qubits outside the contiguous low block in one pass.
-const MAX_HIGH: u32 = 11;
+const MAX_HIGH: u32 = 8;
 /// Registers this large run across the rayon pool; smaller ones on the caller's thread.
 const PAR_MIN: u32 = 14;
 /// Fixed chunk for reductions, so sums do not depend on the thread count.

@@ -406,32 +406,52 @@ fn apply_diag(buf: &mut [C], pos: &[u32], t: &[C]) {
     });
 }
 
-#[inline(always)]
+#[inline(never)]
 fn apply_mono(buf: &mut [C], pos: &[u32], perm: &[u32], factor: &[C]) {
+    const R: usize = 16;
     let offs = offsets(pos);
-    // only the entries that move or change
+    // only the entries that move or change: (source, destination, factor)
     let active: Vec<(usize, usize, C)> = (0..perm.len())
         .filter(|&j| perm[j] as usize != j || factor[j] != C::ONE)
         .map(|j| (offs[j], offs[perm[j] as usize], factor[j]))
         .collect();
-    let unit = active.iter().all(|a| a.2 == C::ONE);
-    let mut tmp = vec![C::ZERO; active.len()];
+    let mut tmp = vec![C::ZERO; active.len() * R];
     let mut sorted = pos.to_vec();
     sorted.sort_unstable();
-    for_runs(buf.len(), &sorted, |start, run| {
-        for i in start..start + run {
-            for (t, a) in tmp.iter_mut().zip(&active) {
-                *t = buf[i + a.0];
-            }
-            if unit {
-                for (t, a) in tmp.iter().zip(&active) {
-                    buf[i + a.1] = *t;
+    let len = buf.len();
+    let p = buf.as_mut_ptr();
+    let t = tmp.as_mut_ptr();
+    for_runs(len, &sorted, |start, run| {
+        let mut i0 = start;
+        while i0 < start + run {
+            let w = R.min(start + run - i0);
+            // SAFETY: i0 + w <= start + run, and base index + offset stays
+            // below len for every base for_runs yields; tmp holds R per entry.
+            unsafe {
+                if w == 1 {
+                    for (ai, a) in active.iter().enumerate() {
+                        *t.add(ai * R) = *p.add(i0 + a.0);
+                    }
+                    for (ai, a) in active.iter().enumerate() {
+                        *p.add(i0 + a.1) = *t.add(ai * R) * a.2;
+                    }
+                } else {
+                    for (ai, a) in active.iter().enumerate() {
+                        std::ptr::copy_nonoverlapping(p.add(i0 + a.0), t.add(ai * R), w);
+                    }
+                    for (ai, a) in active.iter().enumerate() {
+                        let (src, dst) = (t.add(ai * R), p.add(i0 + a.1));
+                        if a.2 == C::ONE {
+                            std::ptr::copy_nonoverlapping(src, dst, w);
+                        } else {
+                            for k in 0..w {
+                                *dst.add(k) = *src.add(k) * a.2;
+                            }
+                        }
+                    }
                 }
-            } else {
-                for (t, a) in tmp.iter().zip(&active) {
-                    buf[i + a.1] = *t * a.2;
-                }
             }
+            i0 += w;
         }
     });
 }
@@ -459,6 +479,7 @@ mod avx2 {
     use std::arch::x86_64::*;
 
     /// 2x2 on position t (any t).
+    #[inline(never)]
     #[target_feature(enable = "avx2,fma")]
     pub(super) unsafe fn dense1(buf: &mut [C], t: u32, m: &[C]) {
         let len = buf.len();
@@ -511,6 +532,7 @@ mod avx2 {
     }
 
     /// N x N dense (N = 4, 8, 16, 32) at the given positions.
+    #[inline(never)]
     #[target_feature(enable = "avx2,fma")]
     pub(super) unsafe fn dense_n<const N: usize>(buf: &mut [C], pos: &[u32], m: &[C]) {
         let offs = offsets(pos);
@@ -593,25 +615,28 @@ mod avx2 {
                     4 => dense_n::<16>(buf, &k.qubits, m),
                     _ => dense_n::<32>(buf, &k.qubits, m),
                 },
-                KMat::Diag(t) => {
-                    let offs = offsets(&k.qubits);
-                    let active: Vec<(usize, C)> = offs
-                        .iter()
-                        .zip(t)
-                        .filter(|(_, v)| **v != C::ONE)
-                        .map(|(o, v)| (*o, *v))
-                        .collect();
-                    let mut sorted = k.qubits.clone();
-                    sorted.sort_unstable();
-                    for_runs(buf.len(), &sorted, |start, run| {
-                        for &(o, v) in &active {
-                            scale_run(buf, start + o, run, v);
-                        }
-                    });
-                }
+                KMat::Diag(t) => diag(buf, k, t),
                 KMat::Mono { perm, factor } => apply_mono(buf, &k.qubits, perm, factor),
             }
         }
+    }
+    #[inline(never)]
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn diag(buf: &mut [C], k: &Kernel, t: &[C]) {
+        let offs = offsets(&k.qubits);
+        let active: Vec<(usize, C)> = offs
+            .iter()
+            .zip(t)
+            .filter(|(_, v)| **v != C::ONE)
+            .map(|(o, v)| (*o, *v))
+            .collect();
+        let mut sorted = k.qubits.clone();
+        sorted.sort_unstable();
+        for_runs(buf.len(), &sorted, |start, run| {
+            for &(o, v) in &active {
+                scale_run(buf, start + o, run, v);
+            }
+        });
     }
 }
 

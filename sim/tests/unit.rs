@@ -537,3 +537,50 @@ fn user_gates_and_broadcast() {
     assert_eq!(c.depth(), 2);
     assert_eq!(c.gate_count(), 7);
 }
+
+#[test]
+fn edge_cases() {
+    // no qubits at all
+    let c = circ("OPENQASM 2.0;\ncreg c[2];\n");
+    let o = exec(&c, 7, 1);
+    assert_eq!(o.counts, BTreeMap::from([("00".to_string(), 7)]));
+    assert_eq!(o.statevector.unwrap(), vec![[1.0, 0.0]]);
+    // no shots
+    let c = circ(&format!(
+        "{HEAD}qreg q[3];\ncreg c[3];\nh q;\nmeasure q -> c;\n"
+    ));
+    assert!(exec(&c, 0, 1).counts.is_empty());
+    // comments, exponents, functions, a version without include
+    let a = sv("OPENQASM 2.0; // hi\n/* block */ qreg q[1];\nU(2.5e-1*4, -sqrt(4)/2 + exp(0) - cos(0), ln(1)+tan(0)+sin(0)^2) q[0];\n");
+    let b = sv("OPENQASM 2.0;\nqreg q[1];\nU(1, -1, 0) q[0];\n");
+    assert!(fidelity(&a, &b) > 1.0 - 1e-12);
+    // c3x / c4x flip the target only when every control is set
+    for (gate, nq) in [("c3x", 4), ("c4x", 5)] {
+        for input in 0..(1usize << nq) {
+            let mut src = format!("{HEAD}qreg q[{nq}];\n");
+            for b in 0..nq {
+                if input >> b & 1 == 1 {
+                    src += &format!("x q[{b}];\n");
+                }
+            }
+            let args: Vec<String> = (0..nq).map(|i| format!("q[{i}]")).collect();
+            src += &format!("{gate} {};\n", args.join(","));
+            let s = sv(&src);
+            let ctrl = (1usize << (nq - 1)) - 1;
+            let want = if input & ctrl == ctrl {
+                input ^ (1 << (nq - 1))
+            } else {
+                input
+            };
+            assert!((s[want][0] - 1.0).abs() < 1e-12, "{gate} {input}");
+        }
+    }
+    // if on a multi-bit register value, and a conditioned measure
+    let c = circ(&format!(
+        "{HEAD}qreg q[3];\ncreg c[2];\ncreg d[1];\nx q[1];\nmeasure q[0] -> c[0];\nmeasure q[1] -> c[1];\nif (c==2) x q[2];\nif (c==3) x q[0];\nif (c==2) measure q[2] -> d[0];\n"
+    ));
+    assert_eq!(
+        exec(&c, 4, 1).counts,
+        BTreeMap::from([("1 10".to_string(), 4)])
+    );
+}
