@@ -37,6 +37,10 @@ const AppDetailPage = lazy(() => import("./pages/AppDetail"));
 const VersionDetailPage = lazy(() => import("./pages/VersionDetail"));
 const RegistryPage = lazy(() => import("./pages/Registry"));
 const RegistryAppPage = lazy(() => import("./pages/RegistryApp"));
+// Quantum jobs and backends: their own chunks (the editor, the histogram).
+const JobsPage = lazy(() => import("./pages/Jobs"));
+const JobDetailPage = lazy(() => import("./pages/JobDetail"));
+const BackendsPage = lazy(() => import("./pages/Backends"));
 
 /** A lazily loaded page, with a skeleton while its chunk arrives. */
 function Lazy({ children, label = "Loading…" }: { children: ReactNode; label?: string }) {
@@ -103,6 +107,9 @@ export function AppRoutes() {
         <Route path="apps/:id/versions/:vid" element={<Lazy><VersionDetailPage /></Lazy>} />
         <Route path="registry" element={<Lazy><RegistryPage /></Lazy>} />
         <Route path="registry/:id" element={<Lazy><RegistryAppPage /></Lazy>} />
+        <Route path="jobs" element={<Lazy><JobsPage /></Lazy>} />
+        <Route path="jobs/:id" element={<Lazy><JobDetailPage /></Lazy>} />
+        <Route path="backends" element={<Lazy><BackendsPage /></Lazy>} />
         <Route
           path="reference"
           element={

@@ -11,6 +11,9 @@ export class ApiError extends Error {
   /** Seconds from `Retry-After`, when the server sent one. */
   readonly retryAfter: number | null;
   readonly requestId: string | null;
+  /** Where in a submitted program the problem is (1-based), for `program_invalid` and its kin. */
+  readonly line: number | null;
+  readonly column: number | null;
 
   constructor(init: {
     status: number;
@@ -19,6 +22,8 @@ export class ApiError extends Error {
     fieldErrors?: Record<string, string>;
     retryAfter?: number | null;
     requestId?: string | null;
+    line?: number | null;
+    column?: number | null;
   }) {
     super(init.detail);
     this.name = "ApiError";
@@ -28,6 +33,8 @@ export class ApiError extends Error {
     this.fieldErrors = init.fieldErrors ?? {};
     this.retryAfter = init.retryAfter ?? null;
     this.requestId = init.requestId ?? null;
+    this.line = init.line ?? null;
+    this.column = init.column ?? null;
   }
 
   get isNotFound(): boolean {
@@ -73,6 +80,11 @@ const FALLBACK_CODES: Record<number, string> = {
   503: "service_unavailable",
 };
 
+/** A positive whole number of a problem document, or null. */
+function position(v: unknown): number | null {
+  return typeof v === "number" && Number.isInteger(v) && v > 0 ? v : null;
+}
+
 /** Builds an ApiError from a failed response and its (already parsed) body. */
 export function apiErrorFrom(response: Pick<Response, "status" | "headers">, body: unknown): ApiError {
   const retry = Number.parseInt(response.headers.get("retry-after") ?? "", 10);
@@ -85,6 +97,8 @@ export function apiErrorFrom(response: Pick<Response, "status" | "headers">, bod
       fieldErrors: fieldErrorMap(body.errors),
       retryAfter: Number.isFinite(retry) ? retry : null,
       requestId,
+      line: position((body as { line?: unknown }).line),
+      column: position((body as { column?: unknown }).column),
     });
   }
   return new ApiError({

@@ -8,7 +8,7 @@ import { useEffect, type ReactNode } from "react";
 import { Link, NavLink as RouterNavLink, Outlet, useLocation, useMatch, useNavigate } from "react-router";
 import { useMe } from "../api/queries";
 import { useAuth } from "../auth/AuthContext";
-import { canReadApps, canReadUsers, canViewAudit, ROLE_LABELS } from "../lib/permissions";
+import { canReadApps, canReadJobs, canReadUsers, canViewAudit, ROLE_LABELS } from "../lib/permissions";
 import { ColorSchemeSwitch } from "./ColorSchemeSwitch";
 import { MAIN_ID, SkipLink } from "./SkipLink";
 import { ErrorState, Loading } from "./States";
@@ -63,6 +63,12 @@ export function Layout({ children }: { children?: ReactNode }) {
           { to: "/projects", label: "Projects" },
           { to: "/apps", label: "Apps" },
           { to: "/registry", label: "Registry" },
+        ]
+      : []),
+    ...(me.data && canReadJobs(me.data)
+      ? [
+          { to: "/jobs", label: "Jobs" },
+          { to: "/backends", label: "Backends" },
         ]
       : []),
     { to: "/api-keys", label: "API keys" },

@@ -60,6 +60,7 @@ const FAMILY_WORDS: Record<string, string> = {
   app_version: "App version",
   app_doc: "Docs page",
   review: "Review",
+  job: "Job",
 };
 
 /** `api_key` → "API key"; an unknown family → its words ("billing_run" → "Billing run"). */

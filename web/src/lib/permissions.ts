@@ -83,3 +83,15 @@ export function canWriteApps(me: Pick<MeResponse, "scopes">): boolean {
 export function canPublishRegistry(me: Pick<MeResponse, "scopes">): boolean {
   return hasScope(me, "registry:publish");
 }
+
+// Quantum jobs (docs/jobs.md).
+
+/** Read jobs, their results and statistics, the backends and the quotas (`jobs:read`). */
+export function canReadJobs(me: Pick<MeResponse, "scopes">): boolean {
+  return hasScope(me, "jobs:read");
+}
+
+/** Submit, cancel, rerun, tag and delete jobs (`jobs:write`). */
+export function canWriteJobs(me: Pick<MeResponse, "scopes">): boolean {
+  return hasScope(me, "jobs:write");
+}

@@ -11,11 +11,13 @@ import {
   canEditTenant,
   canInvite,
   canManageUsers,
+  canReadJobs,
   canReadUsage,
   canReadUsers,
   canRevokeKey,
   canSeeAllKeys,
   canViewAudit,
+  canWriteJobs,
   keyScopesFor,
   type Caller,
 } from "../lib/permissions";
@@ -77,6 +79,16 @@ describe("permissions from the session's scopes", () => {
     expect(canEditTenant(as("viewer", ["admin"]))).toBe(true);
     expect(canReadUsage(as("owner", ["apps:read"]))).toBe(false);
     expect(canReadUsage(as("viewer", ["usage:read"]))).toBe(true);
+    expect(canReadJobs(as("owner", ["jobs:write"]))).toBe(false);
+    expect(canReadJobs(as("viewer", ["jobs:read"]))).toBe(true);
+    expect(canWriteJobs(as("viewer", ["jobs:read"]))).toBe(false);
+    expect(canWriteJobs(as("viewer", ["jobs:write"]))).toBe(true);
+  });
+
+  it("lets viewers read jobs and developers and up submit them (jobs:read, jobs:write)", () => {
+    for (const me of [owner, admin, developer, viewer]) expect(canReadJobs(me)).toBe(true);
+    for (const me of [owner, admin, developer]) expect(canWriteJobs(me)).toBe(true);
+    expect(canWriteJobs(viewer)).toBe(false);
   });
 
   it("keeps admins away from owners (a role rule)", () => {
@@ -94,8 +106,8 @@ describe("permissions from the session's scopes", () => {
   });
 
   it("offers a new API key exactly the session's scopes, in the spec's order", () => {
-    expect(keyScopesFor(viewer)).toEqual(["apps:read", "usage:read"]);
-    expect(keyScopesFor(developer)).toEqual(["apps:read", "apps:write", "jobs:write", "usage:read"]);
+    expect(keyScopesFor(viewer)).toEqual(["apps:read", "jobs:read", "usage:read"]);
+    expect(keyScopesFor(developer)).toEqual(["apps:read", "apps:write", "jobs:read", "jobs:write", "usage:read"]);
     expect(keyScopesFor(admin)).toEqual(scopeValues);
     expect(keyScopesFor(as("owner", ["usage:read", "apps:read"]))).toEqual(["apps:read", "usage:read"]);
     expect(keyScopesFor(as("owner", []))).toEqual([]);

@@ -81,7 +81,7 @@ afterEach(() => {
   vi.unstubAllGlobals();
 });
 
-describe("a viewer's scopes (apps:read, usage:read)", () => {
+describe("a viewer's scopes (apps:read, jobs:read, usage:read)", () => {
   const viewer = meAs("viewer");
 
   it("hide user management and the audit log from the navigation", () => {
@@ -114,6 +114,7 @@ describe("a viewer's scopes (apps:read, usage:read)", () => {
     const box = (s: Scope) => screen.getByRole("checkbox", { name: new RegExp(`^${s}\\b`) }) as HTMLInputElement;
     expect(box("apps:read").disabled).toBe(false);
     expect(box("usage:read").disabled).toBe(false);
+    expect(box("jobs:read").disabled).toBe(false);
     for (const s of ["users:read", "users:write", "apps:write", "jobs:write", "admin"] as Scope[]) expect(box(s).disabled).toBe(true);
   });
 
@@ -129,7 +130,7 @@ describe("a viewer's scopes (apps:read, usage:read)", () => {
   });
 });
 
-describe("an admin's scopes (all seven)", () => {
+describe("an admin's scopes (all nine)", () => {
   const admin = meAs("admin");
 
   it("show user management, the audit log and the settings form", async () => {

@@ -5,8 +5,8 @@ import { scopeValues, type MeResponse, type Role, type Scope } from "../api/type
  * as the server sends it (the console itself keeps no such table).
  */
 export const SCOPES_OF: Record<Role, Scope[]> = {
-  viewer: ["apps:read", "usage:read"],
-  developer: ["apps:read", "apps:write", "jobs:write", "usage:read"],
+  viewer: ["apps:read", "jobs:read", "usage:read"],
+  developer: ["apps:read", "apps:write", "jobs:read", "jobs:write", "usage:read"],
   admin: [...scopeValues],
   owner: [...scopeValues],
 };
