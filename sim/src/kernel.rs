@@ -275,6 +275,53 @@ impl Fuser {
     pub(crate) fn push(&mut self, g: Kernel) {
         let j = g.qubits.iter().filter_map(|&q| self.last[q as usize]).max();
         if let Some(j) = j {
+            // fast path: the same qubits in the same order, merged in place
+            if let Some(k) = &mut self.kernels[j] {
+                if k.qubits == g.qubits {
+                    let dim = 1usize << g.qubits.len();
+                    let merged = match (&mut k.m, g.m) {
+                        (KMat::Diag(a), KMat::Diag(b)) => {
+                            a.iter_mut().zip(&b).for_each(|(x, y)| *x = *x * *y);
+                            None
+                        }
+                        (KMat::Dense(a), KMat::Diag(b)) => {
+                            for r in 0..dim {
+                                for c in 0..dim {
+                                    a[r * dim + c] = b[r] * a[r * dim + c];
+                                }
+                            }
+                            None
+                        }
+                        (KMat::Diag(a), KMat::Dense(mut b)) => {
+                            for r in 0..dim {
+                                for c in 0..dim {
+                                    b[r * dim + c] = b[r * dim + c] * a[c];
+                                }
+                            }
+                            Some(KMat::Dense(b))
+                        }
+                        (KMat::Dense(a), KMat::Dense(b)) => Some(KMat::Dense(matmul(&b, a, dim))),
+                        (_, m) => {
+                            // other combinations go the general way
+                            let g = Kernel {
+                                qubits: g.qubits,
+                                m,
+                            };
+                            return self.push_general(g, Some(j));
+                        }
+                    };
+                    if let Some(m) = merged {
+                        k.m = m;
+                    }
+                    return;
+                }
+            }
+        }
+        self.push_general(g, j)
+    }
+
+    fn push_general(&mut self, g: Kernel, j: Option<usize>) {
+        if let Some(j) = j {
             if let Some(k) = &self.kernels[j] {
                 if let Some(m) = merge(k, &g) {
                     if m.cost() <= k.cost() + g.cost() {

@@ -32,93 +32,132 @@ const SYMBOLS: &[&str] = &[
     "->", "==", ";", ",", "(", ")", "[", "]", "{", "}", "+", "-", "*", "/", "^",
 ];
 
-pub(crate) fn lex(src: &str) -> Result<Vec<Token>, ParseError> {
-    let chars: Vec<char> = src.chars().collect();
-    let mut out = Vec::new();
-    let (mut i, mut line, mut col) = (0usize, 1u32, 1u32);
-    macro_rules! bump {
-        () => {{
-            if chars[i] == '\n' {
-                line += 1;
-                col = 1;
-            } else {
-                col += 1;
-            }
-            i += 1;
-        }};
+/// A streaming lexer over the source bytes (non-ASCII is allowed only in
+/// comments and strings); columns count characters.
+pub(crate) struct Lexer<'a> {
+    src: &'a str,
+    b: &'a [u8],
+    i: usize,
+    line: u32,
+    col: u32,
+}
+
+impl<'a> Lexer<'a> {
+    pub(crate) fn new(src: &'a str) -> Lexer<'a> {
+        Lexer {
+            src,
+            b: src.as_bytes(),
+            i: 0,
+            line: 1,
+            col: 1,
+        }
     }
-    while i < chars.len() {
-        let c = chars[i];
-        if c == ' ' || c == '\t' || c == '\r' || c == '\n' {
-            bump!();
-            continue;
+
+    #[inline]
+    fn bump(&mut self) {
+        let c = self.b[self.i];
+        if c == b'\n' {
+            self.line += 1;
+            self.col = 1;
+        } else if c & 0xC0 != 0x80 {
+            // a character starts with any byte but a UTF-8 continuation byte
+            self.col += 1;
         }
-        if c == '/' && chars.get(i + 1) == Some(&'/') {
-            while i < chars.len() && chars[i] != '\n' {
-                bump!();
+        self.i += 1;
+        // the column advanced at the first byte of a character; do not count
+        // its continuation bytes
+        while self.i < self.b.len() && self.b[self.i] & 0xC0 == 0x80 {
+            self.i += 1;
+        }
+    }
+
+    fn at(&self, k: usize) -> Option<u8> {
+        self.b.get(self.i + k).copied()
+    }
+
+    pub(crate) fn next_token(&mut self) -> Result<Token, ParseError> {
+        loop {
+            let Some(c) = self.at(0) else {
+                return Ok(Token {
+                    tok: Tok::Eof,
+                    line: self.line,
+                    col: self.col,
+                });
+            };
+            if c == b' ' || c == b'\t' || c == b'\r' || c == b'\n' {
+                self.bump();
+                continue;
             }
-            continue;
-        }
-        if c == '/' && chars.get(i + 1) == Some(&'*') {
-            let (l0, c0) = (line, col);
-            bump!();
-            bump!();
-            loop {
-                if i >= chars.len() {
-                    return Err(err(ErrorCode::Syntax, l0, c0, "unterminated comment"));
+            if c == b'/' && self.at(1) == Some(b'/') {
+                while self.at(0).is_some_and(|c| c != b'\n') {
+                    self.bump();
                 }
-                if chars[i] == '*' && chars.get(i + 1) == Some(&'/') {
-                    bump!();
-                    bump!();
-                    break;
+                continue;
+            }
+            if c == b'/' && self.at(1) == Some(b'*') {
+                let (l0, c0) = (self.line, self.col);
+                self.bump();
+                self.bump();
+                loop {
+                    match self.at(0) {
+                        None => return Err(err(ErrorCode::Syntax, l0, c0, "unterminated comment")),
+                        Some(b'*') if self.at(1) == Some(b'/') => {
+                            self.bump();
+                            self.bump();
+                            break;
+                        }
+                        _ => self.bump(),
+                    }
                 }
-                bump!();
+                continue;
             }
-            continue;
+            break;
         }
-        let (l0, c0) = (line, col);
-        if c.is_ascii_alphabetic() || c == '_' {
-            let start = i;
-            while i < chars.len() && (chars[i].is_ascii_alphanumeric() || chars[i] == '_') {
-                bump!();
+        let (l0, c0) = (self.line, self.col);
+        let c = self.b[self.i];
+        let start = self.i;
+        if c.is_ascii_alphabetic() || c == b'_' {
+            while self
+                .at(0)
+                .is_some_and(|c| c.is_ascii_alphanumeric() || c == b'_')
+            {
+                self.bump();
             }
-            out.push(Token {
-                tok: Tok::Ident(chars[start..i].iter().collect()),
+            return Ok(Token {
+                tok: Tok::Ident(self.src[start..self.i].to_string()),
                 line: l0,
                 col: c0,
             });
-            continue;
         }
-        if c.is_ascii_digit() || (c == '.' && chars.get(i + 1).is_some_and(|d| d.is_ascii_digit()))
-        {
-            let start = i;
+        if c.is_ascii_digit() || (c == b'.' && self.at(1).is_some_and(|d| d.is_ascii_digit())) {
             let mut real = false;
-            while i < chars.len() && chars[i].is_ascii_digit() {
-                bump!();
+            while self.at(0).is_some_and(|c| c.is_ascii_digit()) {
+                self.bump();
             }
-            if i < chars.len() && chars[i] == '.' {
+            if self.at(0) == Some(b'.') {
                 real = true;
-                bump!();
-                while i < chars.len() && chars[i].is_ascii_digit() {
-                    bump!();
+                self.bump();
+                while self.at(0).is_some_and(|c| c.is_ascii_digit()) {
+                    self.bump();
                 }
             }
-            if i < chars.len() && (chars[i] == 'e' || chars[i] == 'E') {
-                let save = (i, line, col);
-                bump!();
-                if i < chars.len() && (chars[i] == '+' || chars[i] == '-') {
-                    bump!();
-                }
-                if i < chars.len() && chars[i].is_ascii_digit() {
-                    real = true;
-                    while i < chars.len() && chars[i].is_ascii_digit() {
-                        bump!();
-                    }
+            if matches!(self.at(0), Some(b'e' | b'E')) {
+                let k = if matches!(self.at(1), Some(b'+' | b'-')) {
+                    2
                 } else {
-                    (i, line, col) = save;
+                    1
+                };
+                if self.at(k).is_some_and(|c| c.is_ascii_digit()) {
+                    real = true;
+                    for _ in 0..k {
+                        self.bump();
+                    }
+                    while self.at(0).is_some_and(|c| c.is_ascii_digit()) {
+                        self.bump();
+                    }
                 }
             }
-            let text: String = chars[start..i].iter().collect();
+            let text = &self.src[start..self.i];
             let tok = if real {
                 match text.parse::<f64>() {
                     Ok(v) => Tok::Real(v),
@@ -144,64 +183,59 @@ pub(crate) fn lex(src: &str) -> Result<Vec<Token>, ParseError> {
                     }
                 }
             };
-            out.push(Token {
+            return Ok(Token {
                 tok,
                 line: l0,
                 col: c0,
             });
-            continue;
         }
-        if c == '"' {
-            bump!();
-            let start = i;
-            while i < chars.len() && chars[i] != '"' && chars[i] != '\n' {
-                if chars[i].is_control() {
+        if c == b'"' {
+            self.bump();
+            let s0 = self.i;
+            while let Some(c) = self.at(0) {
+                if c == b'"' || c == b'\n' {
+                    break;
+                }
+                if c < 0x20 || c == 0x7f {
                     return Err(err(
                         ErrorCode::Syntax,
-                        line,
-                        col,
+                        self.line,
+                        self.col,
                         "control character in string",
                     ));
                 }
-                bump!();
+                self.bump();
             }
-            if i >= chars.len() || chars[i] != '"' {
+            if self.at(0) != Some(b'"') {
                 return Err(err(ErrorCode::Syntax, l0, c0, "unterminated string"));
             }
-            let s: String = chars[start..i].iter().collect();
-            bump!();
-            out.push(Token {
+            let s = self.src[s0..self.i].to_string();
+            self.bump();
+            return Ok(Token {
                 tok: Tok::Str(s),
                 line: l0,
                 col: c0,
             });
-            continue;
         }
-        if let Some(sym) = SYMBOLS.iter().find(|s| {
-            let b: Vec<char> = s.chars().collect();
-            chars[i..].starts_with(&b)
-        }) {
+        if let Some(sym) = SYMBOLS
+            .iter()
+            .find(|s| self.b[self.i..].starts_with(s.as_bytes()))
+        {
             for _ in 0..sym.len() {
-                bump!();
+                self.bump();
             }
-            out.push(Token {
+            return Ok(Token {
                 tok: Tok::Sym(sym),
                 line: l0,
                 col: c0,
             });
-            continue;
         }
-        let what = if c.is_control() {
-            format!("unexpected control character U+{:04X}", c as u32)
+        let ch = self.src[self.i..].chars().next().unwrap_or('\u{0}');
+        let what = if ch.is_control() {
+            format!("unexpected control character U+{:04X}", ch as u32)
         } else {
-            format!("unexpected character '{c}'")
+            format!("unexpected character '{ch}'")
         };
-        return Err(err(ErrorCode::Syntax, l0, c0, what));
+        Err(err(ErrorCode::Syntax, l0, c0, what))
     }
-    out.push(Token {
-        tok: Tok::Eof,
-        line,
-        col,
-    });
-    Ok(out)
 }

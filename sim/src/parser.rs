@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::gates::{Prim, QELIB1, QELIB1_DEFINED};
-use crate::lexer::{err, lex, Tok, Token};
+use crate::lexer::{err, Lexer, Tok, Token};
 use crate::{Circuit, ErrorCode, Limits, Op, OpKind, ParseError};
 
 const MAX_EXPR_DEPTH: u32 = 64;
@@ -102,8 +102,8 @@ enum Arg {
 }
 
 struct Parser<'a> {
-    toks: Vec<Token>,
-    pos: usize,
+    lex: Lexer<'a>,
+    cur: Token,
     limits: &'a Limits,
     params: &'a BTreeMap<String, f64>,
     used_params: BTreeSet<String>,
@@ -125,10 +125,11 @@ pub(crate) fn parse(
     limits: &Limits,
     parameters: &BTreeMap<String, f64>,
 ) -> Result<Circuit, ParseError> {
-    let toks = lex(source)?;
+    let mut lex = Lexer::new(source);
+    let cur = lex.next_token()?;
     let mut p = Parser {
-        toks,
-        pos: 0,
+        lex,
+        cur,
         limits,
         params: parameters,
         used_params: BTreeSet::new(),
@@ -202,15 +203,15 @@ impl<'a> Parser<'a> {
     }
 
     fn peek(&self) -> &Token {
-        &self.toks[self.pos.min(self.toks.len() - 1)]
+        &self.cur
     }
 
-    fn next(&mut self) -> Token {
-        let t = self.peek().clone();
-        if self.pos < self.toks.len() - 1 {
-            self.pos += 1;
+    fn next(&mut self) -> Result<Token, ParseError> {
+        if self.cur.tok == Tok::Eof {
+            return Ok(self.cur.clone());
         }
-        t
+        let t = self.lex.next_token()?;
+        Ok(std::mem::replace(&mut self.cur, t))
     }
 
     fn error_at(&self, t: &Token, code: ErrorCode, msg: impl Into<String>) -> ParseError {
@@ -229,7 +230,7 @@ impl<'a> Parser<'a> {
     }
 
     fn expect_sym(&mut self, s: &'static str) -> Result<Token, ParseError> {
-        let t = self.next();
+        let t = self.next()?;
         if t.tok == Tok::Sym(s) {
             Ok(t)
         } else {
@@ -246,7 +247,7 @@ impl<'a> Parser<'a> {
     }
 
     fn expect_ident(&mut self) -> Result<(String, Token), ParseError> {
-        let t = self.next();
+        let t = self.next()?;
         match &t.tok {
             Tok::Ident(s) => Ok((s.clone(), t)),
             _ => Err(self.error_at(
@@ -258,7 +259,7 @@ impl<'a> Parser<'a> {
     }
 
     fn expect_int(&mut self) -> Result<(u64, Token), ParseError> {
-        let t = self.next();
+        let t = self.next()?;
         match t.tok {
             Tok::Int(v) => Ok((v, t)),
             _ => Err(self.error_at(
@@ -272,8 +273,8 @@ impl<'a> Parser<'a> {
     fn program(&mut self) -> Result<(), ParseError> {
         if let Tok::Ident(s) = &self.peek().tok {
             if s == "OPENQASM" {
-                self.next();
-                let t = self.next();
+                self.next()?;
+                let t = self.next()?;
                 let ok = match t.tok {
                     Tok::Real(v) => v == 2.0,
                     Tok::Int(v) => v == 2,
@@ -323,8 +324,8 @@ impl<'a> Parser<'a> {
                 "the version statement must come first",
             )),
             "include" => {
-                self.next();
-                let f = self.next();
+                self.next()?;
+                let f = self.next()?;
                 let name = match &f.tok {
                     Tok::Str(s) => s.clone(),
                     _ => {
@@ -352,7 +353,7 @@ impl<'a> Parser<'a> {
             "gate" => self.gate_def(false),
             "opaque" => self.gate_def(true),
             "if" => {
-                self.next();
+                self.next()?;
                 self.expect_sym("(")?;
                 let (name, nt) = self.expect_ident()?;
                 let Some(&(ci, size)) = self.creg_index.get(&name) else {
@@ -401,24 +402,25 @@ impl<'a> Parser<'a> {
             }
             self.define_native(name, prim, np, nq);
         }
-        let toks = lex(QELIB1_DEFINED)?;
-        let saved_toks = std::mem::replace(&mut self.toks, toks);
-        let saved_pos = std::mem::replace(&mut self.pos, 0);
+        let mut lex = Lexer::new(QELIB1_DEFINED);
+        let first = lex.next_token()?;
+        let saved_lex = std::mem::replace(&mut self.lex, lex);
+        let saved_cur = std::mem::replace(&mut self.cur, first);
         let r = (|| {
             while self.peek().tok != Tok::Eof {
                 self.gate_def(false)?;
             }
             Ok(())
         })();
-        self.toks = saved_toks;
-        self.pos = saved_pos;
+        self.lex = saved_lex;
+        self.cur = saved_cur;
         r.map_err(|e: ParseError| {
             self.error_at(at, e.code, format!("in qelib1.inc: {}", e.message))
         })
     }
 
     fn register(&mut self, quantum: bool) -> Result<(), ParseError> {
-        self.next();
+        self.next()?;
         let (name, nt) = self.expect_ident()?;
         self.expect_sym("[")?;
         let (size, st) = self.expect_int()?;
@@ -473,14 +475,14 @@ impl<'a> Parser<'a> {
     fn ident_list(&mut self) -> Result<Vec<(String, Token)>, ParseError> {
         let mut v = vec![self.expect_ident()?];
         while self.is_sym(",") {
-            self.next();
+            self.next()?;
             v.push(self.expect_ident()?);
         }
         Ok(v)
     }
 
     fn gate_def(&mut self, opaque: bool) -> Result<(), ParseError> {
-        self.next();
+        self.next()?;
         let (name, nt) = self.expect_ident()?;
         if self.gate_index.contains_key(&name) {
             return Err(self.error_at(
@@ -491,7 +493,7 @@ impl<'a> Parser<'a> {
         }
         let mut pnames: Vec<String> = Vec::new();
         if self.is_sym("(") {
-            self.next();
+            self.next()?;
             if !self.is_sym(")") {
                 for (p, pt) in self.ident_list()? {
                     if pnames.contains(&p) {
@@ -565,11 +567,11 @@ impl<'a> Parser<'a> {
             };
             let mut params = Vec::new();
             if self.is_sym("(") {
-                self.next();
+                self.next()?;
                 if !self.is_sym(")") {
                     params.push(self.expr(Some(&pnames), 0)?);
                     while self.is_sym(",") {
-                        self.next();
+                        self.next()?;
                         params.push(self.expr(Some(&pnames), 0)?);
                     }
                 }
@@ -619,7 +621,7 @@ impl<'a> Parser<'a> {
                 args,
             });
         }
-        let close = self.next();
+        let close = self.next()?;
         if nesting > MAX_GATE_NESTING {
             return Err(self.error_at(
                 &close,
@@ -654,7 +656,7 @@ impl<'a> Parser<'a> {
                 Tok::Sym("-") => '-',
                 _ => return Ok(a),
             };
-            self.next();
+            self.next()?;
             let b = self.term(ctx, depth + 1)?;
             a = Expr::Bin(op, Box::new(a), Box::new(b));
         }
@@ -668,7 +670,7 @@ impl<'a> Parser<'a> {
                 Tok::Sym("/") => '/',
                 _ => return Ok(a),
             };
-            self.next();
+            self.next()?;
             let b = self.unary(ctx, depth + 1)?;
             a = Expr::Bin(op, Box::new(a), Box::new(b));
         }
@@ -681,17 +683,17 @@ impl<'a> Parser<'a> {
         }
         match self.peek().tok {
             Tok::Sym("-") => {
-                self.next();
+                self.next()?;
                 Ok(Expr::Neg(Box::new(self.unary(ctx, depth + 1)?)))
             }
             Tok::Sym("+") => {
-                self.next();
+                self.next()?;
                 self.unary(ctx, depth + 1)
             }
             _ => {
                 let base = self.primary(ctx, depth + 1)?;
                 if self.is_sym("^") {
-                    self.next();
+                    self.next()?;
                     let e = self.unary(ctx, depth + 1)?;
                     Ok(Expr::Bin('^', Box::new(base), Box::new(e)))
                 } else {
@@ -706,7 +708,7 @@ impl<'a> Parser<'a> {
             let t = self.peek().clone();
             return Err(self.error_at(&t, ErrorCode::Syntax, "expression nested too deeply"));
         }
-        let t = self.next();
+        let t = self.next()?;
         match &t.tok {
             Tok::Int(v) => Ok(Expr::Num(*v as f64)),
             Tok::Real(v) => Ok(Expr::Num(*v)),
@@ -730,7 +732,7 @@ impl<'a> Parser<'a> {
                 };
                 if let Some(f) = f {
                     if self.is_sym("(") {
-                        self.next();
+                        self.next()?;
                         let e = self.expr(ctx, depth + 1)?;
                         self.expect_sym(")")?;
                         return Ok(Expr::Func(f, Box::new(e)));
@@ -799,7 +801,7 @@ impl<'a> Parser<'a> {
 
     fn index_arg(&mut self, start: u32, size: u32, nt: Token) -> Result<(Arg, Token), ParseError> {
         if self.is_sym("[") {
-            self.next();
+            self.next()?;
             let (i, it) = self.expect_int()?;
             self.expect_sym("]")?;
             if i >= size as u64 {
@@ -914,7 +916,7 @@ impl<'a> Parser<'a> {
                     if !self.is_sym(",") {
                         break;
                     }
-                    self.next();
+                    self.next()?;
                 }
                 self.expect_sym(";")?;
                 qs.sort_unstable();
@@ -946,11 +948,11 @@ impl<'a> Parser<'a> {
         };
         let mut params = Vec::new();
         if self.is_sym("(") {
-            self.next();
+            self.next()?;
             if !self.is_sym(")") {
                 params.push(self.expr(None, 0)?.eval(&[]));
                 while self.is_sym(",") {
-                    self.next();
+                    self.next()?;
                     params.push(self.expr(None, 0)?.eval(&[]));
                 }
             }
@@ -958,7 +960,7 @@ impl<'a> Parser<'a> {
         }
         let mut args = vec![self.qarg()?];
         while self.is_sym(",") {
-            self.next();
+            self.next()?;
             args.push(self.qarg()?);
         }
         self.expect_sym(";")?;
