@@ -82,7 +82,13 @@ async fn scopes_are_enforced_and_both_headers_work() {
     let (_, write_key) = app
         .api_key(
             &t.access,
-            &["users:read", "users:write", "apps:read", "usage:read"],
+            &[
+                "users:read",
+                "users:write",
+                "apps:read",
+                "jobs:read",
+                "usage:read",
+            ],
         )
         .await;
 

@@ -111,6 +111,9 @@ async fn sql_level_rls_isolates_and_fails_closed() {
     .unwrap();
     assert!(tables.contains(&"users".to_owned()) && tables.contains(&"tenants".to_owned()));
     for t in &tables {
+        if PLATFORM_TABLES.contains(&t.as_str()) {
+            continue;
+        }
         let readable: bool = sqlx::query_scalar("SELECT has_table_privilege($1, 'SELECT')")
             .bind(t)
             .fetch_one(&mut *conn)
@@ -151,6 +154,11 @@ async fn sql_level_rls_isolates_and_fails_closed() {
     assert!(err.to_string().contains("row-level security"), "{err}");
 }
 
+/// Tables of platform data that belong to no tenant (the brief's global
+/// catalogs): the backend catalog (read-only to the server's role) and the
+/// job workers' registry (capacity numbers). Every other table forces RLS.
+const PLATFORM_TABLES: &[&str] = &["backends", "job_workers"];
+
 #[tokio::test]
 async fn server_role_cannot_bypass_or_disable_rls() {
     let pool = app_pool(1).await;
@@ -174,6 +182,23 @@ async fn server_role_cannot_bypass_or_disable_rls() {
     assert!(rows.len() >= 2);
     for (table, owner, enabled, forced) in &rows {
         assert_ne!(owner, "qhub_app", "{table} is owned by the server role");
+        if PLATFORM_TABLES.contains(&table.as_str()) {
+            // Platform data holds no tenant: no tenant_id column at all.
+            let has_tenant: bool = sqlx::query_scalar(
+                "SELECT EXISTS (SELECT 1 FROM information_schema.columns
+                                WHERE table_schema = 'public' AND table_name = $1
+                                  AND column_name = 'tenant_id')",
+            )
+            .bind(table)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+            assert!(
+                !has_tenant,
+                "{table} is listed as platform data but has tenant_id"
+            );
+            continue;
+        }
         assert!(
             *enabled && *forced,
             "{table} must ENABLE and FORCE row level security"
