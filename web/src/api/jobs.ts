@@ -28,6 +28,7 @@ export const jobKeys = {
   result: (id: string) => ["jobs", "result", id] as const,
   backends: ["backends"] as const,
   quotas: ["quotas"] as const,
+  stats: ["jobs", "stats"] as const,
 };
 
 const path = (id: string) => ({ params: { path: { id } } });
@@ -48,6 +49,8 @@ export const setJobTags = (id: string, tags: string[]) => unwrap(api().PUT("/v1/
 export const deleteJob = (id: string) => unwrap(api().DELETE("/v1/jobs/{id}", path(id)));
 export const listBackends = () => unwrap(api().GET("/v1/backends", { params: { query: { limit: 100 } } }));
 export const getQuotas = () => unwrap(api().GET("/v1/quotas"));
+/** The last 30 days (the server's default range). */
+export const getJobStats = () => unwrap(api().GET("/v1/jobs/stats"));
 
 const ACTIVE = new Set<string>(["queued", "running", "cancelling"]);
 const active = (j: { status: string }) => ACTIVE.has(j.status);
@@ -82,6 +85,11 @@ export function useBackends(live = false) {
 
 export function useQuotas(live = false) {
   return useQuery({ queryKey: jobKeys.quotas, queryFn: getQuotas, refetchInterval: live ? QUEUE_MS : false });
+}
+
+/** Counts by status and mean times of the last 30 days' jobs. */
+export function useJobStats() {
+  return useQuery({ queryKey: jobKeys.stats, queryFn: getJobStats, refetchInterval: QUEUE_MS });
 }
 
 export { PAGE_SIZE };

@@ -53,10 +53,14 @@ function Prices({ b }: { b: BackendView }) {
 function Queue({ b }: { b: BackendView }) {
   if (b.status !== "online") {
     return (
-      <Text size="sm" c="dimmed">
-        Takes no jobs
-        {b.average_queue_seconds > 0 && ` (typically ${formatSeconds(b.average_queue_seconds)} when online)`}
-      </Text>
+      <Stack gap={0}>
+        <span>Takes no jobs</span>
+        {b.average_queue_seconds > 0 && (
+          <Text span size="sm" c="dimmed">
+            Typical queue {formatSeconds(b.average_queue_seconds)}
+          </Text>
+        )}
+      </Stack>
     );
   }
   return (
@@ -83,17 +87,19 @@ function BackendTable() {
           <Table.Th scope="col">Backend</Table.Th>
           <Table.Th scope="col">Kind</Table.Th>
           <Table.Th scope="col">Status</Table.Th>
-          <Table.Th scope="col">Qubits</Table.Th>
-          <Table.Th scope="col">Basis gates</Table.Th>
-          <Table.Th scope="col">Max shots</Table.Th>
-          <Table.Th scope="col">Price</Table.Th>
           <Table.Th scope="col">Queue</Table.Th>
+          <Table.Th scope="col">Qubits</Table.Th>
+          <Table.Th scope="col" className="nowrap">
+            Max shots
+          </Table.Th>
+          <Table.Th scope="col">Price</Table.Th>
+          <Table.Th scope="col">Basis gates</Table.Th>
         </Table.Tr>
       </Table.Thead>
       <Table.Tbody>
         {backends.data.items.map((b) => (
           <Table.Tr key={b.id} data-testid={`backend-row-${b.name}`} data-status={b.status}>
-            <Table.Td miw={220} maw={280}>
+            <Table.Td miw={200} maw={260}>
               <Text fw={600}>{b.name}</Text>
               <Text size="sm" c="dimmed">
                 {b.provider} · {b.platform} · {b.technology}
@@ -101,8 +107,11 @@ function BackendTable() {
               <Text size="sm">{b.description}</Text>
             </Table.Td>
             <Table.Td className="nowrap">{BACKEND_KIND_LABELS[b.kind]}</Table.Td>
-            <Table.Td className="nowrap">
+            <Table.Td className="nowrap" miw={100}>
               <BackendStatusBadge status={b.status} />
+            </Table.Td>
+            <Table.Td miw={150}>
+              <Queue b={b} />
             </Table.Td>
             <Table.Td className="tabular nowrap">
               {formatNumber(b.qubits)}
@@ -110,15 +119,12 @@ function BackendTable() {
                 {b.connectivity.topology}
               </Text>
             </Table.Td>
-            <Table.Td miw={160} maw={220}>
-              <Gates gates={b.basis_gates} />
-            </Table.Td>
             <Table.Td className="tabular nowrap">{formatNumber(b.max_shots)}</Table.Td>
             <Table.Td miw={150}>
               <Prices b={b} />
             </Table.Td>
-            <Table.Td miw={170}>
-              <Queue b={b} />
+            <Table.Td miw={150} maw={220}>
+              <Gates gates={b.basis_gates} />
             </Table.Td>
           </Table.Tr>
         ))}

@@ -14,6 +14,7 @@ import {
   submitJob,
   useBackends,
   useJobList,
+  useJobStats,
   useQuotas,
   type BackendView,
   type JobStatus,
@@ -71,6 +72,25 @@ function QuotaMeter({ label, item, unit = "", testId }: { label: string; item: Q
   );
 }
 
+/** The last 30 days in one line: jobs by status, mean wait and run time, shots. */
+function Activity() {
+  const stats = useJobStats();
+  if (!stats.data) return null;
+  const s = stats.data;
+  const by = jobStatusValues
+    .filter((k) => (s.counts[k] ?? 0) > 0)
+    .map((k) => `${formatNumber(s.counts[k] ?? 0)} ${JOB_STATUS_LABELS[k].toLowerCase()}`);
+  return (
+    <Text size="sm" c="dimmed" data-testid="job-stats">
+      Last 30 days: {formatNumber(s.total)} job{s.total === 1 ? "" : "s"}
+      {by.length > 0 && ` (${by.join(", ")})`}
+      {s.mean_queue_ms !== null && s.mean_queue_ms !== undefined && `; mean wait ${formatMs(s.mean_queue_ms)}`}
+      {s.mean_run_ms !== null && s.mean_run_ms !== undefined && `, mean run ${formatMs(s.mean_run_ms)}`}
+      {`; ${formatNumber(s.shots)} shots completed.`}
+    </Text>
+  );
+}
+
 function Quotas() {
   const quotas = useQuotas(true);
   let body;
@@ -96,6 +116,7 @@ function Quotas() {
   return (
     <Panel title="Quotas" testId="quotas">
       {body}
+      <Activity />
     </Panel>
   );
 }

@@ -364,6 +364,16 @@ beforeEach(() => {
   handlers = {
     "GET /v1/backends": () => json(200, { items: BACKENDS, next_cursor: null }),
     "GET /v1/quotas": () => json(200, QUOTAS),
+    "GET /v1/jobs/stats": () =>
+      json(200, {
+        from: NOW,
+        to: NOW,
+        counts: { queued: 0, running: 1, cancelling: 0, completed: 3, failed: 1, cancelled: 0 },
+        total: 5,
+        mean_queue_ms: 250,
+        mean_run_ms: 1500,
+        shots: 3072,
+      }),
   };
   requests.length = 0;
   vi.stubGlobal("fetch", vi.fn(fakeApi));
@@ -389,6 +399,9 @@ describe("the jobs page", () => {
     expect(screen.getByTestId("backend-queue").textContent).toContain("2 queued");
     expect(await screen.findByTestId("quota-queued")).toBeTruthy();
     expect(screen.getByTestId("quota-queued").textContent).toContain("1 of 20");
+    expect((await screen.findByTestId("job-stats")).textContent).toBe(
+      "Last 30 days: 5 jobs (1 running, 3 completed, 1 failed); mean wait 250 ms, mean run 1.5 s; 3,072 shots completed.",
+    );
   });
 
   it("fills the editor from a sample and submits it", async () => {
