@@ -10,6 +10,8 @@ use crate::{Circuit, ErrorCode, Limits, Op, OpKind, ParseError};
 
 const MAX_EXPR_DEPTH: u32 = 64;
 const MAX_GATE_NESTING: u32 = 256;
+/// Hard cap on qubits, whatever `Limits` says.
+pub(crate) const MAX_QUBITS: u32 = 48;
 
 #[derive(Debug, Clone)]
 enum Expr {
@@ -438,14 +440,14 @@ impl<'a> Parser<'a> {
         }
         if quantum {
             let total = self.nq as u64 + size;
-            if total > self.limits.max_qubits as u64 {
+            // whatever the limits say, a statevector past 2^48 amplitudes
+            // cannot be held (and state indices must fit a u64 mask)
+            let max = self.limits.max_qubits.min(MAX_QUBITS);
+            if total > max as u64 {
                 return Err(self.error_at(
                     &st,
                     ErrorCode::TooManyQubits,
-                    format!(
-                        "{total} qubits exceed the limit of {}",
-                        self.limits.max_qubits
-                    ),
+                    format!("{total} qubits exceed the limit of {max}"),
                 ));
             }
             self.qregs.insert(name, (self.nq, size as u32));

@@ -261,6 +261,16 @@ fn parse_errors_have_positions() {
         err(&format!("{HEAD}creg c[1025];")),
         (ErrorCode::TooManyClbits, 3, 8)
     );
+    let huge = Limits {
+        max_qubits: 1000,
+        ..Limits::default()
+    };
+    assert_eq!(
+        parse(&format!("{HEAD}qreg q[64];"), &huge)
+            .unwrap_err()
+            .code,
+        ErrorCode::TooManyQubits
+    );
     assert_eq!(
         err(&format!("{HEAD}qreg q[2]\nx q;")),
         (ErrorCode::Syntax, 4, 1)
