@@ -627,6 +627,72 @@ mod avx2 {
         });
     }
 
+    /// N x N dense (N = 4, 8, 16, 32) with AVX-512: four rows per register.
+    #[inline(never)]
+    #[target_feature(enable = "avx512f,avx512dq,avx2,fma")]
+    pub(super) unsafe fn dense_n_512<const N: usize>(buf: &mut [C], pos: &[u32], m: &[C]) {
+        let offs = offsets(pos);
+        let quads = N / 4;
+        // row quads: [m[4q][j].re x2, m[4q+1][j].re x2, m[4q+2][j].re x2, m[4q+3][j].re x2]
+        let mut mr = vec![_mm512_setzero_pd(); quads * N];
+        let mut mi = vec![_mm512_setzero_pd(); quads * N];
+        for q in 0..quads {
+            for j in 0..N {
+                let e: [C; 4] = std::array::from_fn(|k| m[(4 * q + k) * N + j]);
+                mr[q * N + j] = _mm512_setr_pd(
+                    e[0].re, e[0].re, e[1].re, e[1].re, e[2].re, e[2].re, e[3].re, e[3].re,
+                );
+                mi[q * N + j] = _mm512_setr_pd(
+                    e[0].im, e[0].im, e[1].im, e[1].im, e[2].im, e[2].im, e[3].im, e[3].im,
+                );
+            }
+        }
+        let ones = _mm512_set1_pd(1.0);
+        let mut sorted = pos.to_vec();
+        sorted.sort_unstable();
+        let p = buf.as_mut_ptr() as *mut f64;
+        let mut ad = [_mm512_setzero_pd(); N];
+        let mut asw = [_mm512_setzero_pd(); N];
+        for_runs(buf.len(), &sorted, |start, run| {
+            for i in start..start + run {
+                for j in 0..N {
+                    let v = _mm_loadu_pd(p.add(2 * (i + offs[j])));
+                    let d = _mm512_broadcast_f64x2(v);
+                    ad[j] = d;
+                    asw[j] = _mm512_permute_pd(d, 0b0101_0101);
+                }
+                for q in 0..quads {
+                    let row_r = &mr[q * N..q * N + N];
+                    let row_i = &mi[q * N..q * N + N];
+                    let mut acc_r = _mm512_mul_pd(row_r[0], ad[0]);
+                    let mut acc_i = _mm512_mul_pd(row_i[0], asw[0]);
+                    for j in 1..N {
+                        acc_r = _mm512_fmadd_pd(row_r[j], ad[j], acc_r);
+                        acc_i = _mm512_fmadd_pd(row_i[j], asw[j], acc_i);
+                    }
+                    // even lanes acc_r - acc_i, odd lanes acc_r + acc_i
+                    let out = _mm512_fmaddsub_pd(acc_r, ones, acc_i);
+                    _mm_storeu_pd(
+                        p.add(2 * (i + offs[4 * q])),
+                        _mm512_extractf64x2_pd::<0>(out),
+                    );
+                    _mm_storeu_pd(
+                        p.add(2 * (i + offs[4 * q + 1])),
+                        _mm512_extractf64x2_pd::<1>(out),
+                    );
+                    _mm_storeu_pd(
+                        p.add(2 * (i + offs[4 * q + 2])),
+                        _mm512_extractf64x2_pd::<2>(out),
+                    );
+                    _mm_storeu_pd(
+                        p.add(2 * (i + offs[4 * q + 3])),
+                        _mm512_extractf64x2_pd::<3>(out),
+                    );
+                }
+            }
+        });
+    }
+
     /// Multiplies `run` amplitudes from `start` by v.
     #[target_feature(enable = "avx2,fma")]
     pub(super) unsafe fn scale_run(buf: &mut [C], start: usize, run: usize, v: C) {
@@ -652,15 +718,19 @@ mod avx2 {
     }
 
     #[target_feature(enable = "avx2,fma")]
-    pub(super) unsafe fn apply(buf: &mut [C], kernels: &[Kernel]) {
+    pub(super) unsafe fn apply(buf: &mut [C], kernels: &[Kernel], avx512: bool) {
         for k in kernels {
             match &k.m {
-                KMat::Dense(m) => match k.qubits.len() {
-                    1 => dense1(buf, k.qubits[0], m),
-                    2 => dense_n::<4>(buf, &k.qubits, m),
-                    3 => dense_n::<8>(buf, &k.qubits, m),
-                    4 => dense_n::<16>(buf, &k.qubits, m),
-                    _ => dense_n::<32>(buf, &k.qubits, m),
+                KMat::Dense(m) => match (k.qubits.len(), avx512) {
+                    (1, _) => dense1(buf, k.qubits[0], m),
+                    (2, false) => dense_n::<4>(buf, &k.qubits, m),
+                    (3, false) => dense_n::<8>(buf, &k.qubits, m),
+                    (4, false) => dense_n::<16>(buf, &k.qubits, m),
+                    (_, false) => dense_n::<32>(buf, &k.qubits, m),
+                    (2, true) => dense_n_512::<4>(buf, &k.qubits, m),
+                    (3, true) => dense_n_512::<8>(buf, &k.qubits, m),
+                    (4, true) => dense_n_512::<16>(buf, &k.qubits, m),
+                    (_, true) => dense_n_512::<32>(buf, &k.qubits, m),
                 },
                 KMat::Diag(t) => diag(buf, k, t),
                 KMat::Mono { perm, factor } => apply_mono(buf, &k.qubits, perm, factor),
@@ -695,7 +765,9 @@ pub(crate) fn apply_kernels(buf: &mut [C], kernels: &[Kernel]) {
         {
             // SAFETY: the CPU supports the features the functions were
             // compiled for; kernel positions are below log2(buf.len()).
-            unsafe { avx2::apply(buf, kernels) };
+            let avx512 = std::arch::is_x86_feature_detected!("avx512f")
+                && std::arch::is_x86_feature_detected!("avx512dq");
+            unsafe { avx2::apply(buf, kernels, avx512) };
             return;
         }
     }
