@@ -279,6 +279,10 @@ DECLARE
     j uuid;
     m bigint;
 BEGIN
+    -- Only outside any tenant's context (a worker's, not a request's).
+    IF app.current_tenant_id() IS NOT NULL THEN
+        RAISE EXCEPTION 'app.claim_job runs outside any tenant context';
+    END IF;
     FOR t IN
         SELECT q.tenant_id FROM public.job_quotas q
          WHERE q.queued > 0 AND q.running < q.max_running_jobs

@@ -64,6 +64,8 @@ async fn cors_admits_the_console_origin_only() {
         .unwrap_or_default()
         .to_lowercase();
     assert!(allowed.contains("authorization") && allowed.contains("content-type"));
+    // Job submissions carry an Idempotency-Key from the console too.
+    assert!(allowed.contains("idempotency-key"), "{allowed}");
     // Answered before the rate limiter: a preflight spends no budget.
     assert_eq!(header(&ok, "ratelimit-limit"), None);
 

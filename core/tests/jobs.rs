@@ -112,7 +112,10 @@ async fn a_bell_job_runs_and_its_counts_are_near_half_and_half() {
     );
     assert_eq!(done["usage"]["shots"], 2000);
     assert!(done["usage"]["run_ms"].as_i64().unwrap() >= 0);
-    assert_eq!(done["usage"]["peak_memory_bytes"], 64, "16 bytes × 2^2");
+    assert_eq!(
+        done["usage"]["peak_memory_bytes"], 128,
+        "twice 16 bytes × 2^2"
+    );
     let res = app.get(&format!("/v1/jobs/{id}/result"), &t.access).await;
     let counts = res.ok(200)["counts"].as_object().unwrap().clone();
     let keys: Vec<&String> = counts.keys().collect();
@@ -259,6 +262,10 @@ async fn programs_are_checked_at_submit_with_line_and_column() {
     submit(&app, &t.access, s(&bomb))
         .await
         .problem(422, "too_many_gates");
+    // A result too large to keep: 100000 shots × 101 bits of counts.
+    submit(&app, &t.access, json!({"backend": "qhub-statevector", "program": "OPENQASM 2.0;\nqreg q[1];\ncreg c[100];\n", "shots": 100000}))
+        .await
+        .problem(422, "too_many_shots");
     // Too many shots for the backend (100000).
     submit(
         &app,
@@ -288,7 +295,7 @@ async fn programs_are_checked_at_submit_with_line_and_column() {
         json!({"backend": "qhub-statevector", "program": BELL, "max_execution_seconds": 0}),
         json!({"backend": "qhub-statevector", "program": BELL, "name": "a\u{0007}b"}),
         json!({"backend": "qhub-statevector", "program": BELL, "tags": ["Bad Tag"]}),
-        json!({"backend": "qhub-statevector", "program": BELL, "parameters": {"x": 1.0}}),
+        json!({"backend": "qhub-statevector", "program": BELL, "parameters": {"Bad": 1.0}}),
         json!({"backend": "qhub-statevector", "program": ""}),
     ] {
         let r = submit(&app, &t.access, body.clone()).await;
@@ -856,4 +863,116 @@ async fn a_running_24_qubit_job_is_cancelled_within_a_second() {
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+}
+
+/// A job can run a published app version whose package is a circuit, with
+/// parameters bound to its free identifiers. Another organization runs it
+/// only once it is in the registry; drafts never run.
+#[tokio::test]
+async fn jobs_run_published_app_versions_with_parameters() {
+    let app = app_with_workers(1).await;
+    let a = app.signup().await;
+    let b = app.signup().await;
+    let created = app
+        .post(
+            "/v1/apps",
+            Some(&a.access),
+            json!({"name": "Flip", "slug": common::unique("flip"), "type": "circuit",
+                   "visibility": "public", "license": "MIT"}),
+        )
+        .await;
+    let app_id = created.ok(201)["id"].as_str().unwrap().to_owned();
+    let version = |v: &str| {
+        let (app, token, app_id, v) = (&app, a.access.clone(), app_id.clone(), v.to_owned());
+        async move {
+            let r = app
+                .post(
+                    &format!("/v1/apps/{app_id}/versions"),
+                    Some(&token),
+                    json!({"version": v, "sdk": "openqasm2", "qubits": 1}),
+                )
+                .await;
+            r.ok(201)["id"].as_str().unwrap().to_owned()
+        }
+    };
+    let program = "OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[1];\ncreg c[1];\nrx(theta) q[0];\nmeasure q -> c;\n";
+    let vid = version("1.0.0").await;
+    let put = app
+        .raw(
+            Method::PUT,
+            &format!("/v1/apps/{app_id}/versions/{vid}/package"),
+            Some(&a.access),
+            Some("application/octet-stream"),
+            program.as_bytes().to_vec(),
+        )
+        .await;
+    put.ok(200);
+    let draft_job = json!({"backend": "qhub-statevector", "app_version_id": vid, "parameters": {"theta": std::f64::consts::PI}, "shots": 64});
+    // A draft does not run.
+    submit(&app, &a.access, draft_job.clone())
+        .await
+        .problem(409, "conflict");
+    app.post(
+        &format!("/v1/apps/{app_id}/versions/{vid}/publish"),
+        Some(&a.access),
+        json!({}),
+    )
+    .await
+    .ok(200);
+    // rx(pi)|0⟩ = |1⟩: every shot reads 1.
+    let r = submit(&app, &a.access, draft_job.clone()).await;
+    let j = r.ok(201);
+    assert_eq!(j["app_version_id"], vid.as_str());
+    assert_eq!(j["parameters"]["theta"], std::f64::consts::PI);
+    let id = j["id"].as_str().unwrap().to_owned();
+    wait_for(
+        &app,
+        &a.access,
+        &id,
+        &["completed"],
+        Duration::from_secs(20),
+    )
+    .await;
+    let res = app.get(&format!("/v1/jobs/{id}/result"), &a.access).await;
+    assert_eq!(res.ok(200)["counts"], json!({"1": 64}));
+    // A missing or an unknown parameter is a program error.
+    let p = submit(
+        &app,
+        &a.access,
+        json!({"backend": "qhub-statevector", "app_version_id": vid}),
+    )
+    .await;
+    p.problem(422, "program_invalid");
+    let p = submit(
+        &app,
+        &a.access,
+        json!({"backend": "qhub-statevector", "app_version_id": vid, "parameters": {"theta": 1.0, "phi": 2.0}}),
+    )
+    .await;
+    p.problem(422, "program_invalid");
+    // Another organization cannot run it while it is not in the registry.
+    submit(&app, &b.access, draft_job.clone())
+        .await
+        .problem(422, "validation_failed");
+    app.post(
+        &format!("/v1/apps/{app_id}/publish-registry"),
+        Some(&a.access),
+        json!({}),
+    )
+    .await
+    .ok(200);
+    let r = submit(&app, &b.access, draft_job).await;
+    let theirs = r.ok(201)["id"].as_str().unwrap().to_owned();
+    wait_for(
+        &app,
+        &b.access,
+        &theirs,
+        &["completed"],
+        Duration::from_secs(20),
+    )
+    .await;
+    // The job is B's: A does not see it.
+    app.get(&format!("/v1/jobs/{theirs}"), &a.access)
+        .await
+        .problem(404, "not_found");
 }

@@ -27,6 +27,8 @@ pub const MAX_MAX_SECONDS: i32 = 3600;
 pub const MAX_STATEVECTOR_QUBITS: u32 = 20;
 /// Seeds are kept within what JSON numbers carry exactly (2^53 − 1).
 pub const MAX_SEED: i64 = 9_007_199_254_740_991;
+/// Shots × (classical bits + registers): bounds the counts' size.
+pub const MAX_RESULT_BITS: u64 = 8 * 1024 * 1024;
 /// Parameters bound to an app version's program.
 pub const MAX_PARAMETERS: usize = 64;
 
@@ -92,7 +94,8 @@ named!(
         .examples([serde_json::json!({"theta": 0.5})])
 );
 
-/// `POST /v1/jobs`. Exactly one of `program` and `app_version_id`.
+/// `POST /v1/jobs`. Exactly one of `program` and `app_version_id` (both
+/// or neither: 422 on `program`).
 #[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SubmitJobRequest {
@@ -107,9 +110,10 @@ pub struct SubmitJobRequest {
     /// organization's own, or one in the registry.
     #[serde(default)]
     pub app_version_id: Option<Uuid>,
-    /// Values for the free identifiers of the app's program (at most 64,
-    /// finite numbers; names as OpenQASM identifiers). Every identifier the
-    /// program uses must have a value, and every value must be used.
+    /// Values for the free identifiers of the program or the app's program
+    /// (at most 64, finite numbers; names as OpenQASM identifiers): every
+    /// identifier the program uses must have a value, and every value must
+    /// be used (else 422 `program_invalid`).
     #[serde(default)]
     #[schema(value_type = Option<Parameters>)]
     pub parameters: Option<BTreeMap<String, f64>>,
@@ -205,9 +209,6 @@ pub fn check_request(req: &SubmitJobRequest) -> Result<Checked, ApiError> {
         } else if p.len() > MAX_PROGRAM_BYTES {
             checks.check("program", Some("must be at most 262144 bytes"));
         }
-    }
-    if req.parameters.is_some() && req.app_version_id.is_none() {
-        checks.check("parameters", Some("parameters go with app_version_id"));
     }
     if let Some(ps) = &req.parameters {
         if ps.len() > MAX_PARAMETERS {
@@ -338,6 +339,7 @@ pub fn check_program(
     source: &str,
     parameters: Option<&BTreeMap<String, f64>>,
     limits: &ProgramLimits<'_>,
+    shots: i32,
 ) -> Result<Shape, ApiError> {
     let max_qubits = limits.backend_qubits.min(limits.quota_qubits);
     let sim_limits = qhub_sim::Limits {
@@ -385,7 +387,10 @@ pub fn check_program(
             "the statevector is kept for programs of at most 20 qubits",
         ));
     }
-    let memory_bytes = qhub_sim::statevector_bytes(qubits);
+    // Twice the state: a run that measures mid-circuit, resets or
+    // branches keeps a copy of the state before the first such operation
+    // (and a kept statevector is another); the worker reserves this much.
+    let memory_bytes = qhub_sim::statevector_bytes(qubits).saturating_mul(2);
     if memory_bytes > limits.worker_memory_bytes {
         return Err(ApiError::refused_field(
             "too_many_qubits",
@@ -393,6 +398,19 @@ pub fn check_program(
             format!(
                 "{qubits} qubits need {memory_bytes} bytes of state; workers reserve at most {} per job",
                 limits.worker_memory_bytes
+            ),
+        ));
+    }
+    // The counts can hold one key per shot, each as long as the classical
+    // bits: bounded so a result stays a few MiB.
+    let width = u64::from(circuit.num_clbits()) + circuit.cregs().len() as u64;
+    if u64::try_from(shots).unwrap_or(0).saturating_mul(width) > MAX_RESULT_BITS {
+        return Err(ApiError::refused_field(
+            "too_many_shots",
+            "shots",
+            format!(
+                "shots × classical bits may be at most {MAX_RESULT_BITS} (the counts' size); \
+                 this job has {shots} × {width}"
             ),
         ));
     }

@@ -296,8 +296,8 @@ impl Worker {
         let j = sqlx::query_as!(
             JobInput,
             r#"SELECT program, parameters, shots, seed, save_statevector, max_execution_seconds,
-                      memory_bytes
-               FROM jobs WHERE id = $1 AND lease_owner = $2 AND status = 'running'"#,
+                      memory_bytes, status = 'cancelling' AS "cancelling!"
+               FROM jobs WHERE id = $1 AND lease_owner = $2 AND status IN ('running', 'cancelling')"#,
             job,
             self.id
         )
@@ -307,7 +307,8 @@ impl Worker {
         let Some(j) = j else {
             return Ok(());
         };
-        let cancel = Arc::new(AtomicBool::new(false));
+        // Cancelled between the claim and now: the run stops at once.
+        let cancel = Arc::new(AtomicBool::new(j.cancelling));
         lock(&self.running).insert(job, Arc::clone(&cancel));
         let outcome = self.simulate(job, tenant, &j, pool, &cancel).await;
         lock(&self.running).remove(&job);
@@ -338,33 +339,39 @@ impl Worker {
             .parameters
             .clone()
             .and_then(|p| serde_json::from_value(p).ok());
-        let circuit = match &params {
-            Some(p) => qhub_sim::parse_with_parameters(&j.program, &limits, p),
-            None => qhub_sim::parse(&j.program, &limits),
-        };
-        let circuit = match circuit {
-            Ok(c) => c,
-            Err(e) => {
-                return Outcome::Failed(
-                    JobReason::SimulationError,
-                    format!("the program no longer parses: {e}"),
-                    0,
-                )
-            }
-        };
         let options = qhub_sim::RunOptions {
             shots: u32::try_from(j.shots).unwrap_or(1),
             seed: u64::try_from(j.seed).unwrap_or(0),
             statevector: j.save_statevector,
         };
+        let program = j.program.clone();
+        let reserved = u64::try_from(j.memory_bytes).unwrap_or(0);
         let (tx, mut rx) = tokio::sync::oneshot::channel();
         let flag = Arc::clone(cancel);
         let p = Arc::clone(pool);
+        // Parsing and simulating are CPU work: off the async runtime, the
+        // simulation on this slot's own pool.
         tokio::task::spawn_blocking(move || {
+            let parsed = match &params {
+                Some(ps) => qhub_sim::parse_with_parameters(&program, &limits, ps),
+                None => qhub_sim::parse(&program, &limits),
+            };
+            let circuit = match parsed {
+                Ok(c) => c,
+                Err(e) => {
+                    let _ = tx.send(Err(format!("the program no longer parses: {e}")));
+                    return;
+                }
+            };
+            // Never more than was reserved for it.
+            if qhub_sim::statevector_bytes(circuit.num_qubits()).saturating_mul(2) > reserved {
+                let _ = tx.send(Err("the job needs more memory than was reserved".into()));
+                return;
+            }
             let before = pool_cpu_ns(&p);
             let r = p.install(|| qhub_sim::run(&circuit, &options, &flag));
             let cpu = pool_cpu_ns(&p).saturating_sub(before);
-            let _ = tx.send((r, cpu));
+            let _ = tx.send(Ok((r, cpu)));
         });
         let lease = self.state.config.jobs.lease;
         let deadline = Duration::from_secs(u64::try_from(j.max_execution_seconds).unwrap_or(1));
@@ -390,12 +397,16 @@ impl Worker {
             }
         };
         let run_ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
-        let Ok((result, cpu_ns)) = result else {
-            return Outcome::Failed(
-                JobReason::SimulationError,
-                "the simulation stopped unexpectedly".into(),
-                run_ms,
-            );
+        let (result, cpu_ns) = match result {
+            Ok(Ok(r)) => r,
+            Ok(Err(why)) => return Outcome::Failed(JobReason::SimulationError, why, run_ms),
+            Err(_) => {
+                return Outcome::Failed(
+                    JobReason::SimulationError,
+                    "the simulation stopped unexpectedly".into(),
+                    run_ms,
+                )
+            }
         };
         let cpu_ms = i64::try_from(cpu_ns / 1_000_000).unwrap_or(i64::MAX);
         if lost {
@@ -543,6 +554,7 @@ struct JobInput {
     save_statevector: bool,
     max_execution_seconds: i32,
     memory_bytes: i64,
+    cancelling: bool,
 }
 
 enum Outcome {

@@ -85,6 +85,8 @@ fn cors(origins: &[String]) -> CorsLayer {
             header::CONTENT_TYPE,
             HeaderName::from_static("x-api-key"),
             HeaderName::from_static("x-request-id"),
+            // Job submissions are safe to retry from the console too.
+            HeaderName::from_static("idempotency-key"),
         ])
         .expose_headers([
             HeaderName::from_static("ratelimit-limit"),

@@ -2377,7 +2377,10 @@ export interface components {
          * @example Apache-2.0
          */
         SpdxLicense: string;
-        /** @description `POST /v1/jobs`. Exactly one of `program` and `app_version_id`. */
+        /**
+         * @description `POST /v1/jobs`. Exactly one of `program` and `app_version_id` (both
+         *     or neither: 422 on `program`).
+         */
         SubmitJobRequest: {
             /**
              * Format: uuid

@@ -119,8 +119,16 @@ async fn app_program(
             ));
         }
     }
-    String::from_utf8(bytes)
-        .map_err(|_| ApiError::field("app_version_id", "the package is not OpenQASM text (UTF-8)"))
+    let text = String::from_utf8(bytes).map_err(|_| {
+        ApiError::field("app_version_id", "the package is not OpenQASM text (UTF-8)")
+    })?;
+    if text.contains('\0') {
+        return Err(ApiError::field(
+            "app_version_id",
+            "the package is not OpenQASM text (it holds NUL)",
+        ));
+    }
+    Ok(text)
 }
 
 fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
@@ -172,6 +180,44 @@ async fn view(ctx: &mut TenantCtx, id: Uuid, with_program: bool) -> Result<JobVi
     Ok(row.into_view(info))
 }
 
+/// Queued jobs and this month's simulator time against their limits;
+/// with `lock`, the quota row stays locked until the transaction ends
+/// (waiting at most 2 s for another submit of the organization).
+async fn check_counters(ctx: &mut TenantCtx, lock: bool) -> Result<(), ApiError> {
+    if lock {
+        sqlx::query!("SET LOCAL lock_timeout = '2s'")
+            .execute(&mut *ctx.tx)
+            .await?;
+    }
+    let quota = sqlx::query!(
+        r#"SELECT max_queued_jobs AS "max_queued_jobs!", queued AS "queued!",
+                  simulator_seconds_per_month AS "sim_seconds!", month_run_ms AS "month_run_ms!"
+           FROM app.job_quota($1)"#,
+        lock
+    )
+    .fetch_one(&mut *ctx.tx)
+    .await?;
+    if quota.queued >= quota.max_queued_jobs {
+        return Err(ApiError::refused(
+            "quota_exceeded",
+            format!(
+                "this organization has {} queued jobs, its limit; wait for some to finish",
+                quota.queued
+            ),
+        ));
+    }
+    if quota.month_run_ms >= quota.sim_seconds.saturating_mul(1000) {
+        return Err(ApiError::refused(
+            "quota_exceeded",
+            format!(
+                "this organization has used its {} simulator seconds of this month",
+                quota.sim_seconds
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// Checks and queues one job; the caller commits. Shared by submit and
 /// rerun.
 async fn enqueue(
@@ -197,50 +243,32 @@ async fn enqueue(
             ),
         ));
     }
-    // The quota row, locked until commit: concurrent submits queue behind
-    // one another here, so none can take a place another already took.
-    let quota = sqlx::query!(
-        r#"SELECT max_qubits AS "max_qubits!", max_shots AS "max_shots!",
-                  max_queued_jobs AS "max_queued_jobs!", queued AS "queued!",
-                  simulator_seconds_per_month AS "sim_seconds!", month_run_ms AS "month_run_ms!"
-           FROM app.job_quota(true)"#
+    // The organization's limits, read without a lock: the per-job ones are
+    // checked now, the counters again under the lock just before the insert.
+    let limits = sqlx::query!(
+        r#"SELECT max_qubits AS "max_qubits!", max_shots AS "max_shots!"
+           FROM app.job_quota(false)"#
     )
     .fetch_one(&mut *ctx.tx)
     .await?;
-    let max_shots = backend.max_shots.min(quota.max_shots);
+    let max_shots = backend.max_shots.min(limits.max_shots);
     if checked.shots > max_shots {
         return Err(ApiError::refused_field(
             "too_many_shots",
             "shots",
             format!(
                 "at most {max_shots} shots (backend {}: {}; this organization: {})",
-                backend.name, backend.max_shots, quota.max_shots
+                backend.name, backend.max_shots, limits.max_shots
             ),
         ));
     }
-    if quota.queued >= quota.max_queued_jobs {
-        return Err(ApiError::refused(
-            "quota_exceeded",
-            format!(
-                "this organization has {} queued jobs, its limit; wait for some to finish",
-                quota.queued
-            ),
-        ));
-    }
-    if quota.month_run_ms >= quota.sim_seconds.saturating_mul(1000) {
-        return Err(ApiError::refused(
-            "quota_exceeded",
-            format!(
-                "this organization has used its {} simulator seconds of this month",
-                quota.sim_seconds
-            ),
-        ));
-    }
+    // Refuse early what the queue would refuse anyway (checked again below).
+    check_counters(ctx, false).await?;
     let source = match (&req.program, req.app_version_id) {
         (Some(p), _) => Source {
             program: p.clone(),
             app_version_id: None,
-            parameters: None,
+            parameters: req.parameters.clone(),
         },
         (None, Some(v)) => Source {
             program: app_program(state, ctx, v).await?,
@@ -254,10 +282,11 @@ async fn enqueue(
     let (name, basis) = (backend.name.clone(), backend.basis_gates.clone());
     let (bq, qq) = (
         u32::try_from(backend.qubits).unwrap_or(0),
-        u32::try_from(quota.max_qubits).unwrap_or(0),
+        u32::try_from(limits.max_qubits).unwrap_or(0),
     );
     let (max_gates, memory) = (cfg.max_gates, cfg.memory_bytes);
     let statevector = checked.statevector;
+    let shots = checked.shots;
     // Parsing is CPU work: off the async runtime.
     let shape = tokio::task::spawn_blocking(move || {
         rules::check_program(
@@ -272,6 +301,7 @@ async fn enqueue(
                 worker_memory_bytes: memory,
                 statevector,
             },
+            shots,
         )
     })
     .await
@@ -288,6 +318,10 @@ async fn enqueue(
         .map(serde_json::to_value)
         .transpose()
         .map_err(ApiError::internal)?;
+    // The quota row, locked until commit: concurrent submits queue behind
+    // one another here (only for the insert, not while fetching or
+    // parsing), so none can take a place another already took.
+    check_counters(ctx, true).await?;
     // A concurrent request with the same key: ON CONFLICT waits for it to
     // commit, then inserts nothing, and the replay below finds its job.
     let id = sqlx::query_scalar!(
@@ -610,7 +644,7 @@ async fn rerun_job(
         // yanked since).
         program: old.program,
         app_version_id: None,
-        parameters: None,
+        parameters: old.parameters.and_then(|p| serde_json::from_value(p).ok()),
         shots: Some(old.shots),
         name: Some(old.name),
         tags: Some(old.tags),
@@ -740,7 +774,7 @@ async fn job_stats(
     let to = q.to.unwrap_or_else(Utc::now);
     let from = q.from.unwrap_or(to - chrono::Duration::days(30));
     let mut checks = Checks::default();
-    checks.check("to", (from >= to).then_some("must be after from"));
+    checks.check("to", (from > to).then_some("must not be before from"));
     checks.finish()?;
     let rows = sqlx::query!(
         r#"SELECT status AS "status!", count(*) AS "n!",
