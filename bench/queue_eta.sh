@@ -6,7 +6,8 @@
 #   JOBS=600 TENANTS=4 bash bench/queue_eta.sh
 #
 # One `qhub serve` with JOB_WORKER_SLOTS workers (default 2). The
-# organizations submit jobs of mixed size (8–16 qubits) in bursts, in turn;
+# organizations submit jobs of mixed size (14–20 qubits, 5–20 layers) in
+# five bursts;
 # for every job the bench records the `queue` the submit answered (position
 # and estimated_start_at), and after the run compares them with the order
 # and the times at which the jobs really started. Prints the error of the
@@ -82,15 +83,15 @@ def circuit(n, layers):
 
 rng = random.Random(15)
 submitted = []  # (id, token, submit time, position, estimated start)
-per_round = max(1, jobs // 10)
+per_round = max(1, jobs // 5)
 while len(submitted) < jobs:
     for k in range(per_round):
         if len(submitted) >= jobs:
             break
         t = tokens[rng.randrange(tenants)] if k % 3 else tokens[len(submitted) % tenants]
-        n = rng.choice([8, 10, 12, 14, 16])
+        n = rng.choice([14, 16, 18, 20])
         j = call("POST", "/v1/jobs", t, {"backend": "qhub-statevector",
-                 "program": circuit(n, rng.choice([2, 5, 10])), "shots": 256})
+                 "program": circuit(n, rng.choice([5, 10, 20])), "shots": 256})
         q = j.get("queue") or {}
         submitted.append((j["id"], t, time.time(), q.get("position"),
                           ts(q["estimated_start_at"]) if q.get("estimated_start_at") else None))
