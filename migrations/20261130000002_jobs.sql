@@ -260,7 +260,8 @@ BEGIN
           FROM public.job_quotas q WHERE q.tenant_id = t;
 END $$;
 
--- THE claim. Tenants with queued jobs and room under their running cap,
+-- THE claim. Tenants with queued jobs, room under their running cap and
+-- simulator time left this month,
 -- least recently served first (round robin between tenants, so one
 -- tenant's thousand jobs delay another's single job by about one job);
 -- within a tenant, oldest first. Tenant rows are locked SKIP LOCKED, so
@@ -286,6 +287,10 @@ BEGIN
     FOR t IN
         SELECT q.tenant_id FROM public.job_quotas q
          WHERE q.queued > 0 AND q.running < q.max_running_jobs
+           -- Simulator time of the month left (checked at submit too; this
+           -- stops a queue submitted before the time ran out).
+           AND (q.month <> date_trunc('month', now())::date
+                OR q.month_run_ms < q.simulator_seconds_per_month * 1000)
          ORDER BY q.last_served_at NULLS FIRST, q.tenant_id
          FOR UPDATE SKIP LOCKED
     LOOP

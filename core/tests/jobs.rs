@@ -466,6 +466,16 @@ async fn quotas_refuse_at_submit_and_queue_nothing() {
         .await
         .unwrap();
     assert_eq!(n, 2);
+    // Jobs queued before the time ran out do not start either.
+    let _workers = app_with_workers(1).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let queued: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM jobs WHERE tenant_id = $1 AND status = 'queued'")
+            .bind(t.id)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(queued, 2, "no simulator time left: nothing is claimed");
     // The server's role cannot raise its own limits.
     let app_pool = common::app_pool(1).await;
     let err = sqlx::query("UPDATE job_quotas SET max_queued_jobs = 1000000")

@@ -218,6 +218,27 @@ async fn check_counters(ctx: &mut TenantCtx, lock: bool) -> Result<(), ApiError>
     Ok(())
 }
 
+/// Under the quota lock: a request with the same key that committed while
+/// this one fetched and parsed is replayed (its job), not refused for the
+/// place it took.
+async fn check_counters_or_replay(
+    ctx: &mut TenantCtx,
+    key: Option<&str>,
+    fingerprint: &str,
+) -> Result<Option<Uuid>, ApiError> {
+    match check_counters(ctx, true).await {
+        Ok(()) => Ok(None),
+        Err(refused @ ApiError::Refused { .. }) => match key {
+            Some(k) => match replay(ctx, k, fingerprint).await? {
+                Some(id) => Ok(Some(id)),
+                None => Err(refused),
+            },
+            None => Err(refused),
+        },
+        Err(e) => Err(e),
+    }
+}
+
 /// Checks and queues one job; the caller commits. Shared by submit and
 /// rerun.
 async fn enqueue(
@@ -321,7 +342,9 @@ async fn enqueue(
     // The quota row, locked until commit: concurrent submits queue behind
     // one another here (only for the insert, not while fetching or
     // parsing), so none can take a place another already took.
-    check_counters(ctx, true).await?;
+    if let Some(id) = check_counters_or_replay(ctx, key, &fingerprint).await? {
+        return Ok((id, false));
+    }
     // A concurrent request with the same key: ON CONFLICT waits for it to
     // commit, then inserts nothing, and the replay below finds its job.
     let id = sqlx::query_scalar!(
