@@ -233,3 +233,39 @@ pub async fn queue_info(
     }
     Ok(out)
 }
+
+/// A statevector as `job_results.statevector` keeps it: little-endian f64
+/// pairs (re, im), basis state order.
+pub fn encode_statevector(v: &[[f64; 2]]) -> Vec<u8> {
+    let mut b = Vec::with_capacity(v.len() * 16);
+    for [re, im] in v {
+        b.extend_from_slice(&re.to_le_bytes());
+        b.extend_from_slice(&im.to_le_bytes());
+    }
+    b
+}
+
+/// The inverse of `encode_statevector`.
+pub fn decode_statevector(b: &[u8]) -> Vec<[f64; 2]> {
+    let f = |c: &[u8]| {
+        let mut x = [0u8; 8];
+        x.copy_from_slice(c);
+        f64::from_le_bytes(x)
+    };
+    b.chunks_exact(16)
+        .map(|c| [f(&c[..8]), f(&c[8..])])
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statevectors_round_trip() {
+        let v = vec![[0.5, -0.25], [f64::MIN_POSITIVE, 1e300], [0.0, -0.0]];
+        let b = encode_statevector(&v);
+        assert_eq!(b.len(), 48);
+        assert_eq!(decode_statevector(&b), v);
+    }
+}

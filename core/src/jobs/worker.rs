@@ -31,6 +31,7 @@ use tokio::sync::Notify;
 use uuid::Uuid;
 
 use crate::jobs::model::{JobReason, JobStatus};
+use crate::jobs::store::encode_statevector;
 use crate::platform::state::AppState;
 use crate::platform::tenancy;
 
@@ -486,14 +487,7 @@ impl Worker {
                 .is_some();
                 if done {
                     let counts = serde_json::to_value(&out.counts).map_err(ApiError::internal)?;
-                    let sv = out.statevector.map(|v| {
-                        let mut b = Vec::with_capacity(v.len() * 16);
-                        for [re, im] in v {
-                            b.extend_from_slice(&re.to_le_bytes());
-                            b.extend_from_slice(&im.to_le_bytes());
-                        }
-                        b
-                    });
+                    let sv = out.statevector.as_deref().map(encode_statevector);
                     sqlx::query!(
                         "INSERT INTO job_results (job_id, tenant_id, counts, statevector)
                          VALUES ($1, $2, $3, $4)",

@@ -17,7 +17,7 @@ use crate::audit::Event;
 use crate::identity::extract::{needs, Actor, Scoped, TenantCtx};
 use crate::jobs::model::{JobPage, JobResultView, JobStats, JobStatus, JobView};
 use crate::jobs::rules::{self, SubmitJobRequest};
-use crate::jobs::store::{job_not_found, own_job, queue_info, JobRow};
+use crate::jobs::store::{decode_statevector, job_not_found, own_job, queue_info, JobRow};
 use crate::jobs::worker::{meter_ended, CANCEL_CHANNEL, JOBS_CHANNEL};
 use crate::platform::extract::{Json, Path, Query};
 use crate::platform::state::AppState;
@@ -180,17 +180,31 @@ async fn view(ctx: &mut TenantCtx, id: Uuid, with_program: bool) -> Result<JobVi
     Ok(row.into_view(info))
 }
 
-/// Queued jobs and this month's simulator time against their limits;
-/// with `lock`, the quota row stays locked until the transaction ends
-/// (waiting at most 2 s for another submit of the organization).
-async fn check_counters(ctx: &mut TenantCtx, lock: bool) -> Result<(), ApiError> {
+/// The organization's job limits and counters, read through
+/// `app.job_quota`.
+struct Quota {
+    max_qubits: i32,
+    max_shots: i32,
+    max_queued_jobs: i32,
+    queued: i32,
+    sim_seconds: i64,
+    month_run_ms: i64,
+}
+
+/// The quota, with queued jobs and this month's simulator time checked
+/// against their limits. With `lock`, the quota row stays locked until the
+/// transaction ends (waiting at most 2 s for another submit of the
+/// organization).
+async fn check_counters(ctx: &mut TenantCtx, lock: bool) -> Result<Quota, ApiError> {
     if lock {
         sqlx::query!("SET LOCAL lock_timeout = '2s'")
             .execute(&mut *ctx.tx)
             .await?;
     }
-    let quota = sqlx::query!(
-        r#"SELECT max_queued_jobs AS "max_queued_jobs!", queued AS "queued!",
+    let quota = sqlx::query_as!(
+        Quota,
+        r#"SELECT max_qubits AS "max_qubits!", max_shots AS "max_shots!",
+                  max_queued_jobs AS "max_queued_jobs!", queued AS "queued!",
                   simulator_seconds_per_month AS "sim_seconds!", month_run_ms AS "month_run_ms!"
            FROM app.job_quota($1)"#,
         lock
@@ -215,7 +229,7 @@ async fn check_counters(ctx: &mut TenantCtx, lock: bool) -> Result<(), ApiError>
             ),
         ));
     }
-    Ok(())
+    Ok(quota)
 }
 
 /// Under the quota lock: a request with the same key that committed while
@@ -227,7 +241,7 @@ async fn check_counters_or_replay(
     fingerprint: &str,
 ) -> Result<Option<Uuid>, ApiError> {
     match check_counters(ctx, true).await {
-        Ok(()) => Ok(None),
+        Ok(_) => Ok(None),
         Err(refused @ ApiError::Refused { .. }) => match key {
             Some(k) => match replay(ctx, k, fingerprint).await? {
                 Some(id) => Ok(Some(id)),
@@ -264,14 +278,10 @@ async fn enqueue(
             ),
         ));
     }
-    // The organization's limits, read without a lock: the per-job ones are
-    // checked now, the counters again under the lock just before the insert.
-    let limits = sqlx::query!(
-        r#"SELECT max_qubits AS "max_qubits!", max_shots AS "max_shots!"
-           FROM app.job_quota(false)"#
-    )
-    .fetch_one(&mut *ctx.tx)
-    .await?;
+    // The organization's limits and counters, read without a lock: what
+    // the queue would refuse anyway is refused before fetching and
+    // parsing; the counters are checked again under the lock below.
+    let limits = check_counters(ctx, false).await?;
     let max_shots = backend.max_shots.min(limits.max_shots);
     if checked.shots > max_shots {
         return Err(ApiError::refused_field(
@@ -283,8 +293,6 @@ async fn enqueue(
             ),
         ));
     }
-    // Refuse early what the queue would refuse anyway (checked again below).
-    check_counters(ctx, false).await?;
     let source = match (&req.program, req.app_version_id) {
         (Some(p), _) => Source {
             program: p.clone(),
@@ -623,17 +631,7 @@ async fn job_result(
     .ok_or_else(job_not_found)?;
     let counts: BTreeMap<String, u64> =
         serde_json::from_value(r.counts).map_err(ApiError::internal)?;
-    let statevector = r.sv.map(|b| {
-        b.chunks_exact(16)
-            .map(|c| {
-                let mut re = [0u8; 8];
-                let mut im = [0u8; 8];
-                re.copy_from_slice(&c[..8]);
-                im.copy_from_slice(&c[8..]);
-                [f64::from_le_bytes(re), f64::from_le_bytes(im)]
-            })
-            .collect()
-    });
+    let statevector = r.sv.as_deref().map(decode_statevector);
     Ok(axum::Json(JobResultView {
         job_id: id,
         counts,
