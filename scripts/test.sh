@@ -46,6 +46,12 @@ bash scripts/smtp_sink.sh "$TEST_SMTP_PORT" "$TEST_MAIL_DIR"
 # The S3-compatible server the package-storage tests use (moto, from PyPI).
 export TEST_S3_ENDPOINT=${TEST_S3_ENDPOINT:-http://127.0.0.1:9100}
 bash scripts/s3.sh "${TEST_S3_ENDPOINT##*:}" qhub-test
+# The invoice PDF tests read the rendered PDFs back with pdftotext.
+if ! command -v pdftotext >/dev/null 2>&1; then
+  [ "$(id -u)" -eq 0 ] || { echo "install Debian's poppler-utils (need root) and re-run" >&2; exit 1; }
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null
+fi
 if cargo nextest --version >/dev/null 2>&1; then
   cargo nextest run --locked --no-fail-fast
 else
