@@ -58,6 +58,9 @@ import { canPublishRegistry, canWriteApps } from "../lib/permissions";
 import { useForm } from "../lib/useForm";
 import { usePageTitle } from "../lib/usePageTitle";
 import { StatusBadge } from "./Apps";
+import { marketKeys, publishMarketplace, useMarketplaceSearch } from "../api/marketplace";
+import { ListingForm } from "../components/ListingForm";
+import { canSell } from "../lib/marketplace";
 
 /** Monospace input text (the label stays in the normal font). */
 const MONO = { input: { fontFamily: "var(--mantine-font-family-monospace)" } };
@@ -163,6 +166,42 @@ function RegistryActions({ app }: { app: AppView }) {
   );
 }
 
+/** The app's marketplace listing, or the form that creates one (`registry:publish`). */
+function SellOnMarketplace({ app }: { app: AppView }) {
+  const queryClient = useQueryClient();
+  const own = useMarketplaceSearch({ own: true, limit: 100 });
+  const listing = own.data?.items.find((l) => l.app_id === app.id);
+  if (own.isPending) return null;
+  if (own.error) return <ErrorState error={own.error} onRetry={() => void own.refetch()} />;
+  if (listing) {
+    return (
+      <Panel title="Marketplace" testId="marketplace-listed">
+        <Text size="sm">
+          {listing.status === "listed" ? "Sold on the marketplace" : "Unlisted from the marketplace"} with {listing.plans.length} plan
+          {listing.plans.length === 1 ? "" : "s"}.{" "}
+          <Anchor component={Link} to={`/marketplace/${listing.id}`}>
+            Open the listing
+          </Anchor>
+        </Text>
+      </Panel>
+    );
+  }
+  return (
+    <ListingForm
+      title="Sell on marketplace"
+      testId="sell-on-marketplace"
+      submitLabel="Publish to marketplace"
+      busyLabel="Publishing…"
+      onSubmit={async (terms) => {
+        const created = await publishMarketplace(app.id, terms);
+        queryClient.setQueryData(marketKeys.listing(created.id), created);
+        await queryClient.invalidateQueries({ queryKey: marketKeys.marketplace });
+        return "Listed on the marketplace.";
+      }}
+    />
+  );
+}
+
 function Overview({ app }: { app: AppView }) {
   const me = useSignedIn();
   return (
@@ -186,6 +225,7 @@ function Overview({ app }: { app: AppView }) {
         ]}
       />
       <RegistryActions app={app} />
+      {canSell(me) && <SellOnMarketplace app={app} />}
       {app.readme.trim() !== "" && (
         <Panel title="Readme">
           <LazyMarkdown testId="app-readme">{app.readme}</LazyMarkdown>

@@ -1,0 +1,156 @@
+// Notifications (docs/marketplace.md, "Notifications"): the signed-in
+// person's own list, read marks, mail preferences, and the live stream.
+// The stream is GET /v1/notifications/stream read with fetch (EventSource
+// cannot send the Authorization header): the body is parsed as Server-Sent
+// Events, each `notification` event invalidates the list, and a dropped
+// stream is reopened with a growing delay.
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useEffect } from "react";
+import { SseParser, type SseEvent } from "../lib/sse";
+import { apiBaseUrl, authFetch } from "./client";
+import { call } from "./marketplace";
+
+export type NotificationType =
+  | "subscription.new_subscriber"
+  | "subscription.trial_ending"
+  | "subscription.canceled"
+  | "bill.issued"
+  | "job.finished"
+  | "job.failed"
+  | "invitation.accepted";
+
+export const notificationTypeValues: readonly NotificationType[] = [
+  "subscription.new_subscriber",
+  "subscription.trial_ending",
+  "subscription.canceled",
+  "bill.issued",
+  "job.finished",
+  "job.failed",
+  "invitation.accepted",
+];
+
+export const NOTIFICATION_TYPE_LABELS: Record<NotificationType, string> = {
+  "subscription.new_subscriber": "A new subscriber to one of our listings",
+  "subscription.trial_ending": "A trial ends in three days",
+  "subscription.canceled": "A subscription was canceled",
+  "bill.issued": "A bill was issued",
+  "job.finished": "A job I submitted finished",
+  "job.failed": "A job I submitted failed",
+  "invitation.accepted": "Someone I invited joined",
+};
+
+export interface NotificationView {
+  id: string;
+  type: NotificationType;
+  title: string;
+  body: string;
+  data?: Record<string, unknown>;
+  read_at: string | null;
+  created_at: string;
+}
+
+export interface NotificationList {
+  items: NotificationView[];
+  next_cursor?: string | null;
+  unread_count: number;
+}
+
+export interface NotificationPreference {
+  type: NotificationType;
+  email: boolean;
+}
+
+export interface NotificationPreferences {
+  items: NotificationPreference[];
+}
+
+export const notificationKeys = {
+  all: ["notifications"] as const,
+  list: ["notifications", "list"] as const,
+  preferences: ["notifications", "preferences"] as const,
+};
+
+export const listNotifications = (limit = 10) => call<NotificationList>("GET", "/v1/notifications", { query: { limit } });
+export const markNotificationRead = (id: string) => call<unknown>("POST", `/v1/notifications/${encodeURIComponent(id)}/read`);
+export const markAllNotificationsRead = () => call<unknown>("POST", "/v1/notifications/read-all");
+export const getNotificationPreferences = () => call<NotificationPreferences>("GET", "/v1/notifications/preferences");
+export const updateNotificationPreferences = (body: NotificationPreferences) =>
+  call<NotificationPreferences>("PUT", "/v1/notifications/preferences", { body });
+
+/** The list is refetched this often even without the stream (it is the record). */
+const FALLBACK_POLL_MS = 60_000;
+
+export function useNotifications() {
+  return useQuery({ queryKey: notificationKeys.list, queryFn: () => listNotifications(10), refetchInterval: FALLBACK_POLL_MS });
+}
+
+export function useNotificationPreferences() {
+  return useQuery({ queryKey: notificationKeys.preferences, queryFn: getNotificationPreferences });
+}
+
+/** Delay before the n-th reconnection (0-based): 1 s, 2 s, 4 s … at most 30 s, with some jitter. */
+export function backoffMs(attempt: number, random: () => number = Math.random): number {
+  const base = Math.min(30_000, 1000 * 2 ** Math.min(attempt, 5));
+  return Math.round(base * (0.8 + 0.4 * random()));
+}
+
+/**
+ * Reads one stream until it ends, calling `onEvent` for each event. Throws
+ * on an HTTP error or a network failure; returns when the server closed it.
+ */
+export async function readNotificationStream(signal: AbortSignal, onEvent: (e: SseEvent) => void): Promise<void> {
+  const response = await authFetch(
+    new Request(`${apiBaseUrl()}/v1/notifications/stream`, { headers: { Accept: "text/event-stream" }, signal, cache: "no-store" }),
+  );
+  if (!response.ok || !response.body) {
+    await response.body?.cancel().catch(() => undefined);
+    throw new Error(`notification stream: HTTP ${response.status}`);
+  }
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  const parser = new SseParser();
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      for (const ev of parser.feed(value)) onEvent(ev);
+    }
+  } finally {
+    reader.releaseLock();
+  }
+}
+
+/**
+ * Keeps the notification stream open while mounted (`enabled`): the list
+ * is invalidated on `ready` (catch up after a gap) and on each
+ * `notification`. Reconnects with backoff; the delay resets once a stream
+ * has said `ready`.
+ */
+export function useNotificationStream(enabled: boolean): void {
+  const queryClient = useQueryClient();
+  useEffect(() => {
+    if (!enabled) return;
+    const controller = new AbortController();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let attempt = 0;
+    const connect = () => {
+      readNotificationStream(controller.signal, (ev) => {
+        if (ev.event === "ready") {
+          attempt = 0;
+          void queryClient.invalidateQueries({ queryKey: notificationKeys.list });
+        } else if (ev.event === "notification") {
+          void queryClient.invalidateQueries({ queryKey: notificationKeys.list });
+        }
+      })
+        .catch(() => undefined)
+        .finally(() => {
+          if (controller.signal.aborted) return;
+          timer = setTimeout(connect, backoffMs(attempt++));
+        });
+    };
+    connect();
+    return () => {
+      controller.abort();
+      if (timer) clearTimeout(timer);
+    };
+  }, [enabled, queryClient]);
+}
