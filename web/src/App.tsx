@@ -41,6 +41,14 @@ const RegistryAppPage = lazy(() => import("./pages/RegistryApp"));
 const JobsPage = lazy(() => import("./pages/Jobs"));
 const JobDetailPage = lazy(() => import("./pages/JobDetail"));
 const BackendsPage = lazy(() => import("./pages/Backends"));
+// The marketplace, subscriptions, bills and statements: their own chunks.
+const MarketplacePage = lazy(() => import("./pages/Marketplace"));
+const ListingPage = lazy(() => import("./pages/Listing"));
+const SubscriptionsPage = lazy(() => import("./pages/Subscriptions"));
+const SubscriptionDetailPage = lazy(() => import("./pages/SubscriptionDetail"));
+const BillsPage = lazy(() => import("./pages/Bills"));
+const BillDetailPage = lazy(() => import("./pages/BillDetail"));
+const StatementsPage = lazy(() => import("./pages/Statements"));
 
 /** A lazily loaded page, with a skeleton while its chunk arrives. */
 function Lazy({ children, label = "Loading…" }: { children: ReactNode; label?: string }) {
@@ -110,6 +118,13 @@ export function AppRoutes() {
         <Route path="jobs" element={<Lazy><JobsPage /></Lazy>} />
         <Route path="jobs/:id" element={<Lazy><JobDetailPage /></Lazy>} />
         <Route path="backends" element={<Lazy><BackendsPage /></Lazy>} />
+        <Route path="marketplace" element={<Lazy><MarketplacePage /></Lazy>} />
+        <Route path="marketplace/:id" element={<Lazy><ListingPage /></Lazy>} />
+        <Route path="subscriptions" element={<Lazy><SubscriptionsPage /></Lazy>} />
+        <Route path="subscriptions/:id" element={<Lazy><SubscriptionDetailPage /></Lazy>} />
+        <Route path="bills" element={<Lazy><BillsPage /></Lazy>} />
+        <Route path="bills/:id" element={<Lazy><BillDetailPage /></Lazy>} />
+        <Route path="statements" element={<Lazy><StatementsPage /></Lazy>} />
         <Route
           path="reference"
           element={

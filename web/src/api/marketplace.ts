@@ -100,7 +100,7 @@ export interface SubscriptionView {
   listing_id: string;
   app_id: string;
   app_name?: string;
-  publisher_name?: string;
+  provider_name?: string;
   plan_id?: string;
   plan?: PlanView | { id: string; name: string } | null;
   state: SubscriptionState;

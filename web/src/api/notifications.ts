@@ -121,8 +121,8 @@ export async function readNotificationStream(signal: AbortSignal, onEvent: (e: S
 
 /**
  * Keeps the notification stream open while mounted (`enabled`): the list
- * is invalidated on `ready` (catch up after a gap) and on each
- * `notification`. Reconnects with backoff; the delay resets once a stream
+ * is invalidated on `ready` (catch up after a gap), on each
+ * `notification`, and on `lagged` (the server dropped some for a slow reader). Reconnects with backoff; the delay resets once a stream
  * has said `ready`.
  */
 export function useNotificationStream(enabled: boolean): void {
@@ -137,7 +137,7 @@ export function useNotificationStream(enabled: boolean): void {
         if (ev.event === "ready") {
           attempt = 0;
           void queryClient.invalidateQueries({ queryKey: notificationKeys.list });
-        } else if (ev.event === "notification") {
+        } else if (ev.event === "notification" || ev.event === "lagged") {
           void queryClient.invalidateQueries({ queryKey: notificationKeys.list });
         }
       })

@@ -9,7 +9,9 @@ import { Link, NavLink as RouterNavLink, Outlet, useLocation, useMatch, useNavig
 import { useMe } from "../api/queries";
 import { useAuth } from "../auth/AuthContext";
 import { canReadApps, canReadJobs, canReadUsers, canViewAudit, ROLE_LABELS } from "../lib/permissions";
+import { canBrowseMarketplace, canReadBilling, canReadSubscriptions, canSell } from "../lib/marketplace";
 import { ColorSchemeSwitch } from "./ColorSchemeSwitch";
+import { NotificationBell } from "./NotificationBell";
 import { MAIN_ID, SkipLink } from "./SkipLink";
 import { ErrorState, Loading } from "./States";
 
@@ -71,6 +73,10 @@ export function Layout({ children }: { children?: ReactNode }) {
           { to: "/backends", label: "Backends" },
         ]
       : []),
+    ...(me.data && canBrowseMarketplace(me.data) ? [{ to: "/marketplace", label: "Marketplace" }] : []),
+    ...(me.data && canReadSubscriptions(me.data) ? [{ to: "/subscriptions", label: "Subscriptions" }] : []),
+    ...(me.data && canReadBilling(me.data) ? [{ to: "/bills", label: "Bills" }] : []),
+    ...(me.data && canSell(me.data) ? [{ to: "/statements", label: "Statements" }] : []),
     { to: "/api-keys", label: "API keys" },
     { to: "/sessions", label: "Sessions" },
     { to: "/settings", label: "Settings" },
@@ -111,6 +117,7 @@ export function Layout({ children }: { children?: ReactNode }) {
             </Group>
             <Group gap="sm" wrap="nowrap" miw={0}>
               {wide && whoami}
+              {me.data && <NotificationBell />}
               <ColorSchemeSwitch />
               <Button variant="default" size="sm" onClick={() => void logout()}>
                 Log out

@@ -9,6 +9,7 @@ import { qk } from "../api/queries";
 import type { ChangePasswordRequest, UpdateMeRequest } from "../api/types";
 import { useSignedIn } from "../auth/useSignedIn";
 import { Facts } from "../components/Facts";
+import { NotificationPreferencesPanel } from "../components/NotificationPreferences";
 import { SubmitButton, TextField } from "../components/Field";
 import { errorMessage, FormMessage, successMessage, type FormMessageValue } from "../components/FormMessage";
 import { Panel } from "../components/Panel";
@@ -159,6 +160,7 @@ export function ProfilePage() {
         <NameForm key={me.user.id} current={me.user.name} />
         <PasswordChangeForm words={[me.user.email, me.user.name, me.tenant.slug, me.tenant.name]} />
       </SimpleGrid>
+      <NotificationPreferencesPanel />
       <Text>
         Forgot your current password?{" "}
         <Anchor component={Link} to="/forgot-password">

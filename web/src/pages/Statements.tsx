@@ -1,0 +1,80 @@
+// The provider's statements: per listing and month, the subscriptions
+// billed, subscription revenue, overage revenue and total (numbers only,
+// nothing of the consumers).
+import { Anchor, Table, Text, Title } from "@mantine/core";
+import { Link } from "react-router";
+import { itemsOf, useStatements } from "../api/marketplace";
+import { DataTable } from "../components/DataTable";
+import { EmptyState, ErrorState, TableSkeleton } from "../components/States";
+import { formatNumber } from "../lib/format";
+import { monthLabel } from "../lib/marketplace";
+import { formatMoney } from "../lib/money";
+import { usePageTitle } from "../lib/usePageTitle";
+
+export function StatementsPage() {
+  usePageTitle("Statements");
+  const rows = useStatements({});
+  let body;
+  if (rows.isPending) body = <TableSkeleton label="Loading statements…" columns={6} />;
+  else if (rows.error) body = <ErrorState error={rows.error} onRetry={() => void rows.refetch()} />;
+  else if (itemsOf(rows.data).length === 0)
+    body = (
+      <div data-testid="statements-empty">
+        <EmptyState>No statements yet: they appear once your subscribers' bills for a month are issued.</EmptyState>
+      </div>
+    );
+  else
+    body = (
+      <DataTable label="Statements" minWidth={760}>
+        <Table.Thead>
+          <Table.Tr>
+            <Table.Th scope="col">Month</Table.Th>
+            <Table.Th scope="col">Listing</Table.Th>
+            <Table.Th scope="col" style={{ textAlign: "right" }}>
+              Subscriptions
+            </Table.Th>
+            <Table.Th scope="col" style={{ textAlign: "right" }}>
+              Subscription revenue
+            </Table.Th>
+            <Table.Th scope="col" style={{ textAlign: "right" }}>
+              Overage
+            </Table.Th>
+            <Table.Th scope="col" style={{ textAlign: "right" }}>
+              Total
+            </Table.Th>
+          </Table.Tr>
+        </Table.Thead>
+        <Table.Tbody>
+          {itemsOf(rows.data).map((r) => (
+            <Table.Tr key={`${r.listing_id}-${r.month ?? r.period_start}-${r.currency}`} data-testid="statement-row" data-listing-id={r.listing_id}>
+              <Table.Td>{monthLabel(r.month ?? r.period_start)}</Table.Td>
+              <Table.Td>
+                <Anchor component={Link} to={`/marketplace/${r.listing_id}`}>
+                  {r.app_name ?? "Listing"}
+                </Anchor>
+              </Table.Td>
+              <Table.Td style={{ textAlign: "right" }} data-testid="statement-subscriptions">
+                {formatNumber(r.subscriptions)}
+              </Table.Td>
+              <Table.Td style={{ textAlign: "right" }}>{formatMoney(r.subscription_revenue, r.currency)}</Table.Td>
+              <Table.Td style={{ textAlign: "right" }}>{formatMoney(r.overage_revenue, r.currency)}</Table.Td>
+              <Table.Td style={{ textAlign: "right" }} fw={700} data-testid="statement-total">
+                {formatMoney(r.total, r.currency)}
+              </Table.Td>
+            </Table.Tr>
+          ))}
+        </Table.Tbody>
+      </DataTable>
+    );
+  return (
+    <>
+      <Title order={1}>Statements</Title>
+      <Text c="dimmed" mb="md">
+        What your marketplace listings earned, per listing and month, from the bills issued to subscribers.
+      </Text>
+      {body}
+    </>
+  );
+}
+
+export default StatementsPage;
