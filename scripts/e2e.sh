@@ -80,11 +80,15 @@ up() {
   export DATABASE_URL=${E2E_DATABASE_URL:-postgres://qhub_owner:qhub_owner@127.0.0.1:5432/qhub_e2e}
   export APP_DATABASE_URL=${E2E_APP_DATABASE_URL:-postgres://qhub_app:qhub_app@127.0.0.1:5432/qhub_e2e}
   export CLICKHOUSE_DATABASE=${E2E_CLICKHOUSE_DATABASE:-qhub_e2e}
+  # The server's Redis, and the binary: web/e2e/marketplace.spec.ts runs
+  # `$QHUB_BIN close-period` with this environment (same databases, and the
+  # bill notices reach the server's live streams through the same Redis).
+  export REDIS_URL=${E2E_REDIS_URL:-redis://127.0.0.1:6379/2}
+  export QHUB_BIN
   "$QHUB_BIN" migrate >"$state/migrate.log" 2>&1 || { cat "$state/migrate.log" >&2; exit 1; }
 
   log "QHub on $QHUB_API_URL (log: $state/qhub.log)"
   BIND_ADDR=127.0.0.1:$API_PORT \
-    REDIS_URL=${E2E_REDIS_URL:-redis://127.0.0.1:6379/2} \
     SMTP_URL=smtp://127.0.0.1:$SMTP_PORT \
     WEB_URL=$QHUB_WEB_URL \
     JWT_SECRET=$(head -c 48 /dev/urandom | base64 | tr -d '\n') \
@@ -111,6 +115,11 @@ export QHUB_WEB_URL=$QHUB_WEB_URL
 export QHUB_MAIL_DIR=$QHUB_MAIL_DIR
 export QHUB_SCREENSHOT_DIR=$QHUB_SCREENSHOT_DIR
 export CHROMIUM=$CHROMIUM
+export QHUB_BIN=$QHUB_BIN
+export DATABASE_URL=$DATABASE_URL
+export APP_DATABASE_URL=$APP_DATABASE_URL
+export CLICKHOUSE_DATABASE=$CLICKHOUSE_DATABASE
+export REDIS_URL=$REDIS_URL
 EOF
 }
 
