@@ -75,3 +75,82 @@ describe("SseParser", () => {
     expect(feedAll(["id: 7\ndata:  two spaces\n\n"])).toEqual([{ event: "message", data: " two spaces", id: "7" }]);
   });
 });
+
+describe("plans editor values", () => {
+  it("validates names, prices and shots, and sends integer minor units", async () => {
+    const { emptyPlan, plansFromForm, validatePlans } = await import("../lib/marketplace");
+    const ok = { ...emptyPlan(), name: "Starter", price: "49", included_shots: "100000", overage: "0.25" };
+    expect(validatePlans([ok]).errors).toEqual([{}]);
+    expect(plansFromForm([ok])).toEqual([
+      { name: "Starter", price: 4900, currency: "USD", period: "month", included_shots: 100000, overage_price_per_1000_shots: 25 },
+    ]);
+    const bad = validatePlans([ok, { ...ok, name: "starter", price: "4.999", included_shots: "-1", overage: "x" }]);
+    expect(bad.errors[1]).toEqual({
+      name: "Two plans have this name.",
+      price: "A price like 49 or 49.00.",
+      included_shots: "A whole number of shots.",
+      overage: "A price like 0.25.",
+    });
+    expect(validatePlans([]).form).toBe("Add at least one plan.");
+  });
+
+  it("labels a month in UTC", async () => {
+    const { monthLabel, planPrice } = await import("../lib/marketplace");
+    expect(monthLabel("2026-12-01T00:00:00Z")).toBe("December 2026");
+    expect(monthLabel("2027-01")).toBe("January 2027");
+    expect(planPrice({ price: 990000, currency: "CHF", period: "year" })).toBe("CHF 9,900.00 / year");
+  });
+});
+
+describe("notification stream helpers", () => {
+  it("backs off 1 s, 2 s, 4 s … up to 30 s", async () => {
+    const { backoffMs } = await import("../api/notifications");
+    const mid = () => 0.5;
+    expect([0, 1, 2, 3, 4, 5, 6, 20].map((n) => backoffMs(n, mid))).toEqual([1000, 2000, 4000, 8000, 16000, 30000, 30000, 30000]);
+    expect(backoffMs(0, () => 0)).toBe(800);
+    expect(backoffMs(0, () => 1)).toBe(1200);
+  });
+
+  it("links a notification to what it is about", async () => {
+    const { notificationLink } = await import("../components/NotificationBell");
+    expect(notificationLink({ type: "bill.issued", data: { bill_id: "b1" } })).toBe("/bills/b1");
+    expect(notificationLink({ type: "job.failed", data: { job_id: "j1" } })).toBe("/jobs/j1");
+    expect(notificationLink({ type: "subscription.trial_ending", data: { subscription_id: "s1" } })).toBe("/subscriptions/s1");
+    expect(notificationLink({ type: "invitation.accepted", data: {} })).toBeNull();
+  });
+});
+
+describe("readNotificationStream", () => {
+  it("sends the bearer token, reads the body as it streams, and hands over each event", async () => {
+    const { vi } = await import("vitest");
+    const { configureApi } = await import("../api/client");
+    const { clearAccessToken, setAccessToken } = await import("../api/tokenStore");
+    const { readNotificationStream } = await import("../api/notifications");
+    const chunks = ["event: ready\nda", "ta: {}\n\n: keep-alive\n\nevent: notif", 'ication\ndata: {"id":"n1"}\n\nevent: notification\ndata: {"id":"n2"}\n\n'];
+    const fetchMock = vi.fn(async (_req: Request) => {
+      const enc = new TextEncoder();
+      const body = new ReadableStream<Uint8Array>({
+        start(c) {
+          for (const chunk of chunks) c.enqueue(enc.encode(chunk));
+          c.close();
+        },
+      });
+      return new Response(body, { status: 200, headers: { "Content-Type": "text/event-stream" } });
+    });
+    vi.stubGlobal("fetch", fetchMock);
+    try {
+      configureApi("http://api.test/");
+      setAccessToken("tok", 600);
+      const seen: string[] = [];
+      await readNotificationStream(new AbortController().signal, (e) => seen.push(`${e.event}:${e.data}`));
+      expect(seen).toEqual(["ready:{}", 'notification:{"id":"n1"}', 'notification:{"id":"n2"}']);
+      const req = fetchMock.mock.calls[0]![0];
+      expect(req.url).toBe("http://api.test/v1/notifications/stream");
+      expect(req.headers.get("accept")).toBe("text/event-stream");
+      expect(req.headers.get("authorization")).toBe("Bearer tok");
+    } finally {
+      clearAccessToken();
+      vi.unstubAllGlobals();
+    }
+  });
+});
