@@ -149,13 +149,16 @@ export interface CreateSubscriptionKeyRequest {
 }
 
 export interface BillItemView {
-  id: string;
-  position?: number;
+  id?: string;
+  position: number;
   kind: BillItemKind;
   description: string;
   quantity: number;
   unit: string;
   amount: number;
+  subscription_id?: string | null;
+  listing_id?: string | null;
+  backend?: string | null;
 }
 
 export interface BillView {
@@ -173,16 +176,16 @@ export interface BillView {
 
 export interface StatementRow {
   listing_id: string;
-  app_name?: string;
-  month?: string;
-  period_start?: string;
+  app_name: string;
+  period_start: string;
   currency: Currency;
   subscriptions: number;
-  subscription_revenue: number;
-  overage_revenue: number;
+  subscription_amount: number;
+  overage_amount: number;
   total: number;
 }
 
+/** Months as `YYYY-MM` (from: default twelve months ago; to: inclusive, default this month). */
 export interface StatementsQuery {
   from?: string;
   to?: string;

@@ -90,7 +90,7 @@ export function BillDetailPage() {
       </Anchor>
       <QueryView query={bill} loadingLabel="Loading the bill…">
         {(b) => {
-          const items = [...(b.items ?? [])].sort((x, y) => (x.position ?? 0) - (y.position ?? 0));
+          const items = [...(b.items ?? [])].sort((x, y) => x.position - y.position);
           return (
             <>
               <Group gap="sm" align="center">
@@ -129,7 +129,7 @@ export function BillDetailPage() {
                   </Table.Thead>
                   <Table.Tbody>
                     {items.map((it) => (
-                      <Table.Tr key={it.id} data-testid="bill-item" data-kind={it.kind}>
+                      <Table.Tr key={it.position} data-testid="bill-item" data-kind={it.kind}>
                         <Table.Td>{ITEM_KIND_LABELS[it.kind] ?? it.kind}</Table.Td>
                         <Table.Td>{it.description}</Table.Td>
                         <Table.Td style={{ textAlign: "right" }}>

@@ -1,8 +1,10 @@
 // The provider's statements: per listing and month, the subscriptions
 // billed, subscription revenue, overage revenue and total (numbers only,
 // nothing of the consumers).
-import { Anchor, Table, Text, Title } from "@mantine/core";
+import { Anchor, Group, Table, Text, Title } from "@mantine/core";
+import { useState } from "react";
 import { Link } from "react-router";
+import { TextField } from "../components/Field";
 import { itemsOf, useStatements } from "../api/marketplace";
 import { DataTable } from "../components/DataTable";
 import { EmptyState, ErrorState, TableSkeleton } from "../components/States";
@@ -13,7 +15,10 @@ import { usePageTitle } from "../lib/usePageTitle";
 
 export function StatementsPage() {
   usePageTitle("Statements");
-  const rows = useStatements({});
+  const [from, setFrom] = useState("");
+  const [to, setTo] = useState("");
+  const month = (v: string) => (/^\d{4}-(0[1-9]|1[0-2])$/.test(v) ? v : undefined);
+  const rows = useStatements({ from: month(from), to: month(to) });
   let body;
   if (rows.isPending) body = <TableSkeleton label="Loading statements…" columns={6} />;
   else if (rows.error) body = <ErrorState error={rows.error} onRetry={() => void rows.refetch()} />;
@@ -46,18 +51,18 @@ export function StatementsPage() {
         </Table.Thead>
         <Table.Tbody>
           {itemsOf(rows.data).map((r) => (
-            <Table.Tr key={`${r.listing_id}-${r.month ?? r.period_start}-${r.currency}`} data-testid="statement-row" data-listing-id={r.listing_id}>
-              <Table.Td>{monthLabel(r.month ?? r.period_start)}</Table.Td>
+            <Table.Tr key={`${r.listing_id}-${r.period_start}-${r.currency}`} data-testid="statement-row" data-listing-id={r.listing_id}>
+              <Table.Td>{monthLabel(r.period_start)}</Table.Td>
               <Table.Td>
                 <Anchor component={Link} to={`/marketplace/${r.listing_id}`}>
-                  {r.app_name ?? "Listing"}
+                  {r.app_name}
                 </Anchor>
               </Table.Td>
               <Table.Td style={{ textAlign: "right" }} data-testid="statement-subscriptions">
                 {formatNumber(r.subscriptions)}
               </Table.Td>
-              <Table.Td style={{ textAlign: "right" }}>{formatMoney(r.subscription_revenue, r.currency)}</Table.Td>
-              <Table.Td style={{ textAlign: "right" }}>{formatMoney(r.overage_revenue, r.currency)}</Table.Td>
+              <Table.Td style={{ textAlign: "right" }}>{formatMoney(r.subscription_amount, r.currency)}</Table.Td>
+              <Table.Td style={{ textAlign: "right" }}>{formatMoney(r.overage_amount, r.currency)}</Table.Td>
               <Table.Td style={{ textAlign: "right" }} fw={700} data-testid="statement-total">
                 {formatMoney(r.total, r.currency)}
               </Table.Td>
@@ -72,6 +77,10 @@ export function StatementsPage() {
       <Text c="dimmed" mb="md">
         What your marketplace listings earned, per listing and month, from the bills issued to subscribers.
       </Text>
+      <Group role="search" aria-label="Statement months" gap="sm" mb="sm" align="flex-end">
+        <TextField label="From month" type="month" value={from} onValue={setFrom} hint="Default: twelve months ago" />
+        <TextField label="To month" type="month" value={to} onValue={setTo} hint="Default: this month" />
+      </Group>
       {body}
     </>
   );

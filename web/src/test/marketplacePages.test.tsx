@@ -202,8 +202,8 @@ describe("the marketplace pages", () => {
       paid_at: null,
       issued_at: NOW,
       items: [
-        { id: "i1", position: 1, kind: "subscription", description: "GHZ Sampler — Pro", quantity: 1, unit: "month", amount: 9900 },
-        { id: "i2", position: 2, kind: "overage", description: "GHZ Sampler — overage", quantity: 924, unit: "shots", amount: 23 },
+        { position: 1, kind: "subscription", description: "GHZ Sampler — Pro", quantity: 1, unit: "month", amount: 9900 },
+        { position: 2, kind: "overage", description: "GHZ Sampler — overage", quantity: 924, unit: "shots", amount: 23 },
       ],
     };
     handlers[`GET /v1/bills/${BILL_ID}`] = () => json(200, bill);
