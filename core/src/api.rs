@@ -14,6 +14,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(crate::metering::http::routes())
         .merge(crate::apps::http::routes())
         .merge(crate::jobs::http::routes())
+        .merge(crate::marketplace::http::routes())
+        .merge(crate::billing::http::routes())
+        .merge(crate::notifications::http::routes())
         .merge(crate::platform::http::metrics::routes())
         .merge(crate::platform::http::spec::routes())
 }

@@ -30,6 +30,26 @@ enum Command {
     /// Run job workers only, no HTTP server (JOB_WORKER_SLOTS jobs at once,
     /// default 2). Any number of these and of `serve` may run.
     Worker,
+    /// Write every organization's bills for a month (`YYYY-MM`, UTC) now.
+    /// The month must have ended, unless `--early` (demos and tests: usage
+    /// after the close is then not billed). Safe to rerun or run on several
+    /// machines: organizations already billed are skipped.
+    ClosePeriod {
+        month: String,
+        #[arg(long)]
+        early: bool,
+        /// Pause between organizations, in milliseconds.
+        #[arg(long, default_value_t = 0)]
+        pace_ms: u64,
+    },
+}
+
+/// The subscription scheduler and the billing close, unless SCHEDULERS=false.
+fn start_schedulers(state: &AppState) {
+    if state.config.schedulers {
+        qhub_core::marketplace::scheduler::start(state.clone(), state.config.subscription_poll);
+        qhub_core::billing::close::start(state.clone(), state.config.billing_close_grace);
+    }
 }
 
 /// mimalloc rather than glibc's malloc: glibc raised its mmap threshold
@@ -82,8 +102,39 @@ async fn run() -> anyhow::Result<()> {
             let state = AppState::connect(config).await?;
             // Workers run inside the server too, unless JOB_WORKER_SLOTS=0.
             qhub_core::jobs::worker::start(state.clone())?;
+            start_schedulers(&state);
             tracing::info!(addr = %listener.local_addr()?, "listening");
             app::serve(listener, state).await
+        }
+        Command::ClosePeriod {
+            month,
+            early,
+            pace_ms,
+        } => {
+            use qhub_core::billing::close::{close_month, Month};
+            let month = Month::parse(&month)
+                .ok_or_else(|| anyhow::anyhow!("month must be YYYY-MM (2000-9999)"))?;
+            if !early && month.end > chrono::Utc::now() {
+                anyhow::bail!(
+                    "{} has not ended (use --early to close it now)",
+                    month.label()
+                );
+            }
+            let config = Config::from_env()?;
+            let state = AppState::connect(config).await?;
+            let report = close_month(&state, month, std::time::Duration::from_millis(pace_ms))
+                .await
+                .map_err(|e| anyhow::anyhow!("close failed: {e}"))?;
+            println!(
+                "{}: {} organizations, {} bills written, {} already billed",
+                month.label(),
+                report.organizations,
+                report.bills_written,
+                report.already_billed
+            );
+            // Bill-issued notifications are published off the main task.
+            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+            Ok(())
         }
         Command::Worker => {
             let config = Config::from_env()?;
@@ -95,6 +146,7 @@ async fn run() -> anyhow::Result<()> {
             let Some(worker) = qhub_core::jobs::worker::start(state.clone())? else {
                 anyhow::bail!("no worker started");
             };
+            start_schedulers(&state);
             tokio::select! {
                 r = worker => r.context("worker stopped"),
                 r = tokio::signal::ctrl_c() => {

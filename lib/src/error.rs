@@ -143,6 +143,12 @@ pub const DOMAIN_CODES: &[(&str, u16)] = &[
     ("job_not_finished", 409),
     // An organization quota (queued jobs, simulator time) is used up.
     ("quota_exceeded", 429),
+    // A subscription key with no uses left.
+    ("subscription_key_exhausted", 403),
+    // A subscription key past its expiry.
+    ("subscription_key_expired", 403),
+    // A revoked subscription key, or one whose subscription has ended.
+    ("subscription_key_revoked", 403),
 ];
 
 /// Every `code` a problem document can carry: one per `ApiError` variant,
@@ -456,6 +462,23 @@ pub fn on_constraint(
     move |err| match &err {
         sqlx::Error::Database(db) if db.constraint() == Some(constraint) => then(),
         _ => err.into(),
+    }
+}
+
+/// `on_constraint` for a statement that can break one of several
+/// constraints: the error of the one it broke.
+pub fn on_constraints(
+    cases: Vec<(&'static str, ApiError)>,
+) -> impl FnOnce(sqlx::Error) -> ApiError {
+    move |err| {
+        if let sqlx::Error::Database(db) = &err {
+            if let Some(name) = db.constraint() {
+                if let Some((_, e)) = cases.into_iter().find(|(c, _)| *c == name) {
+                    return e;
+                }
+            }
+        }
+        err.into()
     }
 }
 

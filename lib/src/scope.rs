@@ -48,10 +48,16 @@ pub enum Scope {
     UsageRead,
     #[serde(rename = "admin")]
     Admin,
+    #[serde(rename = "subscriptions:read")]
+    SubscriptionsRead,
+    #[serde(rename = "subscriptions:write")]
+    SubscriptionsWrite,
+    #[serde(rename = "billing:read")]
+    BillingRead,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 9] = [
+    pub const ALL: [Scope; 12] = [
         Scope::UsersRead,
         Scope::UsersWrite,
         Scope::AppsRead,
@@ -61,6 +67,9 @@ impl Scope {
         Scope::JobsWrite,
         Scope::UsageRead,
         Scope::Admin,
+        Scope::SubscriptionsRead,
+        Scope::SubscriptionsWrite,
+        Scope::BillingRead,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -74,6 +83,9 @@ impl Scope {
             Scope::JobsWrite => "jobs:write",
             Scope::UsageRead => "usage:read",
             Scope::Admin => "admin",
+            Scope::SubscriptionsRead => "subscriptions:read",
+            Scope::SubscriptionsWrite => "subscriptions:write",
+            Scope::BillingRead => "billing:read",
         }
     }
 
@@ -84,11 +96,16 @@ impl Scope {
     /// The least role that holds this scope.
     pub fn min_role(self) -> Role {
         match self {
-            Scope::AppsRead | Scope::JobsRead | Scope::UsageRead => Role::Viewer,
-            Scope::AppsWrite | Scope::JobsWrite => Role::Developer,
-            Scope::UsersRead | Scope::UsersWrite | Scope::RegistryPublish | Scope::Admin => {
-                Role::Admin
+            Scope::AppsRead | Scope::JobsRead | Scope::UsageRead | Scope::SubscriptionsRead => {
+                Role::Viewer
             }
+            Scope::AppsWrite | Scope::JobsWrite => Role::Developer,
+            Scope::UsersRead
+            | Scope::UsersWrite
+            | Scope::RegistryPublish
+            | Scope::Admin
+            | Scope::SubscriptionsWrite
+            | Scope::BillingRead => Role::Admin,
         }
     }
 
@@ -119,6 +136,10 @@ mod tests {
         assert!(!Scope::JobsWrite.granted_to(Role::Viewer));
         assert!(!Scope::RegistryPublish.granted_to(Role::Developer));
         assert!(Scope::RegistryPublish.granted_to(Role::Admin));
+        assert!(Scope::SubscriptionsRead.granted_to(Role::Viewer));
+        assert!(!Scope::SubscriptionsWrite.granted_to(Role::Developer));
+        assert!(!Scope::BillingRead.granted_to(Role::Developer));
+        assert!(Scope::BillingRead.granted_to(Role::Admin));
     }
 
     #[test]

@@ -36,6 +36,7 @@ pub fn valid_kind(kind: &str) -> bool {
 pub enum PrincipalKind {
     User,
     ApiKey,
+    SubscriptionKey,
 }
 
 impl PrincipalKind {
@@ -43,6 +44,7 @@ impl PrincipalKind {
         match self {
             PrincipalKind::User => "user",
             PrincipalKind::ApiKey => "api_key",
+            PrincipalKind::SubscriptionKey => "subscription_key",
         }
     }
 }

@@ -59,6 +59,15 @@ pub const ACTIONS: &[&str] = &[
     "job.cancelled",
     "job.tags_changed",
     "job.deleted",
+    "marketplace.listed",
+    "marketplace.updated",
+    "marketplace.unlisted",
+    "subscription.created",
+    "subscription.updated",
+    "subscription.canceled",
+    "subscription_key.created",
+    "subscription_key.revoked",
+    "bill.paid",
 ];
 
 /// One event. `target` is (type, id) of the object acted on.

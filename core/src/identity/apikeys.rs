@@ -34,12 +34,18 @@ pub struct NewKey {
 }
 
 pub fn generate() -> NewKey {
+    generate_with(KEY_PREFIX)
+}
+
+/// A new secret behind `kind` (`qh_live_`, `qh_sub_`), with its visible
+/// prefix and digest.
+pub fn generate_with(kind: &str) -> NewKey {
     let mut bytes = [0u8; 32];
     rand::thread_rng().fill_bytes(&mut bytes);
     let secret = URL_SAFE_NO_PAD.encode(bytes);
-    let key = format!("{KEY_PREFIX}{secret}");
+    let key = format!("{kind}{secret}");
     NewKey {
-        prefix: format!("{KEY_PREFIX}{}", &secret[..PREFIX_SECRET_CHARS]),
+        prefix: format!("{kind}{}", &secret[..PREFIX_SECRET_CHARS]),
         hash: hash(&key),
         key,
     }

@@ -18,6 +18,7 @@ use uuid::Uuid;
 
 use super::apikeys::{self, KeyDigest, KeyPrincipal};
 use super::sessions::Prefetched;
+use super::subkeys::{self, SubKeyPrincipal};
 use super::tokens::Claims;
 use crate::metering::middleware::{Attribution, AttributionSlot};
 use crate::platform::cache::{split_versioned, user_key};
@@ -48,6 +49,9 @@ pub enum Credential {
 pub enum Presented<'a> {
     Jwt(&'a str),
     ApiKey(&'a str),
+    /// A marketplace subscription key (`qh_sub_…`): accepted only by the
+    /// handlers that take `ScopedOrKey`.
+    SubscriptionKey(&'a str),
 }
 
 fn bearer(headers: &HeaderMap) -> Option<&str> {
@@ -59,11 +63,20 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
 /// `X-API-Key: qh_live_…`, or `Authorization: Bearer qh_live_…`, or a JWT.
 pub fn presented(headers: &HeaderMap) -> Option<Presented<'_>> {
     if let Some(key) = headers.get(X_API_KEY) {
-        return key.to_str().ok().map(|k| Presented::ApiKey(k.trim()));
+        return key.to_str().ok().map(|k| {
+            let k = k.trim();
+            if subkeys::looks_like_key(k) {
+                Presented::SubscriptionKey(k)
+            } else {
+                Presented::ApiKey(k)
+            }
+        });
     }
     let token = bearer(headers)?;
     Some(if apikeys::looks_like_key(token) {
         Presented::ApiKey(token)
+    } else if subkeys::looks_like_key(token) {
+        Presented::SubscriptionKey(token)
     } else {
         Presented::Jwt(token)
     })
@@ -110,6 +123,13 @@ impl FromRequestParts<AppState> for Credential {
                         Err(e) => return Err(e),
                     }
                 }
+            }
+            Some(Presented::SubscriptionKey(_)) => {
+                return Err(ApiError::Forbidden(
+                    "a subscription key runs its subscribed app's versions as jobs and reads \
+                     its listing, versions, docs and packages; nothing else"
+                        .into(),
+                ))
             }
             Some(Presented::Jwt(token)) => {
                 // Usually verified already by the rate-limit middleware.
@@ -185,11 +205,23 @@ impl FromRequestParts<AppState> for Session {
     }
 }
 
-/// Who acts: a session of the user, or one of the user's API keys.
+/// Who acts: a session of the user, one of the user's API keys, or a
+/// subscription key the user created (which holds no scope: only the
+/// handlers that take `ScopedOrKey` accept it, and check what it is for).
 #[derive(Debug, Clone, Copy)]
 pub enum Actor {
-    Session { session_id: Uuid },
-    ApiKey { key_id: Uuid, scopes: ScopeSet },
+    Session {
+        session_id: Uuid,
+    },
+    ApiKey {
+        key_id: Uuid,
+        scopes: ScopeSet,
+    },
+    SubscriptionKey {
+        key_id: Uuid,
+        subscription_id: Uuid,
+        app_id: Uuid,
+    },
 }
 
 /// The authenticated principal with its current role.
@@ -217,6 +249,9 @@ impl Principal {
             Actor::ApiKey { scopes, .. } if !scopes.contains(scope) => Err(ApiError::Forbidden(
                 format!("this API key lacks the {scope} scope"),
             )),
+            Actor::SubscriptionKey { .. } => Err(ApiError::Forbidden(
+                "a subscription key holds no scope; it only runs its subscribed app".into(),
+            )),
             _ => Ok(()),
         }
     }
@@ -224,16 +259,31 @@ impl Principal {
     pub fn with_role(self, role: Role) -> Principal {
         let role = match self.actor {
             Actor::ApiKey { .. } => role.min(Role::Admin),
+            Actor::SubscriptionKey { .. } => Role::Viewer,
             Actor::Session { .. } => role,
         };
         Principal { role, ..self }
     }
 
-    /// `("user", id)` or `("api_key", id)`, as the audit log records it.
+    /// `("user", id)`, `("api_key", id)` or `("subscription_key", id)`,
+    /// as the audit log records it.
     pub fn actor_ref(&self) -> (&'static str, Uuid) {
         match self.actor {
             Actor::Session { .. } => ("user", self.user_id),
             Actor::ApiKey { key_id, .. } => ("api_key", key_id),
+            Actor::SubscriptionKey { key_id, .. } => ("subscription_key", key_id),
+        }
+    }
+
+    /// The subscription a subscription key acts for, if that is the actor.
+    pub fn subscription_key(&self) -> Option<(Uuid, Uuid, Uuid)> {
+        match self.actor {
+            Actor::SubscriptionKey {
+                key_id,
+                subscription_id,
+                app_id,
+            } => Some((key_id, subscription_id, app_id)),
+            _ => None,
         }
     }
 }
@@ -463,7 +513,10 @@ pub mod needs {
         JobsRead,
         JobsWrite,
         UsageRead,
-        Admin
+        Admin,
+        SubscriptionsRead,
+        SubscriptionsWrite,
+        BillingRead
     );
 }
 
@@ -480,6 +533,57 @@ impl<S: RequiredScope + Send> FromRequestParts<AppState> for Scoped<S> {
         let ctx = TenantCtx::from_request_parts(parts, state).await?;
         ctx.principal.require(S::SCOPE)?;
         Ok(Scoped(ctx, std::marker::PhantomData))
+    }
+}
+
+/// `Scoped<S>`, or a subscription key: for the few handlers a key may
+/// call (running the subscribed app, reading its listing). The key is
+/// verified and one use spent (`subkeys::authenticate`); the transaction
+/// is the consumer organization's, acting for the key's creator, and the
+/// handler checks that what is asked for is the key's app or subscription
+/// (`Principal::subscription_key`).
+pub struct ScopedOrKey<S>(pub TenantCtx, pub std::marker::PhantomData<S>);
+
+impl<S: RequiredScope + Send> FromRequestParts<AppState> for ScopedOrKey<S> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let key = match presented(&parts.headers) {
+            Some(Presented::SubscriptionKey(k)) => k.to_owned(),
+            _ => {
+                let Scoped(ctx, _) = Scoped::<S>::from_request_parts(parts, state).await?;
+                return Ok(ScopedOrKey(ctx, std::marker::PhantomData));
+            }
+        };
+        let client = ClientInfo::from_parts(parts, state.config.trusted_proxy_hops);
+        let k: SubKeyPrincipal =
+            subkeys::authenticate(state, &key, client.ip.as_deref().unwrap_or_default()).await?;
+        if let Some(slot) = parts.extensions.get::<AttributionSlot>() {
+            slot.set(Attribution {
+                tenant_id: k.tenant_id,
+                principal_kind: PrincipalKind::SubscriptionKey,
+                principal_id: k.key_id,
+            });
+        }
+        let tx = tenancy::as_principal(&state.db, k.tenant_id, k.created_by).await?;
+        let principal = Principal {
+            tenant_id: k.tenant_id,
+            user_id: k.created_by,
+            role: Role::Viewer,
+            actor: Actor::SubscriptionKey {
+                key_id: k.key_id,
+                subscription_id: k.subscription_id,
+                app_id: k.app_id,
+            },
+        };
+        Ok(ScopedOrKey(
+            TenantCtx {
+                tx,
+                principal,
+                client,
+            },
+            std::marker::PhantomData,
+        ))
     }
 }
 

@@ -12,6 +12,7 @@ pub mod issue;
 pub mod onetime;
 pub mod password;
 pub mod sessions;
+pub mod subkeys;
 pub mod tenants;
 pub mod tokens;
 pub mod users;

@@ -32,6 +32,7 @@ use uuid::Uuid;
 
 use crate::jobs::model::{JobReason, JobStatus};
 use crate::jobs::store::encode_statevector;
+use crate::notifications::{self, NotificationType, To};
 use crate::platform::state::AppState;
 use crate::platform::tenancy;
 
@@ -596,28 +597,74 @@ fn hostname() -> String {
 pub async fn meter_ended(state: &AppState, tenant: Uuid, job: Uuid) -> Result<(), ApiError> {
     let mut tx = tenancy::as_tenant(&state.db, tenant, None).await?;
     let j = sqlx::query!(
-        r#"SELECT j.status, j.shots, j.qubits, j.queued_ms, j.run_ms, j.cpu_ms,
-                  j.peak_memory_bytes, j.created_by, j.created_by_kind, b.name AS backend
+        r#"SELECT j.status, j.shots, j.qubits, j.queued_ms, j.run_ms, j.cpu_ms, j.name,
+                  j.peak_memory_bytes, j.created_by, j.created_by_kind, j.subscription_id,
+                  j.subscription_key_id, j.message, b.name AS backend
            FROM jobs j JOIN backends b ON b.id = j.backend_id WHERE j.id = $1"#,
         job
     )
     .fetch_optional(&mut *tx)
     .await?;
-    tx.commit().await?;
     let Some(j) = j else {
         return Ok(());
     };
+    // Who submitted it hears how it ended (a key's job: the key's creator).
+    let label = if j.name.is_empty() {
+        job.to_string()
+    } else {
+        j.name.clone()
+    };
+    let notice = match j.status.as_str() {
+        "completed" => Some((
+            NotificationType::JobFinished,
+            format!("Job {label} completed"),
+            format!("{} shots on {}.", j.shots, j.backend),
+        )),
+        "failed" => Some((
+            NotificationType::JobFailed,
+            format!("Job {label} failed"),
+            j.message.clone().unwrap_or_default(),
+        )),
+        _ => None,
+    };
+    let wires = match notice {
+        Some((kind, title, body)) => {
+            notifications::notify(
+                &mut tx,
+                tenant,
+                To::User(j.created_by),
+                kind,
+                &title,
+                &body,
+                serde_json::json!({"job_id": job}),
+            )
+            .await?
+        }
+        None => Vec::new(),
+    };
+    tx.commit().await?;
+    notifications::publish(state, wires);
     let executed = if j.status == "completed" { j.shots } else { 0 };
     let f = |v: Option<i64>| v.unwrap_or(0) as f64;
+    let (principal_kind, principal_id) = match (j.created_by_kind.as_str(), j.subscription_key_id) {
+        ("subscription_key", Some(k)) => (PrincipalKind::SubscriptionKey, k),
+        ("api_key", _) => (PrincipalKind::ApiKey, j.created_by),
+        _ => (PrincipalKind::User, j.created_by),
+    };
+    let mut dimensions = BTreeMap::from([
+        ("backend".to_owned(), j.backend),
+        ("status".to_owned(), j.status),
+        ("job_id".to_owned(), job.to_string()),
+    ]);
+    // Shots under a subscription count against its plan (billing).
+    if let Some(s) = j.subscription_id {
+        dimensions.insert("subscription_id".to_owned(), s.to_string());
+    }
     state.usage.record(UsageEvent {
         event_id: Uuid::now_v7(),
         tenant_id: tenant,
-        principal_kind: if j.created_by_kind == "api_key" {
-            PrincipalKind::ApiKey
-        } else {
-            PrincipalKind::User
-        },
-        principal_id: j.created_by,
+        principal_kind,
+        principal_id,
         at: chrono::Utc::now(),
         kind: UsageKind::Metered {
             kind: "job.run".to_owned(),
@@ -629,11 +676,7 @@ pub async fn meter_ended(state: &AppState, tenant: Uuid, job: Uuid) -> Result<()
                 ("cpu_ms".to_owned(), f(j.cpu_ms)),
                 ("peak_memory_bytes".to_owned(), f(j.peak_memory_bytes)),
             ]),
-            dimensions: BTreeMap::from([
-                ("backend".to_owned(), j.backend),
-                ("status".to_owned(), j.status),
-                ("job_id".to_owned(), job.to_string()),
-            ]),
+            dimensions,
         },
     });
     Ok(())

@@ -68,6 +68,13 @@ pub struct Config {
     pub usage: UsageConfig,
     /// Job workers: how many run in this process, and their limits.
     pub jobs: crate::jobs::worker::JobsConfig,
+    /// Run the subscription scheduler and the billing close in `serve` and
+    /// `worker` (`SCHEDULERS`, default true; every replica may run them).
+    pub schedulers: bool,
+    /// How often the subscription scheduler looks for due subscriptions.
+    pub subscription_poll: Duration,
+    /// How long after a month ends its close waits for late usage events.
+    pub billing_close_grace: Duration,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "postgres://qhub_owner:qhub_owner@127.0.0.1:5432/qhub";
@@ -181,6 +188,9 @@ impl Config {
                 poll: Duration::from_millis(parse_var("JOB_POLL_MS", 1000)?),
                 max_gates: parse_var("JOB_MAX_GATES", 1_000_000)?,
             },
+            schedulers: parse_var("SCHEDULERS", true)?,
+            subscription_poll: Duration::from_millis(parse_var("SUBSCRIPTION_POLL_MS", 30_000)?),
+            billing_close_grace: Duration::from_secs(parse_var("BILLING_CLOSE_GRACE_SECS", 3600)?),
         })
         .and_then(|mut c: Config| -> anyhow::Result<Config> {
             // The console's own origin is allowed unless a list is given.

@@ -460,6 +460,12 @@ async fn charge_for(state: &AppState, parts: &mut Parts) -> Result<Charge, ApiEr
                 None => count(auth_ip(state, parts)),
             }
         }
+        // Verified (and a use spent) by `ScopedOrKey`, which then charges
+        // the key's own budget; until then the client IP's API budget.
+        Some(Presented::SubscriptionKey(_)) => {
+            let (_, ip, _) = auth_ip(state, parts);
+            Charge::Count("subkey-ip", ip, state.config.rate_limit_api)
+        }
         Some(Presented::Jwt(token)) => match state.tokens.verify_access(token) {
             Some(claims) => {
                 let (decision, seen) = state

@@ -51,6 +51,8 @@ pub struct Services {
     pub usage: Usage,
     /// App packages in object storage.
     pub packages: Packages,
+    /// Live notifications from every replica (Redis pub/sub).
+    pub notifications: crate::notifications::hub::Hub,
 }
 
 impl AppState {
@@ -77,6 +79,7 @@ impl AppState {
             Usage::start(clickhouse.clone(), config.usage.clone()).context("USAGE_SPILL_DIR")?;
         let packages = Packages::open(&config.packages)?;
         crate::apps::garbage::start(db.clone(), packages.clone(), Duration::from_secs(300));
+        let notifications = crate::notifications::hub::Hub::start(&config.redis_url)?;
         Ok(AppState(Arc::new(Services {
             config: Arc::new(config),
             db,
@@ -90,6 +93,7 @@ impl AppState {
             clickhouse,
             usage,
             packages,
+            notifications,
         })))
     }
 }

@@ -96,6 +96,10 @@ pub fn test_config() -> Config {
             poll: Duration::from_millis(200),
             max_gates: 1_000_000,
         },
+        // Tests drive the subscription scheduler and the close themselves.
+        schedulers: false,
+        subscription_poll: Duration::from_secs(30),
+        billing_close_grace: Duration::from_secs(3600),
     }
 }
 

@@ -692,6 +692,22 @@ async fn accept_invitation(
         ),
     )
     .await?;
+    // The inviter hears that the invitation was taken up.
+    let wires = match inv.invited_by {
+        Some(by) => {
+            crate::notifications::notify(
+                &mut tx,
+                tenant,
+                crate::notifications::To::User(by),
+                crate::notifications::NotificationType::InvitationAccepted,
+                &format!("{} joined", crate::platform::mail::quoted(&user.name)),
+                &format!("{} accepted your invitation as {}.", user.email, inv.role),
+                serde_json::json!({"user_id": user_id}),
+            )
+            .await?
+        }
+        None => Vec::new(),
+    };
     // Session first, commit second (as at signup): if Redis is down,
     // nothing is created and the token still works.
     let tokens = issue_tokens(&state, tenant, user_id, &client).await?;
@@ -699,6 +715,7 @@ async fn accept_invitation(
         let _ = state.sessions.revoke_all(user_id).await;
         return Err(e.into());
     }
+    crate::notifications::publish(&state, wires);
     Ok(cookie::issued(
         &state.config,
         StatusCode::CREATED,

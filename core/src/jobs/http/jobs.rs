@@ -14,7 +14,7 @@ use utoipa_axum::routes;
 use uuid::Uuid;
 
 use crate::audit::Event;
-use crate::identity::extract::{needs, Actor, Scoped, TenantCtx};
+use crate::identity::extract::{needs, Actor, Scoped, ScopedOrKey, TenantCtx};
 use crate::jobs::model::{JobPage, JobResultView, JobStats, JobStatus, JobView};
 use crate::jobs::rules::{self, SubmitJobRequest};
 use crate::jobs::store::{decode_statevector, job_not_found, own_job, queue_info, JobRow};
@@ -172,6 +172,26 @@ async fn replay(
     Ok(Some(prev.id))
 }
 
+/// A subscription key sees only the jobs run under its subscription (404
+/// for the organization's others, as for another organization's).
+async fn key_may_see(ctx: &mut TenantCtx, id: Uuid) -> Result<(), ApiError> {
+    let Some((_, subscription, _)) = ctx.principal.subscription_key() else {
+        return Ok(());
+    };
+    let ok = sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM jobs WHERE id = $1 AND subscription_id = $2) AS "x!""#,
+        id,
+        subscription
+    )
+    .fetch_one(&mut *ctx.tx)
+    .await?;
+    if ok {
+        Ok(())
+    } else {
+        Err(ApiError::NotFound("no such job".into()))
+    }
+}
+
 async fn view(ctx: &mut TenantCtx, id: Uuid, with_program: bool) -> Result<JobView, ApiError> {
     let tenant = ctx.principal.tenant_id;
     let row = own_job(&mut ctx.tx, tenant, id, with_program).await?;
@@ -293,6 +313,13 @@ async fn enqueue(
             ),
         ));
     }
+    let key_subscription = ctx.principal.subscription_key();
+    if key_subscription.is_some() && req.program.is_some() {
+        return Err(ApiError::Forbidden(
+            "a subscription key runs its subscribed app's versions only: send app_version_id"
+                .into(),
+        ));
+    }
     let source = match (&req.program, req.app_version_id) {
         (Some(p), _) => Source {
             program: p.clone(),
@@ -335,10 +362,33 @@ async fn enqueue(
     })
     .await
     .map_err(ApiError::internal)??;
+    // A job of a subscribed app runs under its subscription (billing
+    // counts its shots against the plan); a key's job, under the key's.
+    let subscription = match (source.app_version_id, key_subscription) {
+        (None, _) => None,
+        (Some(v), _) => sqlx::query!(
+            r#"SELECT s.id, s.app_id FROM subscriptions s JOIN app_versions v ON v.app_id = s.app_id
+               WHERE v.id = $1 AND s.tenant_id = $2 AND s.state IN ('trialing', 'active')"#,
+            v,
+            ctx.principal.tenant_id
+        )
+        .fetch_optional(&mut *ctx.tx)
+        .await?
+        .map(|s| (s.id, s.app_id)),
+    };
+    if let Some((_, key_sub, key_app)) = key_subscription {
+        if subscription != Some((key_sub, key_app)) {
+            return Err(ApiError::field(
+                "app_version_id",
+                "is not a version of the app this subscription key is for",
+            ));
+        }
+    }
     let p = ctx.principal;
-    let (by_kind, by) = match p.actor {
-        Actor::ApiKey { key_id, .. } => ("api_key", key_id),
-        Actor::Session { .. } => ("user", p.user_id),
+    let (by_kind, by, by_key) = match p.actor {
+        Actor::ApiKey { key_id, .. } => ("api_key", key_id, None),
+        Actor::Session { .. } => ("user", p.user_id, None),
+        Actor::SubscriptionKey { key_id, .. } => ("subscription_key", p.user_id, Some(key_id)),
     };
     let params = source
         .parameters
@@ -359,9 +409,10 @@ async fn enqueue(
         r#"INSERT INTO jobs (id, tenant_id, backend_id, name, tags, program, app_version_id,
                              parameters, shots, seed, max_execution_seconds, save_statevector,
                              qubits, clbits, depth, gate_count, memory_bytes, cost,
-                             idempotency_key, request_hash, created_by, created_by_kind)
+                             idempotency_key, request_hash, created_by, created_by_kind,
+                             subscription_id, subscription_key_id)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
-                   $18, $19, $20, $21, $22)
+                   $18, $19, $20, $21, $22, $23, $24)
            ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
            RETURNING id"#,
         Uuid::now_v7(),
@@ -386,6 +437,8 @@ async fn enqueue(
         fingerprint,
         by,
         by_kind,
+        subscription.map(|s| s.0),
+        by_key,
     )
     .fetch_optional(&mut *ctx.tx)
     .await?;
@@ -425,7 +478,7 @@ async fn enqueue(
 )]
 async fn submit_job(
     State(state): State<AppState>,
-    Scoped(mut ctx, _): Scoped<needs::JobsWrite>,
+    ScopedOrKey(mut ctx, _): ScopedOrKey<needs::JobsWrite>,
     headers: HeaderMap,
     Json(req): Json<SubmitJobRequest>,
 ) -> Result<(StatusCode, axum::Json<JobView>), ApiError> {
@@ -523,9 +576,10 @@ async fn list_jobs(
     security(("bearerAuth" = ["jobs:read"]))
 )]
 async fn get_job(
-    Scoped(mut ctx, _): Scoped<needs::JobsRead>,
+    ScopedOrKey(mut ctx, _): ScopedOrKey<needs::JobsRead>,
     Path(id): Path<Uuid>,
 ) -> Result<axum::Json<JobView>, ApiError> {
+    key_may_see(&mut ctx, id).await?;
     Ok(axum::Json(view(&mut ctx, id, true).await?))
 }
 
@@ -598,10 +652,11 @@ pub struct ResultQuery {
     security(("bearerAuth" = ["jobs:read"]))
 )]
 async fn job_result(
-    Scoped(mut ctx, _): Scoped<needs::JobsRead>,
+    ScopedOrKey(mut ctx, _): ScopedOrKey<needs::JobsRead>,
     Path(id): Path<Uuid>,
     Query(q): Query<ResultQuery>,
 ) -> Result<axum::Json<JobResultView>, ApiError> {
+    key_may_see(&mut ctx, id).await?;
     let tenant = ctx.principal.tenant_id;
     let job = own_job(&mut ctx.tx, tenant, id, false).await?;
     if job.status != JobStatus::Completed {
