@@ -42,10 +42,20 @@ from qhub_client.api.jobs import (
     set_job_tags,
     submit_job,
 )
+from qhub_client.api.marketplace import (
+    list_subscribers,
+    publish_marketplace,
+    search_marketplace,
+)
 from qhub_client.api.registry import (
     download_registry_app,
     get_registry_app,
     search_registry,
+)
+from qhub_client.api.subscriptions import (
+    create_subscription_key,
+    list_subscription_keys,
+    subscribe,
 )
 from qhub_client.api.tenants import signup
 from qhub_client.api.usage import get_usage_summary, get_usage_timeseries
@@ -56,20 +66,30 @@ from qhub_client.models import (
     BackendStatus,
     CreateApiKeyRequest,
     CreateAppRequest,
+    CreateKeyRequest,
     CreateUserRequest,
     CreateVersionRequest,
+    Currency,
     DownloadRequest,
     Interval,
     JobStatus,
     JobTagsRequest,
     JobView,
+    ListingStatus,
+    ListingView,
+    PlanInput,
+    PlanPeriod,
     Problem,
+    PublishListingRequest,
     Role,
     Scope,
     Sdk,
     SignupRequest,
     SignupResponse,
     SubmitJobRequest,
+    SubscribeRequest,
+    SubscriptionState,
+    SubscriptionView,
     Visibility,
 )
 from qhub_client.models.audit_action_filter import AuditActionFilter
@@ -98,6 +118,16 @@ cx q[0] q[1];
 measure q -> c;
 """
 BROKEN_LINE = 6
+
+# The package of the marketplace's circuit app: a Bell pair.
+BELL = """OPENQASM 2.0;
+include "qelib1.inc";
+qreg q[2];
+creg c[2];
+h q[0];
+cx q[0],q[1];
+measure q -> c;
+"""
 
 FINAL = {JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED}
 
@@ -255,6 +285,195 @@ def jobs(session):
     check(res.status_code == 204, f"delete status {res.status_code}")
     gone = get_job.sync(client=api, id=rerun.id)
     check(isinstance(gone, Problem) and gone.status == 404, f"deleted job: {gone}")
+    return counts
+
+
+def marketplace(provider, consumer, consumer_name):
+    """A provider sells a circuit app; another organization subscribes and
+    runs it with a subscription key, whose uses are counted."""
+    # The provider: a circuit app, a version whose package is a Bell
+    # program, uploaded and published.
+    app = create_app.sync(
+        client=provider,
+        body=CreateAppRequest(
+            name="Python Bell Pair",
+            slug="bell-pair",
+            type_=AppType.CIRCUIT,
+            tags=["bell", "python"],
+            description="A Bell pair, sold on the marketplace from Python.",
+        ),
+    )
+    check(not isinstance(app, Problem), f"create circuit app: {app}")
+    version = create_app_version.sync(
+        client=provider,
+        id=app.id,
+        body=CreateVersionRequest(version="1.0.0", sdk=Sdk.OPENQASM2, qubits=2),
+    )
+    check(not isinstance(version, Problem), f"create circuit version: {version}")
+    uploaded = upload_app_package.sync(
+        client=provider,
+        id=app.id,
+        vid=version.id,
+        body=File(payload=io.BytesIO(BELL.encode()), mime_type="application/octet-stream"),
+    )
+    check(not isinstance(uploaded, Problem), f"upload the Bell package: {uploaded}")
+    published = publish_app_version.sync(client=provider, id=app.id, vid=version.id)
+    check(not isinstance(published, Problem), f"publish the circuit version: {published}")
+
+    # On the marketplace: one plan, a 14-day trial.
+    plan_name = "Starter"
+    res = publish_marketplace.sync_detailed(
+        client=provider,
+        id=app.id,
+        body=PublishListingRequest(
+            plans=[
+                PlanInput(
+                    name=plan_name,
+                    price=4900,
+                    currency=Currency.USD,
+                    period=PlanPeriod.MONTH,
+                    included_shots=10000,
+                    overage_price_per_1000_shots=25,
+                )
+            ],
+            trial_days=14,
+            support_email="support@bell.example",
+        ),
+    )
+    check(res.status_code == 201, f"publish to the marketplace {res.status_code}: {res.content!r}")
+    listing = res.parsed
+    check(isinstance(listing, ListingView), f"listing parsed as {type(listing)}")
+    check(listing.app_id == app.id and listing.status == ListingStatus.LISTED, f"listing {listing}")
+    check(listing.trial_days == 14 and listing.own, f"trial and own: {listing}")
+    check(len(listing.plans) == 1, f"one plan: {listing.plans}")
+    plan = listing.plans[0]
+    check(
+        (plan.name, plan.price, plan.currency, plan.period, plan.included_shots, plan.overage_price_per_1000_shots)
+        == (plan_name, 4900, Currency.USD, PlanPeriod.MONTH, 10000, 25),
+        f"the plan as offered: {plan}",
+    )
+
+    # The consumer finds it by text.
+    found, cursor = None, None
+    while found is None:
+        kwargs = {"q": "bell pair", "currency": Currency.USD, "limit": 100}
+        if cursor:
+            kwargs["cursor"] = cursor
+        page = search_marketplace.sync(client=consumer, **kwargs)
+        check(not isinstance(page, Problem) and page is not None, f"search the marketplace: {page}")
+        found = next((i for i in page.items if i.id == listing.id), None)
+        cursor = page.next_cursor if isinstance(page.next_cursor, str) else None
+        if not cursor:
+            break
+    check(found is not None, "the consumer finds the listing")
+    check(not found.own and found.min_price == 4900, f"as the consumer sees it: {found}")
+    check([p.id for p in found.plans] == [plan.id], f"the plans found: {found.plans}")
+
+    # Subscribe; a second live subscription is a conflict.
+    res = subscribe.sync_detailed(
+        client=consumer, listing_id=listing.id, body=SubscribeRequest(plan=plan.id)
+    )
+    check(res.status_code == 201, f"subscribe {res.status_code}: {res.content!r}")
+    sub = res.parsed
+    check(isinstance(sub, SubscriptionView), f"subscription parsed as {type(sub)}")
+    check(sub.state == SubscriptionState.ACTIVE and sub.plan.id == plan.id, f"subscription {sub}")
+    check(sub.listing_id == listing.id and sub.app_id == app.id, f"subscribed to {sub}")
+    again = subscribe.sync_detailed(
+        client=consumer, listing_id=listing.id, body=SubscribeRequest(plan=plan.id)
+    )
+    check(again.status_code == 409, f"second subscribe {again.status_code}: {again.content!r}")
+    check(
+        isinstance(again.parsed, Problem) and again.parsed.status == 409 and again.parsed.code == "conflict",
+        f"second subscribe: {again.parsed}",
+    )
+
+    # A subscription key with 5 uses; it goes in X-API-Key.
+    def new_key(name, uses):
+        made = create_subscription_key.sync(
+            client=consumer, id=sub.id, body=CreateKeyRequest(name=name, remaining_usage_count=uses)
+        )
+        check(not isinstance(made, Problem) and made is not None, f"create key {name}: {made}")
+        check(made.key.startswith("qh_sub_") and made.remaining_usage_count == uses, f"key {name}: {made}")
+        client = AuthenticatedClient(
+            base_url=BASE, token=made.key, prefix="", auth_header_name="X-API-Key"
+        )
+        return made, client
+
+    def remaining(key_id):
+        keys = list_subscription_keys.sync(client=consumer, id=sub.id, limit=200)
+        check(not isinstance(keys, Problem) and keys is not None, f"list keys: {keys}")
+        check(all("key" not in k.to_dict() for k in keys.items), "the listing never shows a secret")
+        mine = [k for k in keys.items if k.id == key_id]
+        check(len(mine) == 1, f"key {key_id} listed: {[k.id for k in keys.items]}")
+        return mine[0].remaining_usage_count
+
+    made, keyed = new_key("python ci", 5)
+    uses = 0
+    res = submit_job.sync_detailed(
+        client=keyed,
+        body=SubmitJobRequest(
+            backend="qhub-statevector", app_version_id=version.id, shots=500, seed=7, name="bell by key"
+        ),
+    )
+    uses += 1
+    check(res.status_code == 201, f"submit with the key {res.status_code}: {res.content!r}")
+    job = res.parsed
+    check(isinstance(job, JobView) and job.app_version_id == version.id, f"keyed job {job}")
+    check(job.shots == 500 and job.qubits == 2, f"keyed job shape {job}")
+
+    # Poll with the key until it completes: 5 uses are the submit, 3 polls
+    # at most (spread over 13 s, a busy shared queue included) and the result.
+    delay, status = 1.0, job.status
+    while status not in FINAL:
+        check(uses < 4, f"job {job.id} still {status} after {uses - 1} polls")
+        time.sleep(delay)
+        delay *= 3
+        polled = get_job.sync(client=keyed, id=job.id)
+        uses += 1
+        check(isinstance(polled, JobView), f"poll with the key: {polled}")
+        status = polled.status
+    check(status == JobStatus.COMPLETED, f"keyed job ended {status}")
+    counts, shots = counts_of(keyed, job.id)
+    uses += 1
+    check(shots == 500 and sum(counts.values()) == shots, f"counts {counts} sum to {shots}")
+    check(set(counts) == {"00", "11"}, f"Bell outcomes only: {counts}")
+
+    # Every request the key made was one use.
+    left = remaining(made.id)
+    check(left == 5 - uses, f"{uses} key requests: {left} uses left of 5")
+
+    # A key with one use: it works once, then it is exhausted.
+    _, once = new_key("python once", 1)
+    first = get_job.sync(client=once, id=job.id)
+    check(isinstance(first, JobView) and first.id == job.id, f"the one use: {first}")
+    second = get_job.sync_detailed(client=once, id=job.id)
+    check(second.status_code == 403, f"after its one use {second.status_code}: {second.content!r}")
+    check(
+        isinstance(second.parsed, Problem) and second.parsed.code == "subscription_key_exhausted",
+        f"after its one use: {second.parsed}",
+    )
+
+    # A key is not a member: the users are forbidden to it.
+    _, other = new_key("python users", 5)
+    users = list_users.sync_detailed(client=other)
+    check(users.status_code == 403, f"users with a key {users.status_code}: {users.content!r}")
+    check(
+        isinstance(users.parsed, Problem) and users.parsed.code == "forbidden",
+        f"users with a key: {users.parsed}",
+    )
+
+    # The provider sees the subscriber: its name, state and plan, nothing more.
+    subs = list_subscribers.sync(client=provider, id=app.id)
+    check(not isinstance(subs, Problem) and subs is not None, f"subscribers: {subs}")
+    check(len(subs.items) == 1, f"one subscriber: {subs.items}")
+    one = subs.items[0]
+    check(one.id == sub.id and one.name == consumer_name, f"the subscriber: {one}")
+    check(one.state == SubscriptionState.ACTIVE, f"subscriber state {one.state}")
+    check(one.plan.id == plan.id and one.plan.name == plan_name, f"subscriber plan {one.plan}")
+    check(
+        set(one.to_dict()) == {"id", "name", "plan", "state", "since"},
+        f"nothing more of the consumer: {sorted(one.to_dict())}",
+    )
     return counts
 
 
@@ -434,9 +653,13 @@ def main():
     # 9. Quantum jobs.
     counts = jobs(session)
 
+    # 10. The marketplace: the consumer subscribes to the provider's circuit
+    # app and runs it with a subscription key.
+    bell = marketplace(api, consumer, "Python Consumers")
+
     print(
         f"integrator scenario passed: tenant {slug}, {summary.requests} requests metered, "
-        f"GHZ counts {counts}"
+        f"GHZ counts {counts}, Bell counts by subscription key {bell}"
     )
 
 
