@@ -94,9 +94,9 @@ export function NotificationBell() {
   };
   const label = unread > 0 ? `Notifications: ${unread} unread` : "Notifications";
   return (
+    <Indicator disabled={unread === 0} label={unread > 99 ? "99+" : String(unread)} size={16} offset={4} color="red" data-testid="notification-indicator">
     <Popover opened={opened} onChange={setOpened} position="bottom-end" withinPortal trapFocus returnFocus shadow="md" width={340}>
       <Popover.Target>
-        <Indicator disabled={unread === 0} label={unread > 99 ? "99+" : String(unread)} size={16} offset={4} color="red" data-testid="notification-indicator">
           <ActionIcon
             variant="default"
             size="lg"
@@ -110,7 +110,6 @@ export function NotificationBell() {
           >
             <BellIcon />
           </ActionIcon>
-        </Indicator>
       </Popover.Target>
       <Popover.Dropdown data-testid="notification-dropdown">
         <section aria-label="Notifications">
@@ -118,13 +117,20 @@ export function NotificationBell() {
             <Text fw={700} size="sm">
               Notifications{" "}
               {unread > 0 && (
-                <Badge size="sm" color="red" variant="light" data-testid="notification-unread-count">
+                <Badge size="sm" color="red" variant="dot" data-testid="notification-unread-count">
                   {unread} unread
                 </Badge>
               )}
             </Text>
-            {unread > 0 && (
-              <Button size="compact-xs" variant="default" onClick={() => !all.isPending && all.mutate()}>
+            {(unread > 0 || (list.data?.items.length ?? 0) > 0) && (
+              // Stays (aria-disabled) once all is read, so focus does not fall out of the dialog.
+              <Button
+                size="compact-xs"
+                variant="default"
+                aria-disabled={unread === 0 || undefined}
+                data-disabled={unread === 0 || undefined}
+                onClick={() => unread > 0 && !all.isPending && all.mutate()}
+              >
                 Mark all read
               </Button>
             )}
@@ -158,5 +164,6 @@ export function NotificationBell() {
         </section>
       </Popover.Dropdown>
     </Popover>
+    </Indicator>
   );
 }

@@ -97,7 +97,7 @@ export function BillDetailPage() {
                 <Title order={1} data-testid="bill-number">
                   Bill {b.number}
                 </Title>
-                <Badge variant="light" color={b.payment_status === "paid" ? "green" : "orange"} tt="none" size="lg" data-testid="bill-payment-status">
+                <Badge variant="dot" color={b.payment_status === "paid" ? "green" : "orange"} tt="none" size="lg" data-testid="bill-payment-status">
                   {PAYMENT_LABELS[b.payment_status]}
                 </Badge>
               </Group>

@@ -53,7 +53,7 @@ export function BillsPage() {
                   {formatMoney(b.total, b.currency)}
                 </Table.Td>
                 <Table.Td>
-                  <Badge variant="light" color={b.payment_status === "paid" ? "green" : "orange"} tt="none" data-testid="bill-payment">
+                  <Badge variant="dot" color={b.payment_status === "paid" ? "green" : "orange"} tt="none" data-testid="bill-payment">
                     {PAYMENT_LABELS[b.payment_status]}
                   </Badge>
                 </Table.Td>

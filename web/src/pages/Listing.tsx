@@ -141,7 +141,7 @@ function Subscribers({ listing }: { listing: ListingView }) {
               <Table.Td>{s.name}</Table.Td>
               <Table.Td>{s.plan.name}</Table.Td>
               <Table.Td>
-                <Badge variant="light" color={STATE_COLORS[s.state]} tt="none" data-testid="subscriber-state">
+                <Badge variant="dot" color={STATE_COLORS[s.state]} tt="none" data-testid="subscriber-state">
                   {STATE_LABELS[s.state]}
                 </Badge>
               </Table.Td>
@@ -239,7 +239,7 @@ export function ListingPage() {
                   {l.app_name}
                 </Title>
                 {l.status === "unlisted" && (
-                  <Badge color="orange" variant="light" tt="none" data-testid="listing-status">
+                  <Badge color="orange" variant="dot" tt="none" data-testid="listing-status">
                     Unlisted
                   </Badge>
                 )}

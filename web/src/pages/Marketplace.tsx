@@ -36,12 +36,12 @@ function ListingCard({ listing }: { listing: ListingView }) {
           </Title>
           <Group gap={6}>
             {listing.own && (
-              <Badge variant="light" tt="none">
+              <Badge variant="dot" tt="none">
                 Yours
               </Badge>
             )}
             {listing.subscription_id && (
-              <Badge variant="light" color="green" tt="none">
+              <Badge variant="dot" color="green" tt="none">
                 Subscribed
               </Badge>
             )}

@@ -1,9 +1,9 @@
 // One subscription: state, plan and period; change the plan, cancel at the
 // period's end or resume; and its subscription keys (create — the key is
 // shown once —, list with the remaining uses, revoke).
-import { Alert, Anchor, Badge, Code, Group, Stack, Table, Text, Title } from "@mantine/core";
+import { Alert, Anchor, Badge, Button, Code, Group, Paper, Stack, Table, Text, Title } from "@mantine/core";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { Link, useParams } from "react-router";
 import {
   cancelSubscription,
@@ -124,22 +124,31 @@ function validateKeyForm(v: KeyFormValues) {
   return e;
 }
 
+/** The secret, shown once. It lives only in this component's state. */
 function CreatedKey({ created, onDone }: { created: CreatedSubscriptionKey; onDone: () => void }) {
+  const heading = useRef<HTMLHeadingElement>(null);
+  // The panel appears above the form that made it: take focus there.
+  useEffect(() => heading.current?.focus(), [created.id]);
   return (
-    <Alert color="yellow" variant="light" title="Copy the key now" data-testid="created-key" role="status">
-      <Stack gap="xs">
-        <Text size="sm">This is the only time the key is shown: QHub keeps only its hash. Store it somewhere safe.</Text>
-        <Code block data-testid="created-key-value" style={{ wordBreak: "break-all", whiteSpace: "pre-wrap" }}>
+    <Paper withBorder radius="md" p={{ base: "md", sm: "lg" }} className="secret" data-testid="created-key">
+      <Stack component="section" aria-labelledby="sub-secret-heading" gap="sm">
+        <Title order={3} size="h4" id="sub-secret-heading" ref={heading} tabIndex={-1}>
+          Your new subscription key “{created.name}”
+        </Title>
+        <Alert color="yellow" variant="light" role="alert">
+          Copy this key now. This is the only time the key is shown: QHub stores only a hash of it and cannot show it again.
+        </Alert>
+        <code className="secret-value" data-testid="created-key-value">
           {created.key}
-        </Code>
-        <Group gap="sm">
-          <CopyButton text={created.key} label="Copy key" />
-          <SubmitButton type="button" variant="subtle" submitting={false} onClick={onDone}>
+        </code>
+        <CopyButton text={created.key} label="Copy key" />
+        <Group>
+          <Button variant="default" onClick={onDone}>
             I have stored it
-          </SubmitButton>
+          </Button>
         </Group>
       </Stack>
-    </Alert>
+    </Paper>
   );
 }
 
@@ -207,7 +216,7 @@ function Keys({ sub }: { sub: SubscriptionView }) {
               {writer && (
                 <Table.Td>
                   {k.revoked_at ? (
-                    <Badge color="gray" variant="light" tt="none">
+                    <Badge color="gray" variant="dot" tt="none">
                       Revoked
                     </Badge>
                   ) : (
@@ -272,7 +281,7 @@ export function SubscriptionDetailPage() {
               <Title order={1} data-testid="subscription-name">
                 {s.app_name ?? "Subscription"}
               </Title>
-              <Badge variant="light" color={STATE_COLORS[s.state]} tt="none" size="lg" data-testid="subscription-state" data-state={s.state}>
+              <Badge variant="dot" color={STATE_COLORS[s.state]} tt="none" size="lg" data-testid="subscription-state" data-state={s.state}>
                 {STATE_LABELS[s.state]}
               </Badge>
             </Group>

@@ -59,7 +59,7 @@ export function SubscriptionsPage() {
                 </Table.Td>
                 <Table.Td>{subscriptionPlanName(s)}</Table.Td>
                 <Table.Td>
-                  <Badge variant="light" color={STATE_COLORS[s.state]} tt="none" data-testid="subscription-state-badge">
+                  <Badge variant="dot" color={STATE_COLORS[s.state]} tt="none" data-testid="subscription-state-badge">
                     {STATE_LABELS[s.state]}
                   </Badge>
                   {s.cancel_at_period_end && (s.state === "active" || s.state === "trialing") && (
