@@ -424,12 +424,23 @@ test("the month is closed early: B's bell shows the bill live; B reads it and do
   await expect(pageB).toHaveURL(/\/bills\/[0-9a-f-]{36}$/);
   const items = pageB.getByTestId("bill-item");
   await expect(items.first()).toBeVisible();
-  // One subscription line, the paid plan's (the trial is free: no line for it).
-  const subscriptionLine = pageB.locator('[data-testid="bill-item"][data-kind="subscription"]');
-  await expect(subscriptionLine).toHaveCount(1);
-  await expect(subscriptionLine.getByTestId("bill-item-amount")).toHaveText(/^USD [\d,]+\.\d\d$/);
-  await expect(subscriptionLine.getByTestId("bill-item-amount")).not.toHaveText("USD 0.00");
-  await expect(subscriptionLine.filter({ hasText: TRIAL_APP })).toHaveCount(0);
+  // A subscription line per plan segment: the paid plan's share of the month, and the trial's (free).
+  const subscriptionLines = pageB.locator('[data-testid="bill-item"][data-kind="subscription"]');
+  const paidLine = subscriptionLines.filter({ hasText: PAID_APP });
+  await expect(paidLine).toHaveCount(1);
+  await expect(paidLine).toContainText("Pro");
+  await expect(paidLine.getByTestId("bill-item-amount")).toHaveText(/^USD [\d,]+\.\d\d$/);
+  await expect(paidLine.getByTestId("bill-item-amount")).not.toHaveText("USD 0.00");
+  const trialLine = subscriptionLines.filter({ hasText: TRIAL_APP });
+  await expect(trialLine).toContainText("free trial");
+  await expect(trialLine.getByTestId("bill-item-amount")).toHaveText("USD 0.00");
+  // The plan includes 100 shots a month: the job's 1,024 go over (priced per 1,000).
+  const overage = pageB.locator('[data-testid="bill-item"][data-kind="overage"]').filter({ hasText: PAID_APP });
+  await expect(overage).toHaveCount(1);
+  await expect(overage.getByTestId("bill-item-amount")).toHaveText(/^USD 0\.\d\d$/);
+  await expect(overage.getByTestId("bill-item-amount")).not.toHaveText("USD 0.00");
+  // Compute on the simulator, in USD.
+  await expect(pageB.locator('[data-testid="bill-item"][data-kind="compute"]')).toContainText("qhub-statevector");
   // The total is the sum of the rounded items.
   const cents = async (t: string) => Number(t.replace(/[^0-9]/g, ""));
   let sum = 0;
