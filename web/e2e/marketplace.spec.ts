@@ -14,7 +14,7 @@
 // listing's subscribers and the listing in its statements.
 import { expect, test, type Browser, type BrowserContext, type Page } from "@playwright/test";
 import { execFileSync } from "node:child_process";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import {
   API_URL,
   beginStep,
@@ -86,7 +86,7 @@ test.afterEach(() => {
 test.beforeAll(async ({ browser }: { browser: Browser }) => {
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
   ctxA = await browser.newContext({ baseURL: WEB_URL });
-  ctxB = await browser.newContext({ baseURL: WEB_URL });
+  ctxB = await browser.newContext({ baseURL: WEB_URL, acceptDownloads: true });
   await ctxB.grantPermissions(["clipboard-read", "clipboard-write"], { origin: WEB_URL });
   watchConsole(ctxA);
   watchConsole(ctxB);
@@ -453,9 +453,11 @@ test("the month is closed early: B's bell shows the bill live; B reads it and do
   ]);
   expect(pdf.status()).toBe(200);
   expect(pdf.headers()["content-type"]).toContain("application/pdf");
-  expect((await pdf.body()).subarray(0, 5).toString("latin1")).toBe("%PDF-");
-  await expect(pageB.getByTestId("pdf-link")).toBeVisible();
   for (const p of ctxB.pages()) if (p !== pageB) await p.close();
+  // The bytes the console holds (its blob URL), saved through the page's link: a PDF.
+  const [download] = await Promise.all([pageB.waitForEvent("download"), pageB.getByTestId("pdf-link").click()]);
+  expect(download.suggestedFilename()).toMatch(/\.pdf$/);
+  expect(readFileSync(await download.path()).subarray(0, 5).toString("latin1")).toBe("%PDF-");
   await bothSchemes(pageB, "bill");
 });
 

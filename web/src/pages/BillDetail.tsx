@@ -70,7 +70,7 @@ function Invoice({ bill }: { bill: BillView }) {
           </Anchor>
         )}
         {canMarkPaid(me) && bill.payment_status === "unpaid" && (
-          <ConfirmButton label="Mark paid" size="sm" color="green" confirmLabel="Confirm marking paid" busy={paid.isPending} onConfirm={() => paid.mutate()} />
+          <ConfirmButton label="Mark paid" size="sm" color="indigo" confirmLabel="Confirm marking paid" busy={paid.isPending} onConfirm={() => paid.mutate()} />
         )}
       </Group>
       <FormMessage message={message} testId="bill-message" />
