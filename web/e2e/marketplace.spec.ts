@@ -180,6 +180,7 @@ const bell = (page: Page) => page.getByTestId("notification-bell");
 async function openBell(page: Page) {
   await bell(page).click();
   await expect(page.getByTestId("notification-dropdown")).toBeVisible();
+  await page.waitForTimeout(300); // the popover's transition, before a screenshot
 }
 
 async function closeBell(page: Page) {

@@ -115,11 +115,11 @@ export function Layout({ children }: { children?: ReactNode }) {
                 QHub console
               </Text>
             </Group>
-            <Group gap="sm" wrap="nowrap" miw={0}>
+            <Group gap={wide ? "sm" : 6} wrap="nowrap" miw={0}>
               {wide && whoami}
               {me.data && <NotificationBell />}
               <ColorSchemeSwitch />
-              <Button variant="default" size="sm" onClick={() => void logout()}>
+              <Button variant="default" size={wide ? "sm" : "xs"} onClick={() => void logout()}>
                 Log out
               </Button>
             </Group>

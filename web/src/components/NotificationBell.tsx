@@ -46,26 +46,26 @@ function Item({ n, onOpen }: { n: NotificationView; onOpen: (n: NotificationView
   const unread = !n.read_at;
   return (
     <Stack component="li" gap={2} data-testid="notification" data-type={n.type} data-unread={unread || undefined} className="notification-item">
-      <Group justify="space-between" wrap="nowrap" align="flex-start" gap="xs">
-        <UnstyledButton onClick={() => onOpen(n)} style={{ minWidth: 0 }}>
-          <Text size="sm" fw={unread ? 700 : 400} data-testid="notification-title">
-            {n.title}
-          </Text>
-        </UnstyledButton>
+      <UnstyledButton onClick={() => onOpen(n)} style={{ minWidth: 0 }}>
+        <Text size="sm" fw={unread ? 700 : 400} data-testid="notification-title">
+          {n.title}
+        </Text>
+      </UnstyledButton>
+      {n.body && (
+        <Text size="xs" c="dimmed">
+          {n.body}
+        </Text>
+      )}
+      <Group justify="space-between" wrap="nowrap" gap="xs">
+        <Text size="xs" c="dimmed">
+          {formatDateTime(n.created_at)}
+        </Text>
         {unread && (
           <Button size="compact-xs" variant="subtle" onClick={() => read.mutate()} aria-label={`Mark “${n.title}” read`}>
             Mark read
           </Button>
         )}
       </Group>
-      {n.body && (
-        <Text size="xs" c="dimmed">
-          {n.body}
-        </Text>
-      )}
-      <Text size="xs" c="dimmed">
-        {formatDateTime(n.created_at)}
-      </Text>
     </Stack>
   );
 }

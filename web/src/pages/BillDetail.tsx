@@ -114,7 +114,7 @@ export function BillDetailPage() {
               {items.length === 0 ? (
                 <EmptyState>This bill has no line items.</EmptyState>
               ) : (
-                <DataTable label="Line items" minWidth={680}>
+                <DataTable label="Line items" minWidth={760}>
                   <Table.Thead>
                     <Table.Tr>
                       <Table.Th scope="col">Kind</Table.Th>
@@ -130,12 +130,12 @@ export function BillDetailPage() {
                   <Table.Tbody>
                     {items.map((it) => (
                       <Table.Tr key={it.position} data-testid="bill-item" data-kind={it.kind}>
-                        <Table.Td>{ITEM_KIND_LABELS[it.kind] ?? it.kind}</Table.Td>
+                        <Table.Td style={{ whiteSpace: "nowrap" }}>{ITEM_KIND_LABELS[it.kind] ?? it.kind}</Table.Td>
                         <Table.Td>{it.description}</Table.Td>
-                        <Table.Td style={{ textAlign: "right" }}>
+                        <Table.Td style={{ textAlign: "right", whiteSpace: "nowrap" }}>
                           {formatNumber(it.quantity)} {it.unit}
                         </Table.Td>
-                        <Table.Td style={{ textAlign: "right" }} data-testid="bill-item-amount">
+                        <Table.Td style={{ textAlign: "right", whiteSpace: "nowrap" }} data-testid="bill-item-amount">
                           {formatMoney(it.amount, b.currency)}
                         </Table.Td>
                       </Table.Tr>
@@ -146,7 +146,7 @@ export function BillDetailPage() {
                       <Table.Th scope="row" colSpan={3} style={{ textAlign: "right" }}>
                         Total
                       </Table.Th>
-                      <Table.Td style={{ textAlign: "right" }} fw={700} data-testid="bill-items-total">
+                      <Table.Td style={{ textAlign: "right", whiteSpace: "nowrap" }} fw={700} data-testid="bill-items-total">
                         {formatMoney(b.total, b.currency)}
                       </Table.Td>
                     </Table.Tr>

@@ -33,7 +33,7 @@ export function BillsPage() {
               <Table.Th scope="col">Number</Table.Th>
               <Table.Th scope="col">Period</Table.Th>
               <Table.Th scope="col">Currency</Table.Th>
-              <Table.Th scope="col" style={{ textAlign: "right" }}>
+              <Table.Th scope="col" style={{ textAlign: "right", whiteSpace: "nowrap" }}>
                 Total
               </Table.Th>
               <Table.Th scope="col">Payment</Table.Th>
@@ -49,7 +49,7 @@ export function BillsPage() {
                 </Table.Td>
                 <Table.Td>{monthLabel(b.period_start)}</Table.Td>
                 <Table.Td>{b.currency}</Table.Td>
-                <Table.Td style={{ textAlign: "right" }} data-testid="bill-total">
+                <Table.Td style={{ textAlign: "right", whiteSpace: "nowrap" }} data-testid="bill-total">
                   {formatMoney(b.total, b.currency)}
                 </Table.Td>
                 <Table.Td>

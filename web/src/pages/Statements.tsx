@@ -35,16 +35,16 @@ export function StatementsPage() {
           <Table.Tr>
             <Table.Th scope="col">Month</Table.Th>
             <Table.Th scope="col">Listing</Table.Th>
-            <Table.Th scope="col" style={{ textAlign: "right" }}>
+            <Table.Th scope="col" style={{ textAlign: "right", whiteSpace: "nowrap" }}>
               Subscriptions
             </Table.Th>
-            <Table.Th scope="col" style={{ textAlign: "right" }}>
+            <Table.Th scope="col" style={{ textAlign: "right", whiteSpace: "nowrap" }}>
               Subscription revenue
             </Table.Th>
-            <Table.Th scope="col" style={{ textAlign: "right" }}>
+            <Table.Th scope="col" style={{ textAlign: "right", whiteSpace: "nowrap" }}>
               Overage
             </Table.Th>
-            <Table.Th scope="col" style={{ textAlign: "right" }}>
+            <Table.Th scope="col" style={{ textAlign: "right", whiteSpace: "nowrap" }}>
               Total
             </Table.Th>
           </Table.Tr>
@@ -58,12 +58,12 @@ export function StatementsPage() {
                   {r.app_name}
                 </Anchor>
               </Table.Td>
-              <Table.Td style={{ textAlign: "right" }} data-testid="statement-subscriptions">
+              <Table.Td style={{ textAlign: "right", whiteSpace: "nowrap" }} data-testid="statement-subscriptions">
                 {formatNumber(r.subscriptions)}
               </Table.Td>
-              <Table.Td style={{ textAlign: "right" }}>{formatMoney(r.subscription_amount, r.currency)}</Table.Td>
-              <Table.Td style={{ textAlign: "right" }}>{formatMoney(r.overage_amount, r.currency)}</Table.Td>
-              <Table.Td style={{ textAlign: "right" }} fw={700} data-testid="statement-total">
+              <Table.Td style={{ textAlign: "right", whiteSpace: "nowrap" }}>{formatMoney(r.subscription_amount, r.currency)}</Table.Td>
+              <Table.Td style={{ textAlign: "right", whiteSpace: "nowrap" }}>{formatMoney(r.overage_amount, r.currency)}</Table.Td>
+              <Table.Td style={{ textAlign: "right", whiteSpace: "nowrap" }} fw={700} data-testid="statement-total">
                 {formatMoney(r.total, r.currency)}
               </Table.Td>
             </Table.Tr>
