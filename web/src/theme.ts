@@ -51,6 +51,8 @@ export const cssVariablesResolver: CSSVariablesResolver = () => ({
   dark: {
     // Mantine's dark dimmed (dark-2 on dark-7) is 4.03:1; dark-1 is 7.8:1.
     "--mantine-color-dimmed": "var(--mantine-color-dark-1)",
+    // Links on a hovered table row (dark-5): indigo-4 is 3.77:1, indigo-3 4.8:1.
+    "--mantine-color-anchor": "var(--mantine-color-indigo-3)",
     "--mantine-color-error": "var(--mantine-color-red-5)",
     "--mantine-color-disabled": "var(--mantine-color-dark-6)",
     "--mantine-color-disabled-color": "var(--mantine-color-dark-1)",
