@@ -27,7 +27,7 @@ fi
 mkdir -p "$out"
 out="$(cd "$out" && pwd)"
 rm -rf "$out/qhub_client"
-log="$(openapi-python-client generate --meta none --output-path "$out/qhub_client" --path "$spec" 2>&1)" || {
+log="$(openapi-python-client generate --meta none --config "$root/clients/openapi-python-client.yaml" --output-path "$out/qhub_client" --path "$spec" 2>&1)" || {
   echo "$log" >&2
   exit 1
 }

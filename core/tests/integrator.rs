@@ -129,7 +129,9 @@ async fn generated_python_client_runs_the_integrator_scenario() {
         std::env::var("PATH").unwrap_or_default()
     );
     let gen = Command::new(venv_bin("openapi-python-client"))
-        .args(["generate", "--meta", "none", "--output-path"])
+        .args(["generate", "--meta", "none", "--config"])
+        .arg(root().join("clients/openapi-python-client.yaml"))
+        .arg("--output-path")
         .arg(out.join("qhub_client"))
         .arg("--path")
         .arg(root().join("openapi.yaml"))

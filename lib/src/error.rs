@@ -179,6 +179,9 @@ pub const PROBLEM_CODES: &[&str] = &[
     "backend_unavailable",
     "job_not_finished",
     "quota_exceeded",
+    "subscription_key_exhausted",
+    "subscription_key_expired",
+    "subscription_key_revoked",
 ];
 
 /// `Problem.code` in the OpenAPI document: an enum of `PROBLEM_CODES`.

@@ -429,7 +429,7 @@ pub async fn close_tenant(state: &AppState, tenant: Uuid, month: Month) -> Resul
 }
 
 /// Closes the month for every organization that owes something, pausing
-/// `pace` between organizations (to spread the load). Records the month as
+/// `pace` after each one billed (to spread the load). Records the month as
 /// closed when every organization is done.
 pub async fn close_month(
     state: &AppState,
@@ -441,13 +441,15 @@ pub async fn close_month(
         organizations: orgs.len(),
         ..Report::default()
     };
-    for (i, tenant) in orgs.iter().enumerate() {
-        if i > 0 && !pace.is_zero() {
-            tokio::time::sleep(pace).await;
-        }
+    for tenant in &orgs {
         match close_tenant(state, *tenant, month).await? {
             0 => report.already_billed += 1,
-            n => report.bills_written += n,
+            n => {
+                report.bills_written += n;
+                if !pace.is_zero() {
+                    tokio::time::sleep(pace).await;
+                }
+            }
         }
     }
     sqlx::query!(

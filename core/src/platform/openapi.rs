@@ -56,7 +56,10 @@ use crate::platform::state::AppState;
         crate::apps::model::AppStatus,
         crate::apps::rules::Tag,
         crate::jobs::model::JobStatus,
-        crate::jobs::rules::IdempotencyKey
+        crate::jobs::rules::IdempotencyKey,
+        crate::marketplace::model::MarketplaceSort,
+        crate::marketplace::model::SubscriptionState,
+        crate::marketplace::model::Currency
     )),
     tags(
         (name = "tenants", description = "Organization signup and settings"),
@@ -70,6 +73,10 @@ use crate::platform::state::AppState;
         (name = "apps", description = "The organization's quantum apps: versions, packages, docs, metrics"),
         (name = "registry", description = "The public registry: every organization's published apps, search, downloads, reviews"),
         (name = "jobs", description = "Quantum jobs on QHub's simulator: backends, submission, the queue, results, quotas"),
+        (name = "marketplace", description = "Apps for sale: listings with plans, their subscribers, and what subscribers read"),
+        (name = "subscriptions", description = "The organization's marketplace subscriptions and their subscription keys"),
+        (name = "billing", description = "Monthly bills from subscriptions and usage, invoices, providers' statements"),
+        (name = "notifications", description = "The caller's own notifications, mail preferences and live stream"),
         (name = "health", description = "Liveness and readiness probes"),
         (name = "meta", description = "This API's own description"),
     )
