@@ -367,12 +367,9 @@ pub async fn close_tenant(state: &AppState, tenant: Uuid, month: Month) -> Resul
             .map(|l| l.amount)
             .fold(0i64, i64::saturating_add);
         let bill_id = Uuid::now_v7();
-        let number = format!(
-            "QH-{}-{}-{}",
-            month.start.format("%Y%m"),
-            &tenant.simple().to_string()[..8],
-            currency
-        );
+        // The bill's own id: unique, unlike a prefix of a UUIDv7 tenant id
+        // (organizations made within a minute share one).
+        let number = format!("QH-{}-{}", month.start.format("%Y%m"), bill_id.simple());
         sqlx::query!(
             r#"INSERT INTO bills (id, tenant_id, number, period_start, period_end, currency, total)
                VALUES ($1, $2, $3, $4, $5, $6, $7)"#,
