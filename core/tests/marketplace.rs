@@ -542,6 +542,8 @@ async fn another_organization_gets_404_and_changes_nothing() {
     // B's bill for a closed month.
     let month = Month::parse("2026-08").unwrap();
     let bill_id = Uuid::now_v7();
+    let owner = owner_pool().await;
+    let mut tx = common::as_tenant(&owner, b.id).await;
     sqlx::query(
         "INSERT INTO bills (id, tenant_id, number, period_start, period_end, currency, total)
          VALUES ($1, $2, $3, $4, $5, 'USD', 100)",
@@ -551,9 +553,10 @@ async fn another_organization_gets_404_and_changes_nothing() {
     .bind(format!("QH-TEST-{}", Uuid::now_v7().simple()))
     .bind(month.start)
     .bind(month.end)
-    .execute(&owner_pool().await)
+    .execute(&mut *tx)
     .await
     .unwrap();
+    tx.commit().await.unwrap();
 
     let before_sub = app
         .get(&format!("/v1/subscriptions/{sid}"), &b.access)
@@ -701,7 +704,10 @@ async fn another_organization_gets_404_and_changes_nothing() {
         for sql in [
             "UPDATE subscriptions SET state = 'canceled' WHERE id = $1",
             "UPDATE subscription_keys SET remaining_usage_count = 999 WHERE subscription_id = $1",
-            "DELETE FROM notifications WHERE data->>'subscription_id' = $1::text",
+            // The provider's own "new subscriber" notice is its to delete;
+            // the consumer's are not.
+            "DELETE FROM notifications WHERE data->>'subscription_id' = $1::text
+               AND tenant_id <> current_setting('app.tenant_id')::uuid",
         ] {
             let done = sqlx::query(sql)
                 .bind(sid_u)
@@ -778,12 +784,13 @@ fn priced(shots: i64, run_ms: i64, per_shot: i64, per_sec: i64) -> i64 {
 
 async fn bills_of(tenant: Uuid, month: Month) -> Vec<(String, i64, Vec<(String, i64, i64)>)> {
     let pool = owner_pool().await;
+    let mut tx = common::as_tenant(&pool, tenant).await;
     let bills: Vec<(Uuid, String, i64)> = sqlx::query_as(
         "SELECT id, currency, total FROM bills WHERE tenant_id = $1 AND period_start = $2 ORDER BY currency",
     )
     .bind(tenant)
     .bind(month.start)
-    .fetch_all(&pool)
+    .fetch_all(&mut *tx)
     .await
     .unwrap();
     let mut out = Vec::new();
@@ -792,7 +799,7 @@ async fn bills_of(tenant: Uuid, month: Month) -> Vec<(String, i64, Vec<(String, 
             "SELECT description, quantity, amount FROM bill_items WHERE bill_id = $1 ORDER BY position",
         )
         .bind(id)
-        .fetch_all(&pool)
+        .fetch_all(&mut *tx)
         .await
         .unwrap();
         out.push((currency, total, items));
@@ -830,11 +837,13 @@ async fn a_bill_reconciles_with_clickhouse_usage_and_a_second_close_changes_noth
     let sid = Uuid::parse_str(sub.ok(201)["id"].as_str().unwrap()).unwrap();
     // History: Monthly from Oct 1, Yearly from Oct 16 on.
     let pool = owner_pool().await;
-    sqlx::query("DELETE FROM subscription_segments WHERE subscription_id = $1")
+    let mut tx = common::as_tenant(&pool, b.id).await;
+    let gone = sqlx::query("DELETE FROM subscription_segments WHERE subscription_id = $1")
         .bind(sid)
-        .execute(&pool)
+        .execute(&mut *tx)
         .await
         .unwrap();
+    assert_eq!(gone.rows_affected(), 1);
     for (plan, from, to) in [
         (
             p1,
@@ -853,10 +862,11 @@ async fn a_bill_reconciles_with_clickhouse_usage_and_a_second_close_changes_noth
         .bind(plan)
         .bind(from)
         .bind(to)
-        .execute(&pool)
+        .execute(&mut *tx)
         .await
         .unwrap();
     }
+    tx.commit().await.unwrap();
     // Usage: under the subscription in both segments, plain jobs on three
     // backends, and events just outside the month that must not count.
     let mut events = vec![

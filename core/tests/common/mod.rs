@@ -249,6 +249,19 @@ pub async fn owner_pool() -> PgPool {
         .expect("owner pool")
 }
 
+/// A transaction inside one organization: RLS is forced even for the
+/// owner role, so fixtures that write or read tenant rows directly name the
+/// tenant they act as (the setting ends with the transaction).
+pub async fn as_tenant(pool: &PgPool, tenant: Uuid) -> sqlx::Transaction<'static, sqlx::Postgres> {
+    let mut tx = pool.begin().await.expect("begin");
+    sqlx::query("SELECT set_config('app.tenant_id', $1, true)")
+        .bind(tenant.to_string())
+        .execute(&mut *tx)
+        .await
+        .expect("set tenant");
+    tx
+}
+
 pub struct TestApp {
     pub base: String,
     pub http: reqwest::Client,
