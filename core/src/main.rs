@@ -126,14 +126,25 @@ async fn run() -> anyhow::Result<()> {
                 .await
                 .map_err(|e| anyhow::anyhow!("close failed: {e}"))?;
             println!(
-                "{}: {} organizations, {} bills written, {} already billed",
+                "{}: {} organizations, {} bills written, {} already billed, {} unknown, {} failed",
                 month.label(),
                 report.organizations,
                 report.bills_written,
-                report.already_billed
+                report.already_billed,
+                report.unknown,
+                report.failed.len()
             );
             // Bill-issued notifications are published off the main task.
             tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+            if !report.failed.is_empty() {
+                for (tenant, error) in &report.failed {
+                    eprintln!("{tenant}: {error}");
+                }
+                anyhow::bail!(
+                    "{} organizations were not closed; run it again",
+                    report.failed.len()
+                );
+            }
             Ok(())
         }
         Command::Worker => {

@@ -935,6 +935,16 @@ async fn a_bill_reconciles_with_clickhouse_usage_and_a_second_close_changes_noth
             None,
         ),
     ];
+    // Usage of an organization Postgres does not know (removed since):
+    // skipped, and it does not stop the others' close.
+    events.push(run_event(
+        Uuid::now_v7(),
+        at("2026-10-10T00:00:00Z"),
+        "qhub-statevector",
+        10,
+        10,
+        None,
+    ));
     // A duplicate of an event (a retried insert) counts once.
     let dup = UsageEvent {
         ..run_event(
@@ -1005,6 +1015,16 @@ async fn a_bill_reconciles_with_clickhouse_usage_and_a_second_close_changes_noth
         .await
         .unwrap();
     assert!(report.bills_written >= 1);
+    assert!(
+        report.unknown >= 1 && report.failed.is_empty(),
+        "{report:?}"
+    );
+    let closed: bool = sqlx::query_scalar("SELECT app.billing_closed($1)")
+        .bind(month.start)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert!(closed);
     let bills = bills_of(b.id, month).await;
     assert_eq!(bills.len(), 1, "{bills:?}");
     let (currency, total, items) = &bills[0];

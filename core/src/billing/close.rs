@@ -94,6 +94,20 @@ pub struct Report {
     pub organizations: usize,
     pub bills_written: usize,
     pub already_billed: usize,
+    /// Usage recorded for an id with no organization (never billable).
+    pub unknown: usize,
+    /// Organizations whose close failed this run; the month stays open and
+    /// the next run retries them (the others keep their bills).
+    pub failed: Vec<(Uuid, String)>,
+}
+
+/// What closing one organization did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Closed {
+    Written(usize),
+    AlreadyBilled,
+    NothingOwed,
+    UnknownOrganization,
 }
 
 fn ch_error(e: clickhouse::error::Error) -> ApiError {
@@ -334,8 +348,12 @@ pub async fn lines(
 }
 
 /// Closes the month for one organization: its bills (one per currency), or
-/// nothing if it has them already or owes nothing. Returns how many it wrote.
-pub async fn close_tenant(state: &AppState, tenant: Uuid, month: Month) -> Result<usize, ApiError> {
+/// nothing if it has them already or owes nothing.
+pub async fn close_tenant(
+    state: &AppState,
+    tenant: Uuid,
+    month: Month,
+) -> Result<Closed, ApiError> {
     let mut tx = tenancy::as_tenant(&state.db, tenant, None).await?;
     // Replicas closing the same month take turns per organization.
     sqlx::query!(
@@ -352,7 +370,18 @@ pub async fn close_tenant(state: &AppState, tenant: Uuid, month: Month) -> Resul
     .fetch_one(&mut *tx)
     .await?;
     if billed {
-        return Ok(0);
+        return Ok(Closed::AlreadyBilled);
+    }
+    // Usage in ClickHouse can name an organization Postgres does not have
+    // (one removed since, or a stray event): nothing to bill it to.
+    let known = sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM tenants WHERE id = $1) AS "x!""#,
+        tenant
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    if !known {
+        return Ok(Closed::UnknownOrganization);
     }
     let lines = lines(state, &mut tx, tenant, month).await?;
     let mut by_currency: BTreeMap<String, Vec<Line>> = BTreeMap::new();
@@ -422,12 +451,17 @@ pub async fn close_tenant(state: &AppState, tenant: Uuid, month: Month) -> Resul
     }
     tx.commit().await?;
     notifications::publish(state, wires);
-    Ok(written)
+    Ok(if written == 0 {
+        Closed::NothingOwed
+    } else {
+        Closed::Written(written)
+    })
 }
 
 /// Closes the month for every organization that owes something, pausing
-/// `pace` after each one billed (to spread the load). Records the month as
-/// closed when every organization is done.
+/// `pace` after each one billed (to spread the load). One organization's
+/// failure does not stop the others; the month is recorded as closed only
+/// when every organization is done, so the next run retries what failed.
 pub async fn close_month(
     state: &AppState,
     month: Month,
@@ -439,15 +473,27 @@ pub async fn close_month(
         ..Report::default()
     };
     for tenant in &orgs {
-        match close_tenant(state, *tenant, month).await? {
-            0 => report.already_billed += 1,
-            n => {
+        match close_tenant(state, *tenant, month).await {
+            Ok(Closed::Written(n)) => {
                 report.bills_written += n;
                 if !pace.is_zero() {
                     tokio::time::sleep(pace).await;
                 }
             }
+            Ok(Closed::AlreadyBilled) => report.already_billed += 1,
+            Ok(Closed::NothingOwed) => {}
+            Ok(Closed::UnknownOrganization) => {
+                tracing::warn!(%tenant, month = %month.label(), "usage for an unknown organization; not billed");
+                report.unknown += 1;
+            }
+            Err(e) => {
+                tracing::error!(%tenant, month = %month.label(), error = %e, "closing an organization failed");
+                report.failed.push((*tenant, e.to_string()));
+            }
         }
+    }
+    if !report.failed.is_empty() {
+        return Ok(report);
     }
     sqlx::query!(
         "SELECT app.billing_close_done($1, $2)",
@@ -485,7 +531,10 @@ async fn due(state: &AppState, grace: Duration) -> Result<(), ApiError> {
         .fetch_one(&state.db)
         .await?;
     if !closed {
-        close_month(state, month, Duration::ZERO).await?;
+        let report = close_month(state, month, Duration::ZERO).await?;
+        if !report.failed.is_empty() {
+            tracing::warn!(month = %month.label(), failed = report.failed.len(), "billing close incomplete; retrying later");
+        }
     }
     Ok(())
 }
