@@ -52,12 +52,8 @@ qhub_lib::text_enum! {
 #[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PlanInput {
-    /// 1–100 characters, unique in the listing.
-    #[schema(
-        min_length = 1,
-        max_length = 100,
-        pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$"
-    )]
+    /// A display name, unique in the listing (ignoring case).
+    #[schema(value_type = crate::platform::validate::schema::DisplayName)]
     pub name: String,
     /// In minor units (cents) of `currency`, per `period`: 0 to 100,000,000,000.
     #[serde(deserialize_with = "validate::integer")]
@@ -221,11 +217,7 @@ qhub_lib::page_of!(SubscriberPage, SubscriberView);
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateKeyRequest {
-    #[schema(
-        min_length = 1,
-        max_length = 100,
-        pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$"
-    )]
+    #[schema(value_type = crate::platform::validate::schema::DisplayName)]
     pub name: String,
     /// Uses the key has (each authenticated request is one), 1 to 10^12.
     #[serde(deserialize_with = "validate::integer")]

@@ -8,19 +8,6 @@ use crate::platform::validate::{self, Checks};
 pub const MAX_PLANS: usize = 10;
 pub const DEFAULT_KEY_RATE_PER_MINUTE: i32 = 600;
 
-/// A plan name: 1–100 visible characters on one line.
-fn plan_name(s: &str) -> Option<&'static str> {
-    if s.chars().count() > 100 {
-        Some("must be at most 100 characters")
-    } else if s.chars().any(validate::is_forbidden) {
-        Some("must not contain control or invisible characters")
-    } else if s.trim().is_empty() {
-        Some("must not be empty")
-    } else {
-        None
-    }
-}
-
 /// Plans: 1–10, names valid and distinct (after trimming, ignoring case),
 /// amounts in range (the integer deserializer already refused fractions).
 pub fn check_plans(plans: &[PlanInput], field: &str, checks: &mut Checks) {
@@ -31,7 +18,7 @@ pub fn check_plans(plans: &[PlanInput], field: &str, checks: &mut Checks) {
     let mut names = std::collections::HashSet::new();
     for (i, p) in plans.iter().enumerate() {
         let at = |f: &str| format!("{field}[{i}].{f}");
-        checks.check(&at("name"), plan_name(&p.name));
+        checks.check(&at("name"), validate::name(&p.name));
         if !names.insert(p.name.trim().to_lowercase()) {
             checks.check(&at("name"), Some("is used by another plan of this listing"));
         }
@@ -62,7 +49,7 @@ pub fn check_key(
     rate: Option<i32>,
     checks: &mut Checks,
 ) {
-    checks.check("name", plan_name(name));
+    checks.check("name", validate::name(name));
     checks.check(
         "remaining_usage_count",
         (!(1..=1_000_000_000_000).contains(&remaining)).then_some("must be between 1 and 10^12"),
