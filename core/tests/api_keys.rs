@@ -88,6 +88,7 @@ async fn scopes_are_enforced_and_both_headers_work() {
                 "apps:read",
                 "jobs:read",
                 "usage:read",
+                "subscriptions:read",
             ],
         )
         .await;

@@ -1098,6 +1098,18 @@ async fn a_bill_reconciles_with_clickhouse_usage_and_a_second_close_changes_noth
     )
     .await
     .problem(403, "forbidden");
+    // Nor an API key, even the owner's with every scope: the owner in person.
+    let (_, key) = app.api_key(&b.access, &["billing:read", "admin"]).await;
+    let r = app
+        .with_key(
+            reqwest::Method::POST,
+            &format!("/v1/bills/{bid}/mark-paid"),
+            &key,
+            Some(json!({})),
+        )
+        .await;
+    r.problem(403, "forbidden");
+    assert!(r.body["detail"].as_str().unwrap().contains("session"));
     let paid = app
         .post(
             &format!("/v1/bills/{bid}/mark-paid"),

@@ -167,7 +167,10 @@ fn api_key_scopes_are_documented_per_operation() {
             "jobs:read",
             "jobs:write",
             "usage:read",
-            "admin"
+            "admin",
+            "subscriptions:read",
+            "subscriptions:write",
+            "billing:read"
         ]
     );
     let scopes_of = |path: &str, method: &str| -> Option<Vec<String>> {

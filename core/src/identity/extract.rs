@@ -486,6 +486,28 @@ impl FromRequestParts<AppState> for TenantCtx {
     }
 }
 
+/// A `TenantCtx` for a person's session only (an API key gets 403): for
+/// what belongs to the person (their notifications) or needs the owner in
+/// person (marking a bill paid).
+pub struct SessionCtx(pub TenantCtx);
+
+impl FromRequestParts<AppState> for SessionCtx {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let session = Session::from_request_parts(parts, state).await?;
+        let client = ClientInfo::from_request_parts(parts, state).await?;
+        let seen = parts
+            .extensions
+            .get::<Prefetched>()
+            .cloned()
+            .unwrap_or_default();
+        TenantCtx::open_with(state, &Credential::Session(session), client, seen)
+            .await
+            .map(SessionCtx)
+    }
+}
+
 /// A scope as a type, for `Scoped`.
 pub trait RequiredScope {
     const SCOPE: Scope;

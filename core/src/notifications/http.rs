@@ -18,8 +18,8 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-use super::{NotificationType, NotificationView};
-use crate::identity::extract::{ClientInfo, Credential, Session, TenantCtx};
+use crate::identity::extract::{SessionCtx, TenantCtx};
+use crate::notifications::{NotificationType, NotificationView};
 use crate::platform::extract::{Json, Path, Query};
 use crate::platform::state::AppState;
 
@@ -30,14 +30,6 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(mark_all_read))
         .routes(routes!(stream))
         .routes(routes!(get_preferences, put_preferences))
-}
-
-async fn open(
-    state: &AppState,
-    session: Session,
-    client: ClientInfo,
-) -> Result<TenantCtx, ApiError> {
-    TenantCtx::open(state, &Credential::Session(session), client).await
 }
 
 fn not_found() -> ApiError {
@@ -94,14 +86,11 @@ impl Row {
     security(("bearerAuth" = []))
 )]
 async fn list_notifications(
-    State(state): State<AppState>,
-    session: Session,
-    client: ClientInfo,
+    SessionCtx(mut ctx): SessionCtx,
     Query(q): Query<PageQuery>,
     Query(f): Query<NotificationFilter>,
 ) -> Result<axum::Json<NotificationPage>, ApiError> {
     let page = q.validate()?;
-    let mut ctx = open(&state, session, client).await?;
     let rows = sqlx::query_as!(
         Row,
         r#"SELECT id, type AS kind, title, body, data, read_at, created_at FROM notifications
@@ -141,12 +130,9 @@ async fn list_notifications(
     security(("bearerAuth" = []))
 )]
 async fn mark_read(
-    State(state): State<AppState>,
-    session: Session,
-    client: ClientInfo,
+    SessionCtx(mut ctx): SessionCtx,
     Path(id): Path<Uuid>,
 ) -> Result<axum::Json<NotificationView>, ApiError> {
-    let mut ctx = open(&state, session, client).await?;
     let row = sqlx::query_as!(
         Row,
         r#"UPDATE notifications SET read_at = coalesce(read_at, now())
@@ -175,11 +161,8 @@ pub struct MarkedRead {
     security(("bearerAuth" = []))
 )]
 async fn mark_all_read(
-    State(state): State<AppState>,
-    session: Session,
-    client: ClientInfo,
+    SessionCtx(mut ctx): SessionCtx,
 ) -> Result<axum::Json<MarkedRead>, ApiError> {
-    let mut ctx = open(&state, session, client).await?;
     let done = sqlx::query!(
         "UPDATE notifications SET read_at = now() WHERE user_id = $1 AND read_at IS NULL",
         ctx.principal.user_id
@@ -204,13 +187,12 @@ async fn mark_all_read(
 )]
 async fn stream(
     State(state): State<AppState>,
-    session: Session,
-    client: ClientInfo,
+    SessionCtx(ctx): SessionCtx,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
     // The session and user are checked once, and no connection is held.
-    open(&state, session, client).await?.commit().await?;
+    let (tenant, user) = (ctx.principal.tenant_id, ctx.principal.user_id);
+    ctx.commit().await?;
     let mut rx = state.notifications.subscribe();
-    let (tenant, user) = (session.tenant_id, session.user_id);
     let events = async_stream::stream! {
         yield Ok(Event::default().event("ready").data("{}"));
         let deadline = tokio::time::sleep(Duration::from_secs(3600));
@@ -285,11 +267,8 @@ async fn preferences_of(ctx: &mut TenantCtx) -> Result<Preferences, ApiError> {
     security(("bearerAuth" = []))
 )]
 async fn get_preferences(
-    State(state): State<AppState>,
-    session: Session,
-    client: ClientInfo,
+    SessionCtx(mut ctx): SessionCtx,
 ) -> Result<axum::Json<Preferences>, ApiError> {
-    let mut ctx = open(&state, session, client).await?;
     Ok(axum::Json(preferences_of(&mut ctx).await?))
 }
 
@@ -301,9 +280,7 @@ async fn get_preferences(
     security(("bearerAuth" = []))
 )]
 async fn put_preferences(
-    State(state): State<AppState>,
-    session: Session,
-    client: ClientInfo,
+    SessionCtx(mut ctx): SessionCtx,
     Json(req): Json<Preferences>,
 ) -> Result<axum::Json<Preferences>, ApiError> {
     let mut seen = std::collections::HashSet::new();
@@ -312,7 +289,6 @@ async fn put_preferences(
     {
         return Err(ApiError::field("items", "at most one entry per type"));
     }
-    let mut ctx = open(&state, session, client).await?;
     let (tenant, user) = (ctx.principal.tenant_id, ctx.principal.user_id);
     for p in &req.items {
         sqlx::query!(
