@@ -7,27 +7,17 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect } from "react";
 import { SseParser, type SseEvent } from "../lib/sse";
-import { apiBaseUrl, authFetch } from "./client";
-import { call } from "./marketplace";
+import { api, apiBaseUrl, authFetch, unwrap } from "./client";
+import type { Schemas } from "./types";
 
-export type NotificationType =
-  | "subscription.new_subscriber"
-  | "subscription.trial_ending"
-  | "subscription.canceled"
-  | "bill.issued"
-  | "job.finished"
-  | "job.failed"
-  | "invitation.accepted";
+export type NotificationType = Schemas["NotificationType"];
+export type NotificationView = Schemas["NotificationView"];
+export type NotificationPage = Schemas["NotificationPage"];
+export type NotificationPreference = Schemas["Preference"];
+export type NotificationPreferences = Schemas["Preferences"];
+export type MarkedRead = Schemas["MarkedRead"];
 
-export const notificationTypeValues: readonly NotificationType[] = [
-  "subscription.new_subscriber",
-  "subscription.trial_ending",
-  "subscription.canceled",
-  "bill.issued",
-  "job.finished",
-  "job.failed",
-  "invitation.accepted",
-];
+export { notificationTypeValues } from "./schema";
 
 export const NOTIFICATION_TYPE_LABELS: Record<NotificationType, string> = {
   "subscription.new_subscriber": "A new subscriber to one of our listings",
@@ -39,43 +29,17 @@ export const NOTIFICATION_TYPE_LABELS: Record<NotificationType, string> = {
   "invitation.accepted": "Someone I invited joined",
 };
 
-export interface NotificationView {
-  id: string;
-  type: NotificationType;
-  title: string;
-  body: string;
-  data?: Record<string, unknown>;
-  read_at: string | null;
-  created_at: string;
-}
-
-export interface NotificationList {
-  items: NotificationView[];
-  next_cursor?: string | null;
-  unread_count: number;
-}
-
-export interface NotificationPreference {
-  type: NotificationType;
-  email: boolean;
-}
-
-export interface NotificationPreferences {
-  items: NotificationPreference[];
-}
-
 export const notificationKeys = {
   all: ["notifications"] as const,
   list: ["notifications", "list"] as const,
   preferences: ["notifications", "preferences"] as const,
 };
 
-export const listNotifications = (limit = 10) => call<NotificationList>("GET", "/v1/notifications", { query: { limit } });
-export const markNotificationRead = (id: string) => call<unknown>("POST", `/v1/notifications/${encodeURIComponent(id)}/read`);
-export const markAllNotificationsRead = () => call<unknown>("POST", "/v1/notifications/read-all");
-export const getNotificationPreferences = () => call<NotificationPreferences>("GET", "/v1/notifications/preferences");
-export const updateNotificationPreferences = (body: NotificationPreferences) =>
-  call<NotificationPreferences>("PUT", "/v1/notifications/preferences", { body });
+export const listNotifications = (limit = 10) => unwrap(api().GET("/v1/notifications", { params: { query: { limit } } }));
+export const markNotificationRead = (id: string) => unwrap(api().POST("/v1/notifications/{id}/read", { params: { path: { id } } }));
+export const markAllNotificationsRead = () => unwrap(api().POST("/v1/notifications/read-all"));
+export const getNotificationPreferences = () => unwrap(api().GET("/v1/notifications/preferences"));
+export const updateNotificationPreferences = (body: NotificationPreferences) => unwrap(api().PUT("/v1/notifications/preferences", { body }));
 
 /** The list is refetched this often even without the stream (it is the record). */
 const FALLBACK_POLL_MS = 60_000;

@@ -251,6 +251,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/apps/{id}/publish-marketplace": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sell an app on the marketplace: its plans, trial and support address.
+         *     The app must be the organization's own and have a published version.
+         */
+        post: operations["publishMarketplace"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/apps/{id}/publish-registry": {
         parameters: {
             query?: never;
@@ -266,6 +286,27 @@ export interface paths {
          *     missing). Idempotent.
          */
         post: operations["publishAppToRegistry"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/apps/{id}/subscribers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The subscribers of one of the organization's apps: each consumer's
+         *     organization name (as it was when it subscribed), plan, state and since
+         *     when — nothing else of them.
+         */
+        get: operations["listSubscribers"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -702,6 +743,77 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/bills": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The organization's bills, newest month first. */
+        get: operations["listBills"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/bills/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A bill with its line items. */
+        get: operations["getBill"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/bills/{id}/invoice.pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The bill as a PDF invoice. */
+        get: operations["getInvoicePdf"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/bills/{id}/mark-paid": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mark a bill paid (owners only; collecting payment is out of scope).
+         *     Idempotent.
+         */
+        post: operations["markBillPaid"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/invitations": {
         parameters: {
             query?: never;
@@ -967,6 +1079,248 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/marketplace": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Search the marketplace. */
+        get: operations["searchMarketplace"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/marketplace/{listing_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read a listing: a listed one, the organization's own, or one it is
+         *     subscribed to (a subscription key: its own subscription's listing).
+         */
+        get: operations["getListing"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change a listing: plans, trial days, support address, or status. */
+        patch: operations["updateListing"];
+        trace?: never;
+    };
+    "/v1/marketplace/{listing_id}/docs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The subscribed app's documentation pages. */
+        get: operations["listListingDocs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/marketplace/{listing_id}/subscribe": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Subscribe to a listing on one of its plans (`active` at once). */
+        post: operations["subscribe"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/marketplace/{listing_id}/trial": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start a free trial of a listing on one of its plans: `trialing` for the
+         *     listing's trial days, then `active` on that plan unless canceled. One
+         *     trial per organization per listing.
+         */
+        post: operations["startTrial"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/marketplace/{listing_id}/unlist": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Take a listing off the marketplace. Nobody new can subscribe; existing
+         *     subscriptions run to the end of their current period, then expire.
+         */
+        post: operations["unlistListing"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/marketplace/{listing_id}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The subscribed app's published versions, newest first. */
+        get: operations["listListingVersions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/marketplace/{listing_id}/versions/{version_id}/package": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Download a published version's package of the subscribed app. */
+        get: operations["downloadListingPackage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's notifications, newest first. */
+        get: operations["listNotifications"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/notifications/preferences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's mail preferences: per type, whether mail is sent too (off
+         *     unless turned on).
+         */
+        get: operations["getNotificationPreferences"];
+        /** Change the caller's mail preferences for the types given. */
+        put: operations["updateNotificationPreferences"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/notifications/read-all": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark all of the caller's notifications read. */
+        post: operations["markAllNotificationsRead"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/notifications/stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's new notifications as they happen, as Server-Sent Events:
+         *     `ready` once subscribed, then one `notification` event (the
+         *     notification as JSON) each. A comment every 15 s keeps proxies from
+         *     closing it; it ends after an hour (reconnect). Works with any number of
+         *     replicas: notifications travel through Redis pub/sub.
+         */
+        get: operations["notificationStream"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/notifications/{id}/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark one of the caller's notifications read (idempotent). */
+        post: operations["markNotificationRead"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/projects": {
         parameters: {
             query?: never;
@@ -1145,6 +1499,112 @@ export interface paths {
         head?: never;
         /** Change one's own review. */
         patch: operations["updateReview"];
+        trace?: never;
+    };
+    "/v1/statements": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Revenue per listing and month from subscribers' bills: how many
+         *     subscriptions were billed and what they paid for plans and overage.
+         *     Nothing of the subscribers.
+         */
+        get: operations["listStatements"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/subscriptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The organization's subscriptions, newest first. */
+        get: operations["listSubscriptions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/subscriptions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read one of the organization's subscriptions. */
+        get: operations["getSubscription"];
+        put?: never;
+        post?: never;
+        /**
+         * Cancel at the end of the current period (a trial: at its end, so it
+         *     never becomes paid). The subscription, its keys and the app stay usable
+         *     until then. Idempotent.
+         */
+        delete: operations["cancelSubscription"];
+        options?: never;
+        head?: never;
+        /**
+         * Change plan (now; billing pro-rates both plans over the month) or
+         *     whether the subscription ends at the end of its period.
+         */
+        patch: operations["updateSubscription"];
+        trace?: never;
+    };
+    "/v1/subscriptions/{id}/keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The subscription's keys (their prefixes, never the secrets), newest first. */
+        get: operations["listSubscriptionKeys"];
+        put?: never;
+        /**
+         * Make a subscription key: it runs the subscribed app's versions as jobs
+         *     and reads the listing's versions, docs and packages, nothing else. Each
+         *     request it authenticates is one use. The secret is in `key`, only here.
+         */
+        post: operations["createSubscriptionKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/subscriptions/{id}/keys/{key_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke a subscription key: its next request is refused (403
+         *     `subscription_key_revoked`). Idempotent.
+         */
+        delete: operations["revokeSubscriptionKey"];
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/v1/tenant": {
@@ -1410,12 +1870,12 @@ export interface components {
          * @description What an audit event records (today's list; later releases may add more).
          * @enum {string}
          */
-        AuditAction: "tenant.updated" | "user.created" | "user.updated" | "user.role_changed" | "user.deactivated" | "user.reactivated" | "user.deleted" | "user.email_verified" | "user.password_reset" | "user.password_changed" | "api_key.created" | "api_key.revoked" | "invitation.sent" | "invitation.revoked" | "invitation.accepted" | "invitation.resent" | "invitation.link_created" | "user.verification_resent" | "session.revoked_others" | "session.revoked" | "project.created" | "project.updated" | "project.deleted" | "project.released" | "app.created" | "app.updated" | "app.deleted" | "app.deprecated" | "app.registry_published" | "app_version.created" | "app_version.updated" | "app_version.deleted" | "app_version.published" | "app_version.yanked" | "app_version.package_uploaded" | "app_doc.created" | "app_doc.updated" | "app_doc.deleted" | "review.created" | "review.updated" | "review.deleted" | "job.submitted" | "job.cancelled" | "job.tags_changed" | "job.deleted";
+        AuditAction: "tenant.updated" | "user.created" | "user.updated" | "user.role_changed" | "user.deactivated" | "user.reactivated" | "user.deleted" | "user.email_verified" | "user.password_reset" | "user.password_changed" | "api_key.created" | "api_key.revoked" | "invitation.sent" | "invitation.revoked" | "invitation.accepted" | "invitation.resent" | "invitation.link_created" | "user.verification_resent" | "session.revoked_others" | "session.revoked" | "project.created" | "project.updated" | "project.deleted" | "project.released" | "app.created" | "app.updated" | "app.deleted" | "app.deprecated" | "app.registry_published" | "app_version.created" | "app_version.updated" | "app_version.deleted" | "app_version.published" | "app_version.yanked" | "app_version.package_uploaded" | "app_doc.created" | "app_doc.updated" | "app_doc.deleted" | "review.created" | "review.updated" | "review.deleted" | "job.submitted" | "job.cancelled" | "job.tags_changed" | "job.deleted" | "marketplace.listed" | "marketplace.updated" | "marketplace.unlisted" | "subscription.created" | "subscription.updated" | "subscription.canceled" | "subscription_key.created" | "subscription_key.revoked" | "bill.paid";
         /**
          * @description An audit action, or a family of them (`user.*`). Leave the parameter out for all.
          * @enum {string}
          */
-        AuditActionFilter: "tenant.updated" | "user.created" | "user.updated" | "user.role_changed" | "user.deactivated" | "user.reactivated" | "user.deleted" | "user.email_verified" | "user.password_reset" | "user.password_changed" | "api_key.created" | "api_key.revoked" | "invitation.sent" | "invitation.revoked" | "invitation.accepted" | "invitation.resent" | "invitation.link_created" | "user.verification_resent" | "session.revoked_others" | "session.revoked" | "project.created" | "project.updated" | "project.deleted" | "project.released" | "app.created" | "app.updated" | "app.deleted" | "app.deprecated" | "app.registry_published" | "app_version.created" | "app_version.updated" | "app_version.deleted" | "app_version.published" | "app_version.yanked" | "app_version.package_uploaded" | "app_doc.created" | "app_doc.updated" | "app_doc.deleted" | "review.created" | "review.updated" | "review.deleted" | "job.submitted" | "job.cancelled" | "job.tags_changed" | "job.deleted" | "tenant.*" | "user.*" | "api_key.*" | "invitation.*" | "session.*" | "project.*" | "app.*" | "app_version.*" | "app_doc.*" | "review.*" | "job.*";
+        AuditActionFilter: "tenant.updated" | "user.created" | "user.updated" | "user.role_changed" | "user.deactivated" | "user.reactivated" | "user.deleted" | "user.email_verified" | "user.password_reset" | "user.password_changed" | "api_key.created" | "api_key.revoked" | "invitation.sent" | "invitation.revoked" | "invitation.accepted" | "invitation.resent" | "invitation.link_created" | "user.verification_resent" | "session.revoked_others" | "session.revoked" | "project.created" | "project.updated" | "project.deleted" | "project.released" | "app.created" | "app.updated" | "app.deleted" | "app.deprecated" | "app.registry_published" | "app_version.created" | "app_version.updated" | "app_version.deleted" | "app_version.published" | "app_version.yanked" | "app_version.package_uploaded" | "app_doc.created" | "app_doc.updated" | "app_doc.deleted" | "review.created" | "review.updated" | "review.deleted" | "job.submitted" | "job.cancelled" | "job.tags_changed" | "job.deleted" | "marketplace.listed" | "marketplace.updated" | "marketplace.unlisted" | "subscription.created" | "subscription.updated" | "subscription.canceled" | "subscription_key.created" | "subscription_key.revoked" | "bill.paid" | "tenant.*" | "user.*" | "api_key.*" | "invitation.*" | "session.*" | "project.*" | "app.*" | "app_version.*" | "app_doc.*" | "review.*" | "job.*" | "marketplace.*" | "subscription.*" | "subscription_key.*" | "bill.*";
         AuditEventPage: {
             items: components["schemas"]["AuditEventView"][];
             /** @description Pass as `cursor` to get the next page; null on the last page. */
@@ -1543,6 +2003,55 @@ export interface components {
             /** @description `statevector simulation`, `superconducting`, `trapped ion`, … */
             technology: string;
         };
+        /**
+         * @description A line of a bill. `amount` is in minor units of the bill's currency,
+         *     computed exactly and rounded once, half up.
+         */
+        BillItemView: {
+            /** Format: int64 */
+            amount: number;
+            backend?: string | null;
+            description: string;
+            kind: components["schemas"]["ItemKind"];
+            /** Format: uuid */
+            listing_id?: string | null;
+            /** Format: int32 */
+            position: number;
+            /** Format: int64 */
+            quantity: number;
+            /** Format: uuid */
+            subscription_id?: string | null;
+            /** @description `seconds` (subscription), `shots` (overage, compute). */
+            unit: string;
+        };
+        BillPage: {
+            items: components["schemas"]["BillView"][];
+            /** @description Pass as `cursor` to get the next page; null on the last page. */
+            next_cursor?: string | null;
+        };
+        /** @description A bill: one organization, calendar month (UTC) and currency. */
+        BillView: {
+            currency: components["schemas"]["Currency"];
+            /** Format: uuid */
+            id: string;
+            /** Format: date-time */
+            issued_at: string;
+            /** @description The line items (in `GET /v1/bills/{id}`; empty in lists). */
+            items: components["schemas"]["BillItemView"][];
+            number: string;
+            /** Format: date-time */
+            paid_at?: string | null;
+            payment_status: components["schemas"]["PaymentStatus"];
+            /** Format: date-time */
+            period_end: string;
+            /** Format: date-time */
+            period_start: string;
+            /**
+             * Format: int64
+             * @description The sum of the items' amounts (minor units).
+             */
+            total: number;
+        };
         ChangePasswordRequest: {
             current_password: components["schemas"]["Secret"];
             new_password: components["schemas"]["NewPassword"];
@@ -1590,6 +2099,21 @@ export interface components {
             /** @description Only an owner may invite an owner. */
             role: components["schemas"]["Role"];
         };
+        /** @description `POST /v1/subscriptions/{id}/keys`. */
+        CreateKeyRequest: {
+            expires_at?: null | components["schemas"]["Timestamp"];
+            name: components["schemas"]["DisplayName"];
+            /**
+             * Format: int32
+             * @description Requests per minute (1 to 100,000; default 600).
+             */
+            rate_limit_per_minute?: number;
+            /**
+             * Format: int64
+             * @description Uses the key has (each authenticated request is one), 1 to 10^12.
+             */
+            remaining_usage_count: number;
+        };
         CreateProjectRequest: {
             description?: null | components["schemas"]["Description"];
             name: components["schemas"]["DisplayName"];
@@ -1630,6 +2154,11 @@ export interface components {
              */
             key: string;
         };
+        /**
+         * @description ISO 4217 code; each has two decimal places (amounts are in cents).
+         * @enum {string}
+         */
+        Currency: "USD" | "EUR" | "GBP" | "CHF";
         /** @description Plain text, at most 2000 characters; no control characters but tab and line breaks, nothing invisible. */
         Description: string;
         /**
@@ -1743,6 +2272,12 @@ export interface components {
             /** @description Needed to log in later. */
             slug: string;
         };
+        /**
+         * @description `subscription` (a plan's share of the month), `overage` (shots
+         *     beyond a plan's allowance), `compute` (jobs at the backend's rates).
+         * @enum {string}
+         */
+        ItemKind: "subscription" | "overage" | "compute";
         /** @description A job's name: at most 200 characters, no control or invisible characters. */
         JobName: string;
         JobPage: {
@@ -1924,6 +2459,84 @@ export interface components {
                 [key: string]: number;
             };
         };
+        ListingPage: {
+            items: components["schemas"]["ListingView"][];
+            /** @description Pass as `cursor` to get the next page; null on the last page. */
+            next_cursor?: string | null;
+        };
+        /**
+         * @description `listed`: on the marketplace; `unlisted`: off it (subscriptions run
+         *     to the end of their period).
+         * @enum {string}
+         */
+        ListingStatus: "listed" | "unlisted";
+        /** @description A published version of a listed app, as its subscribers see it. */
+        ListingVersion: {
+            /** Format: uuid */
+            id: string;
+            is_latest: boolean;
+            package_sha256?: string | null;
+            /** Format: int64 */
+            package_size?: number | null;
+            /** Format: date-time */
+            published_at?: string | null;
+            /** Format: int32 */
+            qubits: number;
+            release_notes: string;
+            sdk: string;
+            version: string;
+        };
+        ListingVersionPage: {
+            items: components["schemas"]["ListingVersion"][];
+            /** @description Pass as `cursor` to get the next page; null on the last page. */
+            next_cursor?: string | null;
+        };
+        /** @description A listing on the marketplace. */
+        ListingView: {
+            /** Format: uuid */
+            app_id: string;
+            app_name: string;
+            app_slug: string;
+            /** Format: date-time */
+            created_at: string;
+            description: string;
+            /** Format: uuid */
+            id: string;
+            /**
+             * Format: int64
+             * @description The cheapest plan's price (minor units of its currency).
+             */
+            min_price: number;
+            /** @description The caller's organization is the provider. */
+            own: boolean;
+            /** @description The offered (active) plans. */
+            plans: components["schemas"]["PlanView"][];
+            publisher_name: string;
+            /**
+             * Format: double
+             * @description Mean review rating (1–5), null without reviews.
+             */
+            rating?: number | null;
+            /** Format: int64 */
+            rating_count: number;
+            status: components["schemas"]["ListingStatus"];
+            /**
+             * Format: int64
+             * @description Live (trialing or active) subscriptions.
+             */
+            subscriber_count: number;
+            /**
+             * Format: uuid
+             * @description The caller's live subscription to this listing, if any.
+             */
+            subscription_id?: string | null;
+            support_email: string;
+            tags: string[];
+            /** Format: int32 */
+            trial_days: number;
+            /** Format: date-time */
+            updated_at: string;
+        };
         LoginRequest: {
             email: components["schemas"]["EmailAddress"];
             password: components["schemas"]["Secret"];
@@ -1939,6 +2552,18 @@ export interface components {
         MailToken: string;
         /** @description Markdown, at most 100,000 characters; no control characters but tab and line breaks, nothing invisible. Rendered without raw HTML. */
         Markdown: string;
+        MarkedRead: {
+            /**
+             * Format: int64
+             * @description Notifications that were unread and now are read.
+             */
+            updated: number;
+        };
+        /**
+         * @description Marketplace order.
+         * @enum {string}
+         */
+        MarketplaceSort: "newest" | "price" | "rating" | "subscribers";
         MeResponse: {
             role: components["schemas"]["Role"];
             /**
@@ -1988,6 +2613,41 @@ export interface components {
         };
         /** @description A new password: 10–256 characters, no NUL, and not too easy to guess: the server estimates its strength with zxcvbn (the person's email and name and the organization's slug and name count as known) and refuses scores below 2 with 422 on this field. */
         NewPassword: string;
+        /** @description A new subscription key: `key` is shown here only. */
+        NewSubscriptionKey: components["schemas"]["SubscriptionKeyView"] & {
+            /** @description The secret (`qh_sub_…`): send it as `X-API-Key`. Not shown again. */
+            key: string;
+        };
+        /** @description A page of notifications, newest first, and how many are unread. */
+        NotificationPage: {
+            items: components["schemas"]["NotificationView"][];
+            /** @description Pass as `cursor` to get the next page; null on the last page. */
+            next_cursor?: string | null;
+            /**
+             * Format: int64
+             * @description Unread notifications in all (not only on this page).
+             */
+            unread_count: number;
+        };
+        /**
+         * @description What a notification is about.
+         * @enum {string}
+         */
+        NotificationType: "subscription.new_subscriber" | "subscription.trial_ending" | "subscription.canceled" | "bill.issued" | "job.finished" | "job.failed" | "invitation.accepted";
+        /** @description A notification as the API shows it. */
+        NotificationView: {
+            body: string;
+            /** Format: date-time */
+            created_at: string;
+            /** @description Ids of what it is about (`subscription_id`, `bill_id`, `job_id`, …). */
+            data: unknown;
+            /** Format: uuid */
+            id: string;
+            /** Format: date-time */
+            read_at?: string | null;
+            title: string;
+            type: components["schemas"]["NotificationType"];
+        };
         /** @description The getting-started checklist of a new organization, from real state. */
         Onboarding: {
             /** @description An API key was created (even if revoked since). */
@@ -2039,6 +2699,69 @@ export interface components {
             /** @description The organization's slug. */
             tenant: components["schemas"]["Slug"];
         };
+        /**
+         * @description Collecting payment is out of scope: an owner marks a bill paid.
+         * @enum {string}
+         */
+        PaymentStatus: "unpaid" | "paid";
+        /** @description A plan as a provider offers it. */
+        PlanInput: {
+            currency: components["schemas"]["Currency"];
+            /**
+             * Format: int64
+             * @description Job shots included per period (0 to 10^12).
+             */
+            included_shots: number;
+            /** @description A display name, unique in the listing (ignoring case). */
+            name: components["schemas"]["DisplayName"];
+            /**
+             * Format: int64
+             * @description Price of 1000 shots beyond those included, in minor units (0 to 100,000,000,000).
+             */
+            overage_price_per_1000_shots: number;
+            period: components["schemas"]["PlanPeriod"];
+            /**
+             * Format: int64
+             * @description In minor units (cents) of `currency`, per `period`: 0 to 100,000,000,000.
+             */
+            price: number;
+        };
+        /**
+         * @description How often a plan's price is due.
+         * @enum {string}
+         */
+        PlanPeriod: "month" | "year";
+        /** @description A plan's id and name. */
+        PlanRef: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+        };
+        /** @description A plan with its id. */
+        PlanView: {
+            /** @description False once a provider replaced it (subscriptions on it keep it). */
+            active: boolean;
+            currency: components["schemas"]["Currency"];
+            /** Format: uuid */
+            id: string;
+            /** Format: int64 */
+            included_shots: number;
+            name: string;
+            /** Format: int64 */
+            overage_price_per_1000_shots: number;
+            period: components["schemas"]["PlanPeriod"];
+            /** Format: int64 */
+            price: number;
+        };
+        /** @description Whether mail is sent for one type of notification. */
+        Preference: {
+            email: boolean;
+            type: components["schemas"]["NotificationType"];
+        };
+        Preferences: {
+            /** @description Every type, or (in a PUT) the types to change; at most one entry per type. */
+            items: components["schemas"]["Preference"][];
+        };
         PreviewInvitationRequest: {
             /** @description The token from the invitation mail or link. */
             token: components["schemas"]["MailToken"];
@@ -2087,7 +2810,7 @@ export interface components {
          * @description The stable, machine-readable kind of a problem.
          * @enum {string}
          */
-        ProblemCode: "bad_request" | "validation_failed" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "request_timeout" | "payload_too_large" | "headers_too_large" | "unsupported_media_type" | "rate_limited" | "service_unavailable" | "timeout" | "internal" | "error" | "program_invalid" | "too_many_qubits" | "unsupported_gate" | "too_many_gates" | "too_many_shots" | "idempotency_key_reused" | "backend_unavailable" | "job_not_finished" | "quota_exceeded";
+        ProblemCode: "bad_request" | "validation_failed" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "request_timeout" | "payload_too_large" | "headers_too_large" | "unsupported_media_type" | "rate_limited" | "service_unavailable" | "timeout" | "internal" | "error" | "program_invalid" | "too_many_qubits" | "unsupported_gate" | "too_many_gates" | "too_many_shots" | "idempotency_key_reused" | "backend_unavailable" | "job_not_finished" | "quota_exceeded" | "subscription_key_exhausted" | "subscription_key_expired" | "subscription_key_revoked";
         /**
          * @description An OpenQASM 2.0 program (`OPENQASM 2.0;`, `include "qelib1.inc";`, user gate definitions, measure, reset, barrier, if): at most 262144 bytes. Errors are 422 `program_invalid` with `line` and `column`; more qubits than allowed `too_many_qubits`, a gate the backend lacks `unsupported_gate`, more operations after expanding gate definitions than allowed `too_many_gates`.
          * @example OPENQASM 2.0;
@@ -2116,6 +2839,17 @@ export interface components {
             repository_url?: string | null;
             /** Format: date-time */
             updated_at: string;
+        };
+        /** @description `POST /v1/apps/{id}/publish-marketplace`. */
+        PublishListingRequest: {
+            /** @description 1 to 10 plans with distinct names. */
+            plans: components["schemas"]["PlanInput"][];
+            support_email: components["schemas"]["EmailAddress"];
+            /**
+             * Format: int32
+             * @description Days of free trial (0: no trial), 0 to 90.
+             */
+            trial_days: number;
         };
         /**
          * @description Where a job stands in the queue. Estimates are approximate: they
@@ -2311,7 +3045,7 @@ export interface components {
          *     `registry:publish`).
          * @enum {string}
          */
-        Scope: "users:read" | "users:write" | "apps:read" | "apps:write" | "registry:publish" | "jobs:read" | "jobs:write" | "usage:read" | "admin";
+        Scope: "users:read" | "users:write" | "apps:read" | "apps:write" | "registry:publish" | "jobs:read" | "jobs:write" | "usage:read" | "admin" | "subscriptions:read" | "subscriptions:write" | "billing:read";
         /**
          * @description The SDK or language a version is written for.
          * @enum {string}
@@ -2377,6 +3111,32 @@ export interface components {
          * @example Apache-2.0
          */
         SpdxLicense: string;
+        /** @description The whole statement (it is short: listings × months). */
+        Statement: {
+            items: components["schemas"]["StatementLine"][];
+            /** @description Always null: the statement is one page. */
+            next_cursor?: string | null;
+        };
+        /** @description A provider's revenue from one listing in one month and currency. */
+        StatementLine: {
+            app_name: string;
+            currency: components["schemas"]["Currency"];
+            /** Format: uuid */
+            listing_id: string;
+            /** Format: int64 */
+            overage_amount: number;
+            /** Format: date-time */
+            period_start: string;
+            /** Format: int64 */
+            subscription_amount: number;
+            /**
+             * Format: int64
+             * @description Subscriptions billed.
+             */
+            subscriptions: number;
+            /** Format: int64 */
+            total: number;
+        };
         /**
          * @description `POST /v1/jobs`. Exactly one of `program` and `app_version_id` (both
          *     or neither: 422 on `program`).
@@ -2414,6 +3174,94 @@ export interface components {
             statevector?: boolean;
             /** @description At most 20 distinct tags. */
             tags?: components["schemas"]["Tag"][] | null;
+        };
+        /** @description `POST /v1/marketplace/{listing_id}/subscribe` and `/trial`. */
+        SubscribeRequest: {
+            /**
+             * Format: uuid
+             * @description The id of one of the listing's plans.
+             */
+            plan: string;
+        };
+        SubscriberPage: {
+            items: components["schemas"]["SubscriberView"][];
+            /** @description Pass as `cursor` to get the next page; null on the last page. */
+            next_cursor?: string | null;
+        };
+        /** @description A subscriber, as the provider sees it: nothing more of the consumer. */
+        SubscriberView: {
+            /**
+             * Format: uuid
+             * @description The subscription's id.
+             */
+            id: string;
+            /** @description The consumer organization's name when it subscribed. */
+            name: string;
+            plan: components["schemas"]["PlanRef"];
+            /** Format: date-time */
+            since: string;
+            state: components["schemas"]["SubscriptionState"];
+        };
+        SubscriptionKeyPage: {
+            items: components["schemas"]["SubscriptionKeyView"][];
+            /** @description Pass as `cursor` to get the next page; null on the last page. */
+            next_cursor?: string | null;
+        };
+        /** @description A subscription key (never its secret after creation). */
+        SubscriptionKeyView: {
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            expires_at?: string | null;
+            /** Format: uuid */
+            id: string;
+            /** Format: date-time */
+            last_used_at?: string | null;
+            name: string;
+            /** @description The key's first characters, to recognise it. */
+            prefix: string;
+            /** Format: int32 */
+            rate_limit_per_minute: number;
+            /** Format: int64 */
+            remaining_usage_count: number;
+            /** Format: date-time */
+            revoked_at?: string | null;
+            /** Format: uuid */
+            subscription_id: string;
+        };
+        SubscriptionPage: {
+            items: components["schemas"]["SubscriptionView"][];
+            /** @description Pass as `cursor` to get the next page; null on the last page. */
+            next_cursor?: string | null;
+        };
+        /**
+         * @description `trialing` → `active` → `canceled` | `expired`.
+         * @enum {string}
+         */
+        SubscriptionState: "trialing" | "active" | "canceled" | "expired";
+        /** @description A subscription, as its owner (the consumer) sees it. */
+        SubscriptionView: {
+            /** Format: uuid */
+            app_id: string;
+            app_name: string;
+            cancel_at_period_end: boolean;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            current_period_end: string;
+            /** Format: date-time */
+            current_period_start: string;
+            /** Format: date-time */
+            ended_at?: string | null;
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            listing_id: string;
+            plan: components["schemas"]["PlanView"];
+            provider_name: string;
+            state: components["schemas"]["SubscriptionState"];
+            /** Format: date-time */
+            trial_ends_at?: string | null;
         };
         /**
          * @description A tag: 1–32 characters of a-z, 0-9 and '-', starting with a letter or digit.
@@ -2481,6 +3329,18 @@ export interface components {
             order?: number;
             title?: components["schemas"]["DisplayName"];
         };
+        /** @description `PATCH /v1/marketplace/{listing_id}`: what is given changes. */
+        UpdateListingRequest: {
+            /**
+             * @description Replaces the offered plans: a plan whose name is kept keeps its id;
+             *     the others are retired (subscriptions on them keep them).
+             */
+            plans?: components["schemas"]["PlanInput"][] | null;
+            status?: null | components["schemas"]["ListingStatus"];
+            support_email?: null | components["schemas"]["EmailAddress"];
+            /** Format: int32 */
+            trial_days?: number;
+        };
         UpdateMeRequest: {
             name: components["schemas"]["DisplayName"];
         };
@@ -2496,6 +3356,16 @@ export interface components {
             /** Format: int32 */
             rating?: number;
             title?: components["schemas"]["DisplayName"];
+        };
+        /** @description `PATCH /v1/subscriptions/{id}`. */
+        UpdateSubscriptionRequest: {
+            /** @description `true`: end at the end of the current period; `false`: keep going. */
+            cancel_at_period_end?: boolean;
+            /**
+             * Format: uuid
+             * @description Change to this plan of the listing now (billing pro-rates both).
+             */
+            plan?: string | null;
         };
         UpdateTenantRequest: {
             name?: components["schemas"]["DisplayName"];
@@ -3511,6 +4381,54 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    publishMarketplace: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description App id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PublishListingRequest"];
+            };
+        };
+        responses: {
+            /** @description The listing, each plan with its id */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListingView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["RequestTimeout"];
+            /** @description The app is already listed (change it with PATCH), or has no published version */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     publishAppToRegistry: {
         parameters: {
             query?: never;
@@ -3545,6 +4463,46 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listSubscribers: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1 to 200 (default 50). */
+                limit?: number;
+                /**
+                 * @description Opaque cursor from a previous page's `next_cursor` (empty: the
+                 *     first page).
+                 */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description App id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of subscribers, newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubscriberPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             422: components["responses"]["ValidationFailed"];
             429: components["responses"]["RateLimited"];
             431: components["responses"]["HeadersTooLarge"];
@@ -4578,6 +5536,138 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    listBills: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1 to 200 (default 50). */
+                limit?: number;
+                /**
+                 * @description Opaque cursor from a previous page's `next_cursor` (empty: the
+                 *     first page).
+                 */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of bills (without items) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BillPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getBill: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Bill id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The bill */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BillView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getInvoicePdf: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Bill id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The invoice */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": components["schemas"]["PackageBytes"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    markBillPaid: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Bill id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The bill, paid */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BillView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     listInvitations: {
         parameters: {
             query?: {
@@ -5240,6 +6330,577 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    searchMarketplace: {
+        parameters: {
+            query?: {
+                /** @description Case-insensitive text in the app's name, description or tags. */
+                q?: components["schemas"]["SearchText"];
+                tag?: components["schemas"]["Tag"];
+                /** @description Only listings with a plan in this currency. */
+                currency?: components["schemas"]["Currency"];
+                /** @description Only listings whose cheapest plan costs at most this (minor units). */
+                max_price?: number;
+                /** @description `true`: the organization's own listings, listed or not. */
+                own?: boolean;
+                /** @description Default `newest`. */
+                sort?: components["schemas"]["MarketplaceSort"];
+                /** @description Page size, 1 to 200 (default 50). */
+                limit?: number;
+                /** @description `next_cursor` of the previous page (with the same filters). */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of listings */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListingPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getListing: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Listing id */
+                listing_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The listing */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListingView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    updateListing: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Listing id */
+                listing_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateListingRequest"];
+            };
+        };
+        responses: {
+            /** @description The listing */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListingView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["RequestTimeout"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listListingDocs: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1 to 200 (default 50). */
+                limit?: number;
+                /**
+                 * @description Opaque cursor from a previous page's `next_cursor` (empty: the
+                 *     first page).
+                 */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Listing id */
+                listing_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of documentation pages */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DocPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description Not subscribed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    subscribe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Listing id */
+                listing_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SubscribeRequest"];
+            };
+        };
+        responses: {
+            /** @description The subscription, active */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubscriptionView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["RequestTimeout"];
+            /** @description Already subscribed, or one's own listing */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    startTrial: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Listing id */
+                listing_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SubscribeRequest"];
+            };
+        };
+        responses: {
+            /** @description The subscription, trialing */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubscriptionView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["RequestTimeout"];
+            /** @description Already subscribed, a trial already used, no trial offered, or one's own listing */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    unlistListing: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Listing id */
+                listing_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The listing, unlisted */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListingView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listListingVersions: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1 to 200 (default 50). */
+                limit?: number;
+                /**
+                 * @description Opaque cursor from a previous page's `next_cursor` (empty: the
+                 *     first page).
+                 */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Listing id */
+                listing_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of published versions */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListingVersionPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description Not subscribed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    downloadListingPackage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Listing id */
+                listing_id: string;
+                /** @description Version id */
+                version_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The package bytes, with `ETag` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": components["schemas"]["PackageBytes"];
+                };
+            };
+            /** @description Not modified (`If-None-Match` matched) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description Not subscribed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listNotifications: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1 to 200 (default 50). */
+                limit?: number;
+                /**
+                 * @description Opaque cursor from a previous page's `next_cursor` (empty: the
+                 *     first page).
+                 */
+                cursor?: string;
+                /** @description Only unread notifications. */
+                unread?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of notifications */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getNotificationPreferences: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every type with its mail setting */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Preferences"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    updateNotificationPreferences: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Preferences"];
+            };
+        };
+        responses: {
+            /** @description Every type with its mail setting */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Preferences"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            408: components["responses"]["RequestTimeout"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    markAllNotificationsRead: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description How many were marked */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MarkedRead"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    notificationStream: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description An event stream (`ready`, then `notification` events) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    markNotificationRead: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Notification id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The notification, read */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     listProjects: {
         parameters: {
             query?: {
@@ -5791,6 +7452,317 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    listStatements: {
+        parameters: {
+            query?: {
+                /** @description First month (`YYYY-MM`), default twelve months ago. */
+                from?: string;
+                /** @description Last month (`YYYY-MM`, inclusive), default this month. */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revenue per listing and month, newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Statement"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listSubscriptions: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1 to 200 (default 50). */
+                limit?: number;
+                /**
+                 * @description Opaque cursor from a previous page's `next_cursor` (empty: the
+                 *     first page).
+                 */
+                cursor?: string;
+                state?: components["schemas"]["SubscriptionState"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of subscriptions */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubscriptionPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getSubscription: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Subscription id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The subscription */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubscriptionView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    cancelSubscription: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Subscription id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The subscription, ending at the end of its period */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubscriptionView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            /** @description The subscription has ended */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    updateSubscription: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Subscription id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateSubscriptionRequest"];
+            };
+        };
+        responses: {
+            /** @description The subscription */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubscriptionView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["RequestTimeout"];
+            /** @description The subscription has ended */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listSubscriptionKeys: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1 to 200 (default 50). */
+                limit?: number;
+                /**
+                 * @description Opaque cursor from a previous page's `next_cursor` (empty: the
+                 *     first page).
+                 */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Subscription id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of keys */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubscriptionKeyPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    createSubscriptionKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Subscription id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateKeyRequest"];
+            };
+        };
+        responses: {
+            /** @description The key, with its secret (shown once) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NewSubscriptionKey"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["RequestTimeout"];
+            /** @description The subscription has ended */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    revokeSubscriptionKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Subscription id */
+                id: string;
+                /** @description Key id */
+                key_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     getTenant: {
         parameters: {
             query?: never;
@@ -6247,21 +8219,29 @@ type ReadonlyArray<T> = [
 ] ? Readonly<Exclude<T, undefined>> : Readonly<Exclude<T, undefined>[]>;
 export const appStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AppStatus"]> = ["draft", "published", "deprecated"];
 export const appTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AppType"]> = ["algorithm", "application", "library", "circuit"];
-export const auditActionValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AuditAction"]> = ["tenant.updated", "user.created", "user.updated", "user.role_changed", "user.deactivated", "user.reactivated", "user.deleted", "user.email_verified", "user.password_reset", "user.password_changed", "api_key.created", "api_key.revoked", "invitation.sent", "invitation.revoked", "invitation.accepted", "invitation.resent", "invitation.link_created", "user.verification_resent", "session.revoked_others", "session.revoked", "project.created", "project.updated", "project.deleted", "project.released", "app.created", "app.updated", "app.deleted", "app.deprecated", "app.registry_published", "app_version.created", "app_version.updated", "app_version.deleted", "app_version.published", "app_version.yanked", "app_version.package_uploaded", "app_doc.created", "app_doc.updated", "app_doc.deleted", "review.created", "review.updated", "review.deleted", "job.submitted", "job.cancelled", "job.tags_changed", "job.deleted"];
-export const auditActionFilterValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AuditActionFilter"]> = ["tenant.updated", "user.created", "user.updated", "user.role_changed", "user.deactivated", "user.reactivated", "user.deleted", "user.email_verified", "user.password_reset", "user.password_changed", "api_key.created", "api_key.revoked", "invitation.sent", "invitation.revoked", "invitation.accepted", "invitation.resent", "invitation.link_created", "user.verification_resent", "session.revoked_others", "session.revoked", "project.created", "project.updated", "project.deleted", "project.released", "app.created", "app.updated", "app.deleted", "app.deprecated", "app.registry_published", "app_version.created", "app_version.updated", "app_version.deleted", "app_version.published", "app_version.yanked", "app_version.package_uploaded", "app_doc.created", "app_doc.updated", "app_doc.deleted", "review.created", "review.updated", "review.deleted", "job.submitted", "job.cancelled", "job.tags_changed", "job.deleted", "tenant.*", "user.*", "api_key.*", "invitation.*", "session.*", "project.*", "app.*", "app_version.*", "app_doc.*", "review.*", "job.*"];
+export const auditActionValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AuditAction"]> = ["tenant.updated", "user.created", "user.updated", "user.role_changed", "user.deactivated", "user.reactivated", "user.deleted", "user.email_verified", "user.password_reset", "user.password_changed", "api_key.created", "api_key.revoked", "invitation.sent", "invitation.revoked", "invitation.accepted", "invitation.resent", "invitation.link_created", "user.verification_resent", "session.revoked_others", "session.revoked", "project.created", "project.updated", "project.deleted", "project.released", "app.created", "app.updated", "app.deleted", "app.deprecated", "app.registry_published", "app_version.created", "app_version.updated", "app_version.deleted", "app_version.published", "app_version.yanked", "app_version.package_uploaded", "app_doc.created", "app_doc.updated", "app_doc.deleted", "review.created", "review.updated", "review.deleted", "job.submitted", "job.cancelled", "job.tags_changed", "job.deleted", "marketplace.listed", "marketplace.updated", "marketplace.unlisted", "subscription.created", "subscription.updated", "subscription.canceled", "subscription_key.created", "subscription_key.revoked", "bill.paid"];
+export const auditActionFilterValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AuditActionFilter"]> = ["tenant.updated", "user.created", "user.updated", "user.role_changed", "user.deactivated", "user.reactivated", "user.deleted", "user.email_verified", "user.password_reset", "user.password_changed", "api_key.created", "api_key.revoked", "invitation.sent", "invitation.revoked", "invitation.accepted", "invitation.resent", "invitation.link_created", "user.verification_resent", "session.revoked_others", "session.revoked", "project.created", "project.updated", "project.deleted", "project.released", "app.created", "app.updated", "app.deleted", "app.deprecated", "app.registry_published", "app_version.created", "app_version.updated", "app_version.deleted", "app_version.published", "app_version.yanked", "app_version.package_uploaded", "app_doc.created", "app_doc.updated", "app_doc.deleted", "review.created", "review.updated", "review.deleted", "job.submitted", "job.cancelled", "job.tags_changed", "job.deleted", "marketplace.listed", "marketplace.updated", "marketplace.unlisted", "subscription.created", "subscription.updated", "subscription.canceled", "subscription_key.created", "subscription_key.revoked", "bill.paid", "tenant.*", "user.*", "api_key.*", "invitation.*", "session.*", "project.*", "app.*", "app_version.*", "app_doc.*", "review.*", "job.*", "marketplace.*", "subscription.*", "subscription_key.*", "bill.*"];
 export const backendKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["BackendKind"]> = ["simulator", "qpu"];
 export const backendStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["BackendStatus"]> = ["online", "offline", "retired"];
+export const currencyValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Currency"]> = ["USD", "EUR", "GBP", "CHF"];
 export const intervalValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Interval"]> = ["hour", "day"];
 export const invitationStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["InvitationStatus"]> = ["pending", "accepted", "expired"];
+export const itemKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ItemKind"]> = ["subscription", "overage", "compute"];
 export const jobReasonValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["JobReason"]> = ["simulation_error", "time_limit_exceeded", "worker_lost", "requeued_after_worker_loss", "cancelled_by_user"];
 export const jobStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["JobStatus"]> = ["queued", "running", "cancelling", "completed", "failed", "cancelled"];
 export const keyStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["KeyStatus"]> = ["active", "expired", "revoked"];
-export const problemCodeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ProblemCode"]> = ["bad_request", "validation_failed", "unauthenticated", "forbidden", "not_found", "method_not_allowed", "conflict", "request_timeout", "payload_too_large", "headers_too_large", "unsupported_media_type", "rate_limited", "service_unavailable", "timeout", "internal", "error", "program_invalid", "too_many_qubits", "unsupported_gate", "too_many_gates", "too_many_shots", "idempotency_key_reused", "backend_unavailable", "job_not_finished", "quota_exceeded"];
+export const listingStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ListingStatus"]> = ["listed", "unlisted"];
+export const marketplaceSortValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["MarketplaceSort"]> = ["newest", "price", "rating", "subscribers"];
+export const notificationTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["NotificationType"]> = ["subscription.new_subscriber", "subscription.trial_ending", "subscription.canceled", "bill.issued", "job.finished", "job.failed", "invitation.accepted"];
+export const paymentStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PaymentStatus"]> = ["unpaid", "paid"];
+export const planPeriodValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PlanPeriod"]> = ["month", "year"];
+export const problemCodeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ProblemCode"]> = ["bad_request", "validation_failed", "unauthenticated", "forbidden", "not_found", "method_not_allowed", "conflict", "request_timeout", "payload_too_large", "headers_too_large", "unsupported_media_type", "rate_limited", "service_unavailable", "timeout", "internal", "error", "program_invalid", "too_many_qubits", "unsupported_gate", "too_many_gates", "too_many_shots", "idempotency_key_reused", "backend_unavailable", "job_not_finished", "quota_exceeded", "subscription_key_exhausted", "subscription_key_expired", "subscription_key_revoked"];
 export const refreshDeliveryValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["RefreshDelivery"]> = ["body", "cookie"];
 export const registrySortValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["RegistrySort"]> = ["relevance", "downloads", "rating", "recent"];
 export const roleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Role"]> = ["viewer", "developer", "admin", "owner"];
-export const scopeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Scope"]> = ["users:read", "users:write", "apps:read", "apps:write", "registry:publish", "jobs:read", "jobs:write", "usage:read", "admin"];
+export const scopeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Scope"]> = ["users:read", "users:write", "apps:read", "apps:write", "registry:publish", "jobs:read", "jobs:write", "usage:read", "admin", "subscriptions:read", "subscriptions:write", "billing:read"];
 export const sdkValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Sdk"]> = ["openqasm2", "openqasm3", "qiskit", "cirq", "pennylane", "braket", "qsharp", "other"];
+export const subscriptionStateValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SubscriptionState"]> = ["trialing", "active", "canceled", "expired"];
 export const userStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["UserStatus"]> = ["active", "inactive"];
 export const versionStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["VersionStatus"]> = ["draft", "published", "yanked"];
 export const visibilityValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Visibility"]> = ["private", "public"];

@@ -84,7 +84,7 @@ export function ListingForm({
           return (
             <Fieldset key={i} legend={`Plan ${i + 1}${p.name.trim() ? `: ${p.name.trim()}` : ""}`} data-testid="plan-editor">
               <SimpleGrid cols={{ base: 1, sm: 3 }} spacing="sm">
-                <TextField label="Plan name" name={`plans.${i}.name`} value={p.name} onValue={(name) => setPlan(i, { name })} error={pe.name} maxLength={100} />
+                <TextField label="Plan name" name={`plans.${i}.name`} value={p.name} onValue={(name) => setPlan(i, { name })} error={pe.name} />
                 <TextField label="Price" name={`plans.${i}.price`} value={p.price} onValue={(price) => setPlan(i, { price })} error={pe.price} inputMode="decimal" placeholder="49.00" />
                 <SelectField<Currency>
                   label="Currency"

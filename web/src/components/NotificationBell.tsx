@@ -27,7 +27,8 @@ function BellIcon() {
 
 /** Where a notification leads in the console, from its `data`. */
 export function notificationLink(n: Pick<NotificationView, "type" | "data">): string | null {
-  const d = n.data ?? {};
+  // `data` is an object of ids (the spec leaves its shape open).
+  const d: Record<string, unknown> = n.data !== null && typeof n.data === "object" ? (n.data as Record<string, unknown>) : {};
   const str = (k: string) => (typeof d[k] === "string" ? (d[k] as string) : null);
   if (n.type === "bill.issued" && str("bill_id")) return `/bills/${str("bill_id")}`;
   if ((n.type === "job.finished" || n.type === "job.failed") && str("job_id")) return `/jobs/${str("job_id")}`;

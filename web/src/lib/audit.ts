@@ -42,7 +42,14 @@ function show(v: unknown): string {
   return JSON.stringify(v);
 }
 
-const TARGET_WORDS: Record<string, string> = { tenant: "organization", api_key: "API key", app_doc: "docs page", app_version: "app version" };
+const TARGET_WORDS: Record<string, string> = {
+  tenant: "organization",
+  api_key: "API key",
+  app_doc: "docs page",
+  app_version: "app version",
+  listing: "marketplace listing",
+  subscription_key: "subscription key",
+};
 
 /** An audit event's target type in words ("organization", never "tenant"). */
 export function targetTypeLabel(type: string): string {
@@ -61,6 +68,10 @@ const FAMILY_WORDS: Record<string, string> = {
   app_doc: "Docs page",
   review: "Review",
   job: "Job",
+  marketplace: "Marketplace listing",
+  subscription: "Subscription",
+  subscription_key: "Subscription key",
+  bill: "Bill",
 };
 
 /** `api_key` → "API key"; an unknown family → its words ("billing_run" → "Billing run"). */

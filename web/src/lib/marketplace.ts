@@ -3,6 +3,7 @@ import type { MeResponse } from "../api/types";
 import type { BillItemKind, PaymentStatus, PlanInput, PlanPeriod, SubscriptionState, SubscriptionView } from "../api/marketplace";
 import { formatNumber } from "./format";
 import { formatMoney, parseMoney } from "./money";
+import { validateName } from "./validation";
 
 type Scoped = Pick<MeResponse, "scopes">;
 /** The session's scopes, as strings (the marketplace scopes are newer than some specs). */
@@ -64,13 +65,13 @@ export function monthLabel(iso: string | null | undefined): string {
   return d.toLocaleDateString("en-US", { month: "long", year: "numeric", timeZone: "UTC" });
 }
 
-/** The plan's name of a subscription view, whatever shape the server gives it. */
-export function subscriptionPlanName(s: Pick<SubscriptionView, "plan" | "plan_id">): string {
-  return s.plan?.name ?? s.plan_id ?? "—";
+/** The name of a subscription's plan (it keeps a retired plan). */
+export function subscriptionPlanName(s: Pick<SubscriptionView, "plan">): string {
+  return s.plan.name || "—";
 }
 
-export function subscriptionPlanId(s: Pick<SubscriptionView, "plan" | "plan_id">): string {
-  return s.plan?.id ?? s.plan_id ?? "";
+export function subscriptionPlanId(s: Pick<SubscriptionView, "plan">): string {
+  return s.plan.id;
 }
 
 export const isLive = (s: Pick<SubscriptionView, "state">) => s.state === "trialing" || s.state === "active";
@@ -116,8 +117,8 @@ export function validatePlans(plans: readonly PlanFormValues[]): { errors: PlanE
   plans.forEach((p, i) => {
     const e = errors[i]!;
     const name = p.name.trim();
-    if (!name) e.name = "Give the plan a name.";
-    else if (name.length > 100) e.name = "At most 100 characters.";
+    const invalid = validateName(p.name, "Plan name");
+    if (invalid) e.name = invalid;
     else if (seen.has(name.toLowerCase())) e.name = "Two plans have this name.";
     seen.add(name.toLowerCase());
     if (parseMoney(p.price, p.currency) === null) e.price = "A price like 49 or 49.00.";

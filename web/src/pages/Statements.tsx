@@ -5,7 +5,7 @@ import { Anchor, Group, Table, Text, Title } from "@mantine/core";
 import { useState } from "react";
 import { Link } from "react-router";
 import { TextField } from "../components/Field";
-import { itemsOf, useStatements } from "../api/marketplace";
+import { useStatements } from "../api/marketplace";
 import { DataTable } from "../components/DataTable";
 import { EmptyState, ErrorState, TableSkeleton } from "../components/States";
 import { formatNumber } from "../lib/format";
@@ -22,7 +22,7 @@ export function StatementsPage() {
   let body;
   if (rows.isPending) body = <TableSkeleton label="Loading statements…" columns={6} />;
   else if (rows.error) body = <ErrorState error={rows.error} onRetry={() => void rows.refetch()} />;
-  else if (itemsOf(rows.data).length === 0)
+  else if (rows.data.items.length === 0)
     body = (
       <div data-testid="statements-empty">
         <EmptyState>No statements yet: they appear once your subscribers' bills for a month are issued.</EmptyState>
@@ -50,7 +50,7 @@ export function StatementsPage() {
           </Table.Tr>
         </Table.Thead>
         <Table.Tbody>
-          {itemsOf(rows.data).map((r) => (
+          {rows.data.items.map((r) => (
             <Table.Tr key={`${r.listing_id}-${r.period_start}-${r.currency}`} data-testid="statement-row" data-listing-id={r.listing_id}>
               <Table.Td>{monthLabel(r.period_start)}</Table.Td>
               <Table.Td>

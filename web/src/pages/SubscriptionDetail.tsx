@@ -14,7 +14,7 @@ import {
   useListing,
   useSubscription,
   useSubscriptionKeys,
-  type CreatedSubscriptionKey,
+  type NewSubscriptionKey,
   type SubscriptionView,
 } from "../api/marketplace";
 import { ApiError, describeError } from "../api/problem";
@@ -30,6 +30,7 @@ import { EmptyState, ErrorState, QueryView, TableSkeleton } from "../components/
 import { formatDateTime, formatNumber, localInputToIso } from "../lib/format";
 import { canWriteSubscriptions, isLive, planPrice, STATE_COLORS, STATE_LABELS, subscriptionPlanId, subscriptionPlanName } from "../lib/marketplace";
 import { useForm } from "../lib/useForm";
+import { validateName } from "../lib/validation";
 import { usePageTitle } from "../lib/usePageTitle";
 
 function PlanAndCancel({ sub }: { sub: SubscriptionView }) {
@@ -105,17 +106,17 @@ function PlanAndCancel({ sub }: { sub: SubscriptionView }) {
   );
 }
 
-interface KeyFormValues {
+export interface KeyFormValues {
   name: string;
   remaining_usage_count: string;
   expires_at: string;
   rate_limit_per_minute: string;
 }
 
-function validateKeyForm(v: KeyFormValues) {
+export function validateKeyForm(v: KeyFormValues) {
   const e: Partial<Record<keyof KeyFormValues, string>> = {};
-  if (!v.name.trim()) e.name = "Give the key a name.";
-  else if (v.name.trim().length > 100) e.name = "At most 100 characters.";
+  const name = validateName(v.name, "Key name");
+  if (name) e.name = name;
   if (!/^\d{1,15}$/.test(v.remaining_usage_count.trim())) e.remaining_usage_count = "A whole number of uses.";
   if (!/^\d{1,6}$/.test(v.rate_limit_per_minute.trim()) || Number(v.rate_limit_per_minute) < 1 || Number(v.rate_limit_per_minute) > 100000)
     e.rate_limit_per_minute = "1 to 100,000 requests a minute.";
@@ -125,7 +126,7 @@ function validateKeyForm(v: KeyFormValues) {
 }
 
 /** The secret, shown once. It lives only in this component's state. */
-function CreatedKey({ created, onDone }: { created: CreatedSubscriptionKey; onDone: () => void }) {
+function CreatedKey({ created, onDone }: { created: NewSubscriptionKey; onDone: () => void }) {
   const heading = useRef<HTMLHeadingElement>(null);
   // The panel appears above the form that made it: take focus there.
   useEffect(() => heading.current?.focus(), [created.id]);
@@ -156,7 +157,7 @@ function Keys({ sub }: { sub: SubscriptionView }) {
   const me = useSignedIn();
   const queryClient = useQueryClient();
   const keys = useSubscriptionKeys(sub.id);
-  const [created, setCreated] = useState<CreatedSubscriptionKey | null>(null);
+  const [created, setCreated] = useState<NewSubscriptionKey | null>(null);
   const [message, setMessage] = useState<FormMessageValue>(null);
   const writer = canWriteSubscriptions(me);
   const form = useForm<KeyFormValues>(
@@ -244,7 +245,7 @@ function Keys({ sub }: { sub: SubscriptionView }) {
         <Panel title="Create a subscription key" form={form} testId="create-key">
           {created && <CreatedKey created={created} onDone={() => setCreated(null)} />}
           <Group grow align="flex-start" wrap="wrap">
-            <TextField label="Key name" {...form.field("name")} maxLength={100} miw={200} />
+            <TextField label="Key name" {...form.field("name")} miw={200} />
             <TextField label="Uses" {...form.field("remaining_usage_count")} inputMode="numeric" hint="Requests it may make in all." miw={160} />
           </Group>
           <Group grow align="flex-start" wrap="wrap">

@@ -13,7 +13,7 @@ import { configureApi } from "../api/client";
 import { qk } from "../api/queries";
 import { clearAccessToken, setAccessToken } from "../api/tokenStore";
 import { auditActionFilterValues } from "../api/types";
-import { actionFilterGroups, actionLabel } from "../lib/audit";
+import { actionFilterGroups, actionLabel, familyLabel, targetTypeLabel } from "../lib/audit";
 import { countCsvRecords, downloadAuditCsv, exportFilename, isTruncated } from "../lib/csv-download";
 import { auditExportQueryFrom, auditQueryFrom, AuditPage, filtersFrom, paramsFrom } from "../pages/Audit";
 import { renderUi } from "./render";
@@ -33,6 +33,30 @@ describe("the action filter's choices", () => {
     expect(groups[0]!.items.every((i) => i.value.endsWith(".*"))).toBe(true);
     expect(groups[0]!.items.map((i) => i.label)).toContain("All user events");
     expect(groups.map((g) => g.group)).toContain("Organization");
+    expect(groups.map((g) => g.group)).toEqual(expect.arrayContaining(["Marketplace listing", "Subscription", "Subscription key", "Bill"]));
+  });
+
+  it("has words for every family the spec lists (none falls back to its raw name)", () => {
+    const families = auditActionFilterValues.filter((v) => v.endsWith(".*")).map((v) => v.slice(0, -2));
+    expect(families).toEqual(expect.arrayContaining(["marketplace", "subscription", "subscription_key", "bill"]));
+    const WORDS: Record<string, string> = {
+      tenant: "Organization",
+      user: "User",
+      api_key: "API key",
+      invitation: "Invitation",
+      session: "Session",
+      project: "Project",
+      app: "App",
+      app_version: "App version",
+      app_doc: "Docs page",
+      review: "Review",
+      job: "Job",
+      marketplace: "Marketplace listing",
+      subscription: "Subscription",
+      subscription_key: "Subscription key",
+      bill: "Bill",
+    };
+    expect(Object.fromEntries(families.map((f) => [f, familyLabel(f)]))).toEqual(Object.fromEntries(families.map((f) => [f, WORDS[f]])));
   });
 
   it("labels actions in words, 'organization' not 'tenant'", () => {
@@ -40,6 +64,17 @@ describe("the action filter's choices", () => {
     expect(actionLabel("tenant.updated")).toBe("Organization: updated");
     expect(actionLabel("api_key.*")).toBe("All API key events");
     expect(actionLabel("tenant.*")).toBe("All organization events");
+    // The marketplace and billing actions.
+    expect(actionLabel("marketplace.listed")).toBe("Marketplace listing: listed");
+    expect(actionLabel("marketplace.*")).toBe("All marketplace listing events");
+    expect(actionLabel("subscription.canceled")).toBe("Subscription: canceled");
+    expect(actionLabel("subscription_key.revoked")).toBe("Subscription key: revoked");
+    expect(actionLabel("subscription_key.*")).toBe("All subscription key events");
+    expect(actionLabel("bill.paid")).toBe("Bill: paid");
+    expect(actionLabel("bill.*")).toBe("All bill events");
+    expect(targetTypeLabel("listing")).toBe("marketplace listing");
+    expect(targetTypeLabel("subscription_key")).toBe("subscription key");
+    expect(targetTypeLabel("bill")).toBe("bill");
     // A family the console does not know yet still reads well.
     expect(actionFilterGroups(["billing_run.*", "billing_run.failed"]).map((g) => g.group)).toEqual([
       "Every event of a kind",

@@ -94,6 +94,18 @@ describe("plans editor values", () => {
     expect(validatePlans([]).form).toBe("Add at least one plan.");
   });
 
+  it("checks a plan's name like every other display name (1–200 characters, nothing invisible)", async () => {
+    const { emptyPlan, validatePlans } = await import("../lib/marketplace");
+    const { NAME_MAX, validateName } = await import("../lib/validation");
+    const plan = (name: string) => ({ ...emptyPlan(), name, price: "49" });
+    expect(NAME_MAX).toBe(200);
+    expect(validatePlans([plan("x".repeat(200))]).errors[0]).toEqual({});
+    expect(validatePlans([plan("x".repeat(201))]).errors[0]!.name).toBe("Plan name must be at most 200 characters.");
+    expect(validatePlans([plan("   ")]).errors[0]!.name).toBe("Plan name is required.");
+    expect(validatePlans([plan("Pro\u200b")]).errors[0]!.name).toBe("Plan name must not contain control or invisible characters.");
+    expect(validatePlans([plan("x".repeat(201))]).errors[0]!.name).toBe(validateName("x".repeat(201), "Plan name"));
+  });
+
   it("labels a month in UTC", async () => {
     const { monthLabel, planPrice } = await import("../lib/marketplace");
     expect(monthLabel("2026-12-01T00:00:00Z")).toBe("December 2026");
@@ -152,5 +164,24 @@ describe("readNotificationStream", () => {
       clearAccessToken();
       vi.unstubAllGlobals();
     }
+  });
+});
+
+describe("subscription key form", () => {
+  const values = (name: string) => ({ name, remaining_usage_count: "1000", expires_at: "", rate_limit_per_minute: "600" });
+
+  it("checks the key's name like every other display name (1–200 characters, nothing invisible)", async () => {
+    const { validateKeyForm } = await import("../pages/SubscriptionDetail");
+    expect(validateKeyForm(values("ci"))).toEqual({});
+    expect(validateKeyForm(values("k".repeat(200)))).toEqual({});
+    expect(validateKeyForm(values("k".repeat(201))).name).toBe("Key name must be at most 200 characters.");
+    expect(validateKeyForm(values(" ")).name).toBe("Key name is required.");
+    expect(validateKeyForm(values("ci\u0007")).name).toBe("Key name must not contain control or invisible characters.");
+  });
+
+  it("checks uses and the rate limit", async () => {
+    const { validateKeyForm } = await import("../pages/SubscriptionDetail");
+    expect(validateKeyForm({ ...values("ci"), remaining_usage_count: "-1" }).remaining_usage_count).toBe("A whole number of uses.");
+    expect(validateKeyForm({ ...values("ci"), rate_limit_per_minute: "0" }).rate_limit_per_minute).toBe("1 to 100,000 requests a minute.");
   });
 });

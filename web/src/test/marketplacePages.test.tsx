@@ -55,7 +55,7 @@ const listing = (over: Partial<ListingView> = {}): ListingView => ({
   status: "listed",
   trial_days: 14,
   support_email: "support@superpos.test",
-  plans: [{ id: PLAN_ID, name: "Starter", price: 4900, currency: "USD", period: "month", included_shots: 100000, overage_price_per_1000_shots: 25 }],
+  plans: [{ id: PLAN_ID, name: "Starter", active: true, price: 4900, currency: "USD", period: "month", included_shots: 100000, overage_price_per_1000_shots: 25 }],
   min_price: 4900,
   subscriber_count: 0,
   rating: null,

@@ -19,7 +19,7 @@ describe("audit", () => {
       components: { schemas: { AuditAction: { enum: string[] } } };
     };
     expect([...AUDIT_ACTIONS]).toEqual(spec.components.schemas.AuditAction.enum);
-    expect(AUDIT_FAMILIES).toEqual(["tenant.*", "user.*", "api_key.*", "invitation.*", "session.*", "project.*", "app.*", "app_version.*", "app_doc.*", "review.*", "job.*"]);
+    expect(AUDIT_FAMILIES).toEqual(["tenant.*", "user.*", "api_key.*", "invitation.*", "session.*", "project.*", "app.*", "app_version.*", "app_doc.*", "review.*", "job.*", "marketplace.*", "subscription.*", "subscription_key.*", "bill.*"]);
   });
 
   it("offers exactly the actions the server records (read off its source, not the spec)", () => {
