@@ -12,6 +12,7 @@ pub mod http;
 pub mod mail;
 pub mod middleware;
 pub mod openapi;
+pub mod ranked;
 pub mod ratelimit;
 pub mod state;
 pub mod telemetry;

@@ -28,6 +28,7 @@ use crate::apps::store::package_response;
 use crate::audit::{Diff, Event};
 use crate::identity::extract::{needs, Scoped};
 use crate::platform::extract::{Json, Path, Query};
+use crate::platform::ranked::RankedPage;
 use crate::platform::state::AppState;
 use crate::platform::validate::{self, Checks};
 
@@ -43,10 +44,6 @@ pub fn routes() -> OpenApiRouter<AppState> {
 fn not_in_registry() -> ApiError {
     ApiError::NotFound("no such app in the registry".into())
 }
-
-/// Deepest offset a registry cursor may reach.
-const MAX_OFFSET: i64 = 10_000;
-pub const REGISTRY_CURSOR_PATTERN: &str = "^(o[0-9]{1,5})?$";
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -128,20 +125,7 @@ async fn search_registry(
 ) -> Result<axum::Json<RegistryPage>, ApiError> {
     let mut checks = Checks::default();
     let text = validate::search_text(f.q.as_deref(), &mut checks);
-    let limit = f.limit.unwrap_or(qhub_lib::page::DEFAULT_LIMIT);
-    if !(1..=qhub_lib::page::MAX_LIMIT).contains(&limit) {
-        checks.check("limit", Some("must be between 1 and 200"));
-    }
-    let offset = match f.cursor.as_deref() {
-        None | Some("") => 0,
-        Some(c) => match c.strip_prefix('o').and_then(|n| n.parse::<i64>().ok()) {
-            Some(n) if (0..=MAX_OFFSET).contains(&n) && c.len() <= 6 => n,
-            _ => {
-                checks.check("cursor", Some("is not a cursor issued by this API"));
-                0
-            }
-        },
-    };
+    let page = RankedPage::parse(f.limit, f.cursor.as_deref(), &mut checks);
     if f.tag.as_deref().is_some_and(|t| !rules::tag(t)) {
         checks.check("tag", Some("is not a tag (a-z, 0-9 and '-', at most 32)"));
     }
@@ -192,19 +176,13 @@ async fn search_registry(
         f.tag,
         f.license,
         sort.as_str(),
-        limit + 1,
-        offset,
+        page.fetch(),
+        page.offset,
     )
     .fetch_all(&mut *ctx.tx)
     .await?;
     let mut items: Vec<RegistryAppSummary> = rows.into_iter().map(Into::into).collect();
-    let next_cursor = if items.len() as i64 > limit && offset + limit <= MAX_OFFSET {
-        items.truncate(usize::try_from(limit).unwrap_or(0));
-        Some(format!("o{}", offset + limit))
-    } else {
-        items.truncate(usize::try_from(limit).unwrap_or(0));
-        None
-    };
+    let next_cursor = page.finish(&mut items);
     Ok(axum::Json(RegistryPage { items, next_cursor }))
 }
 

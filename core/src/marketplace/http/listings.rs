@@ -25,6 +25,7 @@ use crate::marketplace::model::{
 };
 use crate::marketplace::{rules, store};
 use crate::platform::extract::{Json, Path, Query};
+use crate::platform::ranked::RankedPage;
 use crate::platform::state::AppState;
 use crate::platform::validate::{self, Checks};
 
@@ -224,9 +225,6 @@ async fn unlist_listing(
     Ok(axum::Json(view))
 }
 
-/// Deepest offset a marketplace cursor may reach.
-const MAX_OFFSET: i64 = 10_000;
-
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct MarketplaceQuery {
@@ -265,25 +263,12 @@ async fn search_marketplace(
 ) -> Result<axum::Json<ListingPage>, ApiError> {
     let mut checks = Checks::default();
     let text = validate::search_text(f.q.as_deref(), &mut checks);
-    let limit = f.limit.unwrap_or(qhub_lib::page::DEFAULT_LIMIT);
-    if !(1..=qhub_lib::page::MAX_LIMIT).contains(&limit) {
-        checks.check("limit", Some("must be between 1 and 200"));
-    }
+    let page = RankedPage::parse(f.limit, f.cursor.as_deref(), &mut checks);
     if f.max_price
         .is_some_and(|p| !(0..=100_000_000_000).contains(&p))
     {
         checks.check("max_price", Some("must be between 0 and 100000000000"));
     }
-    let offset = match f.cursor.as_deref() {
-        None | Some("") => 0,
-        Some(c) => match c.strip_prefix('o').and_then(|n| n.parse::<i64>().ok()) {
-            Some(n) if (0..=MAX_OFFSET).contains(&n) && c.len() <= 6 => n,
-            _ => {
-                checks.check("cursor", Some("is not a cursor issued by this API"));
-                0
-            }
-        },
-    };
     if f.tag
         .as_deref()
         .is_some_and(|t| !crate::apps::rules::tag(t))
@@ -325,16 +310,13 @@ async fn search_marketplace(
         f.currency.map(Currency::as_str),
         f.max_price,
         sort.as_str(),
-        limit + 1,
-        offset,
+        page.fetch(),
+        page.offset,
     )
     .fetch_all(&mut *ctx.tx)
     .await?;
     let mut items = store::listing_views(&mut ctx.tx, tenant, rows).await?;
-    let more = items.len() as i64 > limit;
-    items.truncate(usize::try_from(limit).unwrap_or(0));
-    let next_cursor =
-        (more && offset + limit <= MAX_OFFSET).then(|| format!("o{}", offset + limit));
+    let next_cursor = page.finish(&mut items);
     Ok(axum::Json(ListingPage { items, next_cursor }))
 }
 
