@@ -270,11 +270,11 @@ async fn mark_bill_paid(
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct StatementQuery {
-    /// First month (`YYYY-MM`), default twelve months ago.
-    #[param(pattern = "^[0-9]{4}-(0[1-9]|1[0-2])$")]
+    /// First month (`YYYY-MM`, not after `to`), default eleven months before this one.
+    #[param(pattern = "^[2-9][0-9]{3}-(0[1-9]|1[0-2])$")]
     pub from: Option<String>,
     /// Last month (`YYYY-MM`, inclusive), default this month.
-    #[param(pattern = "^[0-9]{4}-(0[1-9]|1[0-2])$")]
+    #[param(pattern = "^[2-9][0-9]{3}-(0[1-9]|1[0-2])$")]
     pub to: Option<String>,
 }
 

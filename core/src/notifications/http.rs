@@ -175,6 +175,28 @@ async fn mark_all_read(
     }))
 }
 
+qhub_lib::text_enum! {
+    /// The kind of a stream event.
+    pub enum StreamEventKind {
+        /// Once, when the stream is subscribed (`data` is `{}`).
+        Ready = "ready",
+        /// A new notification (`data` is the NotificationView as JSON).
+        Notification = "notification",
+    }
+}
+
+/// One Server-Sent Event of the notification stream, as an SSE parser
+/// yields it (keep-alive comments are not events).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct StreamEvent {
+    pub event: StreamEventKind,
+    /// JSON text: `{}` for `ready`, a NotificationView for `notification`.
+    pub data: String,
+    /// The notification's id (`notification` events only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+}
+
 /// The caller's new notifications as they happen, as Server-Sent Events:
 /// `ready` once subscribed, then one `notification` event (the
 /// notification as JSON) each. A comment every 15 s keeps proxies from
@@ -182,7 +204,7 @@ async fn mark_all_read(
 /// replicas: notifications travel through Redis pub/sub.
 #[utoipa::path(
     get, path = "/v1/notifications/stream", tag = "notifications", operation_id = "notificationStream",
-    responses((status = 200, description = "An event stream (`ready`, then `notification` events)", content_type = "text/event-stream", body = String)),
+    responses((status = 200, description = "An event stream (`ready`, then `notification` events)", content_type = "text/event-stream", body = StreamEvent)),
     security(("bearerAuth" = []))
 )]
 async fn stream(

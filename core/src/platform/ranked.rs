@@ -16,7 +16,7 @@ pub struct RankedPage {
 
 impl RankedPage {
     /// Checks `limit` (1–200, default 50) and `cursor` (one this API
-    /// issued: the spec states it as `^(o[0-9]{1,5})?$`), reporting
+    /// issued: the spec states it as `^(o([0-9]{1,4}|10000))?$`), reporting
     /// problems to `checks`.
     pub fn parse(limit: Option<i64>, cursor: Option<&str>, checks: &mut Checks) -> RankedPage {
         let limit = limit.unwrap_or(qhub_lib::page::DEFAULT_LIMIT);
@@ -27,7 +27,11 @@ impl RankedPage {
             None | Some("") => 0,
             Some(c) => match c
                 .strip_prefix('o')
-                .filter(|n| (1..=5).contains(&n.len()) && n.bytes().all(|b| b.is_ascii_digit()))
+                .filter(|n| {
+                    // Exactly the spec's pattern: 0 to MAX_OFFSET.
+                    ((1..=4).contains(&n.len()) && n.bytes().all(|b| b.is_ascii_digit()))
+                        || *n == "10000"
+                })
                 .and_then(|n| n.parse::<i64>().ok())
             {
                 Some(n) if n <= MAX_OFFSET => n,
@@ -72,7 +76,13 @@ mod tests {
             }
         );
         assert!(checks.finish().is_ok());
-        for bad in ["o", "o+12", "o-1", "o10001", "o000001", "x12", "o1 "] {
+        assert_eq!(
+            RankedPage::parse(None, Some("o10000"), &mut checks).offset,
+            MAX_OFFSET
+        );
+        for bad in [
+            "o", "o+12", "o-1", "o10001", "o99999", "o09999", "x12", "o1 ",
+        ] {
             let mut checks = Checks::default();
             RankedPage::parse(None, Some(bad), &mut checks);
             assert!(checks.finish().is_err(), "{bad}");

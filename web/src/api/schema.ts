@@ -3138,6 +3138,22 @@ export interface components {
             total: number;
         };
         /**
+         * @description One Server-Sent Event of the notification stream, as an SSE parser
+         *     yields it (keep-alive comments are not events).
+         */
+        StreamEvent: {
+            /** @description JSON text: `{}` for `ready`, a NotificationView for `notification`. */
+            data: string;
+            event: components["schemas"]["StreamEventKind"];
+            /** @description The notification's id (`notification` events only). */
+            id?: string | null;
+        };
+        /**
+         * @description The kind of a stream event.
+         * @enum {string}
+         */
+        StreamEventKind: "ready" | "notification";
+        /**
          * @description `POST /v1/jobs`. Exactly one of `program` and `app_version_id` (both
          *     or neither: 422 on `program`).
          */
@@ -6858,7 +6874,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/event-stream": string;
+                    "text/event-stream": components["schemas"]["StreamEvent"];
                 };
             };
             401: components["responses"]["Unauthenticated"];
@@ -7455,7 +7471,7 @@ export interface operations {
     listStatements: {
         parameters: {
             query?: {
-                /** @description First month (`YYYY-MM`), default twelve months ago. */
+                /** @description First month (`YYYY-MM`, not after `to`), default eleven months before this one. */
                 from?: string;
                 /** @description Last month (`YYYY-MM`, inclusive), default this month. */
                 to?: string;
@@ -8241,6 +8257,7 @@ export const registrySortValues: ReadonlyArray<FlattenedDeepRequired<components>
 export const roleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Role"]> = ["viewer", "developer", "admin", "owner"];
 export const scopeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Scope"]> = ["users:read", "users:write", "apps:read", "apps:write", "registry:publish", "jobs:read", "jobs:write", "usage:read", "admin", "subscriptions:read", "subscriptions:write", "billing:read"];
 export const sdkValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Sdk"]> = ["openqasm2", "openqasm3", "qiskit", "cirq", "pennylane", "braket", "qsharp", "other"];
+export const streamEventKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["StreamEventKind"]> = ["ready", "notification"];
 export const subscriptionStateValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SubscriptionState"]> = ["trialing", "active", "canceled", "expired"];
 export const userStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["UserStatus"]> = ["active", "inactive"];
 export const versionStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["VersionStatus"]> = ["draft", "published", "yanked"];

@@ -246,7 +246,7 @@ pub struct MarketplaceQuery {
     #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page (with the same filters).
-    #[param(pattern = "^(o[0-9]{1,5})?$")]
+    #[param(pattern = "^(o([0-9]{1,4}|10000))?$")]
     pub cursor: Option<String>,
 }
 
