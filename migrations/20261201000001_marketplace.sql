@@ -248,7 +248,6 @@ CREATE POLICY tenant_isolation ON subscriptions
 CREATE POLICY provider_read ON subscriptions FOR SELECT
     USING (provider_tenant_id = (SELECT app.current_tenant_id()));
 CREATE POLICY owner_counters ON subscriptions TO qhub_owner USING (true) WITH CHECK (true);
-CREATE POLICY owner_notify ON users FOR SELECT TO qhub_owner USING (true);
 CREATE POLICY owner_notify ON marketplace_plans FOR SELECT TO qhub_owner USING (true);
 
 ALTER TABLE subscription_segments ENABLE ROW LEVEL SECURITY;
@@ -344,6 +343,23 @@ END $$;
 CREATE TRIGGER subscription_counters AFTER INSERT OR UPDATE OF state ON subscriptions
     FOR EACH ROW EXECUTE FUNCTION app.subscription_counters();
 
+-- A time-ordered UUIDv7 (Postgres 15 has no uuidv7()): the millisecond
+-- clock in the first 48 bits, version 7, the rest random. Rows the
+-- database makes itself (notifications, their mail) sort by id in time
+-- order like every id the server makes.
+CREATE FUNCTION app.uuid_v7() RETURNS uuid
+    LANGUAGE sql VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+    SELECT encode(
+        set_bit(set_bit(
+            overlay(uuid_send(gen_random_uuid())
+                    PLACING substring(int8send(floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint) FROM 3)
+                    FROM 1 FOR 6),
+            52, 1), 53, 1),
+        'hex')::uuid
+$$;
+
 -- Notices to the provider's owners and admins about one of the caller's
 -- own subscriptions (a new subscriber, a cancellation). The text is made
 -- here from the subscription, so a consumer cannot put words of its own in
@@ -359,6 +375,7 @@ DECLARE
     s record;
     v_title text;
     v_body text;
+    v_caller text := current_setting('app.tenant_id', true);
 BEGIN
     IF p_type NOT IN ('subscription.new_subscriber', 'subscription.canceled') THEN
         RAISE EXCEPTION 'notify_provider: type % is not a provider notice', p_type;
@@ -379,26 +396,31 @@ BEGIN
         v_title := format('Subscription to %s canceled', s.app_name);
         v_body := format('%s canceled its subscription to %s.', s.consumer_name, s.app_name);
     END IF;
+    -- The provider's people are read as the provider (its tenant policy),
+    -- not through a policy that would show the owner role every tenant's
+    -- users; the caller's tenant is restored before returning.
+    PERFORM set_config('app.tenant_id', s.provider_tenant_id::text, true);
     RETURN QUERY
     WITH recipients AS (
         SELECT u.id AS uid, u.email FROM public.users u
         WHERE u.tenant_id = s.provider_tenant_id AND u.role IN ('owner', 'admin') AND u.is_active
     ), made AS (
         INSERT INTO public.notifications (id, tenant_id, user_id, type, title, body, data)
-        SELECT gen_random_uuid(), s.provider_tenant_id, r.uid, p_type, v_title, v_body,
+        SELECT app.uuid_v7(), s.provider_tenant_id, r.uid, p_type, v_title, v_body,
                jsonb_build_object('subscription_id', s.id)
         FROM recipients r
         RETURNING notifications.id, notifications.tenant_id, notifications.user_id,
                   notifications.title, notifications.body, notifications.data, notifications.created_at
     ), mailed AS (
         INSERT INTO public.email_outbox (id, tenant_id, to_addr, subject, body)
-        SELECT gen_random_uuid(), s.provider_tenant_id, r.email, 'QHub: ' || v_title, v_body
+        SELECT app.uuid_v7(), s.provider_tenant_id, r.email, 'QHub: ' || v_title, v_body
         FROM recipients r
         JOIN public.notification_preferences np ON np.user_id = r.uid AND np.type = p_type
         WHERE np.email
     )
     SELECT made.id, made.tenant_id, made.user_id, made.title, made.body, made.data, made.created_at
     FROM made;
+    PERFORM set_config('app.tenant_id', v_caller, true);
 END $$;
 
 -- A notice to users of the caller's own tenant: one user, or (p_user NULL)
@@ -425,12 +447,12 @@ BEGIN
           AND (u.id = p_user OR (p_user IS NULL AND u.role IN ('owner', 'admin')))
     ), made AS (
         INSERT INTO public.notifications (id, tenant_id, user_id, type, title, body, data)
-        SELECT gen_random_uuid(), v_tenant, r.uid, p_type, p_title, p_body, p_data
+        SELECT app.uuid_v7(), v_tenant, r.uid, p_type, p_title, p_body, p_data
         FROM recipients r
         RETURNING notifications.id, notifications.user_id, notifications.created_at
     ), mailed AS (
         INSERT INTO public.email_outbox (id, tenant_id, to_addr, subject, body)
-        SELECT gen_random_uuid(), v_tenant, r.email, 'QHub: ' || p_title, p_body
+        SELECT app.uuid_v7(), v_tenant, r.email, 'QHub: ' || p_title, p_body
         FROM recipients r
         JOIN public.notification_preferences np ON np.user_id = r.uid AND np.type = p_type
         WHERE np.email

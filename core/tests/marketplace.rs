@@ -6,7 +6,7 @@ mod common;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use common::{owner_pool, qhub_binary, Tenant, TestApp};
 use qhub_core::billing::close::{self, Month};
 use qhub_lib::usage::{PrincipalKind, UsageEvent, UsageKind};
@@ -1337,6 +1337,12 @@ async fn the_scheduler_moves_subscriptions_once_even_when_run_twice_at_once() {
         .await;
     assert_eq!(c.ok(200)["cancel_at_period_end"], true);
     assert_eq!(c.body["state"], "active");
+    // Both sides hear of it at once; a second cancel says nothing new.
+    app.delete(&format!("/v1/subscriptions/{sid}"), &b.access)
+        .await
+        .ok(200);
+    assert_eq!(count_notes(b.id, "subscription.canceled").await, 1);
+    assert_eq!(count_notes(a.id, "subscription.canceled").await, 1);
     sqlx::query("UPDATE subscriptions SET current_period_start = now() - interval '40 days', current_period_end = now() - interval '1 second' WHERE id = $1")
         .bind(sid)
         .execute(&pool)
@@ -1578,5 +1584,150 @@ async fn notifications_are_per_person_and_mail_follows_preferences() {
     app.with_key(Method::GET, "/v1/notifications", &key, None)
         .await
         .problem(403, "forbidden");
-    let _ = Utc.timestamp_opt(0, 0);
+
+    // Newest first, and paging by cursor walks the same order: ids made by
+    // the database are time-ordered too.
+    for _ in 0..4 {
+        let c = app.signup().await;
+        app.post(
+            &format!("/v1/marketplace/{lid}/subscribe"),
+            Some(&c.access),
+            json!({"plan": plan}),
+        )
+        .await
+        .ok(201);
+    }
+    let full = app.get("/v1/notifications?limit=200", &a.access).await;
+    let full: Vec<(String, DateTime<Utc>)> = full.ok(200)["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| {
+            (
+                n["id"].as_str().unwrap().to_owned(),
+                n["created_at"].as_str().unwrap().parse().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(full.len(), 5);
+    assert!(
+        full.windows(2).all(|w| w[0].1 >= w[1].1 && w[0].0 > w[1].0),
+        "{full:?}"
+    );
+    let mut paged = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let page = app
+            .get(
+                &format!("/v1/notifications?limit=2&cursor={cursor}"),
+                &a.access,
+            )
+            .await;
+        let body = page.ok(200).clone();
+        for n in body["items"].as_array().unwrap() {
+            paged.push(n["id"].as_str().unwrap().to_owned());
+        }
+        match body["next_cursor"].as_str() {
+            Some(c) => cursor = c.to_owned(),
+            None => break,
+        }
+    }
+    assert_eq!(paged, full.iter().map(|f| f.0.clone()).collect::<Vec<_>>());
+}
+
+/// A month closed while subscriptions are still open (early, or before the
+/// scheduler moved them) bills them as they will run: a trial is free only
+/// until it ends and paid after; a canceled subscription is paid until its
+/// period ends, not to the month's end.
+#[tokio::test]
+async fn an_early_close_projects_open_trials_and_cancellations() {
+    use qhub_core::billing::price::{self, PlanPeriod};
+    let app = TestApp::spawn().await;
+    let a = app.signup().await;
+    let b = app.signup().await;
+    let c = app.signup().await;
+    let (_, _, listing) = listed_app(&app, &a, starter(), 14).await;
+    let lid = listing["id"].as_str().unwrap().to_owned();
+    let plan = listing["plans"][0]["id"].as_str().unwrap().to_owned();
+    let trial = app
+        .post(
+            &format!("/v1/marketplace/{lid}/trial"),
+            Some(&b.access),
+            json!({"plan": plan}),
+        )
+        .await;
+    let sb = Uuid::parse_str(trial.ok(201)["id"].as_str().unwrap()).unwrap();
+    let paid = app
+        .post(
+            &format!("/v1/marketplace/{lid}/subscribe"),
+            Some(&c.access),
+            json!({"plan": plan}),
+        )
+        .await;
+    let sc = Uuid::parse_str(paid.ok(201)["id"].as_str().unwrap()).unwrap();
+    app.delete(&format!("/v1/subscriptions/{sc}"), &c.access)
+        .await
+        .ok(200);
+    // Move both into June 2026: B's trial ends on the 11th, C's canceled
+    // period on the 21st; neither has been moved on by the scheduler.
+    let pool = owner_pool().await;
+    for (tenant, sid, period_end, trial_end) in [
+        (
+            b.id,
+            sb,
+            "2026-06-11T00:00:00Z",
+            Some("2026-06-11T00:00:00Z"),
+        ),
+        (c.id, sc, "2026-06-21T00:00:00Z", None),
+    ] {
+        let mut tx = common::as_tenant(&pool, tenant).await;
+        sqlx::query(
+            "UPDATE subscription_segments SET started_at = '2026-06-01T00:00:00Z' WHERE subscription_id = $1",
+        )
+        .bind(sid)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+        sqlx::query(
+            "UPDATE subscriptions SET created_at = '2026-06-01T00:00:00Z',
+                    current_period_start = '2026-06-01T00:00:00Z', current_period_end = $2,
+                    trial_ends_at = $3 WHERE id = $1",
+        )
+        .bind(sid)
+        .bind(at(period_end))
+        .bind(trial_end.map(at))
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+    }
+    let month = Month::parse("2026-06").unwrap();
+    let june = 30 * 86_400;
+    for t in [b.id, c.id] {
+        close::close_tenant(&app.state, t, month).await.unwrap();
+    }
+    let day = 86_400;
+    let (_, total, items) = &bills_of(b.id, month).await[0];
+    assert_eq!(
+        items.iter().map(|i| (i.1, i.2)).collect::<Vec<_>>(),
+        [
+            (10 * day, 0),
+            (
+                20 * day,
+                price::prorated_fee(4900, PlanPeriod::Month, 20 * day, june)
+            )
+        ],
+        "{items:#?}"
+    );
+    assert!(items[0].0.contains("free trial") && *total == items[1].2 && *total > 0);
+    let (_, total, items) = &bills_of(c.id, month).await[0];
+    assert_eq!(
+        items.iter().map(|i| (i.1, i.2)).collect::<Vec<_>>(),
+        [(
+            20 * day,
+            price::prorated_fee(4900, PlanPeriod::Month, 20 * day, june)
+        )],
+        "{items:#?}"
+    );
+    assert_eq!(*total, items[0].2);
 }

@@ -235,7 +235,8 @@ pub async fn lines(
     let segments = sqlx::query!(
         r#"SELECT g.subscription_id, g.trial, g.started_at, g.ended_at, s.listing_id,
                   s.provider_tenant_id, s.app_name, p.name AS plan_name, p.price, p.currency,
-                  p.period, p.included_shots, p.overage_price_per_1000_shots
+                  p.period, p.included_shots, p.overage_price_per_1000_shots,
+                  s.trial_ends_at, s.cancel_at_period_end, s.current_period_end
            FROM subscription_segments g
            JOIN subscriptions s ON s.id = g.subscription_id
            JOIN marketplace_plans p ON p.id = g.plan_id
@@ -250,68 +251,91 @@ pub async fn lines(
     .await?;
     let mut out = Vec::new();
     for g in segments {
-        let from = trunc(g.started_at.max(month.start));
-        let to = trunc(g.ended_at.map_or(month.end, |e| e.min(month.end)));
-        let overlap = (to - from).num_seconds();
-        if overlap <= 0 {
-            continue;
+        // A segment still open (the month closed early, or the scheduler
+        // has not yet moved the subscription on) is projected as the
+        // scheduler will move it: a trial is free until it ends and then
+        // paid on its plan, unless canceled; a canceled subscription is paid
+        // until its period ends; anything else runs to the month's end.
+        let mut pieces: Vec<(bool, DateTime<Utc>, DateTime<Utc>)> = Vec::new();
+        match g.ended_at {
+            Some(end) => pieces.push((g.trial, g.started_at, end)),
+            None if g.trial => {
+                let trial_end = g.trial_ends_at.unwrap_or(g.current_period_end);
+                pieces.push((true, g.started_at, trial_end));
+                if !g.cancel_at_period_end {
+                    pieces.push((false, trial_end, month.end));
+                }
+            }
+            None if g.cancel_at_period_end => {
+                pieces.push((false, g.started_at, g.current_period_end));
+            }
+            None => pieces.push((false, g.started_at, month.end)),
         }
-        let period = if g.period == "year" {
-            PlanPeriod::Year
-        } else {
-            PlanPeriod::Month
-        };
-        let dates = format!(
-            "{} – {}",
-            from.format("%Y-%m-%d %H:%M"),
-            to.format("%Y-%m-%d %H:%M")
-        );
-        let common = |kind, description: String, quantity, unit, amount| Line {
-            kind,
-            currency: g.currency.clone(),
-            description,
-            quantity,
-            unit,
-            amount,
-            subscription_id: Some(g.subscription_id),
-            listing_id: Some(g.listing_id),
-            provider_tenant_id: Some(g.provider_tenant_id),
-            backend: None,
-        };
-        if g.trial {
+        for (trial, start, end) in pieces {
+            let from = trunc(start.max(month.start));
+            let to = trunc(end.min(month.end));
+            let overlap = (to - from).num_seconds();
+            if overlap <= 0 {
+                continue;
+            }
+            let period = if g.period == "year" {
+                PlanPeriod::Year
+            } else {
+                PlanPeriod::Month
+            };
+            let dates = format!(
+                "{} – {}",
+                from.format("%Y-%m-%d %H:%M"),
+                to.format("%Y-%m-%d %H:%M")
+            );
+            let common = |kind, description: String, quantity, unit, amount| Line {
+                kind,
+                currency: g.currency.clone(),
+                description,
+                quantity,
+                unit,
+                amount,
+                subscription_id: Some(g.subscription_id),
+                listing_id: Some(g.listing_id),
+                provider_tenant_id: Some(g.provider_tenant_id),
+                backend: None,
+            };
+            if trial {
+                out.push(common(
+                    "subscription",
+                    format!(
+                        "{} — {} plan, free trial ({dates})",
+                        g.app_name, g.plan_name
+                    ),
+                    overlap,
+                    "seconds",
+                    0,
+                ));
+                continue;
+            }
             out.push(common(
                 "subscription",
-                format!(
-                    "{} — {} plan, free trial ({dates})",
-                    g.app_name, g.plan_name
-                ),
+                format!("{} — {} plan ({dates})", g.app_name, g.plan_name),
                 overlap,
                 "seconds",
-                0,
+                price::prorated_fee(g.price, period, overlap, month.secs()),
             ));
-            continue;
-        }
-        out.push(common(
-            "subscription",
-            format!("{} — {} plan ({dates})", g.app_name, g.plan_name),
-            overlap,
-            "seconds",
-            price::prorated_fee(g.price, period, overlap, month.secs()),
-        ));
-        let used = subscription_shots(state, tenant, g.subscription_id, from, to).await?;
-        let allowance = price::prorated_allowance(g.included_shots, period, overlap, month.secs());
-        let over = (used - allowance).max(0);
-        if over > 0 {
-            out.push(common(
-                "overage",
-                format!(
-                    "{} — {} plan: {used} shots, {allowance} included, {over} over ({dates})",
-                    g.app_name, g.plan_name
-                ),
-                over,
-                "shots",
-                price::overage_amount(over, g.overage_price_per_1000_shots),
-            ));
+            let used = subscription_shots(state, tenant, g.subscription_id, from, to).await?;
+            let allowance =
+                price::prorated_allowance(g.included_shots, period, overlap, month.secs());
+            let over = (used - allowance).max(0);
+            if over > 0 {
+                out.push(common(
+                    "overage",
+                    format!(
+                        "{} — {} plan: {used} shots, {allowance} included, {over} over ({dates})",
+                        g.app_name, g.plan_name
+                    ),
+                    over,
+                    "shots",
+                    price::overage_amount(over, g.overage_price_per_1000_shots),
+                ));
+            }
         }
     }
     let backends =

@@ -124,31 +124,22 @@ async fn step(state: &AppState, id: Uuid, tenant: Uuid) -> Result<bool, ApiError
                 .execute(&mut *tx)
                 .await?;
                 store::next_segment(&mut tx, tenant, id, end, None).await?;
-                let verb = if to == SubscriptionState::Canceled {
-                    "canceled"
-                } else {
-                    "expired (the app was unlisted)"
-                };
-                wires.extend(
-                    notifications::notify(
-                        &mut tx,
-                        tenant,
-                        To::Admins,
-                        NotificationType::SubscriptionCanceled,
-                        &format!("Subscription to {} ended", s.app_name),
-                        &format!("The subscription {verb} at the end of its period."),
-                        serde_json::json!({"subscription_id": id}),
-                    )
-                    .await?,
-                );
-                wires.extend(
-                    notifications::notify_provider(
-                        &mut tx,
-                        id,
-                        NotificationType::SubscriptionCanceled,
-                    )
-                    .await?,
-                );
+                // A cancellation was announced to both sides when it was
+                // asked for; an unlisted app's end is news to the consumer.
+                if to == SubscriptionState::Expired {
+                    wires.extend(
+                        notifications::notify(
+                            &mut tx,
+                            tenant,
+                            To::Admins,
+                            NotificationType::SubscriptionCanceled,
+                            &format!("Subscription to {} ended", s.app_name),
+                            "The app was unlisted; the subscription ended with its period.",
+                            serde_json::json!({"subscription_id": id}),
+                        )
+                        .await?,
+                    );
+                }
             }
             None => {
                 // Renewed (a trial becomes paid): the next period starts

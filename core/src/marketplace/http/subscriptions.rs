@@ -22,7 +22,7 @@ use crate::marketplace::model::{
     SubscriptionView, UpdateSubscriptionRequest,
 };
 use crate::marketplace::{rules, store};
-use crate::notifications::{self, NotificationType};
+use crate::notifications::{self, NotificationType, To};
 use crate::platform::extract::{Json, Path, Query};
 use crate::platform::state::AppState;
 use crate::platform::validate::Checks;
@@ -344,11 +344,13 @@ async fn update_subscription(
     security(("bearerAuth" = ["subscriptions:write"]))
 )]
 async fn cancel_subscription(
+    State(state): State<AppState>,
     Scoped(mut ctx, _): Scoped<needs::SubscriptionsWrite>,
     Path(id): Path<Uuid>,
 ) -> Result<axum::Json<SubscriptionView>, ApiError> {
     let tenant = ctx.principal.tenant_id;
     let (_, _, already) = live_locked(&mut ctx, id).await?;
+    let mut wires = Vec::new();
     if !already {
         sqlx::query!(
             "UPDATE subscriptions SET cancel_at_period_end = true, updated_at = now() WHERE id = $1",
@@ -360,7 +362,31 @@ async fn cancel_subscription(
             .await?;
     }
     let view = store::subscription(&mut ctx.tx, tenant, id).await?;
+    if !already {
+        // Both sides hear of it when it is decided, not weeks later when
+        // the period ends.
+        wires.extend(
+            notifications::notify(
+                &mut ctx.tx,
+                tenant,
+                To::Admins,
+                NotificationType::SubscriptionCanceled,
+                &format!("Subscription to {} canceled", view.app_name),
+                &format!(
+                    "It stays usable until {} and then ends.",
+                    view.current_period_end.format("%Y-%m-%d %H:%M UTC")
+                ),
+                serde_json::json!({"subscription_id": id}),
+            )
+            .await?,
+        );
+        wires.extend(
+            notifications::notify_provider(&mut ctx.tx, id, NotificationType::SubscriptionCanceled)
+                .await?,
+        );
+    }
     ctx.commit().await?;
+    notifications::publish(&state, wires);
     Ok(axum::Json(view))
 }
 
