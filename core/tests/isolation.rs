@@ -244,6 +244,38 @@ async fn server_role_cannot_bypass_or_disable_rls() {
     assert!(err.to_string().contains("must be superuser"), "{err}");
 }
 
+/// Policies that let the server's role see rows of other tenants (the
+/// registry, the marketplace, a provider's subscribers, a subscriber's app)
+/// only ever read: no cross-tenant INSERT, UPDATE or DELETE exists.
+#[tokio::test]
+async fn cross_tenant_policies_are_select_only() {
+    let pool = app_pool(1).await;
+    let rows: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT tablename::text, policyname::text, cmd FROM pg_policies
+         WHERE schemaname = 'public' AND policyname <> 'tenant_isolation'
+           AND (roles && ARRAY['public', 'qhub_app']::name[])
+         ORDER BY 1, 2",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    for (table, policy) in [
+        ("marketplace_listings", "marketplace_read"),
+        ("marketplace_plans", "marketplace_read"),
+        ("subscriptions", "provider_read"),
+        ("apps", "subscriber_read"),
+        ("app_versions", "subscriber_read"),
+    ] {
+        assert!(
+            rows.iter().any(|r| r.0 == table && r.1 == policy),
+            "{table}.{policy} missing: {rows:?}"
+        );
+    }
+    for (table, policy, cmd) in &rows {
+        assert_eq!(cmd, "SELECT", "{table}.{policy} is not SELECT-only");
+    }
+}
+
 #[tokio::test]
 async fn pooled_connection_carries_no_tenant_context() {
     let app = TestApp::spawn().await;

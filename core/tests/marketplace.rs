@@ -1731,3 +1731,70 @@ async fn an_early_close_projects_open_trials_and_cancellations() {
     );
     assert_eq!(*total, items[0].2);
 }
+
+/// A key's own per-minute limit: its answers report that budget, and a
+/// request over it is 429 and costs no use.
+#[tokio::test]
+async fn a_key_over_its_rate_limit_gets_429_and_keeps_the_use() {
+    let app = TestApp::spawn().await;
+    let a = app.signup().await;
+    let b = app.signup().await;
+    let (_, _, listing) = listed_app(&app, &a, starter(), 0).await;
+    let lid = listing["id"].as_str().unwrap().to_owned();
+    let plan = listing["plans"][0]["id"].as_str().unwrap().to_owned();
+    let sub = app
+        .post(
+            &format!("/v1/marketplace/{lid}/subscribe"),
+            Some(&b.access),
+            json!({"plan": plan}),
+        )
+        .await;
+    let sid = sub.ok(201)["id"].as_str().unwrap().to_owned();
+    let k = app
+        .post(
+            &format!("/v1/subscriptions/{sid}/keys"),
+            Some(&b.access),
+            json!({"name": "slow", "remaining_usage_count": 10, "rate_limit_per_minute": 3}),
+        )
+        .await;
+    let (key_id, key) = (
+        k.ok(201)["id"].as_str().unwrap().to_owned(),
+        k.body["key"].as_str().unwrap().to_owned(),
+    );
+    let header = |r: &common::Resp, name: &str| {
+        r.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    for left in ["2", "1", "0"] {
+        let r = key_call(
+            &app,
+            Method::GET,
+            &format!("/v1/marketplace/{lid}"),
+            &key,
+            None,
+        )
+        .await;
+        assert_eq!(r.ok(200)["id"], lid.as_str());
+        assert_eq!(
+            (
+                header(&r, "ratelimit-limit"),
+                header(&r, "ratelimit-remaining")
+            ),
+            ("3".to_owned(), left.to_owned())
+        );
+    }
+    let r = key_call(
+        &app,
+        Method::GET,
+        &format!("/v1/marketplace/{lid}"),
+        &key,
+        None,
+    )
+    .await;
+    r.problem(429, "rate_limited");
+    assert!(!header(&r, "retry-after").is_empty());
+    assert_eq!(remaining(&app, &b.access, &sid, &key_id).await, 7);
+}

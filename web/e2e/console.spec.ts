@@ -300,7 +300,8 @@ test("the owner changes the invited user's role; the user sees it after reload",
   await expect(pageA).toHaveURL(/\/users\/[0-9a-f-]{36}$/);
   inviteeId = pageA.url().split("/").pop()!;
 
-  await pageA.getByLabel("Role").selectOption("developer");
+  // Exact: while the route changes, the list's "Filter by role" and "Invitee role" may still be on the page.
+  await pageA.getByLabel("Role", { exact: true }).selectOption("developer");
   await pageA.getByRole("button", { name: "Change role" }).click();
   await expect(pageA.getByText("Role changed to Developer.")).toBeVisible();
   await expect(pageA.getByTestId("user-role")).toHaveText("Developer");
@@ -368,7 +369,7 @@ test("any user edits their own profile", async () => {
 test("an admin manages users but cannot touch owners", async () => {
   // Promote the invited user to admin.
   await pageA.goto(`/users/${inviteeId}`);
-  await pageA.getByLabel("Role").selectOption("admin");
+  await pageA.getByLabel("Role", { exact: true }).selectOption("admin");
   await pageA.getByRole("button", { name: "Change role" }).click();
   await expect(pageA.getByTestId("user-role")).toHaveText("Admin");
 

@@ -199,7 +199,8 @@ test("A reruns the job (same seed, same counts), tags it, and deletes the rerun"
   const rerunId = idFrom(pageA.url());
   await expect(pageA.getByTestId("job-status")).toHaveAttribute("data-status", "completed", { timeout: JOB_TIMEOUT });
   await expect(pageA.getByTestId("histogram-bar")).toHaveCount(2);
-  expect(await histogram(pageA)).toEqual(counts);
+  // Polled: the bars can re-render (a refetch) between the count and the read.
+  await expect.poll(() => histogram(pageA)).toEqual(counts);
 
   const tags = pageA.getByRole("form", { name: "Tags" });
   await tags.getByLabel("Tags", { exact: true }).fill("bell, rerun");

@@ -23,7 +23,7 @@ use super::tokens::Claims;
 use crate::metering::middleware::{Attribution, AttributionSlot};
 use crate::platform::cache::{split_versioned, user_key};
 use crate::platform::middleware::X_REQUEST_ID;
-use crate::platform::ratelimit::KeyRefused;
+use crate::platform::ratelimit::{BindingLimit, KeyRefused};
 use crate::platform::state::AppState;
 use crate::platform::tenancy;
 use qhub_lib::usage::PrincipalKind;
@@ -580,6 +580,9 @@ impl<S: RequiredScope + Send> FromRequestParts<AppState> for ScopedOrKey<S> {
         let client = ClientInfo::from_parts(parts, state.config.trusted_proxy_hops);
         let k: SubKeyPrincipal =
             subkeys::authenticate(state, &key, client.ip.as_deref().unwrap_or_default()).await?;
+        if let Some(binding) = parts.extensions.get::<BindingLimit>() {
+            binding.set(k.rate);
+        }
         if let Some(slot) = parts.extensions.get::<AttributionSlot>() {
             slot.set(Attribution {
                 tenant_id: k.tenant_id,

@@ -13,7 +13,7 @@ use qhub_lib::ApiError;
 use uuid::Uuid;
 
 use super::apikeys;
-use crate::platform::ratelimit::Limit;
+use crate::platform::ratelimit::{Decision, Limit};
 use crate::platform::state::AppState;
 
 pub const KEY_PREFIX: &str = "qh_sub_";
@@ -35,6 +35,8 @@ pub struct SubKeyPrincipal {
     pub app_id: Uuid,
     /// The consumer's user who made the key; requests act for them.
     pub created_by: Uuid,
+    /// This request against the key's own per-minute limit.
+    pub rate: Decision,
 }
 
 fn invalid() -> ApiError {
@@ -132,5 +134,6 @@ pub async fn authenticate(
         subscription_id: row.subscription_id,
         app_id: row.app_id,
         created_by: row.created_by,
+        rate: decision,
     })
 }

@@ -92,6 +92,26 @@ impl Decision {
     }
 }
 
+/// A budget known only after routing (a subscription key's own
+/// per-minute limit): the extractor that charged it leaves its decision
+/// here, and the `RateLimit-*` headers report whichever budget is nearer
+/// its end.
+#[derive(Clone, Default)]
+pub struct BindingLimit(std::sync::Arc<std::sync::OnceLock<Decision>>);
+
+impl BindingLimit {
+    pub fn set(&self, d: Decision) {
+        let _ = self.0.set(d);
+    }
+
+    fn nearer(&self, charged: Decision) -> Decision {
+        match self.0.get() {
+            Some(d) if d.remaining < charged.remaining => *d,
+            _ => charged,
+        }
+    }
+}
+
 /// Lua shared by the counting scripts: counts one hit of `key` in a
 /// window of `window_ms` that starts with the first hit; returns the count
 /// and the milliseconds left.
@@ -366,6 +386,8 @@ pub async fn per_principal(State(state): State<AppState>, req: Request, next: Ne
         return next.run(req).await;
     }
     let (mut parts, body) = req.into_parts();
+    let binding = BindingLimit::default();
+    parts.extensions.insert(binding.clone());
     let decision = match charge_for(&state, &mut parts).await {
         Ok(Charge::Count(bucket, identity, limit)) => {
             state.limiter.check(bucket, &identity, limit).await
@@ -378,6 +400,7 @@ pub async fn per_principal(State(state): State<AppState>, req: Request, next: Ne
         Err(e) => return e.into_response(),
     };
     let mut res = next.run(Request::from_parts(parts, body)).await;
+    let decision = binding.nearer(decision);
     if !res.headers().contains_key("ratelimit-limit") {
         rate_limit_headers(
             res.headers_mut(),
