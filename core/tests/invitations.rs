@@ -55,6 +55,21 @@ async fn an_invitation_is_mailed_and_accepted_exactly_once() {
     let accepted = app.audit(&t, "invitation.accepted").await;
     assert_eq!(accepted.len(), 1);
     assert_eq!(accepted[0]["actor_id"], b["user"]["id"]);
+
+    // The inviter is notified, once.
+    let notes = app.get("/v1/notifications", &t.access).await;
+    let notes: Vec<&serde_json::Value> = notes.ok(200)["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["type"] == "invitation.accepted")
+        .collect();
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert!(
+        notes[0]["body"].as_str().unwrap().contains(&email),
+        "{}",
+        notes[0]
+    );
 }
 
 #[tokio::test]

@@ -875,6 +875,31 @@ async fn a_running_24_qubit_job_is_cancelled_within_a_second() {
     }
 }
 
+/// A job that runs past its `max_execution_seconds` fails with
+/// `time_limit_exceeded`, and its submitter is notified that it failed.
+#[tokio::test]
+async fn a_job_over_its_time_limit_fails_and_its_submitter_is_notified() {
+    let app = app_with_workers(1).await;
+    let t = app.signup().await;
+    let r = submit(
+        &app,
+        &t.access,
+        json!({"backend": "qhub-statevector", "program": long_circuit(24, 200), "shots": 10, "max_execution_seconds": 1}),
+    )
+    .await;
+    let id = r.ok(201)["id"].as_str().unwrap().to_owned();
+    let done = wait_for(&app, &t.access, &id, &["failed"], Duration::from_secs(60)).await;
+    assert_eq!(done["reason"], "time_limit_exceeded", "{done}");
+    let notes = app.get("/v1/notifications", &t.access).await;
+    let failed: Vec<&Value> = notes.ok(200)["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["type"] == "job.failed" && n["data"]["job_id"] == id.as_str())
+        .collect();
+    assert_eq!(failed.len(), 1, "{}", notes.body);
+}
+
 /// A job can run a published app version whose package is a circuit, with
 /// parameters bound to its free identifiers. Another organization runs it
 /// only once it is in the registry; drafts never run.
