@@ -890,14 +890,7 @@ async fn a_job_over_its_time_limit_fails_and_its_submitter_is_notified() {
     let id = r.ok(201)["id"].as_str().unwrap().to_owned();
     let done = wait_for(&app, &t.access, &id, &["failed"], Duration::from_secs(60)).await;
     assert_eq!(done["reason"], "time_limit_exceeded", "{done}");
-    let notes = app.get("/v1/notifications", &t.access).await;
-    let failed: Vec<&Value> = notes.ok(200)["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|n| n["type"] == "job.failed" && n["data"]["job_id"] == id.as_str())
-        .collect();
-    assert_eq!(failed.len(), 1, "{}", notes.body);
+    common::wait_for_notification(&app, &t.access, "job.failed", "job_id", &id).await;
 }
 
 /// A job can run a published app version whose package is a circuit, with

@@ -370,12 +370,7 @@ async fn a_provider_sells_an_app_and_a_consumer_trials_it_and_runs_it_with_a_key
     assert_eq!(row.1, Some(Uuid::parse_str(&key_id).unwrap()));
     assert_eq!(row.2, "subscription_key");
     // Who made the key heard that the job completed.
-    let notes = app.get("/v1/notifications", &b.access).await;
-    assert!(notes.ok(200)["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .any(|n| n["type"] == "job.finished" && n["data"]["job_id"] == jid.as_str()));
+    common::wait_for_notification(&app, &b.access, "job.finished", "job_id", &jid).await;
 
     // Revoked: the next request is refused.
     app.delete(&format!("/v1/subscriptions/{sid}/keys/{key_id}"), &b.access)

@@ -262,6 +262,39 @@ pub async fn as_tenant(pool: &PgPool, tenant: Uuid) -> sqlx::Transaction<'static
     tx
 }
 
+/// Waits (up to 10 s) for the caller's one notification of `kind` whose
+/// `data.<field>` is `value`: some are written just after what they tell
+/// of (a job's end, with its usage). Fails on a second one.
+pub async fn wait_for_notification(
+    app: &TestApp,
+    token: &str,
+    kind: &str,
+    field: &str,
+    value: &str,
+) -> Value {
+    let start = std::time::Instant::now();
+    loop {
+        let notes = app.get("/v1/notifications?limit=200", token).await;
+        let found: Vec<Value> = notes.ok(200)["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .filter(|n| n["type"] == kind && n["data"][field] == value)
+            .cloned()
+            .collect();
+        assert!(found.len() <= 1, "{kind} twice: {found:?}");
+        if let Some(n) = found.into_iter().next() {
+            return n;
+        }
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(10),
+            "no {kind} for {field} {value}: {}",
+            notes.body
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
 pub struct TestApp {
     pub base: String,
     pub http: reqwest::Client,
