@@ -78,6 +78,25 @@ fn starter() -> Value {
             "included_shots": 1000, "overage_price_per_1000_shots": 25}])
 }
 
+/// Starts a trial or a subscription (`how`: "trial" or "subscribe") on
+/// the listing's plan; the subscription's id.
+async fn begin(
+    app: &TestApp,
+    token: &str,
+    lid: &str,
+    plan: &impl std::fmt::Display,
+    how: &str,
+) -> String {
+    let r = app
+        .post(
+            &format!("/v1/marketplace/{lid}/{how}"),
+            Some(token),
+            json!({"plan": plan.to_string()}),
+        )
+        .await;
+    r.ok(201)["id"].as_str().unwrap().to_owned()
+}
+
 async fn key_call(
     app: &TestApp,
     method: Method,
@@ -443,14 +462,7 @@ async fn a_key_with_50_uses_answers_exactly_50_of_100_concurrent_requests() {
     let (_, _, listing) = listed_app(&app, &a, starter(), 0).await;
     let lid = listing["id"].as_str().unwrap().to_owned();
     let plan = listing["plans"][0]["id"].as_str().unwrap();
-    let sub = app
-        .post(
-            &format!("/v1/marketplace/{lid}/subscribe"),
-            Some(&b.access),
-            json!({"plan": plan}),
-        )
-        .await;
-    let sid = sub.ok(201)["id"].as_str().unwrap().to_owned();
+    let sid = begin(&app, &b.access, &lid, &plan, "subscribe").await;
     let (key_id, key) = new_key(&app, &b.access, &sid, 50).await;
     let mut set = tokio::task::JoinSet::new();
     for _ in 0..100 {
@@ -521,14 +533,7 @@ async fn another_organization_gets_404_and_changes_nothing() {
     let (app_id, vid, listing) = listed_app(&app, &a, starter(), 7).await;
     let lid = listing["id"].as_str().unwrap().to_owned();
     let plan = listing["plans"][0]["id"].as_str().unwrap().to_owned();
-    let sub = app
-        .post(
-            &format!("/v1/marketplace/{lid}/subscribe"),
-            Some(&b.access),
-            json!({"plan": plan}),
-        )
-        .await;
-    let sid = sub.ok(201)["id"].as_str().unwrap().to_owned();
+    let sid = begin(&app, &b.access, &lid, &plan, "subscribe").await;
     let (key_id, _) = new_key(&app, &b.access, &sid, 10).await;
     let note = app.get("/v1/notifications", &a.access).await.ok(200)["items"][0]["id"]
         .as_str()
@@ -822,14 +827,7 @@ async fn a_bill_reconciles_with_clickhouse_usage_and_a_second_close_changes_noth
         Uuid::parse_str(listing["plans"][0]["id"].as_str().unwrap()).unwrap(),
         Uuid::parse_str(listing["plans"][1]["id"].as_str().unwrap()).unwrap(),
     );
-    let sub = app
-        .post(
-            &format!("/v1/marketplace/{lid}/subscribe"),
-            Some(&b.access),
-            json!({"plan": p1}),
-        )
-        .await;
-    let sid = Uuid::parse_str(sub.ok(201)["id"].as_str().unwrap()).unwrap();
+    let sid = Uuid::parse_str(&begin(&app, &b.access, &lid, &p1, "subscribe").await).unwrap();
     // History: Monthly from Oct 1, Yearly from Oct 16 on.
     let pool = owner_pool().await;
     let mut tx = common::as_tenant(&pool, b.id).await;
@@ -1257,14 +1255,7 @@ async fn the_scheduler_moves_subscriptions_once_even_when_run_twice_at_once() {
     let (_, _, listing) = listed_app(&app, &a, starter(), 5).await;
     let lid = listing["id"].as_str().unwrap().to_owned();
     let plan = listing["plans"][0]["id"].as_str().unwrap().to_owned();
-    let sub = app
-        .post(
-            &format!("/v1/marketplace/{lid}/trial"),
-            Some(&b.access),
-            json!({"plan": plan}),
-        )
-        .await;
-    let sid = Uuid::parse_str(sub.ok(201)["id"].as_str().unwrap()).unwrap();
+    let sid = Uuid::parse_str(&begin(&app, &b.access, &lid, &plan, "trial").await).unwrap();
     let pool = owner_pool().await;
     let tick_twice = || async {
         let (x, y) = tokio::join!(
@@ -1454,14 +1445,7 @@ async fn a_notification_reaches_a_stream_on_another_server_within_a_second() {
     }
     // B subscribes through this server: A's owner hears it over there.
     let sent = Instant::now();
-    let sub = app
-        .post(
-            &format!("/v1/marketplace/{lid}/subscribe"),
-            Some(&b.access),
-            json!({"plan": plan}),
-        )
-        .await;
-    let sid = sub.ok(201)["id"].as_str().unwrap().to_owned();
+    let sid = begin(&app, &b.access, &lid, &plan, "subscribe").await;
     let note = loop {
         if let Some((event, data)) = next_event(&mut buf) {
             if event == "notification" {
@@ -1644,22 +1628,8 @@ async fn an_early_close_projects_open_trials_and_cancellations() {
     let (_, _, listing) = listed_app(&app, &a, starter(), 14).await;
     let lid = listing["id"].as_str().unwrap().to_owned();
     let plan = listing["plans"][0]["id"].as_str().unwrap().to_owned();
-    let trial = app
-        .post(
-            &format!("/v1/marketplace/{lid}/trial"),
-            Some(&b.access),
-            json!({"plan": plan}),
-        )
-        .await;
-    let sb = Uuid::parse_str(trial.ok(201)["id"].as_str().unwrap()).unwrap();
-    let paid = app
-        .post(
-            &format!("/v1/marketplace/{lid}/subscribe"),
-            Some(&c.access),
-            json!({"plan": plan}),
-        )
-        .await;
-    let sc = Uuid::parse_str(paid.ok(201)["id"].as_str().unwrap()).unwrap();
+    let sb = Uuid::parse_str(&begin(&app, &b.access, &lid, &plan, "trial").await).unwrap();
+    let sc = Uuid::parse_str(&begin(&app, &c.access, &lid, &plan, "subscribe").await).unwrap();
     app.delete(&format!("/v1/subscriptions/{sc}"), &c.access)
         .await
         .ok(200);
@@ -1737,14 +1707,7 @@ async fn a_key_over_its_rate_limit_gets_429_and_keeps_the_use() {
     let (_, _, listing) = listed_app(&app, &a, starter(), 0).await;
     let lid = listing["id"].as_str().unwrap().to_owned();
     let plan = listing["plans"][0]["id"].as_str().unwrap().to_owned();
-    let sub = app
-        .post(
-            &format!("/v1/marketplace/{lid}/subscribe"),
-            Some(&b.access),
-            json!({"plan": plan}),
-        )
-        .await;
-    let sid = sub.ok(201)["id"].as_str().unwrap().to_owned();
+    let sid = begin(&app, &b.access, &lid, &plan, "subscribe").await;
     let k = app
         .post(
             &format!("/v1/subscriptions/{sid}/keys"),

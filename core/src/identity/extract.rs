@@ -476,13 +476,25 @@ impl FromRequestParts<AppState> for TenantCtx {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let credential = Credential::from_request_parts(parts, state).await?;
+        TenantCtx::open_for(parts, state, &credential).await
+    }
+}
+
+impl TenantCtx {
+    /// Opens the credential's transaction with what the rate limiter
+    /// already found for this request (`Prefetched`).
+    async fn open_for(
+        parts: &mut Parts,
+        state: &AppState,
+        credential: &Credential,
+    ) -> Result<TenantCtx, ApiError> {
         let client = ClientInfo::from_request_parts(parts, state).await?;
         let seen = parts
             .extensions
             .get::<Prefetched>()
             .cloned()
             .unwrap_or_default();
-        TenantCtx::open_with(state, &credential, client, seen).await
+        TenantCtx::open_with(state, credential, client, seen).await
     }
 }
 
@@ -496,13 +508,7 @@ impl FromRequestParts<AppState> for SessionCtx {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let session = Session::from_request_parts(parts, state).await?;
-        let client = ClientInfo::from_request_parts(parts, state).await?;
-        let seen = parts
-            .extensions
-            .get::<Prefetched>()
-            .cloned()
-            .unwrap_or_default();
-        TenantCtx::open_with(state, &Credential::Session(session), client, seen)
+        TenantCtx::open_for(parts, state, &Credential::Session(session))
             .await
             .map(SessionCtx)
     }

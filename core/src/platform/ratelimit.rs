@@ -93,9 +93,9 @@ impl Decision {
 }
 
 /// A budget known only after routing (a subscription key's own
-/// per-minute limit): the extractor that charged it leaves its decision
-/// here, and the `RateLimit-*` headers report whichever budget is nearer
-/// its end.
+/// per-minute limit): put in the request for subscription-key requests
+/// only; the extractor that charged it leaves its decision here, and the
+/// `RateLimit-*` headers report whichever budget is nearer its end.
 #[derive(Clone, Default)]
 pub struct BindingLimit(std::sync::Arc<std::sync::OnceLock<Decision>>);
 
@@ -386,8 +386,6 @@ pub async fn per_principal(State(state): State<AppState>, req: Request, next: Ne
         return next.run(req).await;
     }
     let (mut parts, body) = req.into_parts();
-    let binding = BindingLimit::default();
-    parts.extensions.insert(binding.clone());
     let decision = match charge_for(&state, &mut parts).await {
         Ok(Charge::Count(bucket, identity, limit)) => {
             state.limiter.check(bucket, &identity, limit).await
@@ -399,8 +397,10 @@ pub async fn per_principal(State(state): State<AppState>, req: Request, next: Ne
         Ok(d) => d,
         Err(e) => return e.into_response(),
     };
+    // Only subscription-key requests carry a second budget to report.
+    let binding = parts.extensions.get::<BindingLimit>().cloned();
     let mut res = next.run(Request::from_parts(parts, body)).await;
-    let decision = binding.nearer(decision);
+    let decision = binding.map_or(decision, |b| b.nearer(decision));
     if !res.headers().contains_key("ratelimit-limit") {
         rate_limit_headers(
             res.headers_mut(),
@@ -487,6 +487,7 @@ async fn charge_for(state: &AppState, parts: &mut Parts) -> Result<Charge, ApiEr
         // the key's own budget; until then the client IP's API budget.
         Some(Presented::SubscriptionKey(_)) => {
             let (_, ip, _) = auth_ip(state, parts);
+            parts.extensions.insert(BindingLimit::default());
             Charge::Count("subkey-ip", ip, state.config.rate_limit_api)
         }
         Some(Presented::Jwt(token)) => match state.tokens.verify_access(token) {

@@ -56,7 +56,7 @@ export function targetTypeLabel(type: string): string {
   return TARGET_WORDS[type] ?? type.replace(/_/g, " ");
 }
 
-const FAMILY_WORDS: Record<string, string> = {
+export const FAMILY_WORDS: Record<string, string> = {
   tenant: "Organization",
   user: "User",
   api_key: "API key",
